@@ -1,0 +1,93 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { DatastoreCatalog } from '../../catalog/registry.js';
+import type { FlavorService } from '../../flavor/flavor-service.js';
+import { caller } from '../auth.js';
+import { baseUrl } from '../links.js';
+import { COMMON_FAULTS, ProjectParams } from '../schemas.js';
+import { DatastoreSchema, VersionSchema, datastoreView, versionView } from '../views/datastore-view.js';
+import { FlavorSchema, flavorView } from '../views/flavor-view.js';
+
+const DatastoreParams = Type.Object({ tenant_id: Type.String(), datastore: Type.String({ description: 'Datastore id or name' }) });
+const VersionParams = Type.Object({ tenant_id: Type.String(), datastore: Type.String(), version: Type.String({ description: 'Version id or name' }) });
+
+export const datastoreRoutes: FastifyPluginAsyncTypebox<{ catalog: DatastoreCatalog; flavors: FlavorService; publicUrl: string }> = async (app, { catalog, flavors, publicUrl }) => {
+  app.get(
+    '/datastores',
+    { schema: { tags: ['datastores'], summary: 'List datastores and their versions', params: ProjectParams, response: { 200: Type.Object({ datastores: Type.Array(DatastoreSchema) }), ...COMMON_FAULTS } } },
+    async (request) => {
+      const { isAdmin } = caller(request);
+      const base = baseUrl(request, publicUrl);
+      return { datastores: catalog.list(isAdmin).map((ds) => datastoreView(ds, base, request.params.tenant_id, isAdmin)) };
+    },
+  );
+
+  app.get(
+    '/datastores/:datastore',
+    { schema: { tags: ['datastores'], summary: 'Show a datastore', params: DatastoreParams, response: { 200: Type.Object({ datastore: DatastoreSchema }), ...COMMON_FAULTS } } },
+    async (request) => {
+      const { isAdmin } = caller(request);
+      const datastore = catalog.get(request.params.datastore, isAdmin);
+      return { datastore: datastoreView(datastore, baseUrl(request, publicUrl), request.params.tenant_id, isAdmin) };
+    },
+  );
+
+  app.get(
+    '/datastores/:datastore/versions',
+    { schema: { tags: ['datastores'], summary: 'List the versions of a datastore', params: DatastoreParams, response: { 200: Type.Object({ versions: Type.Array(VersionSchema) }), ...COMMON_FAULTS } } },
+    async (request) => {
+      const { isAdmin } = caller(request);
+      const base = baseUrl(request, publicUrl);
+      const datastore = catalog.get(request.params.datastore, isAdmin);
+      return { versions: datastore.versions.map((v) => versionView(v, base, request.params.tenant_id, isAdmin, true)) };
+    },
+  );
+
+  app.get(
+    '/datastores/:datastore/versions/:version',
+    { schema: { tags: ['datastores'], summary: 'Show a datastore version', params: VersionParams, response: { 200: Type.Object({ version: VersionSchema }), ...COMMON_FAULTS } } },
+    async (request) => {
+      const { isAdmin } = caller(request);
+      const datastore = catalog.get(request.params.datastore, isAdmin);
+      const version = catalog.getVersion(datastore, request.params.version);
+      return { version: versionView(version, baseUrl(request, publicUrl), request.params.tenant_id, isAdmin, true) };
+    },
+  );
+
+  app.get(
+    '/datastores/:datastore/versions/:version/flavors',
+    {
+      schema: {
+        tags: ['datastores'],
+        summary: 'Flavors large enough for a datastore version',
+        params: VersionParams,
+        response: { 200: Type.Object({ flavors: Type.Array(FlavorSchema) }), ...COMMON_FAULTS },
+      },
+    },
+    async (request) => {
+      const { isAdmin } = caller(request);
+      const datastore = catalog.get(request.params.datastore, isAdmin);
+      catalog.getVersion(datastore, request.params.version);
+      const base = baseUrl(request, publicUrl);
+      const fitting = (await flavors.list()).filter((f) => f.ram >= datastore.descriptor.minRamMb);
+      return { flavors: fitting.map((f) => flavorView(f, base, request.params.tenant_id)) };
+    },
+  );
+
+  app.get(
+    '/datastores/versions/:id',
+    {
+      schema: {
+        tags: ['datastores'],
+        summary: 'Show a datastore version by id',
+        params: Type.Object({ tenant_id: Type.String(), id: Type.String() }),
+        response: { 200: Type.Object({ version: VersionSchema }), ...COMMON_FAULTS },
+      },
+    },
+    async (request) => {
+      const { isAdmin } = caller(request);
+      const version = catalog.getVersionById(request.params.id, isAdmin);
+      return { version: versionView(version, baseUrl(request, publicUrl), request.params.tenant_id, isAdmin, true) };
+    },
+  );
+};

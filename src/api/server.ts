@@ -1,0 +1,69 @@
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Services } from '../app/services.js';
+import type { Logger } from '../common/log.js';
+import { projectAuthHook } from './auth.js';
+import { faultBody, makeErrorHandler } from './faults.js';
+import { RateLimiter } from './rate-limit.js';
+import { datastoreRoutes } from './routes/datastores.js';
+import { flavorRoutes } from './routes/flavors.js';
+import { identityRoutes } from './routes/identity.js';
+import { limitRoutes } from './routes/limits.js';
+import { quotaRoutes } from './routes/quotas.js';
+import { versionRoutes } from './routes/versions.js';
+
+export interface ApiOptions {
+  logger: Logger;
+}
+
+/** The HTTP edge: Keystone v3 subset under /v3, Trove v1.0 under /v1.0/{project_id}. */
+export async function buildApi(services: Services, options: ApiOptions): Promise<FastifyInstance> {
+  const { settings } = services;
+  const publicUrl = settings.server.public_url;
+  const app = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    bodyLimit: settings.server.body_limit_bytes,
+    // Bodies are taken as sent: "5" is not a volume size, and unknown fields are not dropped silently.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, verbose: true } },
+    routerOptions: { ignoreTrailingSlash: true },
+    requestIdHeader: 'x-openstack-request-id',
+    genReqId: () => `req-${crypto.randomUUID()}`,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorateRequest('auth', null);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-openstack-request-id', request.id);
+  });
+  app.setErrorHandler(makeErrorHandler(settings.server.body_limit_bytes));
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send(faultBody(404, `The resource could not be found: ${request.method} ${request.url.split('?')[0]} is not a route of this API.`));
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Trove Database-as-a-Service API', version: '1.0', description: "OpenStack Trove's v1.0 API and the Keystone v3 subset its clients need." },
+      components: { securitySchemes: { token: { type: 'apiKey', in: 'header', name: 'X-Auth-Token' } } },
+      security: [{ token: [] }],
+    },
+  });
+
+  const limiter = new RateLimiter(settings.rate_limits);
+  await app.register(versionRoutes, { publicUrl });
+  await app.register(identityRoutes, { identity: services.identity, publicUrl, region: settings.server.region });
+  await app.register(
+    async (project) => {
+      project.addHook('onRequest', projectAuthHook(services.identity, limiter));
+      await project.register(flavorRoutes, { flavors: services.flavors, publicUrl });
+      await project.register(datastoreRoutes, { catalog: services.catalog, flavors: services.flavors, publicUrl });
+      await project.register(limitRoutes, { quotas: services.quotas, limiter });
+      await project.register(quotaRoutes, { quotas: services.quotas, identity: services.identity });
+    },
+    { prefix: '/v1.0/:tenant_id' },
+  );
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,26 @@
+import { keystoneTime } from '../../common/time.js';
+import { DEFAULT_DOMAIN, type AuthContext } from '../../identity/types.js';
+
+function endpoints(id: string, url: string, region: string) {
+  return ['public', 'internal', 'admin'].map((iface) => ({ id: `${id}-${iface}`, interface: iface, region, region_id: region, url }));
+}
+
+/** The Keystone v3 token body, with a catalog naming this server for identity and database. */
+export function tokenView(context: AuthContext, base: string, region: string) {
+  return {
+    token: {
+      methods: ['password'],
+      user: { id: context.user.id, name: context.user.name, domain: { ...DEFAULT_DOMAIN }, password_expires_at: null },
+      audit_ids: [context.auditId],
+      expires_at: keystoneTime(context.expiresAt),
+      issued_at: keystoneTime(context.issuedAt),
+      project: { id: context.project.id, name: context.project.name, domain: { ...DEFAULT_DOMAIN } },
+      is_domain: false,
+      roles: context.roles.map((r) => ({ id: r.id, name: r.name })),
+      catalog: [
+        { type: 'identity', name: 'keystone', id: 'identity', endpoints: endpoints('identity', `${base}/v3`, region) },
+        { type: 'database', name: 'trove', id: 'database', endpoints: endpoints('database', `${base}/v1.0/${context.project.id}`, region) },
+      ],
+    },
+  };
+}

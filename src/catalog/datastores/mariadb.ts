@@ -1,0 +1,29 @@
+import type { DatastoreCapabilities, DatastoreDescriptor, VersionProbe } from '../descriptor.js';
+
+export const MYSQL_FAMILY_PROBE: VersionProbe = {
+  executables: ['/usr/sbin/mariadbd', '/usr/sbin/mysqld'],
+  args: ['--version'],
+  pattern: 'Ver ((\\d+\\.\\d+)\\.\\d+)-MariaDB',
+};
+
+export const MYSQL_FAMILY_CAPABILITIES: DatastoreCapabilities = {
+  databases: true,
+  users: true,
+  root: true,
+  configuration: true,
+  backup: { full: true, incremental: true },
+  replication: true,
+  clusters: false,
+};
+
+export const mariadb: DatastoreDescriptor = {
+  name: 'mariadb',
+  engine: 'mariadb',
+  description: 'MariaDB, the community fork of MySQL',
+  defaultPort: 3306,
+  packages: ['mariadb-server', 'mariadb-backup'],
+  probe: MYSQL_FAMILY_PROBE,
+  capabilities: MYSQL_FAMILY_CAPABILITIES,
+  logs: ['general', 'slow_query', 'error'],
+  minRamMb: 256,
+};

@@ -1,0 +1,25 @@
+import type { DatastoreDescriptor } from '../descriptor.js';
+
+export const postgresql: DatastoreDescriptor = {
+  name: 'postgresql',
+  engine: 'postgresql',
+  description: 'PostgreSQL',
+  defaultPort: 5432,
+  packages: ['postgresql'],
+  probe: {
+    executables: ['/usr/lib/postgresql/*/bin/postgres'],
+    args: ['--version'],
+    pattern: '\\(PostgreSQL\\) ((\\d+)(?:\\.\\d+)?)',
+  },
+  capabilities: {
+    databases: true,
+    users: true,
+    root: true,
+    configuration: true,
+    backup: { full: true, incremental: true },
+    replication: true,
+    clusters: false,
+  },
+  logs: ['general'],
+  minRamMb: 256,
+};

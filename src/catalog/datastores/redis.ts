@@ -1,0 +1,25 @@
+import type { DatastoreDescriptor } from '../descriptor.js';
+
+export const redis: DatastoreDescriptor = {
+  name: 'redis',
+  engine: 'redis',
+  description: 'Redis key-value store',
+  defaultPort: 6379,
+  packages: ['redis-server'],
+  probe: {
+    executables: ['/usr/bin/redis-server'],
+    args: ['--version'],
+    pattern: 'v=((\\d+\\.\\d+)\\.\\d+)',
+  },
+  capabilities: {
+    databases: false,
+    users: true,
+    root: true,
+    configuration: true,
+    backup: { full: true, incremental: false },
+    replication: true,
+    clusters: false,
+  },
+  logs: ['general'],
+  minRamMb: 128,
+};

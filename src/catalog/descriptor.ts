@@ -1,0 +1,37 @@
+/**
+ * What the control plane knows about a datastore: data only. Everything that runs an engine
+ * lives in the guest agent; the API and task manager decide by these fields, never by name.
+ */
+export interface DatastoreCapabilities {
+  databases: boolean;
+  users: boolean;
+  root: boolean;
+  configuration: boolean;
+  backup: { full: boolean; incremental: boolean };
+  replication: boolean;
+  clusters: boolean;
+}
+
+export interface VersionProbe {
+  /** Executables to ask for their version; one `*` path segment may stand for any name. */
+  executables: string[];
+  args: string[];
+  /** Applied to the executable's output; group 1 is the version name offered, group 2 the full version. */
+  pattern: string;
+}
+
+export interface DatastoreDescriptor {
+  /** The name in the API (`trove create … --datastore mysql`). */
+  name: string;
+  /** The guest agent's module for this datastore. */
+  engine: string;
+  description: string;
+  defaultPort: number;
+  /** Debian packages that provide the engine and its tools. */
+  packages: string[];
+  probe: VersionProbe;
+  capabilities: DatastoreCapabilities;
+  /** Guest log names the datastore offers. */
+  logs: string[];
+  minRamMb: number;
+}

@@ -1,0 +1,31 @@
+import type { Command } from 'commander';
+import { buildApi } from '../api/server.js';
+import { createServices } from '../app/services.js';
+import { createLogger } from '../common/log.js';
+import { addStoreOptions, settingsFrom, type StoreOptions } from './settings-options.js';
+
+export function registerServe(program: Command): void {
+  addStoreOptions(
+    program
+      .command('serve')
+      .description('run the Trove API (identity + Trove v1.0) on this host')
+      .option('--host <address>', 'address to listen on (env TROVE_HOST, default 127.0.0.1)')
+      .option('--port <port>', 'port to listen on (env TROVE_PORT, default 8779)'),
+  ).action(async (options: StoreOptions & { host?: string; port?: string }) => {
+    const settings = settingsFrom(options);
+    const logger = createLogger(settings.log.level);
+    const services = await createServices(settings);
+    const app = await buildApi(services, { logger });
+    const stop = async (signal: string) => {
+      logger.info({ signal }, 'stopping');
+      await app.close();
+      await services.close();
+      process.exit(0);
+    };
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+    process.once('SIGINT', () => void stop('SIGINT'));
+    await app.listen({ host: settings.server.host, port: settings.server.port });
+    const versions = services.catalog.list(true).map((ds) => `${ds.name} ${ds.versions.map((v) => v.name).join('/')}`);
+    logger.info({ store: services.store.location, datastores: versions }, `Trove API listening on http://${settings.server.host}:${settings.server.port}`);
+  });
+}

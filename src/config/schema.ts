@@ -1,0 +1,107 @@
+import { Type, type Static } from 'typebox';
+
+/**
+ * Every setting Trove reads, with its default. The config file (TOML) mirrors this shape;
+ * unknown keys are refused so a typo never silently falls back to a default.
+ */
+const Int = (min: number, max: number, dflt: number) =>
+  Type.Integer({ minimum: min, maximum: max, default: dflt });
+
+export const ServerSettings = Type.Object(
+  {
+    host: Type.String({ default: '127.0.0.1', minLength: 1 }),
+    port: Int(0, 65535, 8779),
+    /** Base URL put in links and the identity catalog; empty means "from the request's Host". */
+    public_url: Type.String({ default: '' }),
+    region: Type.String({ default: 'RegionOne', minLength: 1 }),
+    body_limit_bytes: Int(1024, 64 * 1024 * 1024, 1024 * 1024),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const DatabaseSettings = Type.Object(
+  {
+    /** Empty: a SQLite file under data_dir. Otherwise postgres://… or sqlite:/path/file.db */
+    url: Type.String({ default: '' }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const LogSettings = Type.Object(
+  {
+    level: Type.Union(
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+      { default: 'info' },
+    ),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const IdentitySettings = Type.Object(
+  {
+    token_ttl_seconds: Int(60, 7 * 24 * 3600, 3600),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+/** Default per-project quotas; -1 means unlimited, as in Trove. */
+export const QuotaSettings = Type.Object(
+  {
+    instances: Int(-1, 1_000_000, 10),
+    ram: Int(-1, 1_000_000_000, -1),
+    volumes: Int(-1, 1_000_000_000, 40),
+    backups: Int(-1, 1_000_000, 50),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+/** Requests per minute per user and HTTP verb; 0 turns that verb's limit off. */
+export const RateLimitSettings = Type.Object(
+  {
+    GET: Int(0, 1_000_000, 1000),
+    POST: Int(0, 1_000_000, 200),
+    PUT: Int(0, 1_000_000, 200),
+    PATCH: Int(0, 1_000_000, 200),
+    DELETE: Int(0, 1_000_000, 200),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const ExtraVersion = Type.Object(
+  {
+    datastore: Type.String({ minLength: 1 }),
+    version: Type.String({ minLength: 1 }),
+    active: Type.Boolean({ default: true }),
+    image: Type.String({ default: '' }),
+  },
+  { additionalProperties: false },
+);
+
+export const CatalogSettings = Type.Object(
+  {
+    /** Datastore names not to offer even when their engine is installed. */
+    disabled: Type.Array(Type.String(), { default: [] }),
+    /** Versions offered beyond the installed ones (e.g. images for a remote compute driver). */
+    versions: Type.Array(ExtraVersion, { default: [] }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const Settings = Type.Object(
+  {
+    data_dir: Type.String({ default: './data', minLength: 1 }),
+    server: ServerSettings,
+    database: DatabaseSettings,
+    log: LogSettings,
+    identity: IdentitySettings,
+    quotas: QuotaSettings,
+    rate_limits: RateLimitSettings,
+    catalog: CatalogSettings,
+  },
+  { additionalProperties: false },
+);
+
+export type Settings = Static<typeof Settings>;
+export type QuotaSettings = Static<typeof QuotaSettings>;
+export type RateLimitSettings = Static<typeof RateLimitSettings>;
+export type CatalogSettings = Static<typeof CatalogSettings>;
