@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs what Trove needs on a Debian machine (engines, the OpenStack clients used by the
+# compatibility tests, build tools), then the npm dependencies, then builds. Safe to repeat.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(
+  mariadb-server mariadb-backup galera-4 postgresql redis-server   # the engines Trove runs
+  python3-troveclient python3-openstackclient                      # the real OpenStack clients
+  zstd curl ca-certificates util-linux e2fsprogs iproute2          # tools the service and README use
+  python3 make g++                                                 # builds the SQLite driver
+)
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install.sh: run as root (it installs Debian packages)" >&2
+  exit 1
+fi
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing Debian packages: ${missing[*]}"
+  # Package scripts must not start system-wide database services: Trove runs its own.
+  created_policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+    chmod +x /usr/sbin/policy-rc.d
+    created_policy=1
+  fi
+  trap '[ -n "$created_policy" ] && rm -f /usr/sbin/policy-rc.d' EXIT
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v node >/dev/null || [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
+  echo "install.sh: Node.js 20 or newer is needed (found: $(node --version 2>/dev/null || echo none))" >&2
+  exit 1
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+npm run --silent build
