@@ -91,13 +91,10 @@ export function loadSettings(options: LoadOptions = {}): Settings {
   const errors = Value.Errors(Settings, withDefaults);
   if (errors.length > 0) {
     const first = errors[0]!;
-    const params = first.params as { additionalProperties?: string[] };
     const where = file ? ` (config file ${file} or environment)` : '';
-    if (first.keyword === 'additionalProperties' && params.additionalProperties?.length) {
-      const at = describe(first.instancePath);
-      const key = params.additionalProperties[0];
-      const full = at === '(top level)' ? key : `${at}.${key}`;
-      throw new ConfigError(`unknown setting "${full}"${where}`);
+    // An unknown key shows up as a "false schema" at the key's own path.
+    if (first.keyword === 'boolean' && first.schemaPath.endsWith('/additionalProperties')) {
+      throw new ConfigError(`unknown setting "${describe(first.instancePath)}"${where}`);
     }
     throw new ConfigError(`setting "${describe(first.instancePath)}" ${first.message}${where}`);
   }
