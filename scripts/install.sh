@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   mariadb-server mariadb-backup galera-4 postgresql redis-server   # the engines Trove runs
   python3-troveclient python3-openstackclient                      # the real OpenStack clients
-  zstd curl ca-certificates util-linux e2fsprogs iproute2          # tools the service and README use
+  zstd curl jq ca-certificates util-linux e2fsprogs iproute2       # tools the service and README use
   python3 make g++                                                 # builds the SQLite driver
 )
 

@@ -13,7 +13,7 @@ mkdir -p "$TROVE_DATA_DIR"
 umask 077
 
 # Credentials are made once and kept in openrc files readable by root alone.
-password_of() { sed -n 's/^export OS_PASSWORD=//p' "$1" 2>/dev/null; }
+password_of() { [ -f "$1" ] && sed -n 's/^export OS_PASSWORD=//p' "$1" || true; }
 admin_password=$(password_of "$TROVE_DATA_DIR/admin-openrc")
 demo_password=$(password_of "$TROVE_DATA_DIR/demo-openrc")
 [ -n "$admin_password" ] || admin_password=$(head -c 18 /dev/urandom | base64 | tr '+/' 'xy')

@@ -73,6 +73,9 @@ describe('the trove executable', () => {
       assert.match(server.output(), /token issued/, 'the log is verbose enough for the next check to mean something');
       assert.doesNotMatch(server.output(), /clerk-secret/, 'passwords never reach the log');
       assert.doesNotMatch(server.output(), new RegExp(token), 'tokens never reach the log');
+      const second = await trove(['serve', '--port', String(server.port)], env);
+      assert.equal(second.code, 2);
+      assert.match(second.stderr, /cannot listen on 127\.0\.0\.1:\d+: the address is in use/);
     } finally {
       await server.stop();
     }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { buildApi } from '../api/server.js';
 import { createServices } from '../app/services.js';
+import { ConfigError } from '../common/errors.js';
 import { createLogger } from '../common/log.js';
 import { addStoreOptions, settingsFrom, type StoreOptions } from './settings-options.js';
 
@@ -24,7 +25,16 @@ export function registerServe(program: Command): void {
     };
     process.once('SIGTERM', () => void stop('SIGTERM'));
     process.once('SIGINT', () => void stop('SIGINT'));
-    await app.listen({ host: settings.server.host, port: settings.server.port });
+    try {
+      await app.listen({ host: settings.server.host, port: settings.server.port });
+    } catch (err) {
+      await services.close();
+      const code = (err as { code?: string }).code;
+      const where = `${settings.server.host}:${settings.server.port}`;
+      if (code === 'EADDRINUSE') throw new ConfigError(`cannot listen on ${where}: the address is in use (another trove serve?); choose another with --port or TROVE_PORT`);
+      if (code === 'EADDRNOTAVAIL' || code === 'EACCES') throw new ConfigError(`cannot listen on ${where} (${code}); choose another with --host/--port`);
+      throw err;
+    }
     const versions = services.catalog.list(true).map((ds) => `${ds.name} ${ds.versions.map((v) => v.name).join('/')}`);
     logger.info({ store: services.store.location, datastores: versions }, `Trove API listening on http://${settings.server.host}:${settings.server.port}`);
   });
