@@ -1,12 +1,12 @@
 import type { DatastoreCapabilities, DatastoreDescriptor, VersionProbe } from '../descriptor.js';
 
-export const MYSQL_FAMILY_PROBE: VersionProbe = {
+const MYSQL_FAMILY_PROBE: VersionProbe = {
   executables: ['/usr/sbin/mariadbd', '/usr/sbin/mysqld'],
   args: ['--version'],
   pattern: 'Ver ((\\d+\\.\\d+)\\.\\d+)-MariaDB',
 };
 
-export const MYSQL_FAMILY_CAPABILITIES: DatastoreCapabilities = {
+const MYSQL_FAMILY_CAPABILITIES: DatastoreCapabilities = {
   databases: true,
   users: true,
   root: true,
