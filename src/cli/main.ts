@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { ConfigError, TroveFault } from '../common/errors.js';
+import { registerAgent } from './agent.js';
 import { registerManage } from './manage.js';
 import { registerServe } from './serve.js';
 
@@ -12,6 +13,7 @@ const program = new Command('trove')
 
 registerServe(program);
 registerManage(program);
+registerAgent(program);
 
 /** Exit codes scripts can rely on: 2 usage or configuration, 1 a refused operation, 70 a bug. */
 try {

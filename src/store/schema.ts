@@ -66,6 +66,58 @@ export interface QuotaUsageTable {
   reserved: number;
 }
 
+export interface InstanceTable {
+  id: string;
+  project_id: string;
+  name: string;
+  flavor_id: string;
+  ram_mb: number;
+  vcpus: number;
+  volume_size: number;
+  datastore: string;
+  datastore_version: string;
+  datastore_version_full: string;
+  task_status: string;
+  address: string | null;
+  port: number | null;
+  server_status: string;
+  service_status: string;
+  service_status_updated: string;
+  last_contact_at: string | null;
+  volume_used_bytes: number | null;
+  fault_message: string | null;
+  fault_details: string | null;
+  fault_created: string | null;
+  deleted: number;
+  deleted_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface TaskTable {
+  id: string;
+  kind: string;
+  target_id: string;
+  /** JSON; secret values inside are sealed (see control/secrets.ts). */
+  params: string;
+  step: number;
+  attempts: number;
+  state: string;
+  lease_owner: string | null;
+  lease_expires_at: string | null;
+  run_after: string;
+  deadline_at: string;
+  error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AddressLeaseTable {
+  address: string;
+  instance_id: string;
+  created_at: string;
+}
+
 export interface Database {
   projects: ProjectTable;
   users: UserTable;
@@ -75,4 +127,7 @@ export interface Database {
   flavors: FlavorTable;
   quotas: QuotaTable;
   quota_usages: QuotaUsageTable;
+  instances: InstanceTable;
+  tasks: TaskTable;
+  address_leases: AddressLeaseTable;
 }

@@ -1,9 +1,11 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as foundation from './0001_foundation.js';
+import * as instances from './0002_instances.js';
 
 /** The one migration history shared by SQLite and PostgreSQL, oldest first. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001_foundation': foundation,
+  '0002_instances': instances,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,125 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Logger } from '../common/log.js';
+import type { DatastoreModule } from './datastore.js';
+import type { AgentConfig, AgentStatus, PrepareRequest } from './protocol.js';
+import { Supervisor } from './supervisor.js';
+import { volumeUsage } from './volume-usage.js';
+
+interface PersistedState {
+  prepared: boolean;
+}
+
+/**
+ * The guest agent's core: prepares the engine once, keeps it running, and tells its health.
+ * The RPC server (server.ts) is a thin validated layer over this.
+ */
+export class Agent {
+  readonly supervisor: Supervisor;
+  private readonly stateFile: string;
+  private prepared: boolean;
+  private preparing: Promise<void> | undefined;
+  private failure: string | undefined;
+  private healthy = false;
+  private version: string | undefined;
+  private healthTimer: NodeJS.Timeout | undefined;
+  readonly startedAt = new Date();
+
+  constructor(
+    readonly config: AgentConfig,
+    configPath: string,
+    private readonly module: DatastoreModule,
+    private readonly log: Logger,
+  ) {
+    this.stateFile = join(dirname(configPath), 'agent-state.json');
+    this.prepared = existsSync(this.stateFile) && (JSON.parse(readFileSync(this.stateFile, 'utf8')) as PersistedState).prepared;
+    this.supervisor = new Supervisor(module.command(config), join(config.log_dir, 'engine.out'), log);
+  }
+
+  /** After a restart of the agent, a prepared engine is started (or adopted) at once. */
+  start(): void {
+    if (this.prepared) this.supervisor.start();
+    this.checkHealth();
+  }
+
+  private checkHealth = async (): Promise<void> => {
+    if (this.supervisor.state === 'running') {
+      this.healthy = await this.module.ping(this.config);
+      if (this.healthy) {
+        this.supervisor.healthy();
+        if (!this.version) this.version = await this.module.version(this.config);
+      }
+    } else {
+      this.healthy = false;
+    }
+    this.healthTimer = setTimeout(this.checkHealth, 1000);
+  };
+
+  /** Starts preparing unless already prepared or under way; progress shows in status(). */
+  prepare(request: PrepareRequest): 'started' | 'in-progress' | 'done' {
+    if (this.prepared) return 'done';
+    if (this.preparing) return 'in-progress';
+    this.failure = undefined;
+    this.preparing = this.runPrepare(request)
+      .catch((err: Error) => {
+        this.failure = err.message;
+        this.log.error({ err: err.message }, 'prepare failed');
+      })
+      .finally(() => {
+        this.preparing = undefined;
+      });
+    return 'started';
+  }
+
+  private async runPrepare(request: PrepareRequest): Promise<void> {
+    this.log.info({ databases: request.databases.length, users: request.users.length }, 'prepare started');
+    await this.module.initialise(this.config, request);
+    this.supervisor.start();
+    await this.waitUntilAnswering(120_000);
+    await this.module.secure(this.config, request);
+    writeFileSync(this.stateFile, JSON.stringify({ prepared: true } satisfies PersistedState));
+    this.prepared = true;
+    this.healthy = true;
+    this.log.info('prepare finished');
+  }
+
+  private async waitUntilAnswering(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let pause = 20;
+    while (!(await this.module.ping(this.config))) {
+      if (Date.now() > deadline) throw new Error(`the engine did not answer within ${timeoutMs / 1000} s`);
+      if (this.supervisor.state === 'crashed') throw new Error('the engine exited while starting; see its error log');
+      await new Promise((r) => setTimeout(r, pause));
+      pause = Math.min(pause * 2, 250);
+    }
+  }
+
+  async restart(): Promise<void> {
+    await this.supervisor.stop();
+    this.supervisor.start();
+    await this.waitUntilAnswering(120_000);
+    this.healthy = true;
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.healthTimer) clearTimeout(this.healthTimer);
+    await this.supervisor.stop();
+  }
+
+  async status(): Promise<AgentStatus> {
+    let service: string;
+    if (this.failure) service = 'FAILED';
+    else if (!this.prepared) service = this.preparing ? 'BUILDING' : 'NEW';
+    else if (this.supervisor.state === 'crashed') service = 'CRASHED';
+    else if (this.supervisor.state === 'stopped') service = 'SHUTDOWN';
+    else service = this.healthy ? 'HEALTHY' : 'SHUTDOWN';
+    return {
+      service,
+      ...(this.failure ? { message: this.failure } : {}),
+      prepared: this.prepared,
+      engine: { name: this.module.engine, ...(this.version ? { version: this.version } : {}), ...(this.supervisor.pid ? { pid: this.supervisor.pid } : {}), restarts: this.supervisor.restarts },
+      volume: await volumeUsage(this.config.volume_dir, this.config.volume_mounted, this.config.volume_size_bytes),
+      agent: { pid: process.pid, started_at: this.startedAt.toISOString() },
+    };
+  }
+}

@@ -1,0 +1,13 @@
+import type { DatastoreModule } from '../datastore.js';
+import { mariadbModule } from './mariadb/index.js';
+
+/** The agent's datastore modules, by the engine name the catalog gives. */
+const MODULES: Record<string, DatastoreModule> = {
+  mariadb: mariadbModule,
+};
+
+export function datastoreModule(engine: string): DatastoreModule {
+  const module = MODULES[engine];
+  if (!module) throw new Error(`this agent has no module for engine '${engine}'`);
+  return module;
+}

@@ -1,0 +1,64 @@
+import type { AgentConfig } from '../../protocol.js';
+import type { MariadbTuning } from './tuning.js';
+
+export interface MariadbPaths {
+  dataDir: string;
+  socket: string;
+  pidFile: string;
+  configFile: string;
+  errorLog: string;
+  /** Empty, owned by root: the only place file import/export could touch, and it cannot be written. */
+  securePrivDir: string;
+  tmpDir: string;
+}
+
+export function pathsOf(config: AgentConfig): MariadbPaths {
+  return {
+    dataDir: `${config.volume_dir}/mysql`,
+    socket: `${config.run_dir}/mysqld.sock`,
+    pidFile: `${config.run_dir}/mysqld.pid`,
+    configFile: `${config.run_dir}/my.cnf`,
+    errorLog: `${config.log_dir}/error.log`,
+    securePrivDir: `${config.run_dir}/no-files`,
+    tmpDir: `${config.volume_dir}/tmp`,
+  };
+}
+
+/** The server configuration: the instance's address and port, hardening, and flavor tuning. */
+export function renderConfig(config: AgentConfig, paths: MariadbPaths, tuning: MariadbTuning): string {
+  return `# Written by the Trove guest agent; regenerated on prepare and resize.
+[client]
+socket = ${paths.socket}
+
+[mysqld]
+datadir = ${paths.dataDir}
+socket = ${paths.socket}
+pid-file = ${paths.pidFile}
+log-error = ${paths.errorLog}
+tmpdir = ${paths.tmpDir}
+bind-address = ${config.address}
+port = ${config.port}
+skip-name-resolve = 1
+# Hardening: InnoDB only, no file import/export, no symbolic links.
+default_storage_engine = InnoDB
+enforce_storage_engine = InnoDB
+local_infile = 0
+secure_file_priv = ${paths.securePrivDir}
+symbolic-links = 0
+# Tuned from the flavor (see tuning.ts for the formulas).
+innodb_buffer_pool_size = ${tuning.innodb_buffer_pool_size_mb}M
+innodb_buffer_pool_instances = ${tuning.innodb_buffer_pool_instances}
+innodb_log_file_size = ${tuning.innodb_log_file_size_mb}M
+innodb_file_per_table = 1
+max_connections = ${tuning.max_connections}
+max_user_connections = ${tuning.max_connections}
+tmp_table_size = ${tuning.tmp_table_size_mb}M
+max_heap_table_size = ${tuning.tmp_table_size_mb}M
+table_open_cache = ${tuning.table_open_cache}
+table_definition_cache = ${tuning.table_open_cache}
+thread_cache_size = ${tuning.thread_cache_size}
+connect_timeout = 15
+character-set-server = utf8mb4
+collation-server = utf8mb4_general_ci
+`;
+}

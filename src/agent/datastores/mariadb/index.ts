@@ -1,0 +1,97 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chownSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import type { DatastoreModule } from '../../datastore.js';
+import type { AgentConfig, PrepareRequest } from '../../protocol.js';
+import { systemUser } from '../../system-user.js';
+import { pathsOf, renderConfig } from './config-file.js';
+import { ident, literal, runSql } from './sql.js';
+import { tuneFor } from './tuning.js';
+
+const run = promisify(execFile);
+const ENGINE_USER = 'mysql';
+
+function ownedFolder(path: string, owner: { uid: number; gid: number } | undefined, mode = 0o750): void {
+  mkdirSync(path, { recursive: true, mode });
+  if (owner) chownSync(path, owner.uid, owner.gid);
+}
+
+/** Accounts that must not exist on a tenant's server: anonymous, remote root, the OS-user superuser. */
+async function removeUnsafeAccounts(socket: string): Promise<void> {
+  const accounts = await runSql(socket, "SELECT User, Host FROM mysql.global_priv WHERE User = '' OR (User = 'root' AND Host <> 'localhost') OR User = 'mysql'");
+  const drops = accounts.map(([user, host]) => `DROP USER IF EXISTS ${literal(user ?? '')}@${literal(host ?? '')};`).join('\n');
+  const mangled = randomBytes(32).toString('base64');
+  // root keeps socket access for the agent; its password is random and thrown away.
+  await runSql(socket, `${drops}
+ALTER USER root@localhost IDENTIFIED VIA unix_socket OR mysql_native_password USING PASSWORD(${literal(mangled)});
+DROP DATABASE IF EXISTS test;
+DELETE FROM mysql.db WHERE Db = 'test' OR Db = 'test\\\\_%';
+FLUSH PRIVILEGES;`);
+}
+
+async function createDatabasesAndUsers(socket: string, request: PrepareRequest): Promise<void> {
+  const statements: string[] = [];
+  for (const db of request.databases) {
+    statements.push(`CREATE DATABASE IF NOT EXISTS ${ident(db.name)} CHARACTER SET ${db.character_set ?? 'utf8mb4'}${db.collate ? ` COLLATE ${db.collate}` : ''};`);
+  }
+  for (const user of request.users) {
+    const account = `${literal(user.name)}@${literal(user.host ?? '%')}`;
+    statements.push(`CREATE USER IF NOT EXISTS ${account} IDENTIFIED BY ${literal(user.password)};`);
+    for (const db of user.databases) statements.push(`GRANT ALL PRIVILEGES ON ${ident(db)}.* TO ${account};`);
+  }
+  if (statements.length > 0) await runSql(socket, statements.join('\n'));
+}
+
+/** MariaDB 10.11 from Debian's packages, serving both the `mysql` and `mariadb` datastores. */
+export const mariadbModule: DatastoreModule = {
+  engine: 'mariadb',
+
+  async initialise(config: AgentConfig, request: PrepareRequest) {
+    const paths = pathsOf(config);
+    const owner = process.getuid?.() === 0 ? systemUser(ENGINE_USER) : undefined;
+    ownedFolder(config.run_dir, owner, 0o755);
+    ownedFolder(config.log_dir, owner);
+    ownedFolder(paths.tmpDir, owner);
+    mkdirSync(paths.securePrivDir, { recursive: true, mode: 0o755 });
+    writeFileSync(paths.configFile, renderConfig(config, paths, tuneFor(request.flavor.ram_mb, request.flavor.vcpus)), { mode: 0o644 });
+    if (existsSync(`${paths.dataDir}/mysql`)) return;
+    ownedFolder(paths.dataDir, owner);
+    await run('mariadb-install-db', [
+      `--defaults-file=${paths.configFile}`,
+      `--user=${ENGINE_USER}`,
+      '--auth-root-authentication-method=socket',
+      '--skip-test-db',
+      '--skip-name-resolve',
+    ], { timeout: 120_000 });
+  },
+
+  command(config: AgentConfig) {
+    const paths = pathsOf(config);
+    return { executable: '/usr/sbin/mariadbd', args: [`--defaults-file=${paths.configFile}`], user: ENGINE_USER, pidFile: paths.pidFile };
+  },
+
+  async ping(config: AgentConfig) {
+    try {
+      await run('mariadb-admin', ['--no-defaults', `--socket=${pathsOf(config).socket}`, '--user=root', '--connect-timeout=2', 'ping'], { timeout: 5000 });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+
+  async secure(config: AgentConfig, request: PrepareRequest) {
+    const { socket } = pathsOf(config);
+    await removeUnsafeAccounts(socket);
+    await createDatabasesAndUsers(socket, request);
+  },
+
+  async version(config: AgentConfig) {
+    try {
+      const rows = await runSql(pathsOf(config).socket, 'SELECT VERSION()');
+      return rows[0]?.[0];
+    } catch {
+      return undefined;
+    }
+  },
+};

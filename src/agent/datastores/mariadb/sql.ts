@@ -1,0 +1,31 @@
+import { execFile } from 'node:child_process';
+
+/** A MariaDB identifier in backquotes. */
+export function ident(name: string): string {
+  return `\`${name.replace(/`/g, '``')}\``;
+}
+
+/** A MariaDB string literal. */
+export function literal(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\0/g, '\\0')}'`;
+}
+
+/**
+ * Runs SQL as the engine's root over its unix socket (unix_socket authentication: no password
+ * exists to leak). SQL goes on standard input, never on the command line; rows come back as
+ * tab-separated fields.
+ */
+export function runSql(socket: string, sql: string): Promise<string[][]> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      'mariadb',
+      ['--no-defaults', `--socket=${socket}`, '--user=root', '--batch', '--raw', '--skip-column-names'],
+      { timeout: 30_000, maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        if (err) return reject(new Error(`SQL failed: ${stderr.toString().trim() || err.message}`));
+        resolve(stdout.toString().split('\n').filter((line) => line !== '').map((line) => line.split('\t')));
+      },
+    );
+    child.stdin?.end(sql);
+  });
+}

@@ -1,0 +1,66 @@
+import { Type, type Static } from 'typebox';
+
+/**
+ * The agent's RPC contract (JSON over HTTP on the instance's unix socket). The control plane
+ * and the agent both import these schemas; the agent validates every request against them.
+ */
+export const NAME = '^[A-Za-z0-9_][A-Za-z0-9_$-]{0,63}$';
+
+export const DatabaseSpec = Type.Object(
+  {
+    name: Type.String({ pattern: NAME }),
+    character_set: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_]{1,32}$' })),
+    collate: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_]{1,64}$' })),
+  },
+  { additionalProperties: false },
+);
+
+export const UserSpec = Type.Object(
+  {
+    name: Type.String({ pattern: '^[A-Za-z0-9_][A-Za-z0-9_.@$-]{0,79}$' }),
+    password: Type.String({ minLength: 1, maxLength: 256 }),
+    host: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.%:-]{1,255}$' })),
+    databases: Type.Array(Type.String({ pattern: NAME }), { maxItems: 1000 }),
+  },
+  { additionalProperties: false },
+);
+
+export const FlavorSpec = Type.Object({ ram_mb: Type.Integer({ minimum: 64 }), vcpus: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
+
+export const PrepareRequest = Type.Object(
+  {
+    flavor: FlavorSpec,
+    databases: Type.Array(DatabaseSpec, { maxItems: 1000 }),
+    users: Type.Array(UserSpec, { maxItems: 1000 }),
+  },
+  { additionalProperties: false },
+);
+export type PrepareRequest = Static<typeof PrepareRequest>;
+
+export const AgentStatus = Type.Object({
+  /** NEW (not prepared), BUILDING, HEALTHY, SHUTDOWN, CRASHED, FAILED. */
+  service: Type.String(),
+  message: Type.Optional(Type.String()),
+  prepared: Type.Boolean(),
+  engine: Type.Object({ name: Type.String(), version: Type.Optional(Type.String()), pid: Type.Optional(Type.Integer()), restarts: Type.Integer() }),
+  volume: Type.Object({ used_bytes: Type.Integer(), total_bytes: Type.Integer() }),
+  agent: Type.Object({ pid: Type.Integer(), started_at: Type.String() }),
+});
+export type AgentStatus = Static<typeof AgentStatus>;
+
+/** Written by the compute driver beside the instance; the agent's only source of where things are. */
+export const AgentConfig = Type.Object({
+  instance_id: Type.String(),
+  engine: Type.String(),
+  address: Type.String(),
+  port: Type.Integer(),
+  /** Where the engine keeps its data (the mounted volume or a plain folder). */
+  volume_dir: Type.String(),
+  /** True when volume_dir is a file system of its own (its use is read from statfs). */
+  volume_mounted: Type.Boolean(),
+  volume_size_bytes: Type.Integer(),
+  /** Sockets, pid files, generated configuration. */
+  run_dir: Type.String(),
+  log_dir: Type.String(),
+});
+export type AgentConfig = Static<typeof AgentConfig>;

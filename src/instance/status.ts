@@ -1,0 +1,74 @@
+/**
+ * Trove's instance status, derived from what the control plane is doing (task status) and
+ * what the driver and agent last reported. Pure: no I/O, so every rule is unit-tested.
+ */
+
+/** What the control plane is doing to an instance. */
+export const TaskStatus = {
+  NONE: 'NONE',
+  BUILDING: 'BUILDING',
+  DELETING: 'DELETING',
+  REBOOTING: 'REBOOTING',
+  /** A task failed; the instance keeps its fault until reset or deleted. */
+  ERROR: 'ERROR',
+} as const;
+export type TaskStatus = (typeof TaskStatus)[keyof typeof TaskStatus];
+
+/** What the agent says of its engine. */
+export const ServiceStatus = {
+  NEW: 'NEW',
+  BUILDING: 'BUILDING',
+  HEALTHY: 'HEALTHY',
+  SHUTDOWN: 'SHUTDOWN',
+  CRASHED: 'CRASHED',
+  FAILED: 'FAILED',
+} as const;
+export type ServiceStatus = (typeof ServiceStatus)[keyof typeof ServiceStatus];
+
+/** An agent silent for longer than this is reported as unreachable. */
+export const AGENT_SILENCE_MS = 10_000;
+
+export interface ObservedState {
+  taskStatus: string;
+  serviceStatus: string;
+  /** When the agent last answered, if ever. */
+  lastContactAt: Date | undefined;
+  hasFault: boolean;
+}
+
+export interface DerivedStatus {
+  status: string;
+  operatingStatus: string;
+  /** Set when the agent is silent: what the API shows as a transient fault. */
+  unreachableSince?: Date;
+}
+
+export function deriveStatus(state: ObservedState, now: Date): DerivedStatus {
+  switch (state.taskStatus) {
+    case TaskStatus.ERROR:
+      return { status: 'ERROR', operatingStatus: state.serviceStatus === ServiceStatus.HEALTHY ? 'HEALTHY' : '' };
+    case TaskStatus.BUILDING:
+      return { status: state.hasFault ? 'ERROR' : 'BUILD', operatingStatus: '' };
+    case TaskStatus.DELETING:
+      return { status: 'SHUTDOWN', operatingStatus: '' };
+    case TaskStatus.REBOOTING:
+      return { status: 'REBOOT', operatingStatus: state.serviceStatus === ServiceStatus.HEALTHY ? 'HEALTHY' : 'SHUTDOWN' };
+    default:
+      break;
+  }
+  const silentFor = state.lastContactAt ? now.getTime() - state.lastContactAt.getTime() : Number.POSITIVE_INFINITY;
+  if (silentFor > AGENT_SILENCE_MS) {
+    return { status: 'SHUTDOWN', operatingStatus: 'UNKNOWN', ...(state.lastContactAt ? { unreachableSince: state.lastContactAt } : {}) };
+  }
+  switch (state.serviceStatus) {
+    case ServiceStatus.HEALTHY:
+      return { status: 'ACTIVE', operatingStatus: 'HEALTHY' };
+    case ServiceStatus.FAILED:
+      return { status: 'ERROR', operatingStatus: 'FAILED' };
+    case ServiceStatus.NEW:
+    case ServiceStatus.BUILDING:
+      return { status: 'BUILD', operatingStatus: '' };
+    default:
+      return { status: 'SHUTDOWN', operatingStatus: 'SHUTDOWN' };
+  }
+}
