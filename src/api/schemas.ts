@@ -24,3 +24,6 @@ export const PageQuery = Type.Object({
   limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,6}$', description: 'a whole number: the most items to return' })),
   marker: Type.Optional(Type.String({ description: 'Id of the last item of the previous page' })),
 });
+
+/** 202 with an empty body: the work goes on in the background. */
+export const ACCEPTED = { 202: Type.Unknown({ description: 'Accepted (empty body): the work goes on in the background' }) };

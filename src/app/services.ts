@@ -1,8 +1,20 @@
+import { join } from 'node:path';
 import { DatastoreCatalog, type VersionDiscoverer } from '../catalog/registry.js';
 import { DESCRIPTORS } from '../catalog/datastores/index.js';
+import { createLogger, type Logger } from '../common/log.js';
+import type { ComputeDriver } from '../compute/driver.js';
+import { LocalDriver } from '../compute/local/local-driver.js';
 import type { Settings } from '../config/schema.js';
+import { AddressPool } from '../control/addresses.js';
+import { Reconciler } from '../control/reconciler.js';
+import type { Runtime } from '../control/runtime.js';
+import { SecretBox } from '../control/secrets.js';
+import { TaskManager } from '../control/task-manager.js';
+import { createInstanceTask, deleteInstanceTask, restartInstanceTask } from '../control/tasks/instance-tasks.js';
 import { FlavorService } from '../flavor/flavor-service.js';
 import { IdentityService } from '../identity/identity-service.js';
+import { InstanceService } from '../instance/instance-service.js';
+import { InstanceStore } from '../instance/instance-store.js';
 import { QuotaService } from '../quota/quota-service.js';
 import { migrateToLatest, openStore, type OpenedStore } from '../store/database.js';
 
@@ -14,6 +26,11 @@ export interface Services {
   flavors: FlavorService;
   quotas: QuotaService;
   catalog: DatastoreCatalog;
+  instances: InstanceService;
+  runtime: Runtime;
+  reconciler: Reconciler;
+  /** Starts the task manager and the status reconciler (what `serve` runs beside the API). */
+  startBackground(): void;
   close(): Promise<void>;
 }
 
@@ -22,23 +39,55 @@ export interface ServiceOptions {
   discover?: VersionDiscoverer;
   /** Skip building the catalog (offline admin commands do not need it). */
   withoutCatalog?: boolean;
+  logger?: Logger;
+  /** Replaces the compute driver (tests of the control plane alone). */
+  driver?: ComputeDriver;
 }
 
 export async function createServices(settings: Settings, options: ServiceOptions = {}): Promise<Services> {
+  const log = options.logger ?? createLogger('silent');
   const store = openStore(settings.database.url, settings.data_dir);
   try {
     await migrateToLatest(store.db);
     const catalog = options.withoutCatalog
       ? await DatastoreCatalog.build([], { disabled: [], versions: [] })
       : await DatastoreCatalog.build(DESCRIPTORS, settings.catalog, options.discover);
+    const flavors = new FlavorService(store.db);
+    const quotas = new QuotaService(store.db, settings.quotas);
+    const tasks = new TaskManager(store.db, settings.tasks, log.child({ component: 'tasks' }));
+    const instanceStore = new InstanceStore(store.db);
+    const runtime: Runtime = {
+      instances: instanceStore,
+      driver: options.driver ?? new LocalDriver({ root: join(settings.data_dir, 'instances'), loopVolumes: settings.compute.loop_volumes, logLevel: settings.log.level === 'silent' ? 'warn' : settings.log.level }, log.child({ component: 'local-driver' })),
+      addresses: new AddressPool(store.db, settings.compute.address_pool),
+      catalog,
+      quotas,
+      secrets: new SecretBox(settings.secret_key_file || join(settings.data_dir, 'secret.key')),
+      tasks,
+    };
+    tasks.register(createInstanceTask(runtime, settings.tasks.build_timeout_seconds));
+    tasks.register(deleteInstanceTask(runtime, settings.tasks.delete_timeout_seconds));
+    tasks.register(restartInstanceTask(runtime, settings.tasks.build_timeout_seconds));
+    const reconciler = new Reconciler(runtime, settings.tasks.reconcile_seconds * 1000, log.child({ component: 'reconciler' }));
     return {
       settings,
       store,
       identity: new IdentityService(store.db, settings.identity.token_ttl_seconds),
-      flavors: new FlavorService(store.db),
-      quotas: new QuotaService(store.db, settings.quotas),
+      flavors,
+      quotas,
       catalog,
-      close: () => store.db.destroy(),
+      instances: new InstanceService(instanceStore, flavors, catalog, quotas, tasks, settings.compute.max_volume_gb),
+      runtime,
+      reconciler,
+      startBackground: () => {
+        tasks.start();
+        reconciler.start();
+      },
+      close: async () => {
+        reconciler.stop();
+        await tasks.stop();
+        await store.db.destroy();
+      },
     };
   } catch (err) {
     await store.db.destroy();

@@ -15,7 +15,7 @@ export function registerServe(program: Command): void {
   ).action(async (options: StoreOptions & { host?: string; port?: string }) => {
     const settings = settingsFrom(options);
     const logger = createLogger(settings.log.level);
-    const services = await createServices(settings);
+    const services = await createServices(settings, { logger });
     const app = await buildApi(services, { logger });
     const stop = async (signal: string) => {
       logger.info({ signal }, 'stopping');
@@ -35,6 +35,7 @@ export function registerServe(program: Command): void {
       if (code === 'EADDRNOTAVAIL' || code === 'EACCES') throw new ConfigError(`cannot listen on ${where} (${code}); choose another with --host/--port`);
       throw err;
     }
+    services.startBackground();
     const versions = services.catalog.list(true).map((ds) => `${ds.name} ${ds.versions.map((v) => v.name).join('/')}`);
     logger.info({ store: services.store.location, datastores: versions }, `Trove API listening on http://${settings.server.host}:${settings.server.port}`);
   });

@@ -87,6 +87,31 @@ export const CatalogSettings = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+export const ComputeSettings = Type.Object(
+  {
+    driver: Type.Literal('local', { default: 'local' }),
+    /** Loopback addresses given to instances, one each. */
+    address_pool: Type.String({ default: '127.0.10.0/24' }),
+    /** Loop-mounted ext4 volumes when running as root with loop devices; false: plain folders. */
+    loop_volumes: Type.Boolean({ default: true }),
+    max_volume_gb: Int(1, 100_000, 100),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const TaskSettings = Type.Object(
+  {
+    poll_ms: Int(10, 60_000, 200),
+    lease_seconds: Int(5, 3600, 30),
+    max_concurrent: Int(1, 1000, 8),
+    build_timeout_seconds: Int(10, 86_400, 600),
+    delete_timeout_seconds: Int(10, 86_400, 300),
+    /** How often idle instances' agents are asked for their state. */
+    reconcile_seconds: Int(1, 3600, 3),
+  },
+  { additionalProperties: false, default: {} },
+);
+
 export const Settings = Type.Object(
   {
     data_dir: Type.String({ default: './data', minLength: 1 }),
@@ -97,6 +122,10 @@ export const Settings = Type.Object(
     quotas: QuotaSettings,
     rate_limits: RateLimitSettings,
     catalog: CatalogSettings,
+    compute: ComputeSettings,
+    tasks: TaskSettings,
+    /** Key that seals secrets kept in the store; empty: <data_dir>/secret.key. */
+    secret_key_file: Type.String({ default: '' }),
   },
   { additionalProperties: false },
 );
@@ -105,3 +134,4 @@ export type Settings = Static<typeof Settings>;
 export type QuotaSettings = Static<typeof QuotaSettings>;
 export type RateLimitSettings = Static<typeof RateLimitSettings>;
 export type CatalogSettings = Static<typeof CatalogSettings>;
+export type TaskSettings = Static<typeof TaskSettings>;

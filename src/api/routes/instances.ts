@@ -1,0 +1,118 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { BadRequest } from '../../common/errors.js';
+import type { InstanceService } from '../../instance/instance-service.js';
+import type { InstanceTable } from '../../store/schema.js';
+import { caller, requireAdmin } from '../auth.js';
+import { baseUrl } from '../links.js';
+import { pageLinks, paginate } from '../pagination.js';
+import { ACCEPTED, COMMON_FAULTS, FaultSchema, LinksSchema, PageQuery, ProjectParams } from '../schemas.js';
+import { InstanceSchema, instanceView } from '../views/instance-view.js';
+
+const PAGE_SIZE = 20;
+const InstanceParams = Type.Object({ tenant_id: Type.String(), id: Type.String() });
+const Name = Type.String({ minLength: 1, maxLength: 255 });
+
+const CreateBody = Type.Object({
+  instance: Type.Object({
+    name: Name,
+    flavorRef: Type.Union([Type.String({ minLength: 1 }), Type.Integer()]),
+    volume: Type.Optional(Type.Object({ size: Type.Optional(Type.Integer()), type: Type.Optional(Type.Union([Type.String(), Type.Null()])) })),
+    datastore: Type.Optional(Type.Object({ type: Type.Optional(Type.String()), version: Type.Optional(Type.String()) })),
+    databases: Type.Optional(Type.Array(Type.Object({ name: Type.String(), character_set: Type.Optional(Type.String()), collate: Type.Optional(Type.String()) }), { maxItems: 100 })),
+    users: Type.Optional(
+      Type.Array(
+        Type.Object({ name: Type.String(), password: Type.String(), host: Type.Optional(Type.String()), databases: Type.Optional(Type.Array(Type.Object({ name: Type.String() }))) }),
+        { maxItems: 100 },
+      ),
+    ),
+    availability_zone: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    nics: Type.Optional(Type.Array(Type.Object({}, { additionalProperties: true }))),
+    locality: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  }),
+});
+
+const UpdateBody = Type.Object({ instance: Type.Optional(Type.Object({ name: Type.Optional(Name) })) });
+
+const ActionBody = Type.Object({
+  restart: Type.Optional(Type.Object({})),
+  reset_status: Type.Optional(Type.Object({})),
+});
+
+export const instanceRoutes: FastifyPluginAsyncTypebox<{ instances: InstanceService; publicUrl: string; region: string }> = async (app, { instances, publicUrl, region }) => {
+  const view = (request: FastifyRequest, instance: InstanceTable) =>
+    instanceView(instance, baseUrl(request, publicUrl), (request.params as { tenant_id: string }).tenant_id, region, caller(request).isAdmin);
+
+  const listHandler = async (request: FastifyRequest<{ Params: { tenant_id: string }; Querystring: { limit?: string; marker?: string } }>) => {
+    const all = await instances.list(request.params.tenant_id);
+    const { limit, marker } = request.query;
+    const page = paginate(all, (i) => i.id, { limit: limit === undefined ? undefined : Number(limit), marker }, PAGE_SIZE);
+    return { instances: page.items.map((i) => view(request, i)), links: pageLinks(request.url, baseUrl(request, publicUrl), page.next) };
+  };
+  const listSchema = {
+    tags: ['instances'],
+    params: ProjectParams,
+    querystring: Type.Intersect([PageQuery, Type.Object({ include_clustered: Type.Optional(Type.String()) })]),
+    response: { 200: Type.Object({ instances: Type.Array(InstanceSchema), links: LinksSchema }), ...COMMON_FAULTS },
+  };
+  app.get('/instances', { schema: { ...listSchema, summary: 'List instances, newest first (20 a page)' } }, listHandler);
+  app.get('/instances/detail', { schema: { ...listSchema, summary: 'List instances with details' } }, listHandler);
+
+  app.post(
+    '/instances',
+    { schema: { tags: ['instances'], summary: 'Create an instance', params: ProjectParams, body: CreateBody, response: { 200: Type.Object({ instance: InstanceSchema }), ...COMMON_FAULTS, 422: FaultSchema } } },
+    async (request) => {
+      const instance = await instances.create(caller(request), request.params.tenant_id, request.body.instance);
+      return { instance: view(request, instance) };
+    },
+  );
+
+  app.get('/instances/:id', { schema: { tags: ['instances'], summary: 'Show an instance', params: InstanceParams, response: { 200: Type.Object({ instance: InstanceSchema }), ...COMMON_FAULTS } } }, async (request) => ({
+    instance: view(request, await instances.get(caller(request), request.params.tenant_id, request.params.id)),
+  }));
+
+  app.delete('/instances/:id', { schema: { tags: ['instances'], summary: 'Delete an instance (from any state)', params: InstanceParams, response: { ...ACCEPTED, ...COMMON_FAULTS } } }, async (request, reply) => {
+    await instances.delete(caller(request), request.params.tenant_id, request.params.id);
+    return reply.code(202).send();
+  });
+
+  const update = async (request: FastifyRequest<{ Params: { tenant_id: string; id: string }; Body: { instance?: { name?: string } } }>, reply: FastifyReply) => {
+    const name = request.body.instance?.name;
+    if (name !== undefined) await instances.rename(caller(request), request.params.tenant_id, request.params.id, name);
+    else await instances.get(caller(request), request.params.tenant_id, request.params.id);
+    return reply.code(202).send();
+  };
+  app.patch('/instances/:id', { schema: { tags: ['instances'], summary: 'Rename an instance', params: InstanceParams, body: UpdateBody, response: { ...ACCEPTED, ...COMMON_FAULTS } } }, update);
+  app.put('/instances/:id', { schema: { tags: ['instances'], summary: 'Update an instance', params: InstanceParams, body: UpdateBody, response: { ...ACCEPTED, ...COMMON_FAULTS } } }, update);
+
+  app.post(
+    '/instances/:id/action',
+    { schema: { tags: ['instances'], summary: 'Act on an instance: restart, reset_status (admin)', params: InstanceParams, body: ActionBody, response: { ...ACCEPTED, ...COMMON_FAULTS, 422: FaultSchema } } },
+    async (request, reply) => {
+      const actions = Object.keys(request.body as object);
+      if (actions.length !== 1) throw new BadRequest(`Send exactly one action; known actions are restart and reset_status, got ${actions.length === 0 ? 'none' : actions.join(', ')}.`);
+      const { tenant_id: projectId, id } = request.params;
+      switch (actions[0]) {
+        case 'restart':
+          await instances.restart(caller(request), projectId, id);
+          break;
+        case 'reset_status':
+          await instances.resetStatus(requireAdmin(request), projectId, id);
+          break;
+        default:
+          throw new BadRequest(`Unknown action '${actions[0]}'; known actions are restart and reset_status.`);
+      }
+      return reply.code(202).send();
+    },
+  );
+
+  app.get(
+    '/mgmt/instances',
+    { schema: { tags: ['instances'], summary: 'All projects’ instances (admin)', params: ProjectParams, response: { 200: Type.Object({ instances: Type.Array(InstanceSchema) }), ...COMMON_FAULTS } } },
+    async (request) => {
+      requireAdmin(request);
+      return { instances: (await instances.listAll()).map((i) => view(request, i)) };
+    },
+  );
+};

@@ -1,0 +1,67 @@
+import { Type } from 'typebox';
+import { troveTime } from '../../common/time.js';
+import { deriveStatus } from '../../instance/status.js';
+import type { InstanceTable } from '../../store/schema.js';
+import { resourceLinks } from '../links.js';
+import { LinksSchema } from '../schemas.js';
+
+const GB = 1024 ** 3;
+
+export const InstanceSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  status: Type.String(),
+  operating_status: Type.String(),
+  links: LinksSchema,
+  flavor: Type.Object({ id: Type.String(), links: LinksSchema }),
+  datastore: Type.Object({ type: Type.String(), version: Type.String(), version_number: Type.String() }),
+  region: Type.String(),
+  access: Type.Object({}),
+  volume: Type.Object({ size: Type.Integer(), used: Type.Optional(Type.Number({ description: 'GB in use' })) }),
+  ip: Type.Optional(Type.Array(Type.String())),
+  addresses: Type.Optional(Type.Array(Type.Object({ address: Type.String(), type: Type.String(), network: Type.String() }))),
+  port: Type.Optional(Type.Integer({ description: "the engine's port at that address" })),
+  created: Type.String(),
+  updated: Type.String(),
+  service_status_updated: Type.String(),
+  fault: Type.Optional(Type.Object({ message: Type.String(), created: Type.String(), details: Type.String() })),
+  tenant_id: Type.Optional(Type.String({ description: 'admins only' })),
+});
+
+/** Trove's instance view: status derived from the task and what the agent last said. */
+export function instanceView(instance: InstanceTable, base: string, projectId: string, region: string, isAdmin: boolean, now = new Date()) {
+  const derived = deriveStatus(
+    {
+      taskStatus: instance.task_status,
+      serviceStatus: instance.service_status,
+      lastContactAt: instance.last_contact_at ? new Date(instance.last_contact_at) : undefined,
+      hasFault: instance.fault_message !== null,
+    },
+    now,
+  );
+  const fault = instance.fault_message
+    ? { message: instance.fault_message, created: troveTime(new Date(instance.fault_created ?? instance.updated_at)), details: instance.fault_details ?? '' }
+    : derived.unreachableSince
+      ? { message: `Guest agent unreachable since ${troveTime(derived.unreachableSince)}`, created: troveTime(derived.unreachableSince), details: 'The control plane is retrying; the instance returns to ACTIVE when its agent answers.' }
+      : undefined;
+  return {
+    id: instance.id,
+    name: instance.name,
+    status: derived.status,
+    operating_status: derived.operatingStatus,
+    links: resourceLinks(base, projectId, 'instances', instance.id),
+    flavor: { id: instance.flavor_id, links: resourceLinks(base, projectId, 'flavors', instance.flavor_id) },
+    datastore: { type: instance.datastore, version: instance.datastore_version, version_number: instance.datastore_version_full },
+    region,
+    access: {},
+    volume: { size: instance.volume_size, ...(instance.volume_used_bytes !== null ? { used: Math.round((instance.volume_used_bytes / GB) * 100) / 100 } : {}) },
+    ...(instance.address
+      ? { ip: [instance.address], addresses: [{ address: instance.address, type: 'private', network: 'local' }], ...(instance.port ? { port: instance.port } : {}) }
+      : {}),
+    created: troveTime(new Date(instance.created_at)),
+    updated: troveTime(new Date(instance.updated_at)),
+    service_status_updated: troveTime(new Date(instance.service_status_updated)),
+    ...(fault ? { fault } : {}),
+    ...(isAdmin ? { tenant_id: instance.project_id } : {}),
+  };
+}

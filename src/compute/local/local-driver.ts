@@ -1,0 +1,112 @@
+import { spawn } from 'node:child_process';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AgentConfig } from '../../agent/protocol.js';
+import type { Logger } from '../../common/log.js';
+import type { AgentProcessState, ComputeDriver, Placement, PlacementSpec } from '../driver.js';
+import { applyLimits, cgroupPids, detectLimits, removeLimits, type LimitsKind } from './limits.js';
+import { alive, processesUsing, terminate } from './processes.js';
+import { ensureLoopVolume, isMounted, loopVolumesAvailable, unmountVolume } from './volume.js';
+
+const CLI_MAIN = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
+
+export interface LocalDriverOptions {
+  /** Where instance folders live: <data_dir>/instances. */
+  root: string;
+  /** false forces plain folders even where loop volumes would work. */
+  loopVolumes: boolean;
+  logLevel: string;
+}
+
+/**
+ * Instances on this host: a folder each, a loop-mounted ext4 volume (or a plain folder), cgroup
+ * limits where the host allows, and a detached agent process that outlives `trove serve`.
+ */
+export class LocalDriver implements ComputeDriver {
+  readonly name = 'local';
+  private readonly limits: LimitsKind;
+  private readonly loop: boolean;
+
+  constructor(
+    private readonly options: LocalDriverOptions,
+    private readonly log: Logger,
+  ) {
+    this.limits = detectLimits();
+    this.loop = options.loopVolumes && loopVolumesAvailable();
+    mkdirSync(options.root, { recursive: true });
+    // Engines run as unprivileged users: they must be able to pass through to their folder.
+    for (const dir of [join(options.root, '..'), options.root]) chmodSync(dir, statSync(dir).mode | 0o111);
+  }
+
+  folder(instanceId: string): string {
+    return join(this.options.root, instanceId);
+  }
+
+  agentSocket(instanceId: string): string {
+    return join(this.folder(instanceId), 'agent.sock');
+  }
+
+  async place(spec: PlacementSpec): Promise<Placement> {
+    const folder = this.folder(spec.instanceId);
+    mkdirSync(folder, { recursive: true, mode: 0o711 });
+    const volumeDir = join(folder, 'volume');
+    if (this.loop) await ensureLoopVolume(join(folder, 'volume.img'), volumeDir, spec.volumeGb);
+    else mkdirSync(volumeDir, { recursive: true });
+    chmodSync(volumeDir, 0o711);
+    const config: AgentConfig = {
+      instance_id: spec.instanceId,
+      engine: spec.engine,
+      address: spec.address,
+      port: spec.port,
+      volume_dir: volumeDir,
+      volume_mounted: this.loop,
+      volume_size_bytes: spec.volumeGb * 1024 ** 3,
+      run_dir: join(folder, 'run'),
+      log_dir: join(folder, 'log'),
+    };
+    writeFileSync(join(folder, 'agent.json'), JSON.stringify(config, null, 2), { mode: 0o600 });
+    await this.ensureAgent(spec);
+    return { agentSocket: this.agentSocket(spec.instanceId), volumeMounted: this.loop, limits: this.limits };
+  }
+
+  private agentPid(instanceId: string): number | undefined {
+    const file = join(this.folder(instanceId), 'agent.pid');
+    if (!existsSync(file)) return undefined;
+    const pid = Number(readFileSync(file, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : undefined;
+  }
+
+  async ensureAgent(spec: PlacementSpec): Promise<AgentProcessState> {
+    const folder = this.folder(spec.instanceId);
+    if (!existsSync(join(folder, 'agent.json'))) return 'missing';
+    if (this.agentPid(spec.instanceId) !== undefined) return 'running';
+    if (this.loop && existsSync(join(folder, 'volume.img')) && !isMounted(join(folder, 'volume'))) {
+      await ensureLoopVolume(join(folder, 'volume.img'), join(folder, 'volume'), spec.volumeGb);
+    }
+    const out = openSync(join(folder, 'agent.log'), 'a', 0o600);
+    // Detached in a session of its own: killing `trove serve` must not take instances with it.
+    const child = spawn(process.execPath, [CLI_MAIN, 'agent', '--config', join(folder, 'agent.json'), '--log-level', this.options.logLevel], {
+      detached: true,
+      stdio: ['ignore', out, out],
+    });
+    closeSync(out);
+    child.unref();
+    if (child.pid === undefined) throw new Error('could not start the guest agent');
+    writeFileSync(join(folder, 'agent.pid'), String(child.pid));
+    if (this.limits !== 'none' && !applyLimits(this.limits, spec.instanceId, child.pid, spec.ramMb, spec.vcpus)) {
+      this.log.warn({ instance: spec.instanceId }, 'could not apply cgroup limits');
+    }
+    this.log.info({ instance: spec.instanceId, pid: child.pid }, 'agent started');
+    return 'restarted';
+  }
+
+  async remove(instanceId: string): Promise<void> {
+    const folder = this.folder(instanceId);
+    const pids = new Set([...processesUsing(folder), ...cgroupPids(this.limits, instanceId)]);
+    if (pids.size > 0) await terminate([...pids], 10_000);
+    await unmountVolume(join(folder, 'volume'));
+    removeLimits(this.limits, instanceId);
+    rmSync(folder, { recursive: true, force: true });
+  }
+}

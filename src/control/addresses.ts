@@ -1,0 +1,55 @@
+import { ConfigError } from '../common/errors.js';
+import { isUniqueViolation, type Store } from '../store/database.js';
+
+/** The usable host addresses of an IPv4 CIDR block (without network and broadcast). */
+export function poolAddresses(cidr: string): string[] {
+  const match = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(cidr);
+  if (!match) throw new ConfigError(`compute.address_pool must be an IPv4 CIDR such as 127.0.10.0/24, got "${cidr}"`);
+  const octets = match.slice(1, 5).map(Number);
+  const bits = Number(match[5]);
+  if (octets.some((o) => o > 255) || bits < 16 || bits > 30) throw new ConfigError(`compute.address_pool "${cidr}": use a block from /16 to /30`);
+  if (octets[0] !== 127) throw new ConfigError(`compute.address_pool "${cidr}" must be inside 127.0.0.0/8 for the local driver`);
+  const base = ((octets[0]! << 24) | (octets[1]! << 16) | (octets[2]! << 8) | octets[3]!) >>> 0;
+  const size = 2 ** (32 - bits);
+  const network = base & ~(size - 1) >>> 0;
+  const addresses: string[] = [];
+  for (let i = 1; i < size - 1; i++) {
+    const n = (network + i) >>> 0;
+    addresses.push([n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.'));
+  }
+  return addresses;
+}
+
+/** Leases of the loopback addresses instances listen on, one row per address in use. */
+export class AddressPool {
+  private readonly addresses: string[];
+
+  constructor(
+    private readonly db: Store,
+    cidr: string,
+  ) {
+    this.addresses = poolAddresses(cidr);
+  }
+
+  /** The instance's address, leasing the lowest free one if it has none yet. */
+  async lease(instanceId: string): Promise<string> {
+    for (;;) {
+      const existing = await this.db.selectFrom('address_leases').select('address').where('instance_id', '=', instanceId).executeTakeFirst();
+      if (existing) return existing.address;
+      const taken = new Set((await this.db.selectFrom('address_leases').select('address').execute()).map((r) => r.address));
+      const free = this.addresses.find((a) => !taken.has(a));
+      if (!free) throw new Error('no free address left in compute.address_pool');
+      try {
+        await this.db.insertInto('address_leases').values({ address: free, instance_id: instanceId, created_at: new Date().toISOString() }).execute();
+        return free;
+      } catch (err) {
+        // Another server took it (or this instance got one meanwhile): look again.
+        if (!isUniqueViolation(err)) throw err;
+      }
+    }
+  }
+
+  async release(instanceId: string): Promise<void> {
+    await this.db.deleteFrom('address_leases').where('instance_id', '=', instanceId).execute();
+  }
+}

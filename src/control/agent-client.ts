@@ -1,0 +1,55 @@
+import { request } from 'node:http';
+import type { AgentStatus, PrepareRequest } from '../agent/protocol.js';
+
+export class AgentUnreachable extends Error {}
+
+/** Calls an instance's agent: JSON over HTTP on its unix socket. */
+export class AgentClient {
+  constructor(private readonly socketPath: string) {}
+
+  private call<T>(method: string, path: string, body: unknown, timeoutMs: number): Promise<{ status: number; body: T }> {
+    return new Promise((resolve, reject) => {
+      const payload = body === undefined ? undefined : JSON.stringify(body);
+      const req = request(
+        { socketPath: this.socketPath, method, path, headers: payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}, timeout: timeoutMs },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString();
+            try {
+              resolve({ status: res.statusCode ?? 0, body: (text ? JSON.parse(text) : {}) as T });
+            } catch {
+              reject(new Error(`agent answered ${res.statusCode} with a body that is not JSON`));
+            }
+          });
+        },
+      );
+      req.on('timeout', () => req.destroy(new AgentUnreachable(`agent did not answer ${method} ${path} within ${timeoutMs} ms`)));
+      req.on('error', (err) => reject(err instanceof AgentUnreachable ? err : new AgentUnreachable(`agent unreachable: ${err.message}`)));
+      req.end(payload);
+    });
+  }
+
+  private async expectOk<T>(method: string, path: string, body: unknown, timeoutMs: number): Promise<T> {
+    const response = await this.call<T & { error?: string }>(method, path, body, timeoutMs);
+    if (response.status >= 400) throw new Error(`agent refused ${method} ${path}: ${response.body.error ?? response.status}`);
+    return response.body;
+  }
+
+  status(timeoutMs = 3000): Promise<AgentStatus> {
+    return this.expectOk('GET', '/status', undefined, timeoutMs);
+  }
+
+  prepare(body: PrepareRequest): Promise<{ prepare: string }> {
+    return this.expectOk('POST', '/prepare', body, 10_000);
+  }
+
+  restart(): Promise<unknown> {
+    return this.expectOk('POST', '/restart', {}, 180_000);
+  }
+
+  shutdown(): Promise<unknown> {
+    return this.expectOk('POST', '/shutdown', {}, 60_000);
+  }
+}

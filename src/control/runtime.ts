@@ -1,0 +1,38 @@
+import type { DatastoreCatalog } from '../catalog/registry.js';
+import type { ComputeDriver, PlacementSpec } from '../compute/driver.js';
+import type { InstanceStore } from '../instance/instance-store.js';
+import type { QuotaService } from '../quota/quota-service.js';
+import type { InstanceTable } from '../store/schema.js';
+import type { AddressPool } from './addresses.js';
+import { AgentClient } from './agent-client.js';
+import type { SecretBox } from './secrets.js';
+import type { TaskManager } from './task-manager.js';
+
+/** What tasks and the reconciler work with. */
+export interface Runtime {
+  instances: InstanceStore;
+  driver: ComputeDriver;
+  addresses: AddressPool;
+  catalog: DatastoreCatalog;
+  quotas: QuotaService;
+  secrets: SecretBox;
+  tasks: TaskManager;
+}
+
+/** Where and how an instance runs, from its row and its datastore's descriptor. */
+export function placementOf(runtime: Runtime, instance: InstanceTable, address: string): PlacementSpec {
+  const { descriptor } = runtime.catalog.get(instance.datastore);
+  return {
+    instanceId: instance.id,
+    engine: descriptor.engine,
+    address,
+    port: descriptor.defaultPort,
+    volumeGb: instance.volume_size,
+    ramMb: instance.ram_mb,
+    vcpus: instance.vcpus,
+  };
+}
+
+export function agentOf(runtime: Runtime, instanceId: string): AgentClient {
+  return new AgentClient(runtime.driver.agentSocket(instanceId));
+}

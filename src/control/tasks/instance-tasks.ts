@@ -1,0 +1,157 @@
+import type { PrepareRequest } from '../../agent/protocol.js';
+import type { InstanceTable } from '../../store/schema.js';
+import { AgentUnreachable } from '../agent-client.js';
+import { agentOf, placementOf, type Runtime } from '../runtime.js';
+import { PermanentTaskError, type TaskKind, type TaskRun } from '../task-manager.js';
+
+export type CreateParams = PrepareRequest;
+export type NoParams = Record<string, never>;
+
+async function instanceOf(runtime: Runtime, run: TaskRun<unknown>): Promise<InstanceTable> {
+  const instance = await runtime.instances.find(run.task.target_id);
+  if (!instance) throw new PermanentTaskError('the instance no longer exists');
+  return instance;
+}
+
+/** Builds an instance: address, placement (folder, volume, limits, agent), prepare, wait for health. */
+export function createInstanceTask(runtime: Runtime, deadlineSeconds: number): TaskKind<CreateParams> {
+  return {
+    kind: 'instance.create',
+    deadlineSeconds,
+    encode: (params) => JSON.stringify({ ...params, users: params.users.map((u) => ({ ...u, password: runtime.secrets.seal(u.password) })) }),
+    decode: (stored) => {
+      const params = JSON.parse(stored) as CreateParams;
+      return { ...params, users: (params.users ?? []).map((u) => ({ ...u, password: runtime.secrets.open(u.password) })) };
+    },
+    steps: [
+      {
+        name: 'lease-address',
+        async run(run) {
+          const instance = await instanceOf(runtime, run);
+          const address = await runtime.addresses.lease(instance.id);
+          await runtime.instances.update(instance.id, { address, port: placementOf(runtime, instance, address).port });
+          return 'done';
+        },
+      },
+      {
+        name: 'place',
+        async run(run) {
+          const instance = await instanceOf(runtime, run);
+          await runtime.driver.place(placementOf(runtime, instance, instance.address!));
+          return 'done';
+        },
+      },
+      {
+        name: 'prepare',
+        async run(run) {
+          try {
+            await agentOf(runtime, run.task.target_id).prepare(run.params);
+            return 'done';
+          } catch (err) {
+            // The agent is still starting up: ask again shortly.
+            if (err instanceof AgentUnreachable) return { waitMs: 50 };
+            throw err;
+          }
+        },
+      },
+      {
+        name: 'wait-healthy',
+        async run(run) {
+          const status = await agentOf(runtime, run.task.target_id).status();
+          if (status.service === 'FAILED') throw new PermanentTaskError(`the datastore could not be prepared: ${status.message ?? 'no reason given'}`);
+          if (status.service !== 'HEALTHY') return { waitMs: 50 };
+          const now = new Date().toISOString();
+          await runtime.instances.update(run.task.target_id, {
+            task_status: 'NONE',
+            service_status: 'HEALTHY',
+            server_status: 'ACTIVE',
+            service_status_updated: now,
+            last_contact_at: now,
+            volume_used_bytes: status.volume.used_bytes,
+          });
+          return 'done';
+        },
+      },
+    ],
+    async onFailure(run, reason) {
+      const id = run.task.target_id;
+      // Leave nothing behind but the row, which shows the fault until the user deletes it.
+      await runtime.driver.remove(id);
+      await runtime.addresses.release(id);
+      await runtime.instances.setFault(id, `Instance could not be built: ${reason}`, reason);
+    },
+  };
+}
+
+/** Removes an instance: cancels other tasks, stops the agent, removes everything, frees quota. */
+export function deleteInstanceTask(runtime: Runtime, deadlineSeconds: number): TaskKind<NoParams> {
+  return {
+    kind: 'instance.delete',
+    deadlineSeconds,
+    steps: [
+      {
+        name: 'cancel-other-tasks',
+        async run(run) {
+          const busy = await runtime.tasks.cancelOthers(run.task.target_id, run.task.id);
+          return busy ? { waitMs: 100 } : 'done';
+        },
+      },
+      {
+        name: 'stop-agent',
+        async run(run) {
+          try {
+            await agentOf(runtime, run.task.target_id).shutdown();
+          } catch {
+            // No agent answering: remove() ends whatever processes are left.
+          }
+          return 'done';
+        },
+      },
+      {
+        name: 'remove',
+        async run(run) {
+          await runtime.driver.remove(run.task.target_id);
+          await runtime.addresses.release(run.task.target_id);
+          return 'done';
+        },
+      },
+      {
+        name: 'forget',
+        async run(run) {
+          const instance = await runtime.instances.find(run.task.target_id);
+          if (!instance) return 'done';
+          await runtime.instances.db.transaction().execute(async (trx) => {
+            await trx.updateTable('instances').set({ deleted: 1, deleted_at: new Date().toISOString(), updated_at: new Date().toISOString() }).where('id', '=', instance.id).execute();
+            await runtime.quotas.charge(trx, instance.project_id, { instances: -1, volumes: -instance.volume_size, ram: -instance.ram_mb });
+          });
+          return 'done';
+        },
+      },
+    ],
+    async onFailure(run, reason) {
+      await runtime.instances.setFault(run.task.target_id, `Instance could not be deleted: ${reason}`, reason);
+    },
+  };
+}
+
+/** Restarts the engine through the agent. */
+export function restartInstanceTask(runtime: Runtime, deadlineSeconds: number): TaskKind<NoParams> {
+  return {
+    kind: 'instance.restart',
+    deadlineSeconds,
+    steps: [
+      {
+        name: 'restart',
+        async run(run) {
+          await agentOf(runtime, run.task.target_id).restart();
+          const now = new Date().toISOString();
+          await runtime.instances.update(run.task.target_id, { task_status: 'NONE', service_status: 'HEALTHY', service_status_updated: now, last_contact_at: now });
+          return 'done';
+        },
+      },
+    ],
+    async onFailure(run, reason) {
+      await runtime.instances.setFault(run.task.target_id, `Instance could not be restarted: ${reason}`, reason);
+    },
+  };
+}

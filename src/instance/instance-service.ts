@@ -1,0 +1,150 @@
+import type { DatastoreCatalog } from '../catalog/registry.js';
+import { BadRequest, Conflict, NotFound, OverLimit, UnprocessableEntity } from '../common/errors.js';
+import { newId } from '../common/ids.js';
+import type { TaskManager } from '../control/task-manager.js';
+import type { CreateParams } from '../control/tasks/instance-tasks.js';
+import type { FlavorService } from '../flavor/flavor-service.js';
+import type { AuthContext } from '../identity/types.js';
+import type { QuotaService } from '../quota/quota-service.js';
+import type { InstanceTable } from '../store/schema.js';
+import type { InstanceStore } from './instance-store.js';
+import { checkDatabases, checkUsers, type DatabaseInput, type UserInput } from './validation.js';
+
+export interface CreateInstanceInput {
+  name: string;
+  flavorRef: string | number;
+  volume?: { size?: number };
+  datastore?: { type?: string; version?: string };
+  databases?: DatabaseInput[];
+  users?: Array<Omit<UserInput, 'databases'> & { databases?: Array<{ name: string }> }>;
+}
+
+/** What the API can do with instances; every rule is checked before anything is written. */
+export class InstanceService {
+  constructor(
+    private readonly instances: InstanceStore,
+    private readonly flavors: FlavorService,
+    private readonly catalog: DatastoreCatalog,
+    private readonly quotas: QuotaService,
+    private readonly tasks: TaskManager,
+    private readonly maxVolumeGb: number,
+  ) {}
+
+  async create(caller: AuthContext, projectId: string, input: CreateInstanceInput): Promise<InstanceTable> {
+    const flavorId = String(input.flavorRef).replace(/^.*\/flavors\//, '');
+    const flavor = await this.flavors.find(flavorId);
+    if (!flavor) throw new BadRequest(`Flavor '${flavorId}' cannot be found; see GET /flavors for the ones there are.`);
+    const size = input.volume?.size;
+    if (size === undefined) throw new BadRequest('Volume size was not specified: add "volume": {"size": GB}.');
+    if (!Number.isInteger(size) || size < 1) throw new BadRequest(`Volume size must be a whole number of GB, at least 1; got ${size}.`);
+    if (size > this.maxVolumeGb) throw new OverLimit(`Volume 'size' cannot exceed maximum of ${this.maxVolumeGb} GB, ${size} cannot be accepted.`);
+
+    const datastore = this.catalog.get(input.datastore?.type ?? 'mysql', caller.isAdmin);
+    const versionName = input.datastore?.version;
+    const version = versionName === undefined ? datastore.versions.find((v) => v.id === datastore.defaultVersionId) : datastore.versions.find((v) => v.name === versionName || v.id === versionName);
+    if (!version) throw new BadRequest(`Datastore version '${versionName}' cannot be found for datastore '${datastore.name}'; see GET /datastores/${datastore.name}/versions.`);
+    if (!version.active) throw new BadRequest(`Datastore version '${version.name}' is not active.`);
+    if (!version.installed) throw new UnprocessableEntity(`Datastore version '${version.name}' is not installed on this host's compute driver.`);
+    const { descriptor } = datastore;
+    if (flavor.ram < descriptor.minRamMb) throw new BadRequest(`Flavor '${flavor.id}' has ${flavor.ram} MB of RAM; ${datastore.name} needs at least ${descriptor.minRamMb} MB.`);
+
+    const databases = input.databases ?? [];
+    const users: UserInput[] = (input.users ?? []).map((u) => ({ name: u.name, password: u.password, ...(u.host ? { host: u.host } : {}), databases: (u.databases ?? []).map((d) => d.name) }));
+    if (databases.length > 0 && !descriptor.capabilities.databases) throw new UnprocessableEntity(`Datastore '${datastore.name}' has no databases to create.`);
+    if (users.length > 0 && !descriptor.capabilities.users) throw new UnprocessableEntity(`Datastore '${datastore.name}' does not support users.`);
+    checkDatabases(databases);
+    checkUsers(users, new Set(databases.map((d) => d.name)));
+
+    const now = new Date().toISOString();
+    const row: InstanceTable = {
+      id: newId(),
+      project_id: projectId,
+      name: input.name,
+      flavor_id: flavor.id,
+      ram_mb: flavor.ram,
+      vcpus: flavor.vcpus,
+      volume_size: size,
+      datastore: datastore.name,
+      datastore_version: version.name,
+      datastore_version_full: version.version,
+      task_status: 'BUILDING',
+      address: null,
+      port: null,
+      server_status: 'BUILD',
+      service_status: 'NEW',
+      service_status_updated: now,
+      last_contact_at: null,
+      volume_used_bytes: null,
+      fault_message: null,
+      fault_details: null,
+      fault_created: null,
+      deleted: 0,
+      deleted_at: null,
+      created_at: now,
+      updated_at: now,
+    };
+    const params: CreateParams = { flavor: { ram_mb: flavor.ram, vcpus: flavor.vcpus }, databases, users };
+    await this.instances.db.transaction().execute(async (trx) => {
+      await this.quotas.charge(trx, projectId, { instances: 1, volumes: size, ram: flavor.ram });
+      await trx.insertInto('instances').values(row).execute();
+      await this.tasks.enqueue(trx, 'instance.create', row.id, params);
+    });
+    this.tasks.nudge();
+    return row;
+  }
+
+  /** The caller's instance (admins: any project's); others' instances do not exist for them. */
+  async get(caller: AuthContext, projectId: string, id: string): Promise<InstanceTable> {
+    const instance = await this.instances.find(id);
+    if (!instance || (instance.project_id !== projectId && !caller.isAdmin)) throw new NotFound(`Instance '${id}' cannot be found.`);
+    return instance;
+  }
+
+  async list(projectId: string): Promise<InstanceTable[]> {
+    return this.instances.db.selectFrom('instances').selectAll().where('project_id', '=', projectId).where('deleted', '=', 0).orderBy('created_at', 'desc').orderBy('id').execute();
+  }
+
+  async listAll(): Promise<InstanceTable[]> {
+    return this.instances.db.selectFrom('instances').selectAll().where('deleted', '=', 0).orderBy('created_at', 'desc').orderBy('id').execute();
+  }
+
+  async rename(caller: AuthContext, projectId: string, id: string, name: string): Promise<void> {
+    const instance = await this.get(caller, projectId, id);
+    await this.instances.update(instance.id, { name });
+  }
+
+  /** Deleting works from any state, and again while deleting (Trove answers 202 both times). */
+  async delete(caller: AuthContext, projectId: string, id: string): Promise<void> {
+    const instance = await this.get(caller, projectId, id);
+    if (instance.task_status === 'DELETING') return;
+    await this.instances.db.transaction().execute(async (trx) => {
+      await trx.updateTable('instances').set({ task_status: 'DELETING', updated_at: new Date().toISOString() }).where('id', '=', instance.id).execute();
+      await this.tasks.enqueue(trx, 'instance.delete', instance.id, {});
+    });
+    this.tasks.nudge();
+  }
+
+  async restart(caller: AuthContext, projectId: string, id: string): Promise<void> {
+    const instance = await this.get(caller, projectId, id);
+    if (instance.task_status !== 'NONE') throw new UnprocessableEntity(`Instance '${id}' cannot be restarted while ${instance.task_status.toLowerCase()}; wait until it is ACTIVE.`);
+    await this.instances.db.transaction().execute(async (trx) => {
+      const updated = await trx.updateTable('instances').set({ task_status: 'REBOOTING', updated_at: new Date().toISOString() }).where('id', '=', instance.id).where('task_status', '=', 'NONE').executeTakeFirst();
+      if (Number(updated.numUpdatedRows) !== 1) throw new Conflict(`Instance '${id}' is busy with another operation.`);
+      await this.tasks.enqueue(trx, 'instance.restart', instance.id, {});
+    });
+    this.tasks.nudge();
+  }
+
+  /** Admins: stop whatever task holds the instance and clear its fault; the reconciler then observes it afresh. */
+  async resetStatus(caller: AuthContext, projectId: string, id: string): Promise<void> {
+    const instance = await this.get(caller, projectId, id);
+    await this.instances.db.transaction().execute(async (trx) => {
+      await trx.updateTable('tasks').set({ state: 'cancelled', updated_at: new Date().toISOString() }).where('target_id', '=', instance.id).where('state', 'in', ['pending', 'running']).execute();
+      await trx
+        .updateTable('instances')
+        .set({ task_status: 'NONE', fault_message: null, fault_details: null, fault_created: null, updated_at: new Date().toISOString() })
+        .where('id', '=', instance.id)
+        .execute();
+    });
+  }
+}
