@@ -34,8 +34,8 @@ export interface RunningServer {
 }
 
 /** Starts `trove serve` on a free port of 127.0.0.1 and waits until it answers. */
-export async function startServe(dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<RunningServer> {
-  const port = await freePort();
+export async function startServe(dataDir: string, env: NodeJS.ProcessEnv = {}, fixedPort?: number): Promise<RunningServer> {
+  const port = fixedPort ?? (await freePort());
   const child = spawn(TROVE_BIN, ['serve', '--port', String(port), '--data-dir', dataDir], {
     env: { PATH: process.env.PATH, TROVE_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,0 +1,65 @@
+import { mkdtempSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger } from '../common/log.js';
+import { LocalDriver } from '../compute/local/local-driver.js';
+import { ApiClient } from './http-client.js';
+import { startServe, trove, type RunningServer } from './processes.js';
+
+export interface TroveHost {
+  dataDir: string;
+  server: RunningServer;
+  demo: ApiClient;
+  admin: ApiClient;
+  /** Stops the server and starts it again on the same port and data (as after a crash). */
+  restart(): Promise<void>;
+  /** Kills the server with SIGKILL, as a crash would. */
+  crash(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * A `trove serve` of its own (data folder, address pool, fast leases) with an admin and a demo
+ * user. close() stops it and removes whatever instances are left, so tests never leak engines.
+ */
+export async function startTroveHost(addressPool: string, extraToml = ''): Promise<TroveHost> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'trove-test-host-'));
+  writeFileSync(
+    join(dataDir, 'trove.toml'),
+    `[compute]\naddress_pool = "${addressPool}"\n\n[tasks]\nlease_seconds = 5\nreconcile_seconds = 1\npoll_ms = 50\n\n[rate_limits]\nGET = 0\nPOST = 0\nPUT = 0\nPATCH = 0\nDELETE = 0\n${extraToml}`,
+  );
+  const env = { TROVE_DATA_DIR: dataDir };
+  for (const args of [
+    ['manage', 'bootstrap', '--admin-password', 'admin-secret'],
+    ['manage', 'project-create', 'demo'],
+    ['manage', 'user-create', 'demo', '--project', 'demo', '--password', 'demo-secret'],
+  ]) {
+    const result = await trove(args, env);
+    if (result.code !== 0) throw new Error(`trove ${args.join(' ')}: ${result.stderr}`);
+  }
+  let server = await startServe(dataDir);
+  const host: TroveHost = {
+    dataDir,
+    server,
+    demo: await ApiClient.login(server.url, 'demo', 'demo-secret', 'demo'),
+    admin: await ApiClient.login(server.url, 'admin', 'admin-secret', 'admin'),
+    async restart() {
+      await server.stop();
+      server = await startServe(dataDir, {}, server.port);
+      host.server = server;
+    },
+    crash() {
+      server.process.kill('SIGKILL');
+    },
+    async close() {
+      await server.stop();
+      const instances = join(dataDir, 'instances');
+      if (existsSync(instances)) {
+        const driver = new LocalDriver({ root: instances, loopVolumes: true, logLevel: 'warn' }, createLogger('silent'));
+        for (const id of readdirSync(instances)) await driver.remove(id);
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return host;
+}
