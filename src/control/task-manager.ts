@@ -47,7 +47,7 @@ export class TaskManager {
   private running = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private stopped = true;
-  private polling = false;
+  private polling: Promise<void> | undefined;
 
   constructor(
     private readonly db: Store,
@@ -112,10 +112,12 @@ export class TaskManager {
     this.schedule(0);
   }
 
-  async stop(): Promise<void> {
+  /** Stops taking work and waits up to `graceMs` for tasks under way to reach a step boundary. */
+  async stop(graceMs = 10_000): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    const deadline = Date.now() + 10_000;
+    await this.polling;
+    const deadline = Date.now() + graceMs;
     while (this.running.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   }
 
@@ -131,9 +133,18 @@ export class TaskManager {
 
   private async poll(): Promise<void> {
     if (this.stopped || this.polling) return;
-    this.polling = true;
+    this.polling = this.claimAndStart();
     try {
-      while (this.running.size < this.settings.max_concurrent) {
+      await this.polling;
+    } finally {
+      this.polling = undefined;
+      if (!this.stopped) this.schedule(this.settings.poll_ms);
+    }
+  }
+
+  private async claimAndStart(): Promise<void> {
+    try {
+      while (!this.stopped && this.running.size < this.settings.max_concurrent) {
         const task = await this.claim();
         if (!task) break;
         this.running.add(task.id);
@@ -144,9 +155,6 @@ export class TaskManager {
       }
     } catch (err) {
       this.log.error({ err }, 'task poll failed');
-    } finally {
-      this.polling = false;
-      if (!this.stopped) this.schedule(this.settings.poll_ms);
     }
   }
 
@@ -196,9 +204,15 @@ export class TaskManager {
       return;
     }
     const run: TaskRun<unknown> = { task, params: kind.decode ? kind.decode(task.params) : JSON.parse(task.params), log };
+    // A stopped manager stops renewing, so a step stuck here passes to another server.
     const renew = setInterval(() => {
+      if (this.stopped) {
+        clearInterval(renew);
+        return;
+      }
       void this.update(task.id, { lease_expires_at: iso(Date.now() + this.settings.lease_seconds * 1000) }).catch(() => undefined);
     }, (this.settings.lease_seconds * 1000) / 3);
+    renew.unref();
     let step = task.step;
     try {
       while (step < kind.steps.length) {
