@@ -34,6 +34,9 @@ function redactUrl(url: string): string {
 export function openStore(url: string, dataDir: string): OpenedStore {
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     const pool = new pg.Pool({ connectionString: url, max: 10 });
+    // An idle connection dropped by the server (a PostgreSQL restart) must not end the process:
+    // the pool discards that client and the next query opens a new one.
+    pool.on('error', () => undefined);
     return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), kind: 'postgresql', location: redactUrl(url) };
   }
   let file: string;
