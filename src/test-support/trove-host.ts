@@ -13,6 +13,8 @@ export interface TroveHost {
   admin: ApiClient;
   /** Stops the server and starts it again on the same port and data (as after a crash). */
   restart(): Promise<void>;
+  /** Restarts the server with more settings appended to its trove.toml. */
+  restartWith(toml: string): Promise<void>;
   /** Kills the server with SIGKILL, as a crash would. */
   crash(): void;
   close(): Promise<void>;
@@ -24,10 +26,8 @@ export interface TroveHost {
  */
 export async function startTroveHost(addressPool: string, extraToml = ''): Promise<TroveHost> {
   const dataDir = mkdtempSync(join(tmpdir(), 'trove-test-host-'));
-  writeFileSync(
-    join(dataDir, 'trove.toml'),
-    `[compute]\naddress_pool = "${addressPool}"\n\n[tasks]\nlease_seconds = 5\nreconcile_seconds = 1\npoll_ms = 50\n\n[rate_limits]\nGET = 0\nPOST = 0\nPUT = 0\nPATCH = 0\nDELETE = 0\n${extraToml}`,
-  );
+  const baseToml = `[compute]\naddress_pool = "${addressPool}"\n\n[rate_limits]\nGET = 0\nPOST = 0\nPUT = 0\nPATCH = 0\nDELETE = 0\n`;
+  writeFileSync(join(dataDir, 'trove.toml'), `${baseToml}\n${extraToml || '[tasks]\nlease_seconds = 5\nreconcile_seconds = 1\npoll_ms = 50\n'}`);
   const env = { TROVE_DATA_DIR: dataDir };
   for (const args of [
     ['manage', 'bootstrap', '--admin-password', 'admin-secret'],
@@ -47,6 +47,10 @@ export async function startTroveHost(addressPool: string, extraToml = ''): Promi
       await server.stop();
       server = await startServe(dataDir, {}, server.port);
       host.server = server;
+    },
+    async restartWith(toml: string) {
+      writeFileSync(join(dataDir, 'trove.toml'), `${baseToml}\n${toml}`);
+      await host.restart();
     },
     crash() {
       server.process.kill('SIGKILL');

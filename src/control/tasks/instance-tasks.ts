@@ -78,6 +78,7 @@ export function createInstanceTask(runtime: Runtime, deadlineSeconds: number): T
       // Leave nothing behind but the row, which shows the fault until the user deletes it.
       await runtime.driver.remove(id);
       await runtime.addresses.release(id);
+      await runtime.instances.update(id, { address: null, port: null, service_status: 'FAILED', volume_used_bytes: null });
       await runtime.instances.setFault(id, `Instance could not be built: ${reason}`, reason);
     },
   };
