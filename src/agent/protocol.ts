@@ -62,5 +62,7 @@ export const AgentConfig = Type.Object({
   /** Sockets, pid files, generated configuration. */
   run_dir: Type.String(),
   log_dir: Type.String(),
+  /** A host-wide folder where datastore modules may cache what every instance starts from. */
+  template_dir: Type.String(),
 });
 export type AgentConfig = Static<typeof AgentConfig>;

@@ -25,7 +25,6 @@ export async function runAgent(configPath: string, log: Logger): Promise<void> {
   const agent = new Agent(config, configPath, datastoreModule(config.engine), log);
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
-    disableRequestLogging: true,
     bodyLimit: 4 * 1024 * 1024,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -34,7 +33,8 @@ export async function runAgent(configPath: string, log: Logger): Promise<void> {
     reply.code(status).send({ error: error.message });
   });
 
-  app.get('/status', { schema: { response: { 200: AgentStatus } } }, async () => agent.status());
+  // Polled every second or so: logged only when something goes wrong.
+  app.get('/status', { logLevel: 'warn', schema: { response: { 200: AgentStatus } } }, async () => agent.status());
   app.post('/prepare', { schema: { body: PrepareRequest } }, async (request, reply) => {
     const outcome = agent.prepare(request.body);
     return reply.code(outcome === 'done' ? 200 : 202).send({ prepare: outcome });

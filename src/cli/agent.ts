@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { runAgent } from '../agent/server.js';
-import { createLogger } from '../common/log.js';
 
 export function registerAgent(program: Command): void {
   program
@@ -9,6 +7,8 @@ export function registerAgent(program: Command): void {
     .requiredOption('--config <file>', "the instance's agent.json, written by the compute driver")
     .option('--log-level <level>', 'log level', 'info')
     .action(async (options: { config: string; logLevel: string }) => {
+      // Loaded on use: the agent's start-up time is part of every instance's build time.
+      const [{ runAgent }, { createLogger }] = await Promise.all([import('../agent/server.js'), import('../common/log.js')]);
       await runAgent(options.config, createLogger(options.logLevel));
     });
 }

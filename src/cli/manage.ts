@@ -1,14 +1,15 @@
 import type { Command } from 'commander';
-import { createServices, type Services } from '../app/services.js';
+import type { Services } from '../app/services.js';
 import { BadRequest } from '../common/errors.js';
-import { ROLE_NAMES, type RoleName } from '../identity/identity-service.js';
+import { ROLE_NAMES, type RoleName } from '../identity/roles.js';
 import { addStoreOptions, settingsFrom, type StoreOptions } from './settings-options.js';
 import { printTable } from './table.js';
 
 /** Opens the store named by the parent `manage` command's flags, runs `work`, closes it. */
 async function withServices(command: Command, work: (services: Services) => Promise<void>): Promise<void> {
   const options = command.optsWithGlobals() as StoreOptions;
-  const services = await createServices(settingsFrom(options), { withoutCatalog: true });
+  const { createServices } = await import('../app/services.js');
+  const services = await createServices(await settingsFrom(options), { withoutCatalog: true });
   try {
     await work(services);
   } finally {

@@ -1,8 +1,5 @@
 import type { Command } from 'commander';
-import { buildApi } from '../api/server.js';
-import { createServices } from '../app/services.js';
 import { ConfigError } from '../common/errors.js';
-import { createLogger } from '../common/log.js';
 import { addStoreOptions, settingsFrom, type StoreOptions } from './settings-options.js';
 
 export function registerServe(program: Command): void {
@@ -13,7 +10,9 @@ export function registerServe(program: Command): void {
       .option('--host <address>', 'address to listen on (env TROVE_HOST, default 127.0.0.1)')
       .option('--port <port>', 'port to listen on (env TROVE_PORT, default 8779)'),
   ).action(async (options: StoreOptions & { host?: string; port?: string }) => {
-    const settings = settingsFrom(options);
+    // Loaded here, not at the top: other subcommands (the agent above all) start faster without them.
+    const [{ buildApi }, { createServices }, { createLogger }] = await Promise.all([import('../api/server.js'), import('../app/services.js'), import('../common/log.js')]);
+    const settings = await settingsFrom(options);
     const logger = createLogger(settings.log.level);
     const services = await createServices(settings, { logger });
     const app = await buildApi(services, { logger });

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { loadSettings } from '../config/load.js';
 import type { Settings } from '../config/schema.js';
 
 export interface StoreOptions {
@@ -16,7 +15,8 @@ export function addStoreOptions(command: Command): Command {
     .option('--database-url <url>', 'state store: postgresql://… or sqlite:/path (env TROVE_DATABASE_URL; default SQLite in the data folder)');
 }
 
-export function settingsFrom(options: StoreOptions & { host?: string; port?: string }): Settings {
+export async function settingsFrom(options: StoreOptions & { host?: string; port?: string }): Promise<Settings> {
+  const { loadSettings } = await import('../config/load.js');
   return loadSettings({
     configFile: options.config,
     overrides: {

@@ -36,6 +36,9 @@ type AnyKind = TaskKind<any>;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** Waits up to this long are slept by the runner that holds the task. */
+const IN_PLACE_WAIT_MS = 2000;
+
 /**
  * Durable tasks: each row knows its step, attempts, lease and deadline. Any `serve` process
  * sharing the store picks up pending tasks and those whose lease expired (its owner died),
@@ -227,7 +230,11 @@ export class TaskManager {
           await this.update(task.id, { step });
           continue;
         }
-        // Waiting: hand the task back with a due time; whoever is free then goes on.
+        // A short wait is slept here under the lease; a long one hands the task back with a due time.
+        if (outcome.waitMs <= IN_PLACE_WAIT_MS) {
+          await new Promise((r) => setTimeout(r, outcome.waitMs));
+          continue;
+        }
         await this.update(task.id, { state: 'pending', lease_owner: null, lease_expires_at: null, run_after: iso(Date.now() + outcome.waitMs) });
         return;
       }

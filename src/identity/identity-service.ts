@@ -4,11 +4,10 @@ import { newHexId } from '../common/ids.js';
 import { isUniqueViolation, type Store } from '../store/database.js';
 import type { ProjectTable, UserTable } from '../store/schema.js';
 import { hashPassword, verifyPassword } from './passwords.js';
+import { ROLE_NAMES, type RoleName } from './roles.js';
 import { DEFAULT_DOMAIN, type AuthContext, type IssuedToken, type NamedRef, type PasswordAuthRequest, type Role } from './types.js';
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/;
-export const ROLE_NAMES = ['admin', 'member', 'reader'] as const;
-export type RoleName = (typeof ROLE_NAMES)[number];
 
 function tokenHash(token: string): string {
   return createHash('sha256').update(token).digest('hex');
@@ -250,3 +249,5 @@ export class IdentityService {
 
 // A valid hash of a random password nobody knows, used to keep failed logins equally slow.
 const UNKNOWN_USER_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+
+export { ROLE_NAMES, type RoleName };

@@ -64,6 +64,7 @@ export class LocalDriver implements ComputeDriver {
       volume_size_bytes: spec.volumeGb * 1024 ** 3,
       run_dir: join(folder, 'run'),
       log_dir: join(folder, 'log'),
+      template_dir: join(this.options.root, '..', 'templates'),
     };
     writeFileSync(join(folder, 'agent.json'), JSON.stringify(config, null, 2), { mode: 0o600 });
     await this.ensureAgent(spec);

@@ -49,7 +49,7 @@ export function createInstanceTask(runtime: Runtime, deadlineSeconds: number): T
             return 'done';
           } catch (err) {
             // The agent is still starting up: ask again shortly.
-            if (err instanceof AgentUnreachable) return { waitMs: 50 };
+            if (err instanceof AgentUnreachable) return { waitMs: 20 };
             throw err;
           }
         },
@@ -59,7 +59,7 @@ export function createInstanceTask(runtime: Runtime, deadlineSeconds: number): T
         async run(run) {
           const status = await agentOf(runtime, run.task.target_id).status();
           if (status.service === 'FAILED') throw new PermanentTaskError(`the datastore could not be prepared: ${status.message ?? 'no reason given'}`);
-          if (status.service !== 'HEALTHY') return { waitMs: 50 };
+          if (status.service !== 'HEALTHY') return { waitMs: 20 };
           const now = new Date().toISOString();
           await runtime.instances.update(run.task.target_id, {
             task_status: 'NONE',

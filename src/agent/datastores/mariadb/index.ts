@@ -7,6 +7,7 @@ import type { AgentConfig, PrepareRequest } from '../../protocol.js';
 import { systemUser } from '../../system-user.js';
 import { pathsOf, renderConfig } from './config-file.js';
 import { ident, literal, runSql } from './sql.js';
+import { copyTemplate, installedVersion, pristineDataDir } from './template.js';
 import { tuneFor } from './tuning.js';
 
 const run = promisify(execFile);
@@ -56,14 +57,8 @@ export const mariadbModule: DatastoreModule = {
     mkdirSync(paths.securePrivDir, { recursive: true, mode: 0o755 });
     writeFileSync(paths.configFile, renderConfig(config, paths, tuneFor(request.flavor.ram_mb, request.flavor.vcpus)), { mode: 0o644 });
     if (existsSync(`${paths.dataDir}/mysql`)) return;
-    ownedFolder(paths.dataDir, owner);
-    await run('mariadb-install-db', [
-      `--defaults-file=${paths.configFile}`,
-      `--user=${ENGINE_USER}`,
-      '--auth-root-authentication-method=socket',
-      '--skip-test-db',
-      '--skip-name-resolve',
-    ], { timeout: 120_000 });
+    const template = await pristineDataDir(config.template_dir, await installedVersion());
+    await copyTemplate(template, paths.dataDir);
   },
 
   command(config: AgentConfig) {

@@ -1,0 +1,61 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { systemUser } from '../../system-user.js';
+
+const run = promisify(execFile);
+const ENGINE_USER = 'mysql';
+
+/**
+ * A fresh data directory made once per host and engine version by mariadb-install-db, then
+ * copied onto each new volume: the system tables are the same for every instance, and copying
+ * them is much faster than bootstrapping again. Accounts are hardened per instance afterwards.
+ */
+export async function pristineDataDir(templateRoot: string, engineVersion: string): Promise<string> {
+  const template = join(templateRoot, `mariadb-${engineVersion}`);
+  if (existsSync(join(template, 'mysql'))) return template;
+  mkdirSync(templateRoot, { recursive: true, mode: 0o711 });
+  // Built aside and renamed into place, so a crash or a concurrent agent never sees half of one.
+  const building = `${template}.${process.pid}.partial`;
+  rmSync(building, { recursive: true, force: true });
+  mkdirSync(building, { mode: 0o750 });
+  if (process.getuid?.() === 0) {
+    const owner = systemUser(ENGINE_USER);
+    await run('chown', [`${owner.uid}:${owner.gid}`, building]);
+  }
+  await run(
+    'mariadb-install-db',
+    [
+      '--no-defaults',
+      `--datadir=${building}`,
+      `--user=${ENGINE_USER}`,
+      '--auth-root-authentication-method=socket',
+      '--skip-test-db',
+      '--skip-name-resolve',
+      // Small redo log in the template: each server resizes it to its tuned size when it starts.
+      '--innodb-log-file-size=8M',
+    ],
+    { timeout: 180_000 },
+  );
+  try {
+    renameSync(building, template);
+  } catch {
+    // Another agent finished first: use its template.
+    rmSync(building, { recursive: true, force: true });
+  }
+  return template;
+}
+
+/** Copies the template into an empty data directory, keeping owners and modes. */
+export async function copyTemplate(template: string, dataDir: string): Promise<void> {
+  const partial = `${dataDir}.partial`;
+  rmSync(partial, { recursive: true, force: true });
+  await run('cp', ['-a', '--sparse=always', template, partial]);
+  renameSync(partial, dataDir);
+}
+
+export async function installedVersion(): Promise<string> {
+  const { stdout } = await run('/usr/sbin/mariadbd', ['--version']);
+  return /Ver (\d+\.\d+\.\d+)/.exec(stdout)?.[1] ?? 'unknown';
+}

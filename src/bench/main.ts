@@ -1,0 +1,60 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ApiClient } from '../test-support/http-client.js';
+import { startServe, trove } from '../test-support/processes.js';
+import { rawMariadbBoot } from './raw-mariadb.js';
+import { formatRows, type Row } from './stats.js';
+
+const RUNS = Number(process.env.TROVE_BENCH_RUNS ?? 5);
+
+/** Seconds from POST /instances to the first GET that shows ACTIVE (polled every 10 ms). */
+async function createToActive(api: ApiClient, datastore: string): Promise<number> {
+  const started = performance.now();
+  const created = await api.call('POST', '/instances', { instance: { name: `bench-${datastore}`, flavorRef: '2', volume: { size: 1 }, datastore: { type: datastore, version: '10.11' } } });
+  if (created.status !== 200) throw new Error(`create failed: ${JSON.stringify(created.body)}`);
+  const id = created.body.instance.id as string;
+  for (;;) {
+    const shown = (await api.call('GET', `/instances/${id}`)).body.instance;
+    if (shown.status === 'ACTIVE') break;
+    if (shown.status === 'ERROR') throw new Error(`instance failed: ${JSON.stringify(shown.fault)}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await api.call('DELETE', `/instances/${id}`);
+  await api.waitForStatus(id, ['GONE'], 120_000);
+  return seconds;
+}
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'trove-bench-'));
+  writeFileSync(join(dataDir, 'trove.toml'), '[compute]\naddress_pool = "127.0.30.0/24"\n\n[rate_limits]\nGET = 0\nPOST = 0\nDELETE = 0\n');
+  const env = { TROVE_DATA_DIR: dataDir };
+  await trove(['manage', 'bootstrap', '--admin-password', 'bench-admin'], env);
+  const server = await startServe(dataDir);
+  try {
+    const api = await ApiClient.login(server.url, 'admin', 'bench-admin', 'admin');
+    // The first create on a host also runs mariadb-install-db once, for the template every later one copies.
+    const first = [await createToActive(api, 'mysql')];
+    const raw: number[] = [];
+    const mysql: number[] = [];
+    const mariadb: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      raw.push(await rawMariadbBoot('127.0.31.1'));
+      mysql.push(await createToActive(api, 'mysql'));
+      mariadb.push(await createToActive(api, 'mariadb'));
+    }
+    const rows: Row[] = [
+      { name: 'raw: mariadb-install-db + start + first ping', samples: raw },
+      { name: 'trove: create mysql 10.11 → ACTIVE', samples: mysql, baseline: raw },
+      { name: 'trove: create mariadb 10.11 → ACTIVE', samples: mariadb, baseline: raw },
+      { name: 'trove: first create on a host (+template)', samples: first, baseline: raw },
+    ];
+    console.log(formatRows(`create → ACTIVE, flavor 2 (1 GB RAM), 1 GB volume; ${RUNS} runs each, interleaved; ratio = median / raw median`, rows));
+  } finally {
+    await server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();
