@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
 import { leftovers } from '../test-support/leaks.js';
 import { run } from '../test-support/processes.js';
 import { startTroveHost, type TroveHost } from '../test-support/trove-host.js';
@@ -79,6 +83,67 @@ describe('MariaDB instances through trove serve', () => {
     const [bytes, connections] = pool.stdout.trim().split('\t').map(Number);
     assert.equal(bytes, Math.floor((150 * flavor.ram) / 512) * 1024 * 1024);
     assert.equal(connections, Math.floor((100 * flavor.ram) / 512));
+  });
+
+  it('runs the engine as the unprivileged mysql user, inside the flavor’s cgroup limits', async () => {
+    const folder = join(host.dataDir, 'instances', id);
+    const enginePid = readFileSync(join(folder, 'run', 'mysqld.pid'), 'utf8').trim();
+    const uid = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${enginePid}/status`, 'utf8'))?.[1];
+    assert.equal(uid, (await run('id', ['-u', 'mysql'])).stdout.trim());
+    const memoryGroup = `/sys/fs/cgroup/memory/trove/${id}`;
+    if (!existsSync(memoryGroup)) {
+      assert.ok(!existsSync('/sys/fs/cgroup/memory/tasks'), 'limits are applied wherever the host has cgroup v1 memory control');
+      return;
+    }
+    const flavor = (await host.demo.call('GET', '/flavors/2')).body.flavor;
+    assert.equal(Number(readFileSync(join(memoryGroup, 'memory.limit_in_bytes'), 'utf8')), (flavor.ram + 128) * 1024 * 1024);
+    assert.equal(Number(readFileSync(`/sys/fs/cgroup/cpu/trove/${id}/cpu.cfs_quota_us`, 'utf8')), flavor.vcpus * 100_000);
+    assert.ok(readFileSync(join(memoryGroup, 'cgroup.procs'), 'utf8').split('\n').includes(enginePid), 'the engine is inside the group');
+  });
+
+  it('validates every agent RPC', async () => {
+    const socketPath = join(host.dataDir, 'instances', id, 'agent.sock');
+    const post = (path: string, body: unknown) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = request({ socketPath, path, method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        });
+        req.on('error', reject);
+        req.end(JSON.stringify(body));
+      });
+    const injection = await post('/prepare', { flavor: { ram_mb: 1024, vcpus: 1 }, databases: [{ name: "x`; DROP DATABASE mysql; --" }], users: [] });
+    assert.equal(injection.status, 400);
+    assert.match(injection.body, /must match pattern/);
+    const extra = await post('/prepare', { flavor: { ram_mb: 1024, vcpus: 1 }, databases: [], users: [], shell: 'rm -rf /' });
+    assert.equal(extra.status, 400);
+    const negative = await post('/prepare', { flavor: { ram_mb: -1, vcpus: 1 }, databases: [], users: [] });
+    assert.equal(negative.status, 400);
+  });
+
+  it('has a crashed engine restarted by its agent', async () => {
+    const pidFile = join(host.dataDir, 'instances', id, 'run', 'mysqld.pid');
+    const before = Number(readFileSync(pidFile, 'utf8').trim());
+    process.kill(before, 'SIGKILL');
+    const deadline = Date.now() + 60_000;
+    let after = before;
+    while (after === before && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      try {
+        after = Number(readFileSync(pidFile, 'utf8').trim());
+      } catch {
+        // being rewritten
+      }
+    }
+    assert.notEqual(after, before, 'a new engine process runs');
+    await host.demo.waitForStatus(id, ['ACTIVE'], 60_000);
+    let data = await mariadb(ip, 'app', 'App-Secret-1', 'SELECT x FROM appdb.t');
+    for (let i = 0; i < 50 && data.code !== 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      data = await mariadb(ip, 'app', 'App-Secret-1', 'SELECT x FROM appdb.t');
+    }
+    assert.equal(data.stdout.trim(), '42', 'committed data survives the crash');
   });
 
   it('renames, restarts and lists instances as Trove does', async () => {
@@ -174,6 +239,12 @@ describe('MariaDB instances through trove serve', () => {
     assert.equal((await host.demo.call('DELETE', `/instances/${id}`)).status, 202, 'deleting again is accepted');
     for (const instance of instances) await host.demo.waitForStatus(instance.id, ['GONE'], 120_000);
     assert.deepEqual(leftovers(host.dataDir), { folders: [], mounts: [], processes: [] });
+    const state = new Database(join(host.dataDir, 'trove.db'), { readonly: true });
+    try {
+      assert.deepEqual(state.prepare('SELECT COUNT(*) AS n FROM address_leases').get(), { n: 0 }, 'every address went back to the pool');
+    } finally {
+      state.close();
+    }
     const quotas = (await host.demo.call('GET', `/mgmt/quotas/${host.demo.projectId}`)).body.quotas;
     assert.deepEqual(quotas.map((q: { in_use: number }) => q.in_use), [0, 0, 0, 0]);
   });
