@@ -10,7 +10,7 @@ export TROVE_DATA_DIR="${TROVE_DATA_DIR:-$PWD/data}"
 host="${TROVE_HOST:-127.0.0.1}"
 port="${TROVE_PORT:-8779}"
 mkdir -p "$TROVE_DATA_DIR"
-umask 077
+
 
 # Credentials are made once and kept in openrc files readable by root alone.
 password_of() { [ -f "$1" ] && sed -n 's/^export OS_PASSWORD=//p' "$1" || true; }
@@ -28,7 +28,7 @@ else
 fi
 
 write_openrc() { # user password project
-  cat > "$TROVE_DATA_DIR/$1-openrc" <<RC
+  (umask 077; cat > "$TROVE_DATA_DIR/$1-openrc") <<RC
 export OS_AUTH_URL=http://$host:$port/v3
 export OS_IDENTITY_API_VERSION=3
 export OS_USERNAME=$1

@@ -21,6 +21,9 @@ function readConfig(path: string): AgentConfig {
 
 /** Runs the agent of one instance: RPC on a unix socket beside its config file. */
 export async function runAgent(configPath: string, log: Logger): Promise<void> {
+  // Engines run as other users and must read what the agent writes for them: do not inherit a
+  // stricter umask from whoever started the server. Secret files are written with explicit modes.
+  process.umask(0o022);
   const config = readConfig(configPath);
   const agent = new Agent(config, configPath, datastoreModule(config.engine), log);
   const app = Fastify({

@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { run, startServe, trove, type RunningServer } from '../test-support/processes.js';
+import { run } from '../test-support/processes.js';
+import { openstackEnv, startTroveHost, type TroveHost } from '../test-support/trove-host.js';
 
 /**
  * Debian's python3-troveclient (`trove`) and python3-openstackclient (`openstack`) against a
@@ -11,37 +9,17 @@ import { run, startServe, trove, type RunningServer } from '../test-support/proc
  * read with that in mind; the openstack client is read as JSON.
  */
 describe('OpenStack clients against trove serve', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'trove-test-clients-'));
-  let server: RunningServer;
+  let host: TroveHost;
   let projectId = '';
   let osEnv: NodeJS.ProcessEnv;
 
   before(async () => {
-    const env = { TROVE_DATA_DIR: dataDir };
-    for (const args of [
-      ['manage', 'bootstrap', '--admin-password', 'admin-secret'],
-      ['manage', 'project-create', 'demo'],
-      ['manage', 'user-create', 'demo', '--project', 'demo', '--password', 'demo-secret'],
-    ]) {
-      const result = await trove(args, env);
-      assert.equal(result.code, 0, result.stderr);
-    }
-    server = await startServe(dataDir);
-    osEnv = {
-      PATH: process.env.PATH,
-      HOME: dataDir,
-      OS_AUTH_URL: `${server.url}/v3`,
-      OS_IDENTITY_API_VERSION: '3',
-      OS_USERNAME: 'demo',
-      OS_PASSWORD: 'demo-secret',
-      OS_PROJECT_NAME: 'demo',
-      OS_USER_DOMAIN_NAME: 'Default',
-      OS_PROJECT_DOMAIN_NAME: 'Default',
-    };
+    // Default rate limits: the limits commands show them.
+    host = await startTroveHost('127.0.24.0/24', '[tasks]\nreconcile_seconds = 1\n');
+    osEnv = openstackEnv(host);
   });
   after(async () => {
-    await server?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await host?.close();
   });
 
   const troveClient = (args: string[], env = osEnv) => run('/usr/bin/python3', ['/usr/bin/trove', ...args], env, 120_000);

@@ -2,25 +2,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { leftovers } from '../test-support/leaks.js';
 import { run } from '../test-support/processes.js';
-import { startTroveHost, type TroveHost } from '../test-support/trove-host.js';
+import { openstackEnv, startTroveHost, type TroveHost } from '../test-support/trove-host.js';
 
 /** Debian's python3-troveclient driving a MariaDB instance's whole life, as a new user would. */
 describe('an instance through the real trove CLI', () => {
   let host: TroveHost;
   let env: NodeJS.ProcessEnv;
   before(async () => {
-    host = await startTroveHost('127.0.23.0/24');
-    env = {
-      PATH: process.env.PATH,
-      HOME: host.dataDir,
-      OS_AUTH_URL: `${host.server.url}/v3`,
-      OS_IDENTITY_API_VERSION: '3',
-      OS_USERNAME: 'demo',
-      OS_PASSWORD: 'demo-secret',
-      OS_PROJECT_NAME: 'demo',
-      OS_USER_DOMAIN_NAME: 'Default',
-      OS_PROJECT_DOMAIN_NAME: 'Default',
-    };
+    // As scripts/up.sh runs it: with a umask that keeps its files private.
+    host = await startTroveHost('127.0.23.0/24', '', '077');
+    env = openstackEnv(host);
   });
   after(async () => {
     await host?.close();

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
@@ -45,6 +45,8 @@ export function openStore(url: string, dataDir: string): OpenedStore {
   else throw new ConfigError(`database.url must start with postgresql://, postgres:// or sqlite:, got "${url.split(':')[0]}:…"`);
   mkdirSync(dirname(file), { recursive: true });
   const connection = new SQLite(file);
+  // Password and token hashes live here: readable by the server's user alone.
+  chmodSync(file, 0o600);
   connection.pragma('journal_mode = WAL');
   connection.pragma('foreign_keys = ON');
   connection.pragma('busy_timeout = 5000');

@@ -13,8 +13,6 @@ export interface TroveHost {
   admin: ApiClient;
   /** Stops the server and starts it again on the same port and data (as after a crash). */
   restart(): Promise<void>;
-  /** Restarts the server with more settings appended to its trove.toml. */
-  restartWith(toml: string): Promise<void>;
   /** Kills the server with SIGKILL, as a crash would. */
   crash(): void;
   close(): Promise<void>;
@@ -24,10 +22,12 @@ export interface TroveHost {
  * A `trove serve` of its own (data folder, address pool, fast leases) with an admin and a demo
  * user. close() stops it and removes whatever instances are left, so tests never leak engines.
  */
-export async function startTroveHost(addressPool: string, extraToml = ''): Promise<TroveHost> {
+export async function startTroveHost(addressPool: string, extraToml = '', umask?: string): Promise<TroveHost> {
   const dataDir = mkdtempSync(join(tmpdir(), 'trove-test-host-'));
-  const baseToml = `[compute]\naddress_pool = "${addressPool}"\n\n[rate_limits]\nGET = 0\nPOST = 0\nPUT = 0\nPATCH = 0\nDELETE = 0\n`;
-  writeFileSync(join(dataDir, 'trove.toml'), `${baseToml}\n${extraToml || '[tasks]\nlease_seconds = 5\nreconcile_seconds = 1\npoll_ms = 50\n'}`);
+  const baseToml = `[compute]\naddress_pool = "${addressPool}"\n`;
+  // By default: fast leases and reconciles, and no rate limits for tests that poll hard.
+  const defaults = '[tasks]\nlease_seconds = 5\nreconcile_seconds = 1\npoll_ms = 50\n\n[rate_limits]\nGET = 0\nPOST = 0\nPUT = 0\nPATCH = 0\nDELETE = 0\n';
+  writeFileSync(join(dataDir, 'trove.toml'), `${baseToml}\n${extraToml || defaults}`);
   const env = { TROVE_DATA_DIR: dataDir };
   for (const args of [
     ['manage', 'bootstrap', '--admin-password', 'admin-secret'],
@@ -37,7 +37,7 @@ export async function startTroveHost(addressPool: string, extraToml = ''): Promi
     const result = await trove(args, env);
     if (result.code !== 0) throw new Error(`trove ${args.join(' ')}: ${result.stderr}`);
   }
-  let server = await startServe(dataDir);
+  let server = await startServe(dataDir, {}, undefined, umask);
   const host: TroveHost = {
     dataDir,
     server,
@@ -45,12 +45,8 @@ export async function startTroveHost(addressPool: string, extraToml = ''): Promi
     admin: await ApiClient.login(server.url, 'admin', 'admin-secret', 'admin'),
     async restart() {
       await server.stop();
-      server = await startServe(dataDir, {}, server.port);
+      server = await startServe(dataDir, {}, server.port, umask);
       host.server = server;
-    },
-    async restartWith(toml: string) {
-      writeFileSync(join(dataDir, 'trove.toml'), `${baseToml}\n${toml}`);
-      await host.restart();
     },
     crash() {
       server.process.kill('SIGKILL');
@@ -66,4 +62,19 @@ export async function startTroveHost(addressPool: string, extraToml = ''): Promi
     },
   };
   return host;
+}
+
+/** The OS_* environment the OpenStack clients read, for the demo user of a test host. */
+export function openstackEnv(host: TroveHost): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: host.dataDir,
+    OS_AUTH_URL: `${host.server.url}/v3`,
+    OS_IDENTITY_API_VERSION: '3',
+    OS_USERNAME: 'demo',
+    OS_PASSWORD: 'demo-secret',
+    OS_PROJECT_NAME: 'demo',
+    OS_USER_DOMAIN_NAME: 'Default',
+    OS_PROJECT_DOMAIN_NAME: 'Default',
+  };
 }

@@ -35,8 +35,9 @@ export class LocalDriver implements ComputeDriver {
     this.limits = detectLimits();
     this.loop = options.loopVolumes && loopVolumesAvailable();
     mkdirSync(options.root, { recursive: true });
+    mkdirSync(join(options.root, '..', 'templates'), { recursive: true });
     // Engines run as unprivileged users: they must be able to pass through to their folder.
-    for (const dir of [join(options.root, '..'), options.root]) chmodSync(dir, statSync(dir).mode | 0o111);
+    for (const dir of [join(options.root, '..'), options.root, join(options.root, '..', 'templates')]) chmodSync(dir, statSync(dir).mode | 0o111);
   }
 
   folder(instanceId: string): string {
@@ -49,7 +50,9 @@ export class LocalDriver implements ComputeDriver {
 
   async place(spec: PlacementSpec): Promise<Placement> {
     const folder = this.folder(spec.instanceId);
-    mkdirSync(folder, { recursive: true, mode: 0o711 });
+    mkdirSync(folder, { recursive: true });
+    // Set explicitly: the server's umask may be stricter, and the engine's user must pass through.
+    chmodSync(folder, 0o711);
     const volumeDir = join(folder, 'volume');
     if (this.loop) await ensureLoopVolume(join(folder, 'volume.img'), volumeDir, spec.volumeGb);
     else mkdirSync(volumeDir, { recursive: true });

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { systemUser } from '../../system-user.js';
@@ -15,7 +15,8 @@ const ENGINE_USER = 'mysql';
 export async function pristineDataDir(templateRoot: string, engineVersion: string): Promise<string> {
   const template = join(templateRoot, `mariadb-${engineVersion}`);
   if (existsSync(join(template, 'mysql'))) return template;
-  mkdirSync(templateRoot, { recursive: true, mode: 0o711 });
+  mkdirSync(templateRoot, { recursive: true });
+  chmodSync(templateRoot, 0o711);
   // Built aside and renamed into place, so a crash or a concurrent agent never sees half of one.
   const building = `${template}.${process.pid}.partial`;
   rmSync(building, { recursive: true, force: true });
