@@ -1,7 +1,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Logger } from '../common/log.js';
-import type { DatastoreModule } from './datastore.js';
+import type { DatastoreModule, GuestAdmin } from './datastore.js';
+import { AgentRequestError } from './errors.js';
 import type { AgentConfig, AgentStatus, PrepareRequest } from './protocol.js';
 import { Supervisor } from './supervisor.js';
 import { volumeUsage } from './volume-usage.js';
@@ -92,6 +93,13 @@ export class Agent {
       await new Promise((r) => setTimeout(r, pause));
       pause = Math.min(pause * 2, 250);
     }
+  }
+
+  /** The module's admin operations; refused while the engine is not prepared and answering. */
+  admin(): GuestAdmin {
+    if (!this.module.admin) throw new AgentRequestError(422, `The ${this.module.engine} datastore has no databases, users or root to manage.`);
+    if (!this.prepared || !this.healthy) throw new AgentRequestError(409, 'The engine is not running; try again when the instance is ACTIVE.');
+    return this.module.admin;
   }
 
   async restart(): Promise<void> {

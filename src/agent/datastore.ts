@@ -1,4 +1,5 @@
-import type { AgentConfig, PrepareRequest } from './protocol.js';
+import type { AgentConfig, PrepareRequest, UserInfo, UserRef, UserUpdate } from './protocol.js';
+import type { DatabaseInput, UserInput } from './admin-types.js';
 
 /** How to start an engine process; the agent runs and supervises it. */
 export interface EngineCommand {
@@ -24,4 +25,21 @@ export interface DatastoreModule {
   /** After the first start: hardening, then the databases and users of the create request. */
   secure(config: AgentConfig, request: PrepareRequest): Promise<void>;
   version(config: AgentConfig): Promise<string | undefined>;
+  /** Databases, users and root, for datastores whose catalog entry says they have them. */
+  admin?: GuestAdmin;
+}
+
+export interface GuestAdmin {
+  listDatabases(config: AgentConfig): Promise<DatabaseInput[]>;
+  createDatabases(config: AgentConfig, databases: DatabaseInput[]): Promise<void>;
+  deleteDatabase(config: AgentConfig, name: string): Promise<void>;
+  listUsers(config: AgentConfig): Promise<UserInfo[]>;
+  createUsers(config: AgentConfig, users: UserInput[]): Promise<void>;
+  updateUser(config: AgentConfig, update: UserUpdate): Promise<void>;
+  deleteUser(config: AgentConfig, user: UserRef): Promise<void>;
+  grant(config: AgentConfig, user: UserRef, databases: string[]): Promise<void>;
+  revoke(config: AgentConfig, user: UserRef, database: string): Promise<void>;
+  /** Enables the superuser with a new random password, returned once. */
+  enableRoot(config: AgentConfig): Promise<{ name: string; password: string }>;
+  disableRoot(config: AgentConfig): Promise<void>;
 }

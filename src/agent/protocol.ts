@@ -66,3 +66,31 @@ export const AgentConfig = Type.Object({
   template_dir: Type.String(),
 });
 export type AgentConfig = Static<typeof AgentConfig>;
+
+export const UserRef = Type.Object(
+  { name: Type.String({ pattern: '^[A-Za-z0-9_][A-Za-z0-9_.@$-]{0,79}$' }), host: Type.String({ pattern: '^[A-Za-z0-9_.%:-]{1,255}$' }) },
+  { additionalProperties: false },
+);
+export type UserRef = Static<typeof UserRef>;
+
+export const DatabaseList = Type.Object({ databases: Type.Array(DatabaseSpec, { maxItems: 1000 }) }, { additionalProperties: false });
+export type DatabaseList = Static<typeof DatabaseList>;
+
+export const UserList = Type.Object({ users: Type.Array(UserSpec, { maxItems: 1000 }) }, { additionalProperties: false });
+
+export const UserInfo = Type.Object({ name: Type.String(), host: Type.String(), databases: Type.Array(Type.String()) });
+export type UserInfo = Static<typeof UserInfo>;
+
+export const UserUpdate = Type.Object(
+  {
+    user: UserRef,
+    name: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_][A-Za-z0-9_.@$-]{0,79}$' })),
+    host: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.%:-]{1,255}$' })),
+    password: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+  },
+  { additionalProperties: false },
+);
+export type UserUpdate = Static<typeof UserUpdate>;
+
+export const AccessChange = Type.Object({ user: UserRef, databases: Type.Array(Type.String({ pattern: NAME }), { minItems: 1, maxItems: 1000 }) }, { additionalProperties: false });
+export type AccessChange = Static<typeof AccessChange>;

@@ -6,7 +6,9 @@ import { Value } from 'typebox/value';
 import type { Logger } from '../common/log.js';
 import { Agent } from './agent.js';
 import { datastoreModule } from './datastores/index.js';
-import { AgentConfig, AgentStatus, PrepareRequest } from './protocol.js';
+import { AccessChange, AgentConfig, AgentStatus, DatabaseList, PrepareRequest, UserList, UserRef, UserUpdate } from './protocol.js';
+import { AgentRequestError } from './errors.js';
+import { Type } from 'typebox';
 
 export const AGENT_SOCKET = 'agent.sock';
 
@@ -31,9 +33,11 @@ export async function runAgent(configPath: string, log: Logger): Promise<void> {
     bodyLimit: 4 * 1024 * 1024,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
-  app.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) => {
+  app.setErrorHandler((error: { statusCode?: number; message: string }, request, reply) => {
+    if (error instanceof AgentRequestError) return reply.code(error.status).send({ error: error.message });
     const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 500;
-    reply.code(status).send({ error: error.message });
+    if (status >= 500) request.log.error({ err: error.message, url: request.url }, 'agent request failed');
+    return reply.code(status).send({ error: error.message });
   });
 
   // Polled every second or so: logged only when something goes wrong.
@@ -50,6 +54,44 @@ export async function runAgent(configPath: string, log: Logger): Promise<void> {
     await agent.shutdown();
     await reply.send({ stopped: true });
     setImmediate(() => void app.close().then(() => process.exit(0)));
+  });
+
+  /** The engine's admin operations, once it is prepared and answering. */
+  const admin = () => agent.admin();
+  app.get('/databases', async () => ({ databases: await admin().listDatabases(config) }));
+  app.post('/databases', { schema: { body: DatabaseList } }, async (request) => {
+    await admin().createDatabases(config, request.body.databases);
+    return { ok: true };
+  });
+  app.post('/databases/delete', { schema: { body: Type.Object({ name: DatabaseList.properties.databases.items.properties.name }, { additionalProperties: false }) } }, async (request) => {
+    await admin().deleteDatabase(config, request.body.name);
+    return { ok: true };
+  });
+  app.get('/users', async () => ({ users: await admin().listUsers(config) }));
+  app.post('/users', { schema: { body: UserList } }, async (request) => {
+    await admin().createUsers(config, request.body.users);
+    return { ok: true };
+  });
+  app.post('/users/update', { schema: { body: UserUpdate } }, async (request) => {
+    await admin().updateUser(config, request.body);
+    return { ok: true };
+  });
+  app.post('/users/delete', { schema: { body: UserRef } }, async (request) => {
+    await admin().deleteUser(config, request.body);
+    return { ok: true };
+  });
+  app.post('/users/grant', { schema: { body: AccessChange } }, async (request) => {
+    await admin().grant(config, request.body.user, request.body.databases);
+    return { ok: true };
+  });
+  app.post('/users/revoke', { schema: { body: Type.Object({ user: UserRef, database: DatabaseList.properties.databases.items.properties.name }, { additionalProperties: false }) } }, async (request) => {
+    await admin().revoke(config, request.body.user, request.body.database);
+    return { ok: true };
+  });
+  app.post('/root/enable', async () => ({ user: await admin().enableRoot(config) }));
+  app.post('/root/disable', async () => {
+    await admin().disableRoot(config);
+    return { ok: true };
   });
 
   const socket = join(dirname(configPath), AGENT_SOCKET);

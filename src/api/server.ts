@@ -8,6 +8,7 @@ import { faultBody, makeErrorHandler } from './faults.js';
 import { RateLimiter } from './rate-limit.js';
 import { datastoreRoutes } from './routes/datastores.js';
 import { flavorRoutes } from './routes/flavors.js';
+import { guestDataRoutes } from './routes/guest-data.js';
 import { instanceRoutes } from './routes/instances.js';
 import { identityRoutes } from './routes/identity.js';
 import { limitRoutes } from './routes/limits.js';
@@ -61,6 +62,7 @@ export async function buildApi(services: Services, options: ApiOptions): Promise
       await project.register(limitRoutes, { quotas: services.quotas, limiter });
       await project.register(quotaRoutes, { quotas: services.quotas, identity: services.identity });
       await project.register(instanceRoutes, { instances: services.instances, publicUrl, region: settings.server.region });
+      await project.register(guestDataRoutes, { data: services.guestData, publicUrl });
     },
     { prefix: '/v1.0/:tenant_id' },
   );

@@ -13,6 +13,7 @@ import { TaskManager } from '../control/task-manager.js';
 import { createInstanceTask, deleteInstanceTask, restartInstanceTask } from '../control/tasks/instance-tasks.js';
 import { FlavorService } from '../flavor/flavor-service.js';
 import { IdentityService } from '../identity/identity-service.js';
+import { GuestDataService } from '../instance/guest-data-service.js';
 import { InstanceService } from '../instance/instance-service.js';
 import { InstanceStore } from '../instance/instance-store.js';
 import { QuotaService } from '../quota/quota-service.js';
@@ -27,6 +28,7 @@ export interface Services {
   quotas: QuotaService;
   catalog: DatastoreCatalog;
   instances: InstanceService;
+  guestData: GuestDataService;
   runtime: Runtime;
   reconciler: Reconciler;
   /** Starts the task manager and the status reconciler (what `serve` runs beside the API). */
@@ -68,6 +70,7 @@ export async function createServices(settings: Settings, options: ServiceOptions
     tasks.register(createInstanceTask(runtime, settings.tasks.build_timeout_seconds));
     tasks.register(deleteInstanceTask(runtime, settings.tasks.delete_timeout_seconds));
     tasks.register(restartInstanceTask(runtime, settings.tasks.build_timeout_seconds));
+    const instances = new InstanceService(instanceStore, flavors, catalog, quotas, tasks, settings.compute.max_volume_gb);
     const reconciler = new Reconciler(runtime, settings.tasks.reconcile_seconds * 1000, log.child({ component: 'reconciler' }));
     return {
       settings,
@@ -76,7 +79,8 @@ export async function createServices(settings: Settings, options: ServiceOptions
       flavors,
       quotas,
       catalog,
-      instances: new InstanceService(instanceStore, flavors, catalog, quotas, tasks, settings.compute.max_volume_gb),
+      instances,
+      guestData: new GuestDataService(instances, instanceStore, catalog, runtime.driver),
       runtime,
       reconciler,
       startBackground: () => {

@@ -3,6 +3,16 @@ import type { AgentStatus, PrepareRequest } from '../agent/protocol.js';
 
 export class AgentUnreachable extends Error {}
 
+/** The agent refused a request (bad input, unknown user, engine not running…). */
+export class AgentRefused extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** Calls an instance's agent: JSON over HTTP on its unix socket. */
 export class AgentClient {
   constructor(private readonly socketPath: string) {}
@@ -33,7 +43,8 @@ export class AgentClient {
 
   private async expectOk<T>(method: string, path: string, body: unknown, timeoutMs: number): Promise<T> {
     const response = await this.call<T & { error?: string }>(method, path, body, timeoutMs);
-    if (response.status >= 400) throw new Error(`agent refused ${method} ${path}: ${response.body.error ?? response.status}`);
+    if (response.status >= 400 && response.status < 500) throw new AgentRefused(response.status, response.body.error ?? `agent answered ${response.status}`);
+    if (response.status >= 400) throw new Error(`agent failed ${method} ${path}: ${response.body.error ?? response.status}`);
     return response.body;
   }
 
@@ -47,6 +58,14 @@ export class AgentClient {
 
   restart(): Promise<unknown> {
     return this.expectOk('POST', '/restart', {}, 180_000);
+  }
+
+  get<T>(path: string): Promise<T> {
+    return this.expectOk('GET', path, undefined, 30_000);
+  }
+
+  post<T>(path: string, body: unknown): Promise<T> {
+    return this.expectOk('POST', path, body, 60_000);
   }
 
   shutdown(): Promise<unknown> {

@@ -82,6 +82,7 @@ export class InstanceService {
       deleted_at: null,
       created_at: now,
       updated_at: now,
+      root_enabled_at: null,
     };
     const params: CreateParams = { flavor: { ram_mb: flavor.ram, vcpus: flavor.vcpus }, databases, users };
     await this.instances.db.transaction().execute(async (trx) => {

@@ -31,7 +31,8 @@ export function checkDatabases(databases: DatabaseInput[]): void {
   }
 }
 
-export function checkUsers(users: UserInput[], knownDatabases: Set<string>): void {
+/** With `knownDatabases`, every granted database must be among them (checked by the engine otherwise). */
+export function checkUsers(users: UserInput[], knownDatabases?: Set<string>): void {
   const seen = new Set<string>();
   for (const user of users) {
     if (!USER_NAME.test(user.name)) throw new BadRequest(`User create error: '${user.name}' is not a valid user name.`);
@@ -41,7 +42,24 @@ export function checkUsers(users: UserInput[], knownDatabases: Set<string>): voi
     if (seen.has(key)) throw new BadRequest(`User '${key}' is given twice.`);
     seen.add(key);
     for (const db of user.databases) {
-      if (!knownDatabases.has(db)) throw new BadRequest(`User '${user.name}' is granted database '${db}', which is not among the databases to create.`);
+      if (!DATABASE_NAME.test(db)) throw new BadRequest(`'${db}' is not a valid schema name.`);
+      if (knownDatabases && !knownDatabases.has(db)) throw new BadRequest(`User '${user.name}' is granted database '${db}', which is not among the databases to create.`);
     }
   }
+}
+
+export function checkUserName(name: string): void {
+  if (!USER_NAME.test(name)) throw new BadRequest(`'${name}' is not a valid user name.`);
+}
+
+export function checkHost(host: string): void {
+  if (!USER_HOST.test(host)) throw new BadRequest(`'${host}' is not a valid host pattern: use letters, digits and . % : _ -`);
+}
+
+export function checkDatabaseName(name: string): void {
+  if (!DATABASE_NAME.test(name)) throw new BadRequest(`'${name}' is not a valid schema name: use up to 64 letters, digits, '_', '$' or '-'.`);
+}
+
+export function checkPassword(password: string): void {
+  if (password.length < 1 || password.length > 256) throw new BadRequest('A password must have 1 to 256 characters.');
 }

@@ -92,6 +92,7 @@ export interface InstanceTable {
   deleted_at: string | null;
   created_at: string;
   updated_at: string;
+  root_enabled_at: string | null;
 }
 
 export interface TaskTable {

@@ -1,11 +1,13 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as foundation from './0001_foundation.js';
 import * as instances from './0002_instances.js';
+import * as rootHistory from './0003_root_history.js';
 
 /** The one migration history shared by SQLite and PostgreSQL, oldest first. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001_foundation': foundation,
   '0002_instances': instances,
+  '0003_root_history': rootHistory,
 };
 
 export const migrationProvider: MigrationProvider = {

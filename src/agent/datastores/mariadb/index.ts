@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import type { DatastoreModule } from '../../datastore.js';
 import type { AgentConfig, PrepareRequest } from '../../protocol.js';
 import { systemUser } from '../../system-user.js';
+import { mariadbAdmin } from './admin.js';
 import { pathsOf, renderConfig } from './config-file.js';
 import { ident, literal, runSql } from './sql.js';
 import { copyTemplate, installedVersion, pristineDataDir } from './template.js';
@@ -47,6 +48,7 @@ async function createDatabasesAndUsers(socket: string, request: PrepareRequest):
 /** MariaDB 10.11 from Debian's packages, serving both the `mysql` and `mariadb` datastores. */
 export const mariadbModule: DatastoreModule = {
   engine: 'mariadb',
+  admin: mariadbAdmin,
 
   async initialise(config: AgentConfig, request: PrepareRequest) {
     const paths = pathsOf(config);

@@ -19,7 +19,7 @@ export function runSql(socket: string, sql: string): Promise<string[][]> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       'mariadb',
-      ['--no-defaults', `--socket=${socket}`, '--user=root', '--batch', '--raw', '--skip-column-names'],
+      ['--no-defaults', `--socket=${socket}`, '--user=root', '--default-character-set=utf8mb4', '--batch', '--raw', '--skip-column-names'],
       { timeout: 30_000, maxBuffer: 64 * 1024 * 1024 },
       (err, stdout, stderr) => {
         if (err) return reject(new Error(`SQL failed: ${stderr.toString().trim() || err.message}`));

@@ -1,0 +1,136 @@
+import { randomBytes } from 'node:crypto';
+import type { GuestAdmin } from '../../datastore.js';
+import { AgentRequestError } from '../../errors.js';
+import type { AgentConfig, UserRef } from '../../protocol.js';
+import { pathsOf } from './config-file.js';
+import { ident, literal, runSql } from './sql.js';
+
+/** Schemas and accounts that belong to the server, not the tenant. */
+const SYSTEM_DATABASES = ['mysql', 'information_schema', 'performance_schema', 'sys'];
+const RESERVED_USERS = ['root', 'mysql', 'mariadb.sys', 'PUBLIC'];
+
+const account = (user: UserRef) => `${literal(user.name)}@${literal(user.host)}`;
+const sql = (config: AgentConfig, statements: string) => runSql(pathsOf(config).socket, statements);
+
+function refuseReserved(name: string): void {
+  if (RESERVED_USERS.includes(name)) throw new AgentRequestError(400, `User '${name}' is reserved for the server and cannot be changed here.`);
+}
+
+function refuseSystemDatabase(name: string): void {
+  if (SYSTEM_DATABASES.includes(name.toLowerCase())) throw new AgentRequestError(400, `Database '${name}' belongs to the server and cannot be changed.`);
+}
+
+async function databaseNames(config: AgentConfig): Promise<Set<string>> {
+  return new Set((await sql(config, 'SELECT schema_name FROM information_schema.schemata')).map((r) => r[0]!));
+}
+
+async function userExists(config: AgentConfig, user: UserRef): Promise<boolean> {
+  const rows = await sql(config, `SELECT 1 FROM mysql.global_priv WHERE User = ${literal(user.name)} AND Host = ${literal(user.host)}`);
+  return rows.length > 0;
+}
+
+async function requireUser(config: AgentConfig, user: UserRef): Promise<void> {
+  refuseReserved(user.name);
+  if (!(await userExists(config, user))) throw new AgentRequestError(404, `User ${user.name}@${user.host} cannot be found on the instance.`);
+}
+
+/** Grants are kept in mysql.db with LIKE-escaped names; undo that escaping. */
+const unescapeDb = (db: string) => db.replace(/\\(.)/g, '$1');
+
+export const mariadbAdmin: GuestAdmin = {
+  async listDatabases(config) {
+    const rows = await sql(config, `SELECT schema_name, default_character_set_name, default_collation_name FROM information_schema.schemata WHERE schema_name NOT IN (${SYSTEM_DATABASES.map(literal).join(', ')}) ORDER BY schema_name`);
+    return rows.map(([name, charset, collate]) => ({ name: name!, character_set: charset!, collate: collate! }));
+  },
+
+  async createDatabases(config, databases) {
+    const existing = await databaseNames(config);
+    for (const db of databases) {
+      refuseSystemDatabase(db.name);
+      if (existing.has(db.name)) throw new AgentRequestError(409, `Database '${db.name}' already exists.`);
+    }
+    await sql(config, databases.map((db) => `CREATE DATABASE ${ident(db.name)} CHARACTER SET ${db.character_set ?? 'utf8mb4'}${db.collate ? ` COLLATE ${db.collate}` : ''};`).join('\n'));
+  },
+
+  async deleteDatabase(config, name) {
+    refuseSystemDatabase(name);
+    if (!(await databaseNames(config)).has(name)) throw new AgentRequestError(404, `Database '${name}' cannot be found on the instance.`);
+    await sql(config, `DROP DATABASE ${ident(name)}`);
+  },
+
+  async listUsers(config) {
+    const users = await sql(config, `SELECT User, Host FROM mysql.global_priv WHERE User <> '' AND User NOT IN (${RESERVED_USERS.map(literal).join(', ')}) ORDER BY User, Host`);
+    const grants = await sql(config, 'SELECT User, Host, Db FROM mysql.db ORDER BY Db');
+    return users.map(([name, host]) => ({
+      name: name!,
+      host: host!,
+      databases: grants.filter(([u, h]) => u === name && h === host).map(([, , db]) => unescapeDb(db!)),
+    }));
+  },
+
+  async createUsers(config, users) {
+    const existing = await databaseNames(config);
+    for (const user of users) {
+      const ref = { name: user.name, host: user.host ?? '%' };
+      refuseReserved(user.name);
+      if (await userExists(config, ref)) throw new AgentRequestError(409, `User ${ref.name}@${ref.host} already exists.`);
+      for (const db of user.databases) if (!existing.has(db)) throw new AgentRequestError(404, `Database '${db}' cannot be found on the instance.`);
+    }
+    const statements: string[] = [];
+    for (const user of users) {
+      const ref = { name: user.name, host: user.host ?? '%' };
+      statements.push(`CREATE USER ${account(ref)} IDENTIFIED BY ${literal(user.password)};`);
+      for (const db of user.databases) statements.push(`GRANT ALL PRIVILEGES ON ${ident(db)}.* TO ${account(ref)};`);
+    }
+    await sql(config, statements.join('\n'));
+  },
+
+  async updateUser(config, update) {
+    await requireUser(config, update.user);
+    const target = { name: update.name ?? update.user.name, host: update.host ?? update.user.host };
+    const renamed = target.name !== update.user.name || target.host !== update.user.host;
+    if (renamed) {
+      refuseReserved(target.name);
+      if (await userExists(config, target)) throw new AgentRequestError(409, `User ${target.name}@${target.host} already exists.`);
+    }
+    const statements: string[] = [];
+    if (renamed) statements.push(`RENAME USER ${account(update.user)} TO ${account(target)};`);
+    if (update.password !== undefined) statements.push(`ALTER USER ${account(target)} IDENTIFIED BY ${literal(update.password)};`);
+    if (statements.length > 0) await sql(config, statements.join('\n'));
+  },
+
+  async deleteUser(config, user) {
+    await requireUser(config, user);
+    await sql(config, `DROP USER ${account(user)}`);
+  },
+
+  async grant(config, user, databases) {
+    await requireUser(config, user);
+    const existing = await databaseNames(config);
+    for (const db of databases) {
+      refuseSystemDatabase(db);
+      if (!existing.has(db)) throw new AgentRequestError(404, `Database '${db}' cannot be found on the instance.`);
+    }
+    await sql(config, databases.map((db) => `GRANT ALL PRIVILEGES ON ${ident(db)}.* TO ${account(user)};`).join('\n'));
+  },
+
+  async revoke(config, user, database) {
+    await requireUser(config, user);
+    const rows = await sql(config, `SELECT Db FROM mysql.db WHERE User = ${literal(user.name)} AND Host = ${literal(user.host)}`);
+    if (!rows.some(([db]) => unescapeDb(db!) === database)) throw new AgentRequestError(404, `User ${user.name}@${user.host} has no access to database '${database}'.`);
+    await sql(config, `REVOKE ALL PRIVILEGES ON ${ident(database)}.* FROM ${account(user)}`);
+  },
+
+  async enableRoot(config) {
+    const password = randomBytes(24).toString('base64url');
+    // Like Trove: a remote superuser for the tenant, with a password that only the caller ever sees.
+    await sql(config, `CREATE USER IF NOT EXISTS 'root'@'%' IDENTIFIED BY ${literal(password)};
+ALTER USER 'root'@'%' IDENTIFIED BY ${literal(password)};
+GRANT ALL PRIVILEGES ON *.* TO 'root'@'%' WITH GRANT OPTION;`);
+    return { name: 'root', password };
+  },
+
+  async disableRoot(config) {
+    await sql(config, "DROP USER IF EXISTS 'root'@'%'");
+  },
+};

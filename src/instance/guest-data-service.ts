@@ -1,0 +1,153 @@
+import type { DatastoreCatalog } from '../catalog/registry.js';
+import type { DatastoreCapabilities } from '../catalog/descriptor.js';
+import { BadRequest, Conflict, NotFound, UnprocessableEntity } from '../common/errors.js';
+import { AgentClient, AgentRefused } from '../control/agent-client.js';
+import type { ComputeDriver } from '../compute/driver.js';
+import type { AuthContext } from '../identity/types.js';
+import type { InstanceTable } from '../store/schema.js';
+import type { InstanceService } from './instance-service.js';
+import type { InstanceStore } from './instance-store.js';
+import { checkDatabaseName, checkDatabases, checkHost, checkPassword, checkUserName, checkUsers, type DatabaseInput, type UserInput } from './validation.js';
+
+export interface UserRef {
+  name: string;
+  host: string;
+}
+
+export interface UserView {
+  name: string;
+  host: string;
+  databases: string[];
+}
+
+/** `name` or `name@host` as it appears in a URL path; the host defaults to '%'. */
+export function parseUserRef(raw: string, hostQuery?: string): UserRef {
+  const at = raw.lastIndexOf('@');
+  const ref = at > 0 ? { name: raw.slice(0, at), host: raw.slice(at + 1) } : { name: raw, host: hostQuery ?? '%' };
+  checkUserName(ref.name);
+  checkHost(ref.host);
+  return ref;
+}
+
+/** Agent refusals become API faults with the agent's message. */
+function translate(err: unknown): never {
+  if (err instanceof AgentRefused) {
+    if (err.status === 404) throw new NotFound(err.message);
+    if (err.status === 409) throw new Conflict(err.message);
+    if (err.status === 422) throw new UnprocessableEntity(err.message);
+    throw new BadRequest(err.message);
+  }
+  throw err;
+}
+
+/**
+ * Databases, users, grants and root of a running instance. Whether a datastore has them is the
+ * catalog's answer (capabilities); how is the agent's datastore module's business.
+ */
+export class GuestDataService {
+  constructor(
+    private readonly instances: InstanceService,
+    private readonly store: InstanceStore,
+    private readonly catalog: DatastoreCatalog,
+    private readonly driver: ComputeDriver,
+  ) {}
+
+  private async target(caller: AuthContext, projectId: string, id: string, capability: keyof Pick<DatastoreCapabilities, 'databases' | 'users' | 'root'>): Promise<{ instance: InstanceTable; agent: AgentClient }> {
+    const instance = await this.instances.get(caller, projectId, id);
+    const { descriptor } = this.catalog.get(instance.datastore);
+    if (!descriptor.capabilities[capability]) throw new UnprocessableEntity(`Datastore '${instance.datastore}' does not support ${capability === 'root' ? 'enabling root' : capability}.`);
+    if (instance.task_status !== 'NONE') throw new UnprocessableEntity(`Instance '${id}' is not ACTIVE (it is ${instance.task_status.toLowerCase()}); try again when it is.`);
+    return { instance, agent: new AgentClient(this.driver.agentSocket(instance.id)) };
+  }
+
+  private async call<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      return translate(err);
+    }
+  }
+
+  async listDatabases(caller: AuthContext, projectId: string, id: string): Promise<DatabaseInput[]> {
+    const { agent } = await this.target(caller, projectId, id, 'databases');
+    return this.call(async () => (await agent.get<{ databases: DatabaseInput[] }>('/databases')).databases);
+  }
+
+  async createDatabases(caller: AuthContext, projectId: string, id: string, databases: DatabaseInput[]): Promise<void> {
+    if (databases.length === 0) throw new BadRequest('Give at least one database: {"databases": [{"name": …}]}.');
+    checkDatabases(databases);
+    const { agent } = await this.target(caller, projectId, id, 'databases');
+    await this.call(() => agent.post('/databases', { databases }));
+  }
+
+  async deleteDatabase(caller: AuthContext, projectId: string, id: string, name: string): Promise<void> {
+    checkDatabaseName(name);
+    const { agent } = await this.target(caller, projectId, id, 'databases');
+    await this.call(() => agent.post('/databases/delete', { name }));
+  }
+
+  async listUsers(caller: AuthContext, projectId: string, id: string): Promise<UserView[]> {
+    const { agent } = await this.target(caller, projectId, id, 'users');
+    return this.call(async () => (await agent.get<{ users: UserView[] }>('/users')).users);
+  }
+
+  async getUser(caller: AuthContext, projectId: string, id: string, user: UserRef): Promise<UserView> {
+    const users = await this.listUsers(caller, projectId, id);
+    const found = users.find((u) => u.name === user.name && u.host === user.host);
+    if (!found) throw new NotFound(`User ${user.name}@${user.host} cannot be found on the instance.`);
+    return found;
+  }
+
+  async createUsers(caller: AuthContext, projectId: string, id: string, users: UserInput[]): Promise<void> {
+    if (users.length === 0) throw new BadRequest('Give at least one user: {"users": [{"name": …, "password": …}]}.');
+    checkUsers(users);
+    const { agent } = await this.target(caller, projectId, id, 'users');
+    await this.call(() => agent.post('/users', { users: users.map((u) => ({ ...u, host: u.host ?? '%' })) }));
+  }
+
+  async updateUser(caller: AuthContext, projectId: string, id: string, user: UserRef, changes: { name?: string; host?: string; password?: string }): Promise<void> {
+    if (changes.name === undefined && changes.host === undefined && changes.password === undefined) throw new BadRequest('Nothing to change: give a new name, host or password.');
+    if (changes.name !== undefined) checkUserName(changes.name);
+    if (changes.host !== undefined) checkHost(changes.host);
+    if (changes.password !== undefined) checkPassword(changes.password);
+    const { agent } = await this.target(caller, projectId, id, 'users');
+    await this.call(() => agent.post('/users/update', { user, ...changes }));
+  }
+
+  async deleteUser(caller: AuthContext, projectId: string, id: string, user: UserRef): Promise<void> {
+    const { agent } = await this.target(caller, projectId, id, 'users');
+    await this.call(() => agent.post('/users/delete', user));
+  }
+
+  async grant(caller: AuthContext, projectId: string, id: string, user: UserRef, databases: string[]): Promise<void> {
+    if (databases.length === 0) throw new BadRequest('Give at least one database to grant: {"databases": [{"name": …}]}.');
+    databases.forEach(checkDatabaseName);
+    const { agent } = await this.target(caller, projectId, id, 'users');
+    await this.call(() => agent.post('/users/grant', { user, databases }));
+  }
+
+  async revoke(caller: AuthContext, projectId: string, id: string, user: UserRef, database: string): Promise<void> {
+    checkDatabaseName(database);
+    const { agent } = await this.target(caller, projectId, id, 'users');
+    await this.call(() => agent.post('/users/revoke', { user, database }));
+  }
+
+  /** A new random root password, shown to the caller once and stored nowhere. */
+  async enableRoot(caller: AuthContext, projectId: string, id: string): Promise<{ name: string; password: string }> {
+    const { instance, agent } = await this.target(caller, projectId, id, 'root');
+    const { user } = await this.call(() => agent.post<{ user: { name: string; password: string } }>('/root/enable', {}));
+    if (!instance.root_enabled_at) await this.store.update(instance.id, { root_enabled_at: new Date().toISOString() });
+    return user;
+  }
+
+  async rootEnabled(caller: AuthContext, projectId: string, id: string): Promise<boolean> {
+    const instance = await this.instances.get(caller, projectId, id);
+    if (!this.catalog.get(instance.datastore).descriptor.capabilities.root) throw new UnprocessableEntity(`Datastore '${instance.datastore}' does not support enabling root.`);
+    return instance.root_enabled_at !== null;
+  }
+
+  async disableRoot(caller: AuthContext, projectId: string, id: string): Promise<void> {
+    const { agent } = await this.target(caller, projectId, id, 'root');
+    await this.call(() => agent.post('/root/disable', {}));
+  }
+}
