@@ -102,6 +102,24 @@ export class Agent {
     return this.module.admin;
   }
 
+  async configure(flavor: { ram_mb: number; vcpus: number }): Promise<void> {
+    if (!this.prepared) throw new AgentRequestError(409, 'The engine is not prepared yet.');
+    await this.module.configure(this.config, flavor);
+  }
+
+  /** Stops the engine and keeps it stopped (until start or an agent restart). */
+  async stopEngine(): Promise<void> {
+    await this.supervisor.stop();
+    this.healthy = false;
+  }
+
+  async startEngine(): Promise<void> {
+    if (!this.prepared) throw new AgentRequestError(409, 'The engine is not prepared yet.');
+    if (this.supervisor.state !== 'running') this.supervisor.start();
+    await this.waitUntilAnswering(120_000);
+    this.healthy = true;
+  }
+
   async restart(): Promise<void> {
     await this.supervisor.stop();
     this.supervisor.start();

@@ -1,4 +1,9 @@
 import type { AgentConfig, PrepareRequest, UserInfo, UserRef, UserUpdate } from './protocol.js';
+
+export interface FlavorSpecInput {
+  ram_mb: number;
+  vcpus: number;
+}
 import type { DatabaseInput, UserInput } from './admin-types.js';
 
 /** How to start an engine process; the agent runs and supervises it. */
@@ -19,6 +24,8 @@ export interface DatastoreModule {
   readonly engine: string;
   /** Initialise the data on the volume and write tuned configuration; idempotent. */
   initialise(config: AgentConfig, request: PrepareRequest): Promise<void>;
+  /** Rewrite the configuration for a new flavor; takes effect at the next engine start. */
+  configure(config: AgentConfig, flavor: FlavorSpecInput): Promise<void>;
   command(config: AgentConfig): EngineCommand;
   /** True when the engine answers queries. */
   ping(config: AgentConfig): Promise<boolean>;

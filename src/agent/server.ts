@@ -6,7 +6,7 @@ import { Value } from 'typebox/value';
 import type { Logger } from '../common/log.js';
 import { Agent } from './agent.js';
 import { datastoreModule } from './datastores/index.js';
-import { AccessChange, AgentConfig, AgentStatus, DatabaseList, PrepareRequest, UserList, UserRef, UserUpdate } from './protocol.js';
+import { AccessChange, AgentConfig, AgentStatus, DatabaseList, FlavorSpec, PrepareRequest, UserList, UserRef, UserUpdate } from './protocol.js';
 import { AgentRequestError } from './errors.js';
 import { Type } from 'typebox';
 
@@ -45,6 +45,18 @@ export async function runAgent(configPath: string, log: Logger): Promise<void> {
   app.post('/prepare', { schema: { body: PrepareRequest } }, async (request, reply) => {
     const outcome = agent.prepare(request.body);
     return reply.code(outcome === 'done' ? 200 : 202).send({ prepare: outcome });
+  });
+  app.post('/configure', { schema: { body: Type.Object({ flavor: FlavorSpec }, { additionalProperties: false }) } }, async (request) => {
+    await agent.configure(request.body.flavor);
+    return { configured: true };
+  });
+  app.post('/engine/stop', async () => {
+    await agent.stopEngine();
+    return { stopped: true };
+  });
+  app.post('/engine/start', async () => {
+    await agent.startEngine();
+    return { started: true };
   });
   app.post('/restart', async () => {
     await agent.restart();

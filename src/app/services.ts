@@ -10,7 +10,7 @@ import { Reconciler } from '../control/reconciler.js';
 import type { Runtime } from '../control/runtime.js';
 import { SecretBox } from '../control/secrets.js';
 import { TaskManager } from '../control/task-manager.js';
-import { createInstanceTask, deleteInstanceTask, restartInstanceTask } from '../control/tasks/instance-tasks.js';
+import { createInstanceTask, deleteInstanceTask, resizeFlavorTask, resizeVolumeTask, restartInstanceTask } from '../control/tasks/instance-tasks.js';
 import { FlavorService } from '../flavor/flavor-service.js';
 import { IdentityService } from '../identity/identity-service.js';
 import { GuestDataService } from '../instance/guest-data-service.js';
@@ -70,6 +70,8 @@ export async function createServices(settings: Settings, options: ServiceOptions
     tasks.register(createInstanceTask(runtime, settings.tasks.build_timeout_seconds));
     tasks.register(deleteInstanceTask(runtime, settings.tasks.delete_timeout_seconds));
     tasks.register(restartInstanceTask(runtime, settings.tasks.build_timeout_seconds));
+    tasks.register(resizeVolumeTask(runtime, settings.tasks.build_timeout_seconds));
+    tasks.register(resizeFlavorTask(runtime, settings.tasks.build_timeout_seconds));
     const instances = new InstanceService(instanceStore, flavors, catalog, quotas, tasks, settings.compute.max_volume_gb);
     const reconciler = new Reconciler(runtime, settings.tasks.reconcile_seconds * 1000, log.child({ component: 'reconciler' }));
     return {

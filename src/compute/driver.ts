@@ -29,6 +29,17 @@ export interface ComputeDriver {
   agentSocket(instanceId: string): string;
   /** Restarts the agent process if it died (and remounts the volume if needed). */
   ensureAgent(spec: PlacementSpec): Promise<AgentProcessState>;
+  /**
+   * Grows the volume to the spec's size while the engine runs. 'offline-needed' means this host
+   * cannot: stop the engine, call growVolumeOffline, start it again.
+   */
+  growVolume(spec: PlacementSpec): Promise<'grown' | 'offline-needed'>;
+  /** Grows the volume with nothing using it; remounts it. Safe to repeat. */
+  growVolumeOffline(spec: PlacementSpec): Promise<void>;
+  /** Mounts the volume again if an interrupted operation left it unmounted. */
+  ensureVolume(spec: PlacementSpec): Promise<void>;
+  /** Applies the spec's RAM and vCPU limits to the running instance. */
+  updateLimits(spec: PlacementSpec): Promise<void>;
   /** Idempotent: processes, mount, limits and folder are gone afterwards. */
   remove(instanceId: string): Promise<void>;
 }

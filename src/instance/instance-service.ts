@@ -127,13 +127,47 @@ export class InstanceService {
 
   async restart(caller: AuthContext, projectId: string, id: string): Promise<void> {
     const instance = await this.get(caller, projectId, id);
-    if (instance.task_status !== 'NONE') throw new UnprocessableEntity(`Instance '${id}' cannot be restarted while ${instance.task_status.toLowerCase()}; wait until it is ACTIVE.`);
+    this.requireIdle(instance, 'be restarted');
+    await this.startTask(instance.id, 'REBOOTING', 'instance.restart', {});
+  }
+
+  /** Starts a task that needs the instance idle, atomically: two requests cannot both start one. */
+  private async startTask(id: string, taskStatus: string, kind: string, params: object, charge?: { projectId: string; deltas: Partial<Record<'ram' | 'volumes', number>> }): Promise<void> {
     await this.instances.db.transaction().execute(async (trx) => {
-      const updated = await trx.updateTable('instances').set({ task_status: 'REBOOTING', updated_at: new Date().toISOString() }).where('id', '=', instance.id).where('task_status', '=', 'NONE').executeTakeFirst();
+      const updated = await trx.updateTable('instances').set({ task_status: taskStatus, updated_at: new Date().toISOString() }).where('id', '=', id).where('task_status', '=', 'NONE').executeTakeFirst();
       if (Number(updated.numUpdatedRows) !== 1) throw new Conflict(`Instance '${id}' is busy with another operation.`);
-      await this.tasks.enqueue(trx, 'instance.restart', instance.id, {});
+      if (charge) await this.quotas.charge(trx, charge.projectId, charge.deltas);
+      await this.tasks.enqueue(trx, kind, id, params);
     });
     this.tasks.nudge();
+  }
+
+  private requireIdle(instance: InstanceTable, what: string): void {
+    if (instance.task_status !== 'NONE') throw new UnprocessableEntity(`Instance '${instance.id}' cannot ${what} while ${instance.task_status.toLowerCase()}; wait until it is ACTIVE.`);
+  }
+
+  async resizeVolume(caller: AuthContext, projectId: string, id: string, size: unknown): Promise<void> {
+    const instance = await this.get(caller, projectId, id);
+    if (typeof size !== 'number' || !Number.isInteger(size)) throw new BadRequest(`The new volume size must be a whole number of GB, got ${JSON.stringify(size)}.`);
+    if (size <= instance.volume_size) throw new BadRequest(`The new volume size (${size} GB) must be larger than the current one (${instance.volume_size} GB); volumes only grow.`);
+    if (size > this.maxVolumeGb) throw new OverLimit(`Volume 'size' cannot exceed maximum of ${this.maxVolumeGb} GB, ${size} cannot be accepted.`);
+    this.requireIdle(instance, 'resize its volume');
+    await this.startTask(instance.id, 'RESIZING', 'instance.resize_volume', { from: instance.volume_size, to: size }, { projectId: instance.project_id, deltas: { volumes: size - instance.volume_size } });
+  }
+
+  async resizeFlavor(caller: AuthContext, projectId: string, id: string, flavorRef: unknown): Promise<void> {
+    const instance = await this.get(caller, projectId, id);
+    if (typeof flavorRef !== 'string' && typeof flavorRef !== 'number') throw new BadRequest('Give the new flavor as {"resize": {"flavorRef": id}}.');
+    const flavorId = String(flavorRef).replace(/^.*\/flavors\//, '');
+    const flavor = await this.flavors.find(flavorId);
+    if (!flavor) throw new BadRequest(`Flavor '${flavorId}' cannot be found; see GET /flavors for the ones there are.`);
+    if (flavor.id === instance.flavor_id) throw new BadRequest(`The instance already has flavor '${flavor.id}'.`);
+    const { descriptor } = this.catalog.get(instance.datastore);
+    if (flavor.ram < descriptor.minRamMb) throw new BadRequest(`Flavor '${flavor.id}' has ${flavor.ram} MB of RAM; ${instance.datastore} needs at least ${descriptor.minRamMb} MB.`);
+    this.requireIdle(instance, 'change its flavor');
+    const from = { id: instance.flavor_id, ram_mb: instance.ram_mb, vcpus: instance.vcpus };
+    const to = { id: flavor.id, ram_mb: flavor.ram, vcpus: flavor.vcpus };
+    await this.startTask(instance.id, 'RESIZING', 'instance.resize_flavor', { from, to }, { projectId: instance.project_id, deltas: { ram: flavor.ram - instance.ram_mb } });
   }
 
   /** Admins: stop whatever task holds the instance and clear its fault; the reconciler then observes it afresh. */

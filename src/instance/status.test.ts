@@ -17,6 +17,7 @@ describe('instance status', () => {
     assert.equal(derive({ taskStatus: 'BUILDING', hasFault: true }).status, 'ERROR');
     assert.deepEqual(derive({ taskStatus: 'DELETING' }), { status: 'SHUTDOWN', operatingStatus: '' });
     assert.equal(derive({ taskStatus: 'REBOOTING' }).status, 'REBOOT');
+    assert.equal(derive({ taskStatus: 'RESIZING' }).status, 'RESIZE');
     assert.equal(derive({ taskStatus: 'ERROR' }).status, 'ERROR');
   });
 

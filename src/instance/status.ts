@@ -9,6 +9,7 @@ export const TaskStatus = {
   BUILDING: 'BUILDING',
   DELETING: 'DELETING',
   REBOOTING: 'REBOOTING',
+  RESIZING: 'RESIZING',
   /** A task failed; the instance keeps its fault until reset or deleted. */
   ERROR: 'ERROR',
 } as const;
@@ -53,6 +54,8 @@ export function deriveStatus(state: ObservedState, now: Date): DerivedStatus {
       return { status: 'SHUTDOWN', operatingStatus: '' };
     case TaskStatus.REBOOTING:
       return { status: 'REBOOT', operatingStatus: state.serviceStatus === ServiceStatus.HEALTHY ? 'HEALTHY' : 'SHUTDOWN' };
+    case TaskStatus.RESIZING:
+      return { status: 'RESIZE', operatingStatus: state.serviceStatus === ServiceStatus.HEALTHY ? 'HEALTHY' : 'SHUTDOWN' };
     default:
       break;
   }

@@ -38,6 +38,12 @@ const UpdateBody = Type.Object({ instance: Type.Optional(Type.Object({ name: Typ
 const ActionBody = Type.Object({
   restart: Type.Optional(Type.Object({})),
   reset_status: Type.Optional(Type.Object({})),
+  resize: Type.Optional(
+    Type.Object({
+      flavorRef: Type.Optional(Type.Union([Type.String(), Type.Integer()])),
+      volume: Type.Optional(Type.Object({ size: Type.Optional(Type.Unknown()) })),
+    }),
+  ),
 });
 
 export const instanceRoutes: FastifyPluginAsyncTypebox<{ instances: InstanceService; publicUrl: string; region: string }> = async (app, { instances, publicUrl, region }) => {
@@ -88,10 +94,10 @@ export const instanceRoutes: FastifyPluginAsyncTypebox<{ instances: InstanceServ
 
   app.post(
     '/instances/:id/action',
-    { schema: { tags: ['instances'], summary: 'Act on an instance: restart, reset_status (admin)', params: InstanceParams, body: ActionBody, response: { ...ACCEPTED, ...COMMON_FAULTS, 422: FaultSchema } } },
+    { schema: { tags: ['instances'], summary: 'Act on an instance: restart, resize (flavor or volume), reset_status (admin)', params: InstanceParams, body: ActionBody, response: { ...ACCEPTED, ...COMMON_FAULTS, 422: FaultSchema } } },
     async (request, reply) => {
       const actions = Object.keys(request.body as object);
-      if (actions.length !== 1) throw new BadRequest(`Send exactly one action; known actions are restart and reset_status, got ${actions.length === 0 ? 'none' : actions.join(', ')}.`);
+      if (actions.length !== 1) throw new BadRequest(`Send exactly one action; known actions are restart, resize and reset_status, got ${actions.length === 0 ? 'none' : actions.join(', ')}.`);
       const { tenant_id: projectId, id } = request.params;
       switch (actions[0]) {
         case 'restart':
@@ -100,8 +106,15 @@ export const instanceRoutes: FastifyPluginAsyncTypebox<{ instances: InstanceServ
         case 'reset_status':
           await instances.resetStatus(requireAdmin(request), projectId, id);
           break;
+        case 'resize': {
+          const resize = request.body.resize!;
+          if (resize.volume !== undefined && resize.flavorRef === undefined) await instances.resizeVolume(caller(request), projectId, id, resize.volume.size);
+          else if (resize.flavorRef !== undefined && resize.volume === undefined) await instances.resizeFlavor(caller(request), projectId, id, resize.flavorRef);
+          else throw new BadRequest('Resize either the volume ({"resize": {"volume": {"size": GB}}}) or the flavor ({"resize": {"flavorRef": id}}), one at a time.');
+          break;
+        }
         default:
-          throw new BadRequest(`Unknown action '${actions[0]}'; known actions are restart and reset_status.`);
+          throw new BadRequest(`Unknown action '${actions[0]}'; known actions are restart, resize and reset_status.`);
       }
       return reply.code(202).send();
     },

@@ -7,7 +7,7 @@ import type { Logger } from '../../common/log.js';
 import type { AgentProcessState, ComputeDriver, Placement, PlacementSpec } from '../driver.js';
 import { applyLimits, cgroupPids, detectLimits, removeLimits, type LimitsKind } from './limits.js';
 import { alive, processesUsing, terminate } from './processes.js';
-import { ensureLoopVolume, isMounted, loopVolumesAvailable, unmountVolume } from './volume.js';
+import { OnlineResizeDenied, ensureLoopVolume, growLoopVolume, growUnmountedVolume, isMounted, loopVolumesAvailable, unmountVolume } from './volume.js';
 
 const CLI_MAIN = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
 
@@ -103,6 +103,45 @@ export class LocalDriver implements ComputeDriver {
     }
     this.log.info({ instance: spec.instanceId, pid: child.pid }, 'agent started');
     return 'restarted';
+  }
+
+  private recordSize(spec: PlacementSpec): AgentConfig {
+    const file = join(this.folder(spec.instanceId), 'agent.json');
+    const config = JSON.parse(readFileSync(file, 'utf8')) as AgentConfig;
+    // The agent reads the size of a plain-folder volume from its config at start.
+    writeFileSync(file, JSON.stringify({ ...config, volume_size_bytes: spec.volumeGb * 1024 ** 3 }, null, 2), { mode: 0o600 });
+    return config;
+  }
+
+  async growVolume(spec: PlacementSpec): Promise<'grown' | 'offline-needed'> {
+    const config = this.recordSize(spec);
+    if (!config.volume_mounted) return 'grown';
+    // Left unmounted by an interrupted offline growth: finish that way.
+    if (!isMounted(join(this.folder(spec.instanceId), 'volume'))) return 'offline-needed';
+    try {
+      await growLoopVolume(join(this.folder(spec.instanceId), 'volume.img'), spec.volumeGb);
+      return 'grown';
+    } catch (err) {
+      if (err instanceof OnlineResizeDenied) return 'offline-needed';
+      throw err;
+    }
+  }
+
+  async growVolumeOffline(spec: PlacementSpec): Promise<void> {
+    const folder = this.folder(spec.instanceId);
+    await growUnmountedVolume(join(folder, 'volume.img'), join(folder, 'volume'), spec.volumeGb);
+    await ensureLoopVolume(join(folder, 'volume.img'), join(folder, 'volume'), spec.volumeGb);
+  }
+
+  async ensureVolume(spec: PlacementSpec): Promise<void> {
+    const folder = this.folder(spec.instanceId);
+    if (this.loop && existsSync(join(folder, 'volume.img'))) await ensureLoopVolume(join(folder, 'volume.img'), join(folder, 'volume'), spec.volumeGb);
+  }
+
+  async updateLimits(spec: PlacementSpec): Promise<void> {
+    const pid = this.agentPid(spec.instanceId);
+    if (this.limits === 'none' || pid === undefined) return;
+    if (!applyLimits(this.limits, spec.instanceId, pid, spec.ramMb, spec.vcpus)) throw new Error('could not update the cgroup limits');
   }
 
   async remove(instanceId: string): Promise<void> {

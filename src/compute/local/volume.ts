@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -39,4 +39,40 @@ export async function unmountVolume(dir: string): Promise<void> {
   } catch {
     await run('umount', ['-l', dir]);
   }
+}
+
+/** The host refuses online growth (ext4 online resize needs CAP_SYS_RESOURCE). */
+export class OnlineResizeDenied extends Error {}
+
+async function growImage(image: string, sizeGb: number): Promise<void> {
+  if (statSync(image).size < sizeGb * 1024 ** 3) await run('truncate', ['-s', `${sizeGb}G`, image]);
+}
+
+/** Grows the image file and the mounted ext4 file system on it, online. */
+export async function growLoopVolume(image: string, sizeGb: number): Promise<void> {
+  const { stdout } = await run('losetup', ['-j', image, '-O', 'NAME', '-n']);
+  const device = stdout.trim().split('\n')[0];
+  if (!device) throw new Error(`the volume ${image} is not attached to a loop device`);
+  await growImage(image, sizeGb);
+  await run('losetup', ['-c', device]);
+  try {
+    await run('resize2fs', [device]);
+  } catch (err) {
+    const text = `${(err as { stderr?: string }).stderr ?? ''} ${(err as Error).message}`;
+    if (/Permission denied|Operation not permitted/.test(text)) throw new OnlineResizeDenied('this host does not allow growing a mounted file system');
+    throw err;
+  }
+}
+
+/** Grows an unmounted volume: image, check, file system. Safe to repeat. */
+export async function growUnmountedVolume(image: string, dir: string, sizeGb: number): Promise<void> {
+  await unmountVolume(dir);
+  await growImage(image, sizeGb);
+  try {
+    await run('e2fsck', ['-f', '-p', image]);
+  } catch (err) {
+    // Exit code 1 means "errors corrected": the file system is fine to resize.
+    if ((err as { code?: number }).code !== 1) throw err;
+  }
+  await run('resize2fs', [image]);
 }

@@ -156,3 +156,105 @@ export function restartInstanceTask(runtime: Runtime, deadlineSeconds: number): 
     },
   };
 }
+
+export interface VolumeResizeParams {
+  from: number;
+  to: number;
+}
+
+/** Grows the volume online; the instance keeps serving throughout. */
+export function resizeVolumeTask(runtime: Runtime, deadlineSeconds: number): TaskKind<VolumeResizeParams> {
+  return {
+    kind: 'instance.resize_volume',
+    deadlineSeconds,
+    steps: [
+      {
+        name: 'grow',
+        async run(run) {
+          const instance = await instanceOf(runtime, run);
+          const spec = { ...placementOf(runtime, instance, instance.address!), volumeGb: run.params.to };
+          if ((await runtime.driver.growVolume(spec)) === 'grown') return 'done';
+          // This host cannot grow a mounted file system: a short stop of the engine instead.
+          const agent = agentOf(runtime, instance.id);
+          await agent.post('/engine/stop', {});
+          await runtime.driver.growVolumeOffline(spec);
+          await agent.post('/engine/start', {});
+          return 'done';
+        },
+      },
+      {
+        name: 'record',
+        async run(run) {
+          const status = await agentOf(runtime, run.task.target_id).status();
+          await runtime.instances.update(run.task.target_id, { volume_size: run.params.to, volume_used_bytes: status.volume.used_bytes, task_status: 'NONE' });
+          return 'done';
+        },
+      },
+    ],
+    async onFailure(run, reason) {
+      // The size stays what it was; give back the quota charged for the growth.
+      const instance = await runtime.instances.find(run.task.target_id);
+      if (instance) {
+        try {
+          await runtime.driver.ensureVolume(placementOf(runtime, instance, instance.address!));
+          await agentOf(runtime, instance.id).post('/engine/start', {});
+        } catch (err) {
+          reason = `${reason}; the engine could not be started again: ${(err as Error).message}`;
+        }
+        await runtime.instances.db.transaction().execute((trx) => runtime.quotas.charge(trx, instance.project_id, { volumes: run.params.from - run.params.to }));
+      }
+      await runtime.instances.setFault(run.task.target_id, `Volume could not be resized: ${reason}`, reason);
+    },
+  };
+}
+
+export interface FlavorResizeParams {
+  from: { id: string; ram_mb: number; vcpus: number };
+  to: { id: string; ram_mb: number; vcpus: number };
+}
+
+/** New flavor: re-tuned configuration, new limits, engine restarted, data kept. */
+export function resizeFlavorTask(runtime: Runtime, deadlineSeconds: number): TaskKind<FlavorResizeParams> {
+  const apply = async (run: TaskRun<FlavorResizeParams>, flavor: FlavorResizeParams['to']) => {
+    const instance = await instanceOf(runtime, run);
+    const agent = agentOf(runtime, instance.id);
+    await agent.post('/configure', { flavor: { ram_mb: flavor.ram_mb, vcpus: flavor.vcpus } });
+    await runtime.driver.updateLimits({ ...placementOf(runtime, instance, instance.address!), ramMb: flavor.ram_mb, vcpus: flavor.vcpus });
+    await agent.restart();
+  };
+  return {
+    kind: 'instance.resize_flavor',
+    deadlineSeconds,
+    steps: [
+      {
+        name: 'reconfigure-and-restart',
+        async run(run) {
+          await apply(run, run.params.to);
+          return 'done';
+        },
+      },
+      {
+        name: 'record',
+        async run(run) {
+          const { to } = run.params;
+          const now = new Date().toISOString();
+          await runtime.instances.update(run.task.target_id, { flavor_id: to.id, ram_mb: to.ram_mb, vcpus: to.vcpus, task_status: 'NONE', service_status: 'HEALTHY', service_status_updated: now, last_contact_at: now });
+          return 'done';
+        },
+      },
+    ],
+    async onFailure(run, reason) {
+      // Back to the old flavor's configuration and limits, so the engine runs as it did.
+      try {
+        await apply(run, run.params.from);
+      } catch (err) {
+        reason = `${reason}; returning to the old flavor also failed: ${(err as Error).message}`;
+      }
+      const instance = await runtime.instances.find(run.task.target_id);
+      if (instance) {
+        await runtime.instances.db.transaction().execute((trx) => runtime.quotas.charge(trx, instance.project_id, { ram: run.params.from.ram_mb - run.params.to.ram_mb }));
+      }
+      await runtime.instances.setFault(run.task.target_id, `Flavor could not be changed: ${reason}`, reason);
+    },
+  };
+}

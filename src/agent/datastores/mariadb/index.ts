@@ -57,10 +57,15 @@ export const mariadbModule: DatastoreModule = {
     ownedFolder(config.log_dir, owner);
     ownedFolder(paths.tmpDir, owner);
     mkdirSync(paths.securePrivDir, { recursive: true, mode: 0o755 });
-    writeFileSync(paths.configFile, renderConfig(config, paths, tuneFor(request.flavor.ram_mb, request.flavor.vcpus)), { mode: 0o644 });
+    await mariadbModule.configure(config, request.flavor);
     if (existsSync(`${paths.dataDir}/mysql`)) return;
     const template = await pristineDataDir(config.template_dir, await installedVersion());
     await copyTemplate(template, paths.dataDir);
+  },
+
+  async configure(config: AgentConfig, flavor) {
+    const paths = pathsOf(config);
+    writeFileSync(paths.configFile, renderConfig(config, paths, tuneFor(flavor.ram_mb, flavor.vcpus)), { mode: 0o644 });
   },
 
   command(config: AgentConfig) {
