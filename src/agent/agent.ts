@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../common/atomic-file.js';
 import { dirname, join } from 'node:path';
 import type { Logger } from '../common/log.js';
 import type { DatastoreModule, GuestAdmin } from './datastore.js';
@@ -78,7 +79,7 @@ export class Agent {
     this.supervisor.start();
     await this.waitUntilAnswering(120_000);
     await this.module.secure(this.config, request);
-    writeFileSync(this.stateFile, JSON.stringify({ prepared: true } satisfies PersistedState));
+    writeFileAtomic(this.stateFile, JSON.stringify({ prepared: true } satisfies PersistedState), 0o600);
     this.prepared = true;
     this.healthy = true;
     this.log.info('prepare finished');

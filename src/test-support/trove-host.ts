@@ -52,6 +52,7 @@ export async function startTroveHost(addressPool: string, extraToml = '', umask?
       server.process.kill('SIGKILL');
     },
     async close() {
+      if (process.env.TROVE_TEST_DEBUG) console.error(server.output().slice(-6000));
       await server.stop();
       const instances = join(dataDir, 'instances');
       if (existsSync(instances)) {

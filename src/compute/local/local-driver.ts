@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AgentConfig } from '../../agent/protocol.js';
 import type { Logger } from '../../common/log.js';
 import type { AgentProcessState, ComputeDriver, Placement, PlacementSpec } from '../driver.js';
+import { writeFileAtomic } from '../../common/atomic-file.js';
 import { applyLimits, cgroupPids, detectLimits, removeLimits, type LimitsKind } from './limits.js';
 import { alive, processesUsing, terminate } from './processes.js';
 import { OnlineResizeDenied, ensureLoopVolume, growLoopVolume, growUnmountedVolume, isMounted, loopVolumesAvailable, unmountVolume } from './volume.js';
@@ -69,7 +70,7 @@ export class LocalDriver implements ComputeDriver {
       log_dir: join(folder, 'log'),
       template_dir: join(this.options.root, '..', 'templates'),
     };
-    writeFileSync(join(folder, 'agent.json'), JSON.stringify(config, null, 2), { mode: 0o600 });
+    writeFileAtomic(join(folder, 'agent.json'), JSON.stringify(config, null, 2), 0o600);
     await this.ensureAgent(spec);
     return { agentSocket: this.agentSocket(spec.instanceId), volumeMounted: this.loop, limits: this.limits };
   }
@@ -97,7 +98,7 @@ export class LocalDriver implements ComputeDriver {
     closeSync(out);
     child.unref();
     if (child.pid === undefined) throw new Error('could not start the guest agent');
-    writeFileSync(join(folder, 'agent.pid'), String(child.pid));
+    writeFileAtomic(join(folder, 'agent.pid'), String(child.pid), 0o644);
     if (this.limits !== 'none' && !applyLimits(this.limits, spec.instanceId, child.pid, spec.ramMb, spec.vcpus)) {
       this.log.warn({ instance: spec.instanceId }, 'could not apply cgroup limits');
     }
@@ -109,7 +110,7 @@ export class LocalDriver implements ComputeDriver {
     const file = join(this.folder(spec.instanceId), 'agent.json');
     const config = JSON.parse(readFileSync(file, 'utf8')) as AgentConfig;
     // The agent reads the size of a plain-folder volume from its config at start.
-    writeFileSync(file, JSON.stringify({ ...config, volume_size_bytes: spec.volumeGb * 1024 ** 3 }, null, 2), { mode: 0o600 });
+    writeFileAtomic(file, JSON.stringify({ ...config, volume_size_bytes: spec.volumeGb * 1024 ** 3 }, null, 2), 0o600);
     return config;
   }
 

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync } from 'node:fs';
+import { writeFileAtomic } from '../../../common/atomic-file.js';
 import { promisify } from 'node:util';
 import type { DatastoreModule } from '../../datastore.js';
 import type { AgentConfig, PrepareRequest } from '../../protocol.js';
@@ -65,7 +66,7 @@ export const mariadbModule: DatastoreModule = {
 
   async configure(config: AgentConfig, flavor) {
     const paths = pathsOf(config);
-    writeFileSync(paths.configFile, renderConfig(config, paths, tuneFor(flavor.ram_mb, flavor.vcpus)), { mode: 0o644 });
+    writeFileAtomic(paths.configFile, renderConfig(config, paths, tuneFor(flavor.ram_mb, flavor.vcpus)), 0o644);
   },
 
   command(config: AgentConfig) {
