@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { writeFileAtomic } from '../common/atomic-file.js';
 import { dirname, join } from 'node:path';
 import type { Logger } from '../common/log.js';
@@ -108,6 +109,32 @@ export class Agent {
     await this.module.configure(this.config, flavor);
   }
 
+  async logs(): Promise<{ logs: Array<{ name: string; enabled: boolean; size: number }> }> {
+    const logs = await this.module.logs.list(this.config);
+    return { logs: logs.map((l) => ({ name: l.name, enabled: l.enabled, size: fileSize(l.file) })) };
+  }
+
+  async setLog(name: string, enabled: boolean): Promise<void> {
+    if (!this.prepared || !this.healthy) throw new AgentRequestError(409, 'The engine is not running; try again when the instance is ACTIVE.');
+    await this.module.logs.setEnabled(this.config, name, enabled);
+  }
+
+  /** Up to 4 MB of a log from `offset`, base64-encoded; `size` says how long the log is now. */
+  async readLog(name: string, offset: number): Promise<{ data: string; size: number }> {
+    const log = (await this.module.logs.list(this.config)).find((l) => l.name === name);
+    if (!log) throw new AgentRequestError(404, `This datastore has no log '${name}'.`);
+    const size = fileSize(log.file);
+    if (offset >= size) return { data: '', size };
+    const handle = await open(log.file, 'r');
+    try {
+      const buffer = Buffer.alloc(Math.min(size - offset, 4 * 1024 * 1024));
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
+      return { data: buffer.subarray(0, bytesRead).toString('base64'), size };
+    } finally {
+      await handle.close();
+    }
+  }
+
   /** Stops the engine and keeps it stopped (until start or an agent restart). */
   async stopEngine(): Promise<void> {
     await this.supervisor.stop();
@@ -148,5 +175,13 @@ export class Agent {
       volume: await volumeUsage(this.config.volume_dir, this.config.volume_mounted, this.config.volume_size_bytes),
       agent: { pid: process.pid, started_at: this.startedAt.toISOString() },
     };
+  }
+}
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
   }
 }

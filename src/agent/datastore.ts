@@ -34,6 +34,14 @@ export interface DatastoreModule {
   version(config: AgentConfig): Promise<string | undefined>;
   /** Databases, users and root, for datastores whose catalog entry says they have them. */
   admin?: GuestAdmin;
+  logs: GuestLogs;
+}
+
+export interface GuestLogs {
+  /** Where each log is written, and whether it is on (SYS logs always are). */
+  list(config: AgentConfig): Promise<Array<{ name: string; file: string; enabled: boolean }>>;
+  /** Switches a USER log on or off, now and across engine restarts. */
+  setEnabled(config: AgentConfig, name: string, enabled: boolean): Promise<void>;
 }
 
 export interface GuestAdmin {

@@ -100,6 +100,14 @@ export async function runAgent(configPath: string, log: Logger): Promise<void> {
     await admin().revoke(config, request.body.user, request.body.database);
     return { ok: true };
   });
+  app.get('/logs', async () => agent.logs());
+  app.post('/logs/set', { schema: { body: Type.Object({ name: Type.String({ pattern: '^[a-z_]{1,32}$' }), enabled: Type.Boolean() }, { additionalProperties: false }) } }, async (request) => {
+    await agent.setLog(request.body.name, request.body.enabled);
+    return { ok: true };
+  });
+  app.get('/logs/read', { schema: { querystring: Type.Object({ name: Type.String({ pattern: '^[a-z_]{1,32}$' }), offset: Type.String({ pattern: '^[0-9]{1,15}$' }) }) } }, async (request) =>
+    agent.readLog(request.query.name, Number(request.query.offset)),
+  );
   app.post('/root/enable', async () => ({ user: await admin().enableRoot(config) }));
   app.post('/root/disable', async () => {
     await admin().disableRoot(config);

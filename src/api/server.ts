@@ -9,6 +9,7 @@ import { RateLimiter } from './rate-limit.js';
 import { datastoreRoutes } from './routes/datastores.js';
 import { flavorRoutes } from './routes/flavors.js';
 import { guestDataRoutes } from './routes/guest-data.js';
+import { guestLogRoutes } from './routes/guest-logs.js';
 import { instanceRoutes } from './routes/instances.js';
 import { identityRoutes } from './routes/identity.js';
 import { limitRoutes } from './routes/limits.js';
@@ -63,6 +64,7 @@ export async function buildApi(services: Services, options: ApiOptions): Promise
       await project.register(quotaRoutes, { quotas: services.quotas, identity: services.identity });
       await project.register(instanceRoutes, { instances: services.instances, publicUrl, region: settings.server.region });
       await project.register(guestDataRoutes, { data: services.guestData, publicUrl });
+      await project.register(guestLogRoutes, { logs: services.guestLogs });
     },
     { prefix: '/v1.0/:tenant_id' },
   );

@@ -14,6 +14,8 @@ import { createInstanceTask, deleteInstanceTask, resizeFlavorTask, resizeVolumeT
 import { FlavorService } from '../flavor/flavor-service.js';
 import { IdentityService } from '../identity/identity-service.js';
 import { GuestDataService } from '../instance/guest-data-service.js';
+import { GuestLogService } from '../instance/guest-log-service.js';
+import { LocalFolderStore } from '../storage/local-folder-store.js';
 import { InstanceService } from '../instance/instance-service.js';
 import { InstanceStore } from '../instance/instance-store.js';
 import { QuotaService } from '../quota/quota-service.js';
@@ -29,6 +31,7 @@ export interface Services {
   catalog: DatastoreCatalog;
   instances: InstanceService;
   guestData: GuestDataService;
+  guestLogs: GuestLogService;
   runtime: Runtime;
   reconciler: Reconciler;
   /** Starts the task manager and the status reconciler (what `serve` runs beside the API). */
@@ -83,6 +86,7 @@ export async function createServices(settings: Settings, options: ServiceOptions
       catalog,
       instances,
       guestData: new GuestDataService(instances, instanceStore, catalog, runtime.driver),
+      guestLogs: new GuestLogService(instances, catalog, runtime.driver, new LocalFolderStore(settings.object_store.path || join(settings.data_dir, 'objects'))),
       runtime,
       reconciler,
       startBackground: () => {

@@ -31,7 +31,7 @@ export interface DatastoreDescriptor {
   packages: string[];
   probe: VersionProbe;
   capabilities: DatastoreCapabilities;
-  /** Guest log names the datastore offers. */
-  logs: string[];
+  /** Guest logs the datastore offers: USER logs can be switched on and off, SYS logs are always on. */
+  logs: Array<{ name: string; type: 'USER' | 'SYS' }>;
   minRamMb: number;
 }

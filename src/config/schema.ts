@@ -124,6 +124,14 @@ export const Settings = Type.Object(
     catalog: CatalogSettings,
     compute: ComputeSettings,
     tasks: TaskSettings,
+    object_store: Type.Object(
+      {
+        driver: Type.Literal('local', { default: 'local' }),
+        /** Folder of the local object store; empty: <data_dir>/objects. */
+        path: Type.String({ default: '' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     /** Key that seals secrets kept in the store; empty: <data_dir>/secret.key. */
     secret_key_file: Type.String({ default: '' }),
   },

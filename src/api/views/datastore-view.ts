@@ -69,7 +69,7 @@ export function datastoreView(datastore: CatalogDatastore, base: string, project
     description: descriptor.description,
     default_port: descriptor.defaultPort,
     capabilities: descriptor.capabilities,
-    log_types: descriptor.logs,
+    log_types: descriptor.logs.map((l) => l.name),
     min_ram: descriptor.minRamMb,
   };
 }

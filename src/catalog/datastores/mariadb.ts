@@ -24,6 +24,10 @@ export const mariadb: DatastoreDescriptor = {
   packages: ['mariadb-server', 'mariadb-backup'],
   probe: MYSQL_FAMILY_PROBE,
   capabilities: MYSQL_FAMILY_CAPABILITIES,
-  logs: ['general', 'slow_query', 'error'],
+  logs: [
+    { name: 'general', type: 'USER' },
+    { name: 'slow_query', type: 'USER' },
+    { name: 'error', type: 'SYS' },
+  ],
   minRamMb: 256,
 };

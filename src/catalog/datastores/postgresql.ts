@@ -20,6 +20,6 @@ export const postgresql: DatastoreDescriptor = {
     replication: true,
     clusters: false,
   },
-  logs: ['general'],
+  logs: [{ name: 'general', type: 'USER' }],
   minRamMb: 256,
 };

@@ -10,6 +10,9 @@ export interface MariadbPaths {
   /** Empty, owned by root: the only place file import/export could touch, and it cannot be written. */
   securePrivDir: string;
   tmpDir: string;
+  /** Which USER logs are on; included by my.cnf so the choice survives restarts. */
+  logsConfig: string;
+  logFile(name: string): string;
 }
 
 export function pathsOf(config: AgentConfig): MariadbPaths {
@@ -21,6 +24,8 @@ export function pathsOf(config: AgentConfig): MariadbPaths {
     errorLog: `${config.log_dir}/error.log`,
     securePrivDir: `${config.run_dir}/no-files`,
     tmpDir: `${config.volume_dir}/tmp`,
+    logsConfig: `${config.run_dir}/logs.cnf`,
+    logFile: (name: string) => `${config.log_dir}/${name}.log`,
   };
 }
 
@@ -60,5 +65,14 @@ thread_cache_size = ${tuning.thread_cache_size}
 connect_timeout = 15
 character-set-server = utf8mb4
 collation-server = utf8mb4_general_ci
+log_output = FILE
+general_log_file = ${paths.logFile('general')}
+slow_query_log_file = ${paths.logFile('slow_query')}
+!include ${paths.logsConfig}
 `;
+}
+
+/** The USER logs' on/off settings, in their own file so my.cnf can be regenerated freely. */
+export function renderLogsConfig(enabled: { general: boolean; slow_query: boolean }): string {
+  return `[mysqld]\ngeneral_log = ${enabled.general ? 1 : 0}\nslow_query_log = ${enabled.slow_query ? 1 : 0}\n`;
 }

@@ -7,6 +7,7 @@ import type { DatastoreModule } from '../../datastore.js';
 import type { AgentConfig, PrepareRequest } from '../../protocol.js';
 import { systemUser } from '../../system-user.js';
 import { mariadbAdmin } from './admin.js';
+import { ensureLogsConfig, mariadbLogs } from './logs.js';
 import { pathsOf, renderConfig } from './config-file.js';
 import { ident, literal, runSql } from './sql.js';
 import { copyTemplate, installedVersion, pristineDataDir } from './template.js';
@@ -50,6 +51,7 @@ async function createDatabasesAndUsers(socket: string, request: PrepareRequest):
 export const mariadbModule: DatastoreModule = {
   engine: 'mariadb',
   admin: mariadbAdmin,
+  logs: mariadbLogs,
 
   async initialise(config: AgentConfig, request: PrepareRequest) {
     const paths = pathsOf(config);
@@ -66,6 +68,7 @@ export const mariadbModule: DatastoreModule = {
 
   async configure(config: AgentConfig, flavor) {
     const paths = pathsOf(config);
+    ensureLogsConfig(config);
     writeFileAtomic(paths.configFile, renderConfig(config, paths, tuneFor(flavor.ram_mb, flavor.vcpus)), 0o644);
   },
 

@@ -1,0 +1,57 @@
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import type { ObjectStore } from './object-store.js';
+
+/** The default object store: a folder per container under one root, objects as files. */
+export class LocalFolderStore implements ObjectStore {
+  constructor(private readonly root: string) {}
+
+  /** Keys are paths inside the container; one that would leave it is refused. */
+  private path(container: string, key: string): string {
+    const base = resolve(this.root, container);
+    const full = resolve(base, key);
+    if (!full.startsWith(`${base}${sep}`) || !/^[A-Za-z0-9_.-]+$/.test(container)) throw new Error(`invalid object name ${container}/${key}`);
+    return full;
+  }
+
+  async put(container: string, key: string, data: Buffer): Promise<void> {
+    const path = this.path(container, key);
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    const partial = `${path}.partial`;
+    await writeFile(partial, data, { mode: 0o600 });
+    await rename(partial, path);
+  }
+
+  async get(container: string, key: string): Promise<Buffer | undefined> {
+    try {
+      return await readFile(this.path(container, key));
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  async list(container: string, prefix: string): Promise<string[]> {
+    const base = resolve(this.root, container);
+    const walk = async (dir: string): Promise<string[]> => {
+      let entries;
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch {
+        return [];
+      }
+      const found: string[] = [];
+      for (const entry of entries) {
+        const full = join(dir, entry.name);
+        if (entry.isDirectory()) found.push(...(await walk(full)));
+        else if (!entry.name.endsWith('.partial')) found.push(relative(base, full).split(sep).join('/'));
+      }
+      return found;
+    };
+    return (await walk(base)).filter((key) => key.startsWith(prefix)).sort();
+  }
+
+  async delete(container: string, key: string): Promise<void> {
+    await rm(this.path(container, key), { force: true });
+  }
+}
