@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { run } from '../test-support/processes.js';
+import { openstackEnv, startTroveHost, type TroveHost } from '../test-support/trove-host.js';
+
+/** `openstack database …` (python3-openstackclient) over a real MariaDB instance's life. */
+describe('openstack database commands against a real instance', () => {
+  let host: TroveHost;
+  let env: NodeJS.ProcessEnv;
+  const openstack = async (args: string[], json = true) => {
+    const result = await run('/usr/bin/python3', ['/usr/bin/openstack', 'database', ...args, ...(json ? ['-f', 'json'] : [])], env, 120_000);
+    assert.equal(result.code, 0, `openstack database ${args.join(' ')}: ${result.stderr}`);
+    return json && result.stdout.trim() ? JSON.parse(result.stdout) : result.stdout;
+  };
+  const status = async () => (await openstack(['instance', 'show', 'ostack'])).status as string;
+  const waitActive = async () => {
+    const deadline = Date.now() + 120_000;
+    while ((await status()) !== 'ACTIVE') {
+      if (Date.now() > deadline) throw new Error('instance did not become ACTIVE');
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  };
+
+  before(async () => {
+    host = await startTroveHost('127.0.29.0/24');
+    env = openstackEnv(host);
+  });
+  after(async () => {
+    await host?.close();
+  });
+
+  it('creates an instance, manages its databases, users, root, logs and size, and deletes it', async () => {
+    const created = await openstack(['instance', 'create', 'ostack', '--flavor', '1', '--size', '1', '--datastore', 'mysql', '--datastore-version', '10.11', '--nic', 'net-id=11111111-2222-3333-4444-555555555555']);
+    assert.equal(created.status, 'BUILD');
+    await waitActive();
+    const id = (await openstack(['instance', 'show', 'ostack'])).id as string;
+
+    await openstack(['db', 'create', id, 'shop'], false);
+    assert.deepEqual((await openstack(['db', 'list', id])).map((d: { Name: string }) => d.Name), ['shop']);
+    await openstack(['user', 'create', id, 'clerk', 'Clerk-Secret-1', '--databases', 'shop'], false);
+    assert.deepEqual((await openstack(['user', 'list', id])).map((u: { Name: string }) => u.Name), ['clerk']);
+    assert.equal((await openstack(['user', 'show', id, 'clerk'])).name, 'clerk');
+    // The client prints `ip` as text (possibly several, comma-separated), or as a list.
+    const shownIp: unknown = (await openstack(['instance', 'show', 'ostack'])).ip;
+    const ip = Array.isArray(shownIp) ? String(shownIp[0]) : String(shownIp).split(',')[0]!.trim();
+    assert.match(ip, /^127\.0\.29\.\d+$/);
+    const login = await run('mariadb', ['--no-defaults', '-h', ip, '-u', 'clerk', '--password=Clerk-Secret-1', '-e', 'SHOW DATABASES']);
+    assert.equal(login.code, 0, login.stderr);
+    await openstack(['user', 'delete', id, 'clerk'], false);
+    await openstack(['db', 'delete', id, 'shop'], false);
+    assert.deepEqual(await openstack(['db', 'list', id]), []);
+
+    const root = await openstack(['root', 'enable', id]);
+    assert.equal(root.name, 'root');
+    assert.ok(String(root.password).length >= 24);
+    assert.match(JSON.stringify(await openstack(['root', 'show', id])), /true/i);
+    await openstack(['root', 'disable', id], false);
+
+    const logs = await openstack(['log', 'list', id]);
+    assert.deepEqual(logs.map((l: { Name: string }) => l.Name), ['general', 'slow_query', 'error']);
+    await openstack(['log', 'set', id, 'general', '--enable']);
+    assert.notEqual((await openstack(['log', 'show', id, 'general'])).status, 'Disabled');
+
+    await openstack(['instance', 'resize', 'volume', id, '2'], false);
+    await waitActive();
+    await openstack(['instance', 'resize', 'flavor', id, '2'], false);
+    await waitActive();
+    const resized = await openstack(['instance', 'show', 'ostack']);
+    assert.equal(resized.volume, 2);
+    assert.equal(resized.flavor, '2');
+
+    await openstack(['instance', 'delete', id], false);
+    const deadline = Date.now() + 60_000;
+    while ((await openstack(['instance', 'list'])).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(await openstack(['instance', 'list']), []);
+  });
+});
