@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { mariadbClient } from '../test-support/mariadb.js';
 import { run } from '../test-support/processes.js';
 import { openstackEnv, startTroveHost, type TroveHost } from '../test-support/trove-host.js';
 
-function mariadb(host: string, user: string, password: string, sql: string) {
-  return run('mariadb', ['--no-defaults', '-h', host, '-u', user, `--password=${password}`, '--default-character-set=utf8mb4', '--batch', '--skip-column-names', '-e', sql]);
-}
+const mariadb = (host: string, user: string, password: string, sql: string) => mariadbClient(host, user, password, sql);
 
 /** Databases, users, grants and root on a real MariaDB, checked inside the engine. */
 describe('managing a running MariaDB: databases, users, access, root', () => {

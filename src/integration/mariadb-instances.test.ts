@@ -5,13 +5,11 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { leftovers } from '../test-support/leaks.js';
+import { mariadbClient } from '../test-support/mariadb.js';
 import { run } from '../test-support/processes.js';
 import { startTroveHost, type TroveHost } from '../test-support/trove-host.js';
 
-/** The `mariadb` command-line client, connecting over TCP to an instance's address. */
-function mariadb(host: string, user: string, password: string | undefined, sql: string, extra: string[] = []) {
-  return run('mariadb', ['--no-defaults', '-h', host, '-P', '3306', '-u', user, ...(password === undefined ? [] : [`--password=${password}`]), '--batch', '--skip-column-names', ...extra, '-e', sql]);
-}
+const mariadb = mariadbClient;
 
 const createBody = (name: string, extra: object = {}) => ({
   instance: {

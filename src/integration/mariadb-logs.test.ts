@@ -2,12 +2,10 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { asApp, createAppInstance } from '../test-support/mariadb.js';
 import { run } from '../test-support/processes.js';
 import { openstackEnv, startTroveHost, type TroveHost } from '../test-support/trove-host.js';
 
-function mariadb(host: string, sql: string) {
-  return run('mariadb', ['--no-defaults', '-h', host, '-u', 'app', '--password=App-Secret-1', '--batch', '--skip-column-names', '-e', sql]);
-}
 
 /** Guest logs of a real MariaDB: switched on and off in the engine, published to the object store. */
 describe('guest logs of a MariaDB instance', () => {
@@ -22,12 +20,7 @@ describe('guest logs of a MariaDB instance', () => {
 
   before(async () => {
     host = await startTroveHost('127.0.28.0/24');
-    const created = await host.demo.call('POST', '/instances', {
-      instance: { name: 'logs', flavorRef: '1', volume: { size: 1 }, datastore: { type: 'mysql' }, databases: [{ name: 'appdb' }], users: [{ name: 'app', password: 'App-Secret-1', databases: [{ name: 'appdb' }] }] },
-    });
-    assert.equal(created.status, 200, JSON.stringify(created.body));
-    id = created.body.instance.id;
-    ip = (await host.demo.waitForStatus(id, ['ACTIVE'])).ip[0];
+    ({ id, ip } = await createAppInstance(host.demo, 'logs', '1'));
   });
   after(async () => {
     await host?.close();
@@ -46,8 +39,8 @@ describe('guest logs of a MariaDB instance', () => {
   it('enables the general log in the engine, publishes it, then publishes only what is new', async () => {
     const enabled = await log({ name: 'general', enable: 1 });
     assert.equal(enabled.status, 200, JSON.stringify(enabled.body));
-    assert.equal((await mariadb(ip, 'SELECT @@general_log')).stdout.trim(), '1');
-    await mariadb(ip, "SELECT 'first-marker'");
+    assert.equal((await asApp(ip, 'SELECT @@general_log')).stdout.trim(), '1');
+    await asApp(ip, "SELECT 'first-marker'");
     const ready = (await log({ name: 'general' })).body.log;
     assert.equal(ready.status, 'Ready');
     assert.ok(ready.pending > 0);
@@ -55,7 +48,7 @@ describe('guest logs of a MariaDB instance', () => {
     assert.equal(afterPublish.status, 'Published');
     assert.equal(afterPublish.pending, 0);
     assert.match(published('general'), /first-marker/);
-    await mariadb(ip, "SELECT 'second-marker'");
+    await asApp(ip, "SELECT 'second-marker'");
     assert.equal((await log({ name: 'general' })).body.log.status, 'Partial');
     await log({ name: 'general', publish: 1 });
     const text = published('general');
@@ -68,14 +61,14 @@ describe('guest logs of a MariaDB instance', () => {
     assert.equal(discarded.published, 0);
     assert.equal(published('general'), '');
     assert.equal((await log({ name: 'general', disable: 1 })).body.log.status, 'Disabled');
-    assert.equal((await mariadb(ip, 'SELECT @@general_log')).stdout.trim(), '0');
+    assert.equal((await asApp(ip, 'SELECT @@general_log')).stdout.trim(), '0');
   });
 
   it('keeps a log enabled across a restart of the engine', async () => {
     await log({ name: 'slow_query', enable: 1 });
     assert.equal((await host.demo.call('POST', `/instances/${id}/action`, { restart: {} })).status, 202);
     await host.demo.waitForStatus(id, ['ACTIVE']);
-    assert.equal((await mariadb(ip, 'SELECT @@slow_query_log')).stdout.trim(), '1');
+    assert.equal((await asApp(ip, 'SELECT @@slow_query_log')).stdout.trim(), '1');
   });
 
   it('publishes the error log, and refuses to switch it or unknown logs', async () => {

@@ -2,12 +2,10 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { asApp, createAppInstance } from '../test-support/mariadb.js';
 import { run } from '../test-support/processes.js';
 import { openstackEnv, startTroveHost, type TroveHost } from '../test-support/trove-host.js';
 
-function mariadb(host: string, sql: string) {
-  return run('mariadb', ['--no-defaults', '-h', host, '-u', 'app', '--password=App-Secret-1', '--batch', '--skip-column-names', '-e', sql]);
-}
 
 const GB = 1024 ** 3;
 
@@ -21,13 +19,8 @@ describe('resizing a MariaDB instance', () => {
 
   before(async () => {
     host = await startTroveHost('127.0.26.0/24');
-    const created = await host.demo.call('POST', '/instances', {
-      instance: { name: 'grow', flavorRef: '1', volume: { size: 1 }, datastore: { type: 'mysql' }, databases: [{ name: 'appdb' }], users: [{ name: 'app', password: 'App-Secret-1', databases: [{ name: 'appdb' }] }] },
-    });
-    assert.equal(created.status, 200, JSON.stringify(created.body));
-    id = created.body.instance.id;
-    ip = (await host.demo.waitForStatus(id, ['ACTIVE'])).ip[0];
-    assert.equal((await mariadb(ip, 'CREATE TABLE appdb.t (x INT); INSERT INTO appdb.t VALUES (7)')).code, 0);
+    ({ id, ip } = await createAppInstance(host.demo, 'grow', '1'));
+    assert.equal((await asApp(ip, 'CREATE TABLE appdb.t (x INT); INSERT INTO appdb.t VALUES (7)')).code, 0);
   });
   after(async () => {
     await host?.close();
@@ -45,7 +38,7 @@ describe('resizing a MariaDB instance', () => {
     if (existsSync(join(host.dataDir, 'instances', id, 'volume.img'))) {
       assert.ok(grown.blocks * grown.bsize > before.blocks * before.bsize * 1.8, 'the mounted file system grew');
     }
-    assert.equal((await mariadb(ip, 'SELECT x FROM appdb.t')).stdout.trim(), '7');
+    assert.equal((await asApp(ip, 'SELECT x FROM appdb.t')).stdout.trim(), '7');
   });
 
   it('refuses to shrink or keep the volume size, or to pass the maximum', async () => {
@@ -63,9 +56,9 @@ describe('resizing a MariaDB instance', () => {
     const after = await host.demo.waitForStatus(id, ['ACTIVE', 'ERROR']);
     assert.equal(after.status, 'ACTIVE', JSON.stringify(after));
     assert.equal(after.flavor.id, '2');
-    const [pool] = (await mariadb(ip, 'SELECT @@innodb_buffer_pool_size')).stdout.trim().split('\t').map(Number);
+    const [pool] = (await asApp(ip, 'SELECT @@innodb_buffer_pool_size')).stdout.trim().split('\t').map(Number);
     assert.equal(pool, Math.floor((150 * 1024) / 512) * 1024 * 1024);
-    assert.equal((await mariadb(ip, 'SELECT x FROM appdb.t')).stdout.trim(), '7');
+    assert.equal((await asApp(ip, 'SELECT x FROM appdb.t')).stdout.trim(), '7');
     const memoryLimit = `/sys/fs/cgroup/memory/trove/${id}/memory.limit_in_bytes`;
     if (existsSync(memoryLimit)) assert.equal(Number(readFileSync(memoryLimit, 'utf8')), (1024 + 128) * 1024 * 1024);
     const same = await action({ resize: { flavorRef: '2' } });
@@ -97,10 +90,10 @@ describe('resizing a MariaDB instance', () => {
     await host.restart();
     const flavor = await host.demo.waitForStatus(id, ['ACTIVE', 'ERROR'], 120_000);
     assert.ok(flavor.status === 'ACTIVE' ? flavor.flavor.id === '1' : flavor.flavor.id === '2' && flavor.fault, JSON.stringify(flavor));
-    let data = await mariadb(ip, 'SELECT x FROM appdb.t');
+    let data = await asApp(ip, 'SELECT x FROM appdb.t');
     for (let i = 0; i < 50 && data.code !== 0; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      data = await mariadb(ip, 'SELECT x FROM appdb.t');
+      data = await asApp(ip, 'SELECT x FROM appdb.t');
     }
     assert.equal(data.stdout.trim(), '7');
   });
