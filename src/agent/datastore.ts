@@ -1,10 +1,10 @@
+import type { DatabaseInput, UserInput } from './admin-types.js';
 import type { AgentConfig, PrepareRequest, UserInfo, UserRef, UserUpdate } from './protocol.js';
 
 export interface FlavorSpecInput {
   ram_mb: number;
   vcpus: number;
 }
-import type { DatabaseInput, UserInput } from './admin-types.js';
 
 /** How to start an engine process; the agent runs and supervises it. */
 export interface EngineCommand {
@@ -14,6 +14,8 @@ export interface EngineCommand {
   user: string;
   /** A file where the engine writes its pid, to find it again after an agent restart. */
   pidFile: string;
+  /** The signal for a clean but prompt shutdown (default SIGTERM). */
+  stopSignal?: NodeJS.Signals;
 }
 
 /**

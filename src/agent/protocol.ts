@@ -52,6 +52,8 @@ export type AgentStatus = Static<typeof AgentStatus>;
 export const AgentConfig = Type.Object({
   instance_id: Type.String(),
   engine: Type.String(),
+  /** The datastore version's name; absent in configs written before it was recorded. */
+  engine_version: Type.Optional(Type.String()),
   address: Type.String(),
   port: Type.Integer(),
   /** Where the engine keeps its data (the mounted volume or a plain folder). */

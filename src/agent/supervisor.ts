@@ -15,7 +15,8 @@ function alive(pid: number): boolean {
 
 function readPid(file: string): number | undefined {
   try {
-    const pid = Number(readFileSync(file, 'utf8').trim());
+    // Some engines write more than the pid (PostgreSQL's postmaster.pid): it is the first line.
+    const pid = Number(readFileSync(file, 'utf8').split('\n')[0]!.trim());
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
     return undefined;
@@ -60,7 +61,7 @@ export class Supervisor {
   private launch(): void {
     const user = process.getuid?.() === 0 ? systemUser(this.command.user) : {};
     const out = openSync(this.logFile, 'a');
-    const child = spawn(this.command.executable, this.command.args, { stdio: ['ignore', out, out], ...user });
+    const child = spawn(this.command.executable, this.command.args, { stdio: ['ignore', out, out], cwd: '/', ...user });
     closeSync(out);
     this.child = child;
     this.adoptedPid = undefined;
@@ -109,7 +110,7 @@ export class Supervisor {
     this.backoffMs = 500;
   }
 
-  /** Stops the engine with SIGTERM (a clean shutdown), then SIGKILL after the grace period. */
+  /** Stops the engine with its clean-shutdown signal, then SIGKILL after the grace period. */
   async stop(graceMs = 30_000): Promise<void> {
     this.wanted = false;
     if (this.timer) clearTimeout(this.timer);
@@ -118,7 +119,7 @@ export class Supervisor {
       this.state = 'stopped';
       return;
     }
-    process.kill(pid, 'SIGTERM');
+    process.kill(pid, this.command.stopSignal ?? 'SIGTERM');
     const deadline = Date.now() + graceMs;
     while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     if (alive(pid)) process.kill(pid, 'SIGKILL');

@@ -6,6 +6,8 @@ export interface PlacementSpec {
   instanceId: string;
   /** The agent module to run, from the datastore's descriptor. */
   engine: string;
+  /** The datastore version's name ("15"), for engines installed in several versions. */
+  engineVersion: string;
   address: string;
   port: number;
   volumeGb: number;

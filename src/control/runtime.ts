@@ -25,6 +25,7 @@ export function placementOf(runtime: Runtime, instance: InstanceTable, address: 
   return {
     instanceId: instance.id,
     engine: descriptor.engine,
+    engineVersion: instance.datastore_version,
     address,
     port: descriptor.defaultPort,
     volumeGb: instance.volume_size,

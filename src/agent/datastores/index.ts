@@ -1,9 +1,11 @@
 import type { DatastoreModule } from '../datastore.js';
 import { mariadbModule } from './mariadb/index.js';
+import { postgresqlModule } from './postgresql/index.js';
 
 /** The agent's datastore modules, by the engine name the catalog gives. */
 const MODULES: Record<string, DatastoreModule> = {
   mariadb: mariadbModule,
+  postgresql: postgresqlModule,
 };
 
 export function datastoreModule(engine: string): DatastoreModule {

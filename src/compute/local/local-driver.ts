@@ -61,6 +61,7 @@ export class LocalDriver implements ComputeDriver {
     const config: AgentConfig = {
       instance_id: spec.instanceId,
       engine: spec.engine,
+      engine_version: spec.engineVersion,
       address: spec.address,
       port: spec.port,
       volume_dir: volumeDir,

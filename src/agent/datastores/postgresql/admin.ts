@@ -1,0 +1,142 @@
+import { randomBytes } from 'node:crypto';
+import type { GuestAdmin } from '../../datastore.js';
+import { AgentRequestError } from '../../errors.js';
+import type { AgentConfig } from '../../protocol.js';
+import { pathsOf } from './config-file.js';
+import { ident, literal, runSql } from './sql.js';
+
+const SYSTEM_DATABASES = ['postgres', 'template0', 'template1'];
+const RESERVED_ROLES = ['postgres', 'root', 'public'];
+
+const sql = (config: AgentConfig, statements: string, database?: string) => runSql(pathsOf(config).socketDir, config.port, statements, database);
+
+function refuseReserved(name: string): void {
+  if (RESERVED_ROLES.includes(name.toLowerCase()) || name.startsWith('pg_')) throw new AgentRequestError(400, `User '${name}' is reserved for the server and cannot be changed here.`);
+}
+
+function refuseSystemDatabase(name: string): void {
+  if (SYSTEM_DATABASES.includes(name)) throw new AgentRequestError(400, `Database '${name}' belongs to the server and cannot be changed.`);
+}
+
+/** PostgreSQL roles have no host: only '%' (any) is meaningful. */
+function requireAnyHost(host: string | undefined): void {
+  if (host !== undefined && host !== '%') throw new AgentRequestError(400, `PostgreSQL users have no host part; leave it out or use '%', not '${host}'.`);
+}
+
+async function databases(config: AgentConfig): Promise<Set<string>> {
+  return new Set((await sql(config, 'SELECT datname FROM pg_database')).map((r) => r[0]!));
+}
+
+async function roleExists(config: AgentConfig, name: string): Promise<boolean> {
+  return (await sql(config, `SELECT 1 FROM pg_roles WHERE rolname = ${literal(name)}`)).length > 0;
+}
+
+async function requireUser(config: AgentConfig, name: string, host: string): Promise<void> {
+  requireAnyHost(host);
+  refuseReserved(name);
+  if (!(await roleExists(config, name))) throw new AgentRequestError(404, `User ${name}@${host} cannot be found on the instance.`);
+}
+
+async function grantOne(config: AgentConfig, role: string, database: string): Promise<void> {
+  await sql(config, `GRANT ALL PRIVILEGES ON DATABASE ${ident(database)} TO ${ident(role)}`);
+  // PostgreSQL 15 no longer lets everyone create in schema public: the grantee may.
+  await sql(config, `GRANT ALL ON SCHEMA public TO ${ident(role)}`, database);
+}
+
+/** Databases are private (no CONNECT for PUBLIC); a user reaches the ones granted to it. */
+export const postgresAdmin: GuestAdmin = {
+  async listDatabases(config) {
+    const rows = await sql(config, `SELECT datname, pg_encoding_to_char(encoding), datcollate FROM pg_database WHERE NOT datistemplate AND datname <> 'postgres' ORDER BY datname`);
+    return rows.map(([name, charset, collate]) => ({ name: name!, character_set: charset!, collate: collate! }));
+  },
+
+  async createDatabases(config, list) {
+    const existing = await databases(config);
+    for (const db of list) {
+      refuseSystemDatabase(db.name);
+      if (existing.has(db.name)) throw new AgentRequestError(409, `Database '${db.name}' already exists.`);
+    }
+    for (const db of list) {
+      await sql(config, `CREATE DATABASE ${ident(db.name)} TEMPLATE template0 ENCODING ${literal(db.character_set ?? 'UTF8')}${db.collate ? ` LC_COLLATE ${literal(db.collate)}` : ''}`);
+      await sql(config, `REVOKE CONNECT, TEMPORARY ON DATABASE ${ident(db.name)} FROM PUBLIC`);
+    }
+  },
+
+  async deleteDatabase(config, name) {
+    refuseSystemDatabase(name);
+    if (!(await databases(config)).has(name)) throw new AgentRequestError(404, `Database '${name}' cannot be found on the instance.`);
+    await sql(config, `DROP DATABASE ${ident(name)} WITH (FORCE)`);
+  },
+
+  async listUsers(config) {
+    const roles = await sql(config, `SELECT rolname FROM pg_roles WHERE rolcanlogin AND NOT rolsuper AND rolname NOT IN (${RESERVED_ROLES.map(literal).join(', ')}) AND rolname !~ '^pg_' ORDER BY rolname`);
+    const access = await sql(config, `SELECT r.rolname, d.datname FROM pg_roles r CROSS JOIN pg_database d WHERE NOT d.datistemplate AND d.datname <> 'postgres' AND r.rolcanlogin AND NOT r.rolsuper AND has_database_privilege(r.rolname, d.datname, 'CREATE') ORDER BY d.datname`);
+    return roles.map(([name]) => ({ name: name!, host: '%', databases: access.filter(([r]) => r === name).map(([, db]) => db!) }));
+  },
+
+  async createUsers(config, users) {
+    const existing = await databases(config);
+    for (const user of users) {
+      requireAnyHost(user.host);
+      refuseReserved(user.name);
+      if (await roleExists(config, user.name)) throw new AgentRequestError(409, `User ${user.name}@% already exists.`);
+      for (const db of user.databases) if (!existing.has(db)) throw new AgentRequestError(404, `Database '${db}' cannot be found on the instance.`);
+    }
+    for (const user of users) {
+      await sql(config, `CREATE ROLE ${ident(user.name)} LOGIN PASSWORD ${literal(user.password)}`);
+      for (const db of user.databases) await grantOne(config, user.name, db);
+    }
+  },
+
+  async updateUser(config, update) {
+    await requireUser(config, update.user.name, update.user.host);
+    requireAnyHost(update.host);
+    let name = update.user.name;
+    if (update.name !== undefined && update.name !== name) {
+      refuseReserved(update.name);
+      if (await roleExists(config, update.name)) throw new AgentRequestError(409, `User ${update.name}@% already exists.`);
+      await sql(config, `ALTER ROLE ${ident(name)} RENAME TO ${ident(update.name)}`);
+      name = update.name;
+    }
+    if (update.password !== undefined) await sql(config, `ALTER ROLE ${ident(name)} PASSWORD ${literal(update.password)}`);
+  },
+
+  async deleteUser(config, user) {
+    await requireUser(config, user.name, user.host);
+    // A role with privileges cannot be dropped: clear them in every database first.
+    for (const db of await databases(config)) {
+      if (db === 'template0') continue;
+      await sql(config, `DROP OWNED BY ${ident(user.name)}`, db);
+    }
+    await sql(config, `DROP ROLE ${ident(user.name)}`);
+  },
+
+  async grant(config, user, list) {
+    await requireUser(config, user.name, user.host);
+    const existing = await databases(config);
+    for (const db of list) {
+      refuseSystemDatabase(db);
+      if (!existing.has(db)) throw new AgentRequestError(404, `Database '${db}' cannot be found on the instance.`);
+    }
+    for (const db of list) await grantOne(config, user.name, db);
+  },
+
+  async revoke(config, user, database) {
+    await requireUser(config, user.name, user.host);
+    const rows = await sql(config, `SELECT has_database_privilege(${literal(user.name)}, ${literal(database)}, 'CREATE')`).catch(() => [['f']]);
+    if (rows[0]?.[0] !== 't') throw new AgentRequestError(404, `User ${user.name}@% has no access to database '${database}'.`);
+    await sql(config, `REVOKE ALL ON SCHEMA public FROM ${ident(user.name)}`, database);
+    await sql(config, `REVOKE ALL PRIVILEGES ON DATABASE ${ident(database)} FROM ${ident(user.name)}`);
+  },
+
+  async enableRoot(config) {
+    const password = randomBytes(24).toString('base64url');
+    const exists = await roleExists(config, 'root');
+    await sql(config, `${exists ? 'ALTER' : 'CREATE'} ROLE root SUPERUSER LOGIN PASSWORD ${literal(password)}`);
+    return { name: 'root', password };
+  },
+
+  async disableRoot(config) {
+    if (await roleExists(config, 'root')) await sql(config, 'ALTER ROLE root NOLOGIN NOSUPERUSER PASSWORD NULL');
+  },
+};

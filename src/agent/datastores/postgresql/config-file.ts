@@ -1,0 +1,56 @@
+import type { AgentConfig } from '../../protocol.js';
+import type { PostgresTuning } from './tuning.js';
+
+export interface PostgresPaths {
+  dataDir: string;
+  socketDir: string;
+  configFile: string;
+  hbaFile: string;
+  logFile: string;
+}
+
+export function pathsOf(config: AgentConfig): PostgresPaths {
+  return {
+    dataDir: `${config.volume_dir}/pgdata`,
+    socketDir: config.run_dir,
+    configFile: `${config.run_dir}/postgresql.conf`,
+    hbaFile: `${config.run_dir}/pg_hba.conf`,
+    logFile: `${config.log_dir}/postgresql.log`,
+  };
+}
+
+/** The server configuration: the instance's address, scram-sha-256 only, logging to a file, tuning. */
+export function renderConfig(config: AgentConfig, paths: PostgresPaths, tuning: PostgresTuning): string {
+  return `# Written by the Trove guest agent; regenerated on prepare and resize.
+data_directory = '${paths.dataDir}'
+hba_file = '${paths.hbaFile}'
+ident_file = '${paths.dataDir}/pg_ident.conf'
+listen_addresses = '${config.address}'
+port = ${config.port}
+unix_socket_directories = '${paths.socketDir}'
+unix_socket_permissions = 0700
+password_encryption = 'scram-sha-256'
+ssl = off
+logging_collector = on
+log_directory = '${config.log_dir}'
+log_filename = 'postgresql.log'
+log_file_mode = 0600
+log_rotation_age = 0
+log_rotation_size = 0
+# Tuned from the flavor (see tuning.ts for the formulas).
+shared_buffers = ${tuning.shared_buffers_mb}MB
+effective_cache_size = ${tuning.effective_cache_size_mb}MB
+max_connections = ${tuning.max_connections}
+work_mem = ${tuning.work_mem_kb}kB
+maintenance_work_mem = ${tuning.maintenance_work_mem_mb}MB
+`;
+}
+
+/** Passwords (scram-sha-256) over TCP for everyone; the superuser only by peer on the socket. */
+export function renderHba(): string {
+  return `# Written by the Trove guest agent.
+local   all   postgres                 peer
+host    all   all        0.0.0.0/0     scram-sha-256
+host    all   all        ::/0          scram-sha-256
+`;
+}

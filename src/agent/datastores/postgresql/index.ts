@@ -1,0 +1,76 @@
+import { execFile } from 'node:child_process';
+import { chownSync, existsSync, mkdirSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { writeFileAtomic } from '../../../common/atomic-file.js';
+import type { DatastoreModule } from '../../datastore.js';
+import { AgentRequestError } from '../../errors.js';
+import type { AgentConfig, PrepareRequest } from '../../protocol.js';
+import { systemUser } from '../../system-user.js';
+import { postgresAdmin } from './admin.js';
+import { pathsOf, renderConfig, renderHba } from './config-file.js';
+import { postgresLogs } from './logs.js';
+import { runSql } from './sql.js';
+import { binDir, copyCluster, pristineCluster } from './template.js';
+import { tuneFor } from './tuning.js';
+
+const run = promisify(execFile);
+const ENGINE_USER = 'postgres';
+
+function versionOf(config: AgentConfig): string {
+  if (!config.engine_version || !/^\d+$/.test(config.engine_version)) throw new AgentRequestError(400, 'The agent config does not name a PostgreSQL major version.');
+  return config.engine_version;
+}
+
+/** PostgreSQL from Debian's packages (/usr/lib/postgresql/<version>). */
+export const postgresqlModule: DatastoreModule = {
+  engine: 'postgresql',
+  admin: postgresAdmin,
+  logs: postgresLogs,
+
+  async initialise(config: AgentConfig, request: PrepareRequest) {
+    const paths = pathsOf(config);
+    const owner = process.getuid?.() === 0 ? systemUser(ENGINE_USER) : undefined;
+    for (const dir of [config.run_dir, config.log_dir]) {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      if (owner) chownSync(dir, owner.uid, owner.gid);
+    }
+    await postgresqlModule.configure(config, request.flavor);
+    if (existsSync(`${paths.dataDir}/PG_VERSION`)) return;
+    await copyCluster(await pristineCluster(config.template_dir, versionOf(config)), paths.dataDir);
+  },
+
+  async configure(config: AgentConfig, flavor) {
+    const paths = pathsOf(config);
+    writeFileAtomic(paths.configFile, renderConfig(config, paths, tuneFor(flavor.ram_mb)), 0o644);
+    writeFileAtomic(paths.hbaFile, renderHba(), 0o644);
+  },
+
+  command(config: AgentConfig) {
+    const paths = pathsOf(config);
+    return { executable: `${binDir(versionOf(config))}/postgres`, args: ['-D', paths.dataDir, '-c', `config_file=${paths.configFile}`], user: ENGINE_USER, pidFile: `${paths.dataDir}/postmaster.pid`, stopSignal: 'SIGINT' };
+  },
+
+  async ping(config: AgentConfig) {
+    try {
+      await run(`${binDir(versionOf(config))}/pg_isready`, ['-q', '-h', pathsOf(config).socketDir, '-p', String(config.port), '-t', '2'], { timeout: 5000 });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+
+  async secure(config: AgentConfig, request: PrepareRequest) {
+    // initdb's cluster is already locked down by pg_hba (peer for postgres, scram for the rest);
+    // what the create request asked for comes next.
+    if (request.databases.length > 0) await postgresAdmin.createDatabases(config, request.databases);
+    if (request.users.length > 0) await postgresAdmin.createUsers(config, request.users);
+  },
+
+  async version(config: AgentConfig) {
+    try {
+      return (await runSql(pathsOf(config).socketDir, config.port, 'SHOW server_version'))[0]?.[0];
+    } catch {
+      return undefined;
+    }
+  },
+};
