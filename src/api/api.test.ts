@@ -152,7 +152,7 @@ describe('Trove v1.0 edge and identity', () => {
       const mysql = datastores[0];
       assert.deepEqual(mysql.versions.map((v: { name: string }) => v.name), ['10.11'], 'inactive versions are hidden from members');
       assert.equal(mysql.default_version, mysql.versions[0].id);
-      assert.equal(mysql.capabilities.backup.incremental, true);
+      assert.equal(mysql.capabilities.databases, true);
       assert.equal(mysql.versions[0].active, undefined, 'admin fields are hidden from members');
     });
 

@@ -3,15 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiClient } from '../test-support/http-client.js';
 import { startServe, trove } from '../test-support/processes.js';
-import { rawMariadbBoot } from './raw-mariadb.js';
+import { rawMariadbBoot, rawPostgresBoot, rawRedisBoot } from './raw-boot.js';
 import { formatRows, type Row } from './stats.js';
 
 const RUNS = Number(process.env.TROVE_BENCH_RUNS ?? 5);
 
 /** Seconds from POST /instances to the first GET that shows ACTIVE (polled every 10 ms). */
-async function createToActive(api: ApiClient, datastore: string): Promise<number> {
+async function createToActive(api: ApiClient, datastore: string, version: string): Promise<number> {
   const started = performance.now();
-  const created = await api.call('POST', '/instances', { instance: { name: `bench-${datastore}`, flavorRef: '2', volume: { size: 1 }, datastore: { type: datastore, version: '10.11' } } });
+  const created = await api.call('POST', '/instances', { instance: { name: `bench-${datastore}`, flavorRef: '2', volume: { size: 1 }, datastore: { type: datastore, version } } });
   if (created.status !== 200) throw new Error(`create failed: ${JSON.stringify(created.body)}`);
   const id = created.body.instance.id as string;
   for (;;) {
@@ -34,21 +34,29 @@ async function main(): Promise<void> {
   const server = await startServe(dataDir);
   try {
     const api = await ApiClient.login(server.url, 'admin', 'bench-admin', 'admin');
-    // The first create on a host also runs mariadb-install-db once, for the template every later one copies.
-    const first = [await createToActive(api, 'mysql')];
-    const raw: number[] = [];
-    const mysql: number[] = [];
-    const mariadb: number[] = [];
+    // The first create on a host also makes the engine's template (mariadb-install-db, initdb) once.
+    const firstMysql = [await createToActive(api, 'mysql', '10.11')];
+    const firstPostgres = [await createToActive(api, 'postgresql', '15')];
+    const samples = { rawMariadb: [] as number[], mysql: [] as number[], mariadb: [] as number[], rawPostgres: [] as number[], postgres: [] as number[], rawRedis: [] as number[], redis: [] as number[] };
     for (let i = 0; i < RUNS; i++) {
-      raw.push(await rawMariadbBoot('127.0.31.1'));
-      mysql.push(await createToActive(api, 'mysql'));
-      mariadb.push(await createToActive(api, 'mariadb'));
+      samples.rawMariadb.push(await rawMariadbBoot('127.0.31.1'));
+      samples.mysql.push(await createToActive(api, 'mysql', '10.11'));
+      samples.mariadb.push(await createToActive(api, 'mariadb', '10.11'));
+      samples.rawPostgres.push(await rawPostgresBoot('127.0.31.1', '15'));
+      samples.postgres.push(await createToActive(api, 'postgresql', '15'));
+      samples.rawRedis.push(await rawRedisBoot('127.0.31.1'));
+      samples.redis.push(await createToActive(api, 'redis', '7.0'));
     }
     const rows: Row[] = [
-      { name: 'raw: mariadb-install-db + start + first ping', samples: raw },
-      { name: 'trove: create mysql 10.11 → ACTIVE', samples: mysql, baseline: raw },
-      { name: 'trove: create mariadb 10.11 → ACTIVE', samples: mariadb, baseline: raw },
-      { name: 'trove: first create on a host (+template)', samples: first, baseline: raw },
+      { name: 'raw: mariadb-install-db + start + first ping', samples: samples.rawMariadb },
+      { name: 'trove: create mysql 10.11 → ACTIVE', samples: samples.mysql, baseline: samples.rawMariadb },
+      { name: 'trove: create mariadb 10.11 → ACTIVE', samples: samples.mariadb, baseline: samples.rawMariadb },
+      { name: 'trove: first mysql create on a host (+template)', samples: firstMysql, baseline: samples.rawMariadb },
+      { name: 'raw: initdb + postgres + first pg_isready', samples: samples.rawPostgres },
+      { name: 'trove: create postgresql 15 → ACTIVE', samples: samples.postgres, baseline: samples.rawPostgres },
+      { name: 'trove: first postgresql create (+template)', samples: firstPostgres, baseline: samples.rawPostgres },
+      { name: 'raw: redis-server + first PING', samples: samples.rawRedis },
+      { name: 'trove: create redis 7.0 → ACTIVE', samples: samples.redis, baseline: samples.rawRedis },
     ];
     console.log(formatRows(`create → ACTIVE, flavor 2 (1 GB RAM), 1 GB volume; ${RUNS} runs each, interleaved; ratio = median / raw median`, rows));
   } finally {

@@ -12,12 +12,12 @@ export interface Row {
 
 /** A fixed-width table of medians (seconds), with the ratio to the baseline's median. */
 export function formatRows(title: string, rows: Row[]): string {
-  const lines = [title, `${'case'.padEnd(44)} ${'median s'.padStart(9)} ${'min s'.padStart(7)} ${'max s'.padStart(7)} ${'n'.padStart(3)} ${'ratio'.padStart(7)}`];
+  const lines = [title, `${'case'.padEnd(50)} ${'median s'.padStart(9)} ${'min s'.padStart(7)} ${'max s'.padStart(7)} ${'n'.padStart(3)} ${'ratio'.padStart(7)}`];
   for (const row of rows) {
     const m = median(row.samples);
     const ratio = row.baseline ? (m / median(row.baseline)).toFixed(2) : '';
     lines.push(
-      `${row.name.padEnd(44)} ${m.toFixed(3).padStart(9)} ${Math.min(...row.samples).toFixed(3).padStart(7)} ${Math.max(...row.samples).toFixed(3).padStart(7)} ${String(row.samples.length).padStart(3)} ${ratio.padStart(7)}`,
+      `${row.name.padEnd(50)} ${m.toFixed(3).padStart(9)} ${Math.min(...row.samples).toFixed(3).padStart(7)} ${Math.max(...row.samples).toFixed(3).padStart(7)} ${String(row.samples.length).padStart(3)} ${ratio.padStart(7)}`,
     );
   }
   return lines.join('\n');

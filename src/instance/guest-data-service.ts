@@ -101,7 +101,8 @@ export class GuestDataService {
   async createUsers(caller: AuthContext, projectId: string, id: string, users: UserInput[]): Promise<void> {
     if (users.length === 0) throw new BadRequest('Give at least one user: {"users": [{"name": …, "password": …}]}.');
     checkUsers(users);
-    const { agent } = await this.target(caller, projectId, id, 'users');
+    const { instance, agent } = await this.target(caller, projectId, id, 'users');
+    if (!this.catalog.get(instance.datastore).descriptor.capabilities.databases && users.some((u) => u.databases.length > 0)) throw new UnprocessableEntity(`Datastore '${instance.datastore}' has no databases; create its users without "databases".`);
     await this.call(() => agent.post('/users', { users: users.map((u) => ({ ...u, host: u.host ?? '%' })) }));
   }
 
@@ -122,13 +123,13 @@ export class GuestDataService {
   async grant(caller: AuthContext, projectId: string, id: string, user: UserRef, databases: string[]): Promise<void> {
     if (databases.length === 0) throw new BadRequest('Give at least one database to grant: {"databases": [{"name": …}]}.');
     databases.forEach(checkDatabaseName);
-    const { agent } = await this.target(caller, projectId, id, 'users');
+    const { agent } = await this.target(caller, projectId, id, 'databases');
     await this.call(() => agent.post('/users/grant', { user, databases }));
   }
 
   async revoke(caller: AuthContext, projectId: string, id: string, user: UserRef, database: string): Promise<void> {
     checkDatabaseName(database);
-    const { agent } = await this.target(caller, projectId, id, 'users');
+    const { agent } = await this.target(caller, projectId, id, 'databases');
     await this.call(() => agent.post('/users/revoke', { user, database }));
   }
 

@@ -52,6 +52,7 @@ export class InstanceService {
     const users: UserInput[] = (input.users ?? []).map((u) => ({ name: u.name, password: u.password, ...(u.host ? { host: u.host } : {}), databases: (u.databases ?? []).map((d) => d.name) }));
     if (databases.length > 0 && !descriptor.capabilities.databases) throw new UnprocessableEntity(`Datastore '${datastore.name}' has no databases to create.`);
     if (users.length > 0 && !descriptor.capabilities.users) throw new UnprocessableEntity(`Datastore '${datastore.name}' does not support users.`);
+    if (!descriptor.capabilities.databases && users.some((u) => u.databases.length > 0)) throw new UnprocessableEntity(`Datastore '${datastore.name}' has no databases; create its users without "databases".`);
     checkDatabases(databases);
     checkUsers(users, new Set(databases.map((d) => d.name)));
 

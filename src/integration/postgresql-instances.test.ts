@@ -3,13 +3,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { leftovers } from '../test-support/leaks.js';
-import { run } from '../test-support/processes.js';
+import { psql } from '../test-support/psql.js';
 import { startTroveHost, type TroveHost } from '../test-support/trove-host.js';
-
-/** psql over TCP to an instance's address; -w: fail rather than ask for a password. */
-function psql(host: string, user: string, password: string, database: string, sql: string) {
-  return run('psql', ['-w', '-X', '-A', '-t', '-h', host, '-U', user, '-d', database, '-c', sql], { PATH: process.env.PATH, PGPASSWORD: password, PGCONNECT_TIMEOUT: '5' });
-}
 
 const CLERK = { name: 'clerk', password: `Cl'erk\\"-ü-1` };
 

@@ -1,11 +1,13 @@
 import type { DatastoreModule } from '../datastore.js';
 import { mariadbModule } from './mariadb/index.js';
 import { postgresqlModule } from './postgresql/index.js';
+import { redisModule } from './redis/index.js';
 
 /** The agent's datastore modules, by the engine name the catalog gives. */
 const MODULES: Record<string, DatastoreModule> = {
   mariadb: mariadbModule,
   postgresql: postgresqlModule,
+  redis: redisModule,
 };
 
 export function datastoreModule(engine: string): DatastoreModule {

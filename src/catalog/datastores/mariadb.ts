@@ -10,9 +10,10 @@ const MYSQL_FAMILY_CAPABILITIES: DatastoreCapabilities = {
   databases: true,
   users: true,
   root: true,
-  configuration: true,
-  backup: { full: true, incremental: true },
-  replication: true,
+  // Switched on as each feature lands for the datastore.
+  configuration: false,
+  backup: { full: false, incremental: false },
+  replication: false,
   clusters: false,
 };
 

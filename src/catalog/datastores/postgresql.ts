@@ -15,9 +15,10 @@ export const postgresql: DatastoreDescriptor = {
     databases: true,
     users: true,
     root: true,
-    configuration: true,
-    backup: { full: true, incremental: true },
-    replication: true,
+    // Switched on as each feature lands for the datastore.
+    configuration: false,
+    backup: { full: false, incremental: false },
+    replication: false,
     clusters: false,
   },
   logs: [{ name: 'general', type: 'USER' }],

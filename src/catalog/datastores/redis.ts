@@ -15,11 +15,12 @@ export const redis: DatastoreDescriptor = {
     databases: false,
     users: true,
     root: true,
-    configuration: true,
-    backup: { full: true, incremental: false },
-    replication: true,
+    // Switched on as each feature lands for the datastore.
+    configuration: false,
+    backup: { full: false, incremental: false },
+    replication: false,
     clusters: false,
   },
-  logs: [{ name: 'general', type: 'USER' }],
+  logs: [{ name: 'server', type: 'SYS' }],
   minRamMb: 128,
 };

@@ -10,7 +10,8 @@ import { applyLimits, cgroupPids, detectLimits, removeLimits, type LimitsKind } 
 import { alive, processesUsing, terminate } from './processes.js';
 import { OnlineResizeDenied, ensureLoopVolume, growLoopVolume, growUnmountedVolume, isMounted, loopVolumesAvailable, unmountVolume } from './volume.js';
 
-const CLI_MAIN = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
+/** The agent as one bundled file (see agent/main.ts): it starts in a third of the time. */
+const AGENT_MAIN = fileURLToPath(new URL('../../agent/bundle.mjs', import.meta.url));
 
 export interface LocalDriverOptions {
   /** Where instance folders live: <data_dir>/instances. */
@@ -92,7 +93,7 @@ export class LocalDriver implements ComputeDriver {
     }
     const out = openSync(join(folder, 'agent.log'), 'a', 0o600);
     // Detached in a session of its own: killing `trove serve` must not take instances with it.
-    const child = spawn(process.execPath, [CLI_MAIN, 'agent', '--config', join(folder, 'agent.json'), '--log-level', this.options.logLevel], {
+    const child = spawn(process.execPath, [AGENT_MAIN, '--config', join(folder, 'agent.json'), '--log-level', this.options.logLevel], {
       detached: true,
       stdio: ['ignore', out, out],
     });

@@ -1,0 +1,27 @@
+import { createHash } from 'node:crypto';
+
+/** The ACL user the agent manages the server as; tenants never see or change it. */
+export const AGENT_USER = 'trove-agent';
+/** Redis's own default user: it is the instance's root (off until root is enabled). */
+export const ROOT_USER = 'default';
+export const RESERVED_USERS = [AGENT_USER, ROOT_USER];
+
+/** Passwords reach the server only as SHA-256 hashes (`#<hex>`), never in clear in an argv. */
+export function passwordHash(password: string): string {
+  return `#${createHash('sha256').update(password, 'utf8').digest('hex')}`;
+}
+
+/**
+ * Tenant users reach every key and channel and run every command except the server's
+ * administration (@admin: CONFIG, DEBUG, SHUTDOWN, MODULE, ACL, REPLICAOF, SAVE, MONITOR…),
+ * FLUSHALL, SWAPDB and MIGRATE (which connects to other hosts).
+ */
+export const TENANT_RULES = ['~*', '&*', '-@all', '+@all', '-@admin', '-flushall', '-swapdb', '-migrate'];
+
+/** Root adds FLUSHALL and the administration that stays inside the instance. */
+export const ROOT_RULES = [...TENANT_RULES, '+flushall', '+swapdb', '+config|get', '+slowlog', '+latency', '+client|list', '+client|kill', '+lastsave', '+bgsave', '+bgrewriteaof', '+role'];
+
+/** The ACL file a new instance starts with: root off, the agent with its password. */
+export function initialAclFile(agentPassword: string): string {
+  return `user ${ROOT_USER} off resetpass resetkeys resetchannels -@all\nuser ${AGENT_USER} on ${passwordHash(agentPassword)} ~* &* +@all\n`;
+}

@@ -1,0 +1,99 @@
+import { randomBytes } from 'node:crypto';
+import type { GuestAdmin } from '../../datastore.js';
+import { AgentRequestError } from '../../errors.js';
+import type { AgentConfig } from '../../protocol.js';
+import { passwordHash, RESERVED_USERS, ROOT_RULES, ROOT_USER, TENANT_RULES } from './acl.js';
+import { redisCommand } from './cli.js';
+
+const NO_DATABASES = 'Redis has no databases to list, create or grant: a Redis user reaches every key of the instance.';
+
+function noDatabases(): never {
+  throw new AgentRequestError(422, NO_DATABASES);
+}
+
+function refuseReserved(name: string): void {
+  if (RESERVED_USERS.includes(name)) throw new AgentRequestError(400, `User '${name}' is reserved for the server and cannot be changed here.`);
+}
+
+/** Redis ACL users have no host: only '%' (any) is meaningful. */
+function requireAnyHost(host: string | undefined): void {
+  if (host !== undefined && host !== '%') throw new AgentRequestError(400, `Redis users have no host part; leave it out or use '%', not '${host}'.`);
+}
+
+async function aclUsers(config: AgentConfig): Promise<string[]> {
+  return (await redisCommand(config, ['ACL', 'USERS'])) as string[];
+}
+
+async function requireUser(config: AgentConfig, name: string, host: string): Promise<void> {
+  requireAnyHost(host);
+  refuseReserved(name);
+  if (!(await aclUsers(config)).includes(name)) throw new AgentRequestError(404, `User ${name}@${host} cannot be found on the instance.`);
+}
+
+/** Users live in the ACL file on the volume, so they survive restarts and travel with the data. */
+async function save(config: AgentConfig): Promise<void> {
+  await redisCommand(config, ['ACL', 'SAVE']);
+}
+
+export const redisAdmin: GuestAdmin = {
+  listDatabases: async () => noDatabases(),
+  createDatabases: async () => noDatabases(),
+  deleteDatabase: async () => noDatabases(),
+  grant: async () => noDatabases(),
+  revoke: async () => noDatabases(),
+
+  async listUsers(config) {
+    return (await aclUsers(config))
+      .filter((name) => !RESERVED_USERS.includes(name))
+      .sort()
+      .map((name) => ({ name, host: '%', databases: [] }));
+  },
+
+  async createUsers(config, users) {
+    const existing = await aclUsers(config);
+    for (const user of users) {
+      requireAnyHost(user.host);
+      refuseReserved(user.name);
+      if (user.databases.length > 0) noDatabases();
+      if (existing.includes(user.name)) throw new AgentRequestError(409, `User ${user.name}@% already exists.`);
+    }
+    for (const user of users) await redisCommand(config, ['ACL', 'SETUSER', user.name, 'reset', 'on', passwordHash(user.password), ...TENANT_RULES]);
+    await save(config);
+  },
+
+  async updateUser(config, update) {
+    await requireUser(config, update.user.name, update.user.host);
+    requireAnyHost(update.host);
+    let name = update.user.name;
+    if (update.name !== undefined && update.name !== name) {
+      refuseReserved(update.name);
+      if ((await aclUsers(config)).includes(update.name)) throw new AgentRequestError(409, `User ${update.name}@% already exists.`);
+      // ACL has no rename: the new user takes over the old one's password hashes.
+      const old = (await redisCommand(config, ['ACL', 'GETUSER', name])) as { passwords: string[] };
+      await redisCommand(config, ['ACL', 'SETUSER', update.name, 'reset', 'on', ...old.passwords.map((hash) => `#${hash}`), ...TENANT_RULES]);
+      await redisCommand(config, ['ACL', 'DELUSER', name]);
+      name = update.name;
+    }
+    if (update.password !== undefined) await redisCommand(config, ['ACL', 'SETUSER', name, 'resetpass', passwordHash(update.password)]);
+    await save(config);
+  },
+
+  async deleteUser(config, user) {
+    await requireUser(config, user.name, user.host);
+    // Redis also closes the connections the user has open.
+    await redisCommand(config, ['ACL', 'DELUSER', user.name]);
+    await save(config);
+  },
+
+  async enableRoot(config) {
+    const password = randomBytes(24).toString('base64url');
+    await redisCommand(config, ['ACL', 'SETUSER', ROOT_USER, 'reset', 'on', passwordHash(password), ...ROOT_RULES]);
+    await save(config);
+    return { name: ROOT_USER, password };
+  },
+
+  async disableRoot(config) {
+    await redisCommand(config, ['ACL', 'SETUSER', ROOT_USER, 'reset', 'off']);
+    await save(config);
+  },
+};

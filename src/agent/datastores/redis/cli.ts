@@ -1,0 +1,34 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import type { AgentConfig } from '../../protocol.js';
+import { AGENT_USER } from './acl.js';
+import { pathsOf } from './config-file.js';
+
+/** A Redis error reply (or no answer at all), with the server's message. */
+export class RedisCommandError extends Error {}
+
+/**
+ * Runs one command with redis-cli over the instance's unix socket as the agent's ACL user.
+ * The password goes in the environment (REDISCLI_AUTH), not the argv; replies come as JSON.
+ */
+export function redisCommand(config: AgentConfig, args: string[]): Promise<unknown> {
+  const paths = pathsOf(config);
+  const secret = readFileSync(paths.agentSecretFile, 'utf8').trim();
+  return new Promise((resolve, reject) => {
+    execFile(
+      'redis-cli',
+      ['-s', paths.socket, '--user', AGENT_USER, '--no-auth-warning', '-e', '--json', ...args],
+      { timeout: 30_000, maxBuffer: 64 * 1024 * 1024, cwd: '/', env: { PATH: process.env.PATH, REDISCLI_AUTH: secret } },
+      (err, stdout, stderr) => {
+        const out = stdout.toString().trim();
+        if (err) return reject(new RedisCommandError(`Redis refused ${args[0]}: ${(out || stderr.toString().trim() || err.message).replace(/^error:/, '')}`));
+        try {
+          resolve(JSON.parse(out));
+        } catch {
+          // Some replies (INFO) are verbatim text rather than JSON.
+          resolve(out);
+        }
+      },
+    );
+  });
+}

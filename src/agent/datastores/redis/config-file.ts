@@ -1,0 +1,59 @@
+import type { AgentConfig } from '../../protocol.js';
+import type { RedisTuning } from './tuning.js';
+
+export interface RedisPaths {
+  /** On the volume: the RDB snapshot, the append-only files and the ACL file. */
+  dataDir: string;
+  aclFile: string;
+  configFile: string;
+  socket: string;
+  pidFile: string;
+  logFile: string;
+  /** The agent's own ACL password, readable by root only. */
+  agentSecretFile: string;
+}
+
+export function pathsOf(config: AgentConfig): RedisPaths {
+  return {
+    dataDir: `${config.volume_dir}/redis`,
+    aclFile: `${config.volume_dir}/redis/users.acl`,
+    configFile: `${config.run_dir}/redis.conf`,
+    socket: `${config.run_dir}/redis.sock`,
+    pidFile: `${config.run_dir}/redis.pid`,
+    logFile: `${config.log_dir}/redis-server.log`,
+    agentSecretFile: `${config.run_dir}/agent.secret`,
+  };
+}
+
+/**
+ * The server configuration: the instance's address only, ACL users from a file on the volume
+ * (no user without a password), both persistence kinds on the volume, the admin commands that
+ * could reach outside the instance switched off for every connection, and the flavor's tuning.
+ */
+export function renderConfig(config: AgentConfig, paths: RedisPaths, tuning: RedisTuning): string {
+  return `# Written by the Trove guest agent; regenerated on prepare and resize.
+bind ${config.address}
+port ${config.port}
+protected-mode yes
+unixsocket ${paths.socket}
+unixsocketperm 700
+daemonize no
+pidfile ${paths.pidFile}
+logfile ${paths.logFile}
+loglevel notice
+dir ${paths.dataDir}
+aclfile ${paths.aclFile}
+dbfilename dump.rdb
+save 3600 1 300 100 60 10000
+appendonly yes
+appendfsync everysec
+enable-protected-configs no
+enable-debug-command no
+enable-module-command no
+tcp-keepalive 300
+# Tuned from the flavor (see tuning.ts for the formulas).
+maxmemory ${tuning.maxmemory_mb}mb
+maxmemory-policy noeviction
+maxclients ${tuning.maxclients}
+`;
+}
