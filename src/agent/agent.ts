@@ -4,6 +4,7 @@ import { writeFileAtomic } from '../common/atomic-file.js';
 import { dirname, join } from 'node:path';
 import type { Logger } from '../common/log.js';
 import type { DatastoreModule, GuestAdmin } from './datastore.js';
+import { BackupRunner } from './backup-runner.js';
 import { AgentRequestError } from './errors.js';
 import type { AgentConfig, AgentStatus, PrepareRequest } from './protocol.js';
 import { Supervisor } from './supervisor.js';
@@ -19,6 +20,7 @@ interface PersistedState {
  */
 export class Agent {
   readonly supervisor: Supervisor;
+  readonly backups: BackupRunner;
   private readonly stateFile: string;
   private prepared: boolean;
   private preparing: Promise<void> | undefined;
@@ -37,6 +39,7 @@ export class Agent {
     this.stateFile = join(dirname(configPath), 'agent-state.json');
     this.prepared = existsSync(this.stateFile) && (JSON.parse(readFileSync(this.stateFile, 'utf8')) as PersistedState).prepared;
     this.supervisor = new Supervisor(module.command(config), join(config.log_dir, 'engine.out'), log);
+    this.backups = new BackupRunner(config, module.backup, log);
   }
 
   /** After a restart of the agent, a prepared engine is started (or adopted) at once. */
@@ -75,8 +78,9 @@ export class Agent {
   }
 
   private async runPrepare(request: PrepareRequest): Promise<void> {
-    this.log.info({ databases: request.databases.length, users: request.users.length }, 'prepare started');
-    await this.module.initialise(this.config, request);
+    this.log.info({ databases: request.databases.length, users: request.users.length, restore: request.restore?.chain.length ?? 0 }, 'prepare started');
+    if (request.restore && !this.module.backup) throw new Error(`the ${this.module.engine} datastore cannot restore backups`);
+    await this.module.initialise(this.config, request, request.restore ? this.backups.chainOf(request.restore) : undefined);
     this.supervisor.start();
     await this.waitUntilAnswering(120_000);
     await this.module.secure(this.config, request);
@@ -97,10 +101,15 @@ export class Agent {
     }
   }
 
+  /** Throws unless the engine is prepared and answering: what admin operations and backups need. */
+  requireRunning(): void {
+    if (!this.prepared || !this.healthy) throw new AgentRequestError(409, 'The engine is not running; try again when the instance is ACTIVE.');
+  }
+
   /** The module's admin operations; refused while the engine is not prepared and answering. */
   admin(): GuestAdmin {
     if (!this.module.admin) throw new AgentRequestError(422, `The ${this.module.engine} datastore has no databases, users or root to manage.`);
-    if (!this.prepared || !this.healthy) throw new AgentRequestError(409, 'The engine is not running; try again when the instance is ACTIVE.');
+    this.requireRunning();
     return this.module.admin;
   }
 
@@ -115,7 +124,7 @@ export class Agent {
   }
 
   async setLog(name: string, enabled: boolean): Promise<void> {
-    if (!this.prepared || !this.healthy) throw new AgentRequestError(409, 'The engine is not running; try again when the instance is ACTIVE.');
+    this.requireRunning();
     await this.module.logs.setEnabled(this.config, name, enabled);
   }
 
@@ -157,6 +166,7 @@ export class Agent {
 
   async shutdown(): Promise<void> {
     if (this.healthTimer) clearTimeout(this.healthTimer);
+    await this.backups.abort();
     await this.supervisor.stop();
   }
 

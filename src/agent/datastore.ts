@@ -1,4 +1,7 @@
 import type { DatabaseInput, UserInput } from './admin-types.js';
+import type { Readable } from 'node:stream';
+import type { OpenedBackup } from '../storage/backup-pipeline.js';
+import type { Positions } from './backup-protocol.js';
 import type { AgentConfig, PrepareRequest, UserInfo, UserRef, UserUpdate } from './protocol.js';
 
 export interface FlavorSpecInput {
@@ -24,8 +27,11 @@ export interface EngineCommand {
  */
 export interface DatastoreModule {
   readonly engine: string;
-  /** Initialise the data on the volume and write tuned configuration; idempotent. */
-  initialise(config: AgentConfig, request: PrepareRequest): Promise<void>;
+  /**
+   * Initialise the data on the volume and write tuned configuration; idempotent. With a restore
+   * source, the data comes from its backups (through backup.restore) instead of a fresh one.
+   */
+  initialise(config: AgentConfig, request: PrepareRequest, restore?: RestoreChain): Promise<void>;
   /** Rewrite the configuration for a new flavor; takes effect at the next engine start. */
   configure(config: AgentConfig, flavor: FlavorSpecInput): Promise<void>;
   command(config: AgentConfig): EngineCommand;
@@ -37,6 +43,29 @@ export interface DatastoreModule {
   /** Databases, users and root, for datastores whose catalog entry says they have them. */
   admin?: GuestAdmin;
   logs: GuestLogs;
+  /** Backup and restore, for datastores whose catalog entry says they have them. */
+  backup?: BackupStrategy;
+}
+
+/** A backup being written by the engine's own tool. */
+export interface ToolStream {
+  /** The tool's output: what the pipeline compresses, encrypts and uploads. */
+  output: Readable;
+  /** Settles when the tool has exited: with the positions to record, or why it failed. */
+  done: Promise<Positions>;
+  abort(): void;
+}
+
+/** The backups a restore reads, full first; each opened in turn. */
+export type RestoreChain = Array<{ kind: 'full' | 'incremental'; positions: Positions; open(): Promise<OpenedBackup> }>;
+
+export interface BackupStrategy {
+  /** The engine tool's name, recorded in the manifest. */
+  readonly tool: string;
+  /** Starts the tool; an incremental starts from its parent's positions. */
+  stream(config: AgentConfig, kind: 'full' | 'incremental', parent?: Positions): Promise<ToolStream>;
+  /** Builds the data directory from the chain's streams (before the engine's first start). */
+  restore(config: AgentConfig, chain: RestoreChain): Promise<void>;
 }
 
 export interface GuestLogs {

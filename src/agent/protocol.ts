@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { RestoreSource } from './backup-protocol.js';
 
 /**
  * The agent's RPC contract (JSON over HTTP on the instance's unix socket). The control plane
@@ -32,6 +33,8 @@ export const PrepareRequest = Type.Object(
     flavor: FlavorSpec,
     databases: Type.Array(DatabaseSpec, { maxItems: 1000 }),
     users: Type.Array(UserSpec, { maxItems: 1000 }),
+    /** Build the data from these backups instead of an empty data directory. */
+    restore: Type.Optional(RestoreSource),
   },
   { additionalProperties: false },
 );
@@ -96,3 +99,4 @@ export type UserUpdate = Static<typeof UserUpdate>;
 
 export const AccessChange = Type.Object({ user: UserRef, databases: Type.Array(Type.String({ pattern: NAME }), { minItems: 1, maxItems: 1000 }) }, { additionalProperties: false });
 export type AccessChange = Static<typeof AccessChange>;
+

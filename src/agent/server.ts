@@ -8,6 +8,7 @@ import { Agent } from './agent.js';
 import { datastoreModule } from './datastores/index.js';
 import { AccessChange, AgentConfig, AgentStatus, DatabaseList, FlavorSpec, PrepareRequest, UserList, UserRef, UserUpdate } from './protocol.js';
 import { AgentRequestError } from './errors.js';
+import { BackupRequest, BackupState } from './backup-protocol.js';
 import { Type } from 'typebox';
 
 export const AGENT_SOCKET = 'agent.sock';
@@ -108,6 +109,16 @@ export async function runAgent(configPath: string, log: Logger): Promise<void> {
   app.get('/logs/read', { schema: { querystring: Type.Object({ name: Type.String({ pattern: '^[a-z_]{1,32}$' }), offset: Type.String({ pattern: '^[0-9]{1,15}$' }) }) } }, async (request) =>
     agent.readLog(request.query.name, Number(request.query.offset)),
   );
+  // The key and store credentials arrive in the body: request bodies are never logged.
+  app.post('/backups', { schema: { body: BackupRequest } }, async (request, reply) => {
+    const outcome = agent.backups.start(request.body, () => agent.requireRunning());
+    return reply.code(outcome === 'done' ? 200 : 202).send({ backup: outcome });
+  });
+  app.post('/backups/:id/abort', { schema: { params: Type.Object({ id: Type.String({ pattern: '^[0-9a-f-]{36}$' }) }) } }, async (request) => {
+    await agent.backups.abort(request.params.id);
+    return agent.backups.state(request.params.id);
+  });
+  app.get('/backups/:id', { schema: { params: Type.Object({ id: Type.String({ pattern: '^[0-9a-f-]{36}$' }) }), response: { 200: BackupState } } }, async (request) => agent.backups.state(request.params.id));
   app.post('/root/enable', async () => ({ user: await admin().enableRoot(config) }));
   app.post('/root/disable', async () => {
     await admin().disableRoot(config);

@@ -6,6 +6,7 @@ import type { Logger } from '../common/log.js';
 import { projectAuthHook } from './auth.js';
 import { faultBody, makeErrorHandler } from './faults.js';
 import { RateLimiter } from './rate-limit.js';
+import { backupRoutes } from './routes/backups.js';
 import { datastoreRoutes } from './routes/datastores.js';
 import { flavorRoutes } from './routes/flavors.js';
 import { guestDataRoutes } from './routes/guest-data.js';
@@ -65,6 +66,7 @@ export async function buildApi(services: Services, options: ApiOptions): Promise
       await project.register(instanceRoutes, { instances: services.instances, publicUrl, region: settings.server.region });
       await project.register(guestDataRoutes, { data: services.guestData, publicUrl });
       await project.register(guestLogRoutes, { logs: services.guestLogs });
+      await project.register(backupRoutes, { backups: services.backups, catalog: services.catalog, publicUrl });
     },
     { prefix: '/v1.0/:tenant_id' },
   );

@@ -1,4 +1,10 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { BackupService } from '../backup/backup-service.js';
+import { BackupStorage } from '../backup/backup-storage.js';
+import { BackupStore } from '../backup/backup-store.js';
+import { BackupKeyring } from '../backup/keyring.js';
+import { RestorePlanner } from '../backup/restore-planner.js';
+import { createBackupTask, deleteBackupsTask } from '../control/tasks/backup-tasks.js';
 import { DatastoreCatalog, type VersionDiscoverer } from '../catalog/registry.js';
 import { DESCRIPTORS } from '../catalog/datastores/index.js';
 import { createLogger, type Logger } from '../common/log.js';
@@ -15,7 +21,6 @@ import { FlavorService } from '../flavor/flavor-service.js';
 import { IdentityService } from '../identity/identity-service.js';
 import { GuestDataService } from '../instance/guest-data-service.js';
 import { GuestLogService } from '../instance/guest-log-service.js';
-import { LocalFolderStore } from '../storage/local-folder-store.js';
 import { InstanceService } from '../instance/instance-service.js';
 import { InstanceStore } from '../instance/instance-store.js';
 import { QuotaService } from '../quota/quota-service.js';
@@ -32,6 +37,7 @@ export interface Services {
   instances: InstanceService;
   guestData: GuestDataService;
   guestLogs: GuestLogService;
+  backups: BackupService;
   runtime: Runtime;
   reconciler: Reconciler;
   /** Starts the task manager and the status reconciler (what `serve` runs beside the API). */
@@ -61,6 +67,10 @@ export async function createServices(settings: Settings, options: ServiceOptions
     const quotas = new QuotaService(store.db, settings.quotas);
     const tasks = new TaskManager(store.db, settings.tasks, log.child({ component: 'tasks' }));
     const instanceStore = new InstanceStore(store.db);
+    const backupStore = new BackupStore(store.db);
+    const keyring = new BackupKeyring(settings.backups.encryption_key_file || join(settings.data_dir, 'backup.key'), settings.backups.previous_key_files);
+    // Agents run in other folders: they get an absolute path.
+    const backupStorage = new BackupStorage({ driver: 'local', path: resolve(settings.object_store.path || join(settings.data_dir, 'objects')) }, keyring, settings.backups.container);
     const runtime: Runtime = {
       instances: instanceStore,
       driver: options.driver ?? new LocalDriver({ root: join(settings.data_dir, 'instances'), loopVolumes: settings.compute.loop_volumes, logLevel: settings.log.level === 'silent' ? 'warn' : settings.log.level }, log.child({ component: 'local-driver' })),
@@ -69,13 +79,17 @@ export async function createServices(settings: Settings, options: ServiceOptions
       quotas,
       secrets: new SecretBox(settings.secret_key_file || join(settings.data_dir, 'secret.key')),
       tasks,
+      backups: backupStore,
+      backupStorage,
     };
     tasks.register(createInstanceTask(runtime, settings.tasks.build_timeout_seconds));
     tasks.register(deleteInstanceTask(runtime, settings.tasks.delete_timeout_seconds));
     tasks.register(restartInstanceTask(runtime, settings.tasks.build_timeout_seconds));
     tasks.register(resizeVolumeTask(runtime, settings.tasks.build_timeout_seconds));
     tasks.register(resizeFlavorTask(runtime, settings.tasks.build_timeout_seconds));
-    const instances = new InstanceService(instanceStore, flavors, catalog, quotas, tasks, settings.compute.max_volume_gb);
+    tasks.register(createBackupTask(runtime, settings.backups.timeout_seconds));
+    tasks.register(deleteBackupsTask(runtime, settings.tasks.delete_timeout_seconds));
+    const instances = new InstanceService(instanceStore, flavors, catalog, quotas, tasks, settings.compute.max_volume_gb, new RestorePlanner(backupStore, keyring));
     const reconciler = new Reconciler(runtime, settings.tasks.reconcile_seconds * 1000, log.child({ component: 'reconciler' }));
     return {
       settings,
@@ -86,7 +100,8 @@ export async function createServices(settings: Settings, options: ServiceOptions
       catalog,
       instances,
       guestData: new GuestDataService(instances, instanceStore, catalog, runtime.driver),
-      guestLogs: new GuestLogService(instances, catalog, runtime.driver, new LocalFolderStore(settings.object_store.path || join(settings.data_dir, 'objects'))),
+      guestLogs: new GuestLogService(instances, catalog, runtime.driver, backupStorage.store),
+      backups: new BackupService(backupStore, instances, catalog, quotas, tasks, backupStorage),
       runtime,
       reconciler,
       startBackground: () => {

@@ -132,6 +132,19 @@ export const Settings = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    backups: Type.Object(
+      {
+        /** Where backups go unless a backup strategy or the request names another container. */
+        container: Type.String({ default: 'database_backups', pattern: '^[a-z0-9][a-z0-9._-]{2,62}$' }),
+        /** The AES-256 key backups are encrypted with (base64, made on first use); empty: <data_dir>/backup.key. */
+        encryption_key_file: Type.String({ default: '' }),
+        /** Keys of earlier backups, after a key rotation: restores find theirs by id. */
+        previous_key_files: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
+        /** A backup still running after this long fails. */
+        timeout_seconds: Int(10, 7 * 86_400, 6 * 3600),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     /** Key that seals secrets kept in the store; empty: <data_dir>/secret.key. */
     secret_key_file: Type.String({ default: '' }),
   },

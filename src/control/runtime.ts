@@ -1,3 +1,5 @@
+import type { BackupStorage } from '../backup/backup-storage.js';
+import type { BackupStore } from '../backup/backup-store.js';
 import type { DatastoreCatalog } from '../catalog/registry.js';
 import type { ComputeDriver, PlacementSpec } from '../compute/driver.js';
 import type { InstanceStore } from '../instance/instance-store.js';
@@ -17,6 +19,8 @@ export interface Runtime {
   quotas: QuotaService;
   secrets: SecretBox;
   tasks: TaskManager;
+  backups: BackupStore;
+  backupStorage: BackupStorage;
 }
 
 /** Where and how an instance runs, from its row and its datastore's descriptor. */

@@ -1,6 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { loadOrCreateKey } from '../common/key-file.js';
 
 const PREFIX = 'sealed:v1:';
 
@@ -13,12 +12,7 @@ export class SecretBox {
   private readonly key: Buffer;
 
   constructor(keyFile: string) {
-    if (!existsSync(keyFile)) {
-      mkdirSync(dirname(keyFile), { recursive: true });
-      writeFileSync(keyFile, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
-    }
-    this.key = Buffer.from(readFileSync(keyFile, 'utf8').trim(), 'base64');
-    if (this.key.length !== 32) throw new Error(`${keyFile} must hold 32 bytes in base64`);
+    this.key = loadOrCreateKey(keyFile);
   }
 
   seal(plain: string): string {

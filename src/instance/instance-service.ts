@@ -1,3 +1,4 @@
+import type { RestorePlan, RestorePlanner } from '../backup/restore-planner.js';
 import type { DatastoreCatalog } from '../catalog/registry.js';
 import { BadRequest, Conflict, NotFound, OverLimit, UnprocessableEntity } from '../common/errors.js';
 import { newId } from '../common/ids.js';
@@ -17,7 +18,10 @@ export interface CreateInstanceInput {
   datastore?: { type?: string; version?: string };
   databases?: DatabaseInput[];
   users?: Array<Omit<UserInput, 'databases'> & { databases?: Array<{ name: string }> }>;
+  restorePoint?: { backupRef?: string };
 }
+
+const GB = 1024 ** 3;
 
 /** What the API can do with instances; every rule is checked before anything is written. */
 export class InstanceService {
@@ -28,6 +32,7 @@ export class InstanceService {
     private readonly quotas: QuotaService,
     private readonly tasks: TaskManager,
     private readonly maxVolumeGb: number,
+    private readonly restores: RestorePlanner,
   ) {}
 
   async create(caller: AuthContext, projectId: string, input: CreateInstanceInput): Promise<InstanceTable> {
@@ -39,8 +44,24 @@ export class InstanceService {
     if (!Number.isInteger(size) || size < 1) throw new BadRequest(`Volume size must be a whole number of GB, at least 1; got ${size}.`);
     if (size > this.maxVolumeGb) throw new OverLimit(`Volume 'size' cannot exceed maximum of ${this.maxVolumeGb} GB, ${size} cannot be accepted.`);
 
-    const datastore = this.catalog.get(input.datastore?.type ?? 'mysql', caller.isAdmin);
-    const versionName = input.datastore?.version;
+    let restore: RestorePlan | undefined;
+    let requested = input.datastore;
+    if (input.restorePoint !== undefined) {
+      if (!input.restorePoint.backupRef) throw new BadRequest('restorePoint needs backupRef: the id of the backup to restore.');
+      const { backup, plan } = await this.restores.plan(caller, projectId, input.restorePoint.backupRef);
+      if (requested?.type !== undefined && this.catalog.get(requested.type, caller.isAdmin).descriptor.engine !== this.catalog.get(backup.datastore).descriptor.engine) {
+        throw new BadRequest(`Backup '${backup.id}' is of datastore '${backup.datastore}'; it cannot be restored as '${requested.type}'.`);
+      }
+      if (requested?.version !== undefined && requested.version !== backup.datastore_version) {
+        throw new BadRequest(`Backup '${backup.id}' is of ${backup.datastore} ${backup.datastore_version}; it cannot be restored as version ${requested.version}.`);
+      }
+      const needed = Math.max(1, Math.ceil((backup.volume_used_bytes ?? 0) / GB));
+      if (size < needed) throw new BadRequest(`Volume size ${size} GB is too small to restore backup '${backup.id}': its instance used ${((backup.volume_used_bytes ?? 0) / GB).toFixed(2)} GB; ask for at least ${needed} GB.`);
+      requested = { type: requested?.type ?? backup.datastore, version: backup.datastore_version };
+      restore = plan;
+    }
+    const datastore = this.catalog.get(requested?.type ?? 'mysql', caller.isAdmin);
+    const versionName = requested?.version;
     const version = versionName === undefined ? datastore.versions.find((v) => v.id === datastore.defaultVersionId) : datastore.versions.find((v) => v.name === versionName || v.id === versionName);
     if (!version) throw new BadRequest(`Datastore version '${versionName}' cannot be found for datastore '${datastore.name}'; see GET /datastores/${datastore.name}/versions.`);
     if (!version.active) throw new BadRequest(`Datastore version '${version.name}' is not active.`);
@@ -85,7 +106,7 @@ export class InstanceService {
       updated_at: now,
       root_enabled_at: null,
     };
-    const params: CreateParams = { flavor: { ram_mb: flavor.ram, vcpus: flavor.vcpus }, databases, users };
+    const params: CreateParams = { flavor: { ram_mb: flavor.ram, vcpus: flavor.vcpus }, databases, users, ...(restore ? { restore } : {}) };
     await this.instances.db.transaction().execute(async (trx) => {
       await this.quotas.charge(trx, projectId, { instances: 1, volumes: size, ram: flavor.ram });
       await trx.insertInto('instances').values(row).execute();

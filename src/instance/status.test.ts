@@ -18,6 +18,7 @@ describe('instance status', () => {
     assert.deepEqual(derive({ taskStatus: 'DELETING' }), { status: 'SHUTDOWN', operatingStatus: '' });
     assert.equal(derive({ taskStatus: 'REBOOTING' }).status, 'REBOOT');
     assert.equal(derive({ taskStatus: 'RESIZING' }).status, 'RESIZE');
+    assert.deepEqual(derive({ taskStatus: 'BACKUP' }), { status: 'BACKUP', operatingStatus: 'HEALTHY' });
     assert.equal(derive({ taskStatus: 'ERROR' }).status, 'ERROR');
   });
 

@@ -10,6 +10,8 @@ export const TaskStatus = {
   DELETING: 'DELETING',
   REBOOTING: 'REBOOTING',
   RESIZING: 'RESIZING',
+  /** A backup is being taken; the engine keeps serving. */
+  BACKUP: 'BACKUP',
   /** A task failed; the instance keeps its fault until reset or deleted. */
   ERROR: 'ERROR',
 } as const;
@@ -56,6 +58,8 @@ export function deriveStatus(state: ObservedState, now: Date): DerivedStatus {
       return { status: 'REBOOT', operatingStatus: state.serviceStatus === ServiceStatus.HEALTHY ? 'HEALTHY' : 'SHUTDOWN' };
     case TaskStatus.RESIZING:
       return { status: 'RESIZE', operatingStatus: state.serviceStatus === ServiceStatus.HEALTHY ? 'HEALTHY' : 'SHUTDOWN' };
+    case TaskStatus.BACKUP:
+      return { status: 'BACKUP', operatingStatus: state.serviceStatus === ServiceStatus.HEALTHY ? 'HEALTHY' : 'SHUTDOWN' };
     default:
       break;
   }

@@ -1,6 +1,9 @@
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import type { ObjectStore } from './object-store.js';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { ObjectNotFound, type ObjectStore } from './object-store.js';
 
 /** The default object store: a folder per container under one root, objects as files. */
 export class LocalFolderStore implements ObjectStore {
@@ -31,7 +34,42 @@ export class LocalFolderStore implements ObjectStore {
     }
   }
 
+  async putStream(container: string, key: string, source: Readable): Promise<number> {
+    const path = this.path(container, key);
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    const partial = `${path}.partial`;
+    const out = createWriteStream(partial, { mode: 0o600, highWaterMark: 1024 * 1024 });
+    try {
+      await pipeline(source, out);
+    } catch (err) {
+      await rm(partial, { force: true });
+      throw err;
+    }
+    await rename(partial, path);
+    return out.bytesWritten;
+  }
+
+  async getStream(container: string, key: string): Promise<Readable> {
+    const path = this.path(container, key);
+    if ((await this.size(container, key)) === undefined) throw new ObjectNotFound(`object ${container}/${key} does not exist`);
+    return createReadStream(path, { highWaterMark: 1024 * 1024 });
+  }
+
+  async size(container: string, key: string): Promise<number | undefined> {
+    try {
+      return (await stat(this.path(container, key))).size;
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
   async list(container: string, prefix: string): Promise<string[]> {
+    return (await this.walk(container, prefix)).filter((key) => !key.endsWith('.partial'));
+  }
+
+  /** Every file under the prefix, unfinished uploads (.partial) included. */
+  private async walk(container: string, prefix: string): Promise<string[]> {
     const base = resolve(this.root, container);
     const walk = async (dir: string): Promise<string[]> => {
       let entries;
@@ -44,7 +82,7 @@ export class LocalFolderStore implements ObjectStore {
       for (const entry of entries) {
         const full = join(dir, entry.name);
         if (entry.isDirectory()) found.push(...(await walk(full)));
-        else if (!entry.name.endsWith('.partial')) found.push(relative(base, full).split(sep).join('/'));
+        else found.push(relative(base, full).split(sep).join('/'));
       }
       return found;
     };
@@ -53,5 +91,11 @@ export class LocalFolderStore implements ObjectStore {
 
   async delete(container: string, key: string): Promise<void> {
     await rm(this.path(container, key), { force: true });
+  }
+
+  async deletePrefix(container: string, prefix: string): Promise<void> {
+    for (const key of await this.walk(container, prefix)) await rm(this.path(container, key), { force: true });
+    // The prefix's own folder, when the prefix names one (e.g. "<backup id>/").
+    if (prefix.endsWith('/')) await rm(this.path(container, prefix), { recursive: true, force: true });
   }
 }

@@ -119,6 +119,44 @@ export interface AddressLeaseTable {
   created_at: string;
 }
 
+export interface BackupTable {
+  id: string;
+  project_id: string;
+  name: string;
+  description: string | null;
+  instance_id: string;
+  datastore: string;
+  datastore_version: string;
+  parent_id: string | null;
+  kind: string;
+  status: string;
+  container: string;
+  object_key: string;
+  /** Where the data is, as users may see it (no credentials). */
+  location: string;
+  size_bytes: number | null;
+  sha256: string | null;
+  tool: string | null;
+  /** JSON object of the engine's positions. */
+  positions: string | null;
+  volume_used_bytes: number | null;
+  /** Which backup key encrypted it (never the key). */
+  key_id: string;
+  fail_reason: string | null;
+  deleted: number;
+  deleted_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface BackupStrategyTable {
+  project_id: string;
+  instance_id: string;
+  backend: string;
+  container: string;
+  created_at: string;
+}
+
 export interface Database {
   projects: ProjectTable;
   users: UserTable;
@@ -131,4 +169,6 @@ export interface Database {
   instances: InstanceTable;
   tasks: TaskTable;
   address_leases: AddressLeaseTable;
+  backups: BackupTable;
+  backup_strategies: BackupStrategyTable;
 }

@@ -40,4 +40,17 @@ export class ApiClient {
     }
     throw new Error(`instance ${id} did not reach ${wanted.join('/')} in ${timeoutMs} ms; last seen: ${JSON.stringify(last)}`);
   }
+
+  /** Polls a backup until its status is one of `wanted`. */
+  async waitForBackup(id: string, wanted: string[], timeoutMs = 120_000): Promise<any> {
+    const deadline = Date.now() + timeoutMs;
+    let last: any;
+    while (Date.now() < deadline) {
+      const response = await this.call('GET', `/backups/${id}`);
+      last = response.status === 404 ? { status: 'GONE' } : response.body.backup;
+      if (wanted.includes(last.status)) return last;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`backup ${id} did not reach ${wanted.join('/')} in ${timeoutMs} ms; last seen: ${JSON.stringify(last)}`);
+  }
 }

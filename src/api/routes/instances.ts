@@ -30,6 +30,9 @@ const CreateBody = Type.Object({
     availability_zone: Type.Optional(Type.Union([Type.String(), Type.Null()])),
     nics: Type.Optional(Type.Array(Type.Object({}, { additionalProperties: true }))),
     locality: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    /** What `trove create --backup` sends; `restoreFrom` is accepted as another name for it. */
+    restorePoint: Type.Optional(Type.Object({ backupRef: Type.Optional(Type.String()) })),
+    restoreFrom: Type.Optional(Type.Object({ backupRef: Type.Optional(Type.String()) })),
   }),
 });
 
@@ -69,7 +72,9 @@ export const instanceRoutes: FastifyPluginAsyncTypebox<{ instances: InstanceServ
     '/instances',
     { schema: { tags: ['instances'], summary: 'Create an instance', params: ProjectParams, body: CreateBody, response: { 200: Type.Object({ instance: InstanceSchema }), ...COMMON_FAULTS, 422: FaultSchema } } },
     async (request) => {
-      const instance = await instances.create(caller(request), request.params.tenant_id, request.body.instance);
+      const { restorePoint, restoreFrom, ...body } = request.body.instance;
+      const restore = restorePoint ?? restoreFrom;
+      const instance = await instances.create(caller(request), request.params.tenant_id, { ...body, ...(restore ? { restorePoint: restore } : {}) });
       return { instance: view(request, instance) };
     },
   );

@@ -12,7 +12,7 @@ const MYSQL_FAMILY_CAPABILITIES: DatastoreCapabilities = {
   root: true,
   // Switched on as each feature lands for the datastore.
   configuration: false,
-  backup: { full: false, incremental: false },
+  backup: { full: true, incremental: true },
   replication: false,
   clusters: false,
 };

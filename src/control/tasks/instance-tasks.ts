@@ -1,16 +1,27 @@
 import type { PrepareRequest } from '../../agent/protocol.js';
+import { keyForAgent } from '../../backup/keyring.js';
+import type { RestorePlan } from '../../backup/restore-planner.js';
 import type { InstanceTable } from '../../store/schema.js';
 import { AgentUnreachable } from '../agent-client.js';
 import { agentOf, placementOf, type Runtime } from '../runtime.js';
 import { PermanentTaskError, type TaskKind, type TaskRun } from '../task-manager.js';
 
-export type CreateParams = PrepareRequest;
+/** What the create task keeps (secrets sealed): the restore source gets its store and key only when it is sent. */
+export type CreateParams = Omit<PrepareRequest, 'restore'> & { restore?: RestorePlan };
 export type NoParams = Record<string, never>;
 
 async function instanceOf(runtime: Runtime, run: TaskRun<unknown>): Promise<InstanceTable> {
   const instance = await runtime.instances.find(run.task.target_id);
   if (!instance) throw new PermanentTaskError('the instance no longer exists');
   return instance;
+}
+
+function prepareRequest(runtime: Runtime, params: CreateParams): PrepareRequest {
+  const { restore, ...request } = params;
+  if (!restore) return request;
+  const key = runtime.backupStorage.keyring.find(restore.key_id);
+  if (!key) throw new PermanentTaskError(`the backup was encrypted with key ${restore.key_id}, which this server does not have`);
+  return { ...request, restore: { store: runtime.backupStorage.spec, encryption: keyForAgent(key), chain: restore.chain } };
 }
 
 /** Builds an instance: address, placement (folder, volume, limits, agent), prepare, wait for health. */
@@ -45,7 +56,7 @@ export function createInstanceTask(runtime: Runtime, deadlineSeconds: number): T
         name: 'prepare',
         async run(run) {
           try {
-            await agentOf(runtime, run.task.target_id).prepare(run.params);
+            await agentOf(runtime, run.task.target_id).prepare(prepareRequest(runtime, run.params));
             return 'done';
           } catch (err) {
             // The agent is still starting up: ask again shortly.

@@ -2,12 +2,14 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as foundation from './0001_foundation.js';
 import * as instances from './0002_instances.js';
 import * as rootHistory from './0003_root_history.js';
+import * as backups from './0004_backups.js';
 
 /** The one migration history shared by SQLite and PostgreSQL, oldest first. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001_foundation': foundation,
   '0002_instances': instances,
   '0003_root_history': rootHistory,
+  '0004_backups': backups,
 };
 
 export const migrationProvider: MigrationProvider = {

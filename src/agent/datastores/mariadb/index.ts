@@ -7,6 +7,7 @@ import type { DatastoreModule } from '../../datastore.js';
 import type { AgentConfig, PrepareRequest } from '../../protocol.js';
 import { systemUser } from '../../system-user.js';
 import { mariadbAdmin } from './admin.js';
+import { mariadbBackup } from './backup.js';
 import { ensureLogsConfig, mariadbLogs } from './logs.js';
 import { pathsOf, renderConfig } from './config-file.js';
 import { ident, literal, runSql } from './sql.js';
@@ -52,8 +53,9 @@ export const mariadbModule: DatastoreModule = {
   engine: 'mariadb',
   admin: mariadbAdmin,
   logs: mariadbLogs,
+  backup: mariadbBackup,
 
-  async initialise(config: AgentConfig, request: PrepareRequest) {
+  async initialise(config: AgentConfig, request: PrepareRequest, restore) {
     const paths = pathsOf(config);
     const owner = process.getuid?.() === 0 ? systemUser(ENGINE_USER) : undefined;
     ownedFolder(config.run_dir, owner, 0o755);
@@ -62,6 +64,7 @@ export const mariadbModule: DatastoreModule = {
     mkdirSync(paths.securePrivDir, { recursive: true, mode: 0o755 });
     await mariadbModule.configure(config, request.flavor);
     if (existsSync(`${paths.dataDir}/mysql`)) return;
+    if (restore) return mariadbBackup.restore(config, restore);
     const template = await pristineDataDir(config.template_dir, await installedVersion());
     await copyTemplate(template, paths.dataDir);
   },

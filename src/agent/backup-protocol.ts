@@ -1,0 +1,77 @@
+import { Type, type Static } from 'typebox';
+import { ObjectStoreSpec } from '../storage/store-spec.js';
+
+/** The backup and restore part of the agent's RPC contract (see protocol.ts). */
+/** An object in the store: a backup's data. */
+export const ObjectRef = Type.Object(
+  {
+    container: Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{2,62}$' }),
+    key: Type.String({ pattern: '^[A-Za-z0-9_-][A-Za-z0-9_./-]{0,255}$' }),
+  },
+  { additionalProperties: false },
+);
+
+export const EncryptionKey = Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{16}$' }), key: Type.String({ pattern: '^[A-Za-z0-9+/]{43}=$' }) }, { additionalProperties: false });
+export type EncryptionKey = Static<typeof EncryptionKey>;
+
+/** Engine-specific positions a backup records (LSN, WAL segment…): what an incremental starts from. */
+export const Positions = Type.Record(Type.String({ pattern: '^[a-z_]{1,32}$' }), Type.String({ maxLength: 256 }));
+export type Positions = Static<typeof Positions>;
+
+const BACKUP_ID = '^[0-9a-f-]{36}$';
+
+export const BackupRequest = Type.Object(
+  {
+    backup_id: Type.String({ pattern: BACKUP_ID }),
+    kind: Type.Union([Type.Literal('full'), Type.Literal('incremental')]),
+    /** The parent's positions, for an incremental. */
+    parent: Type.Optional(Type.Object({ positions: Positions }, { additionalProperties: false })),
+    store: ObjectStoreSpec,
+    object: ObjectRef,
+    encryption: EncryptionKey,
+  },
+  { additionalProperties: false },
+);
+export type BackupRequest = Static<typeof BackupRequest>;
+
+export const BackupResult = Type.Object({
+  /** Bytes stored (compressed and encrypted) and their SHA-256. */
+  size: Type.Integer(),
+  sha256: Type.String(),
+  tool: Type.String(),
+  positions: Positions,
+  /** The volume's use when the backup was taken: what a restore needs room for. */
+  volume_used_bytes: Type.Integer(),
+  started_at: Type.String(),
+  finished_at: Type.String(),
+});
+export type BackupResult = Static<typeof BackupResult>;
+
+export const BackupState = Type.Object({
+  backup_id: Type.String(),
+  /** running, completed, failed; unknown when this agent never ran it. */
+  state: Type.String(),
+  result: Type.Optional(BackupResult),
+  error: Type.Optional(Type.String()),
+});
+export type BackupState = Static<typeof BackupState>;
+
+/** One backup of a restore chain, full first, with what its manifest says of its object. */
+export const RestoreStep = Type.Object(
+  {
+    backup_id: Type.String({ pattern: BACKUP_ID }),
+    kind: Type.Union([Type.Literal('full'), Type.Literal('incremental')]),
+    object: ObjectRef,
+    size: Type.Integer({ minimum: 0 }),
+    sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+    positions: Positions,
+  },
+  { additionalProperties: false },
+);
+export type RestoreStep = Static<typeof RestoreStep>;
+
+export const RestoreSource = Type.Object(
+  { store: ObjectStoreSpec, encryption: EncryptionKey, chain: Type.Array(RestoreStep, { minItems: 1, maxItems: 1000 }) },
+  { additionalProperties: false },
+);
+export type RestoreSource = Static<typeof RestoreSource>;

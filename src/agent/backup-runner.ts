@@ -1,0 +1,130 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../common/atomic-file.js';
+import type { Logger } from '../common/log.js';
+import { openBackup, uploadBackup } from '../storage/backup-pipeline.js';
+import { openObjectStore } from '../storage/store-spec.js';
+import type { BackupRequest, BackupResult, BackupState, RestoreSource } from './backup-protocol.js';
+import type { BackupStrategy, RestoreChain } from './datastore.js';
+import { AgentRequestError } from './errors.js';
+import type { AgentConfig } from './protocol.js';
+import { volumeUsage } from './volume-usage.js';
+
+/** What the agent keeps of each backup it ran, so a restarted agent still answers for it. */
+interface Record {
+  state: 'running' | 'completed' | 'failed';
+  result?: BackupResult;
+  error?: string;
+}
+
+function keyOf(encryption: { id: string; key: string }) {
+  return { id: encryption.id, key: Buffer.from(encryption.key, 'base64') };
+}
+
+/**
+ * Runs one backup at a time: the engine's tool → zstd → AES-256-GCM → SHA-256 → object store.
+ * The control plane starts a backup and polls its state; a backup that was under way when the
+ * agent stopped is reported failed, never left running.
+ */
+export class BackupRunner {
+  private running: { id: string; done: Promise<void> } | undefined;
+  private abortTool: (() => void) | undefined;
+  private readonly dir: string;
+
+  constructor(
+    private readonly config: AgentConfig,
+    private readonly strategy: BackupStrategy | undefined,
+    private readonly log: Logger,
+  ) {
+    this.dir = join(config.run_dir, 'backups');
+  }
+
+  private file(id: string): string {
+    return join(this.dir, `${id}.json`);
+  }
+
+  private record(id: string, record: Record): void {
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    writeFileAtomic(this.file(id), JSON.stringify(record), 0o600);
+  }
+
+  /** `engineReady` throws when the engine cannot be backed up now. */
+  start(request: BackupRequest, engineReady: () => void): 'started' | 'in-progress' | 'done' {
+    if (this.running?.id === request.backup_id) return 'in-progress';
+    if (existsSync(this.file(request.backup_id))) return 'done';
+    const strategy = this.strategy;
+    if (!strategy) throw new AgentRequestError(422, `The ${this.config.engine} datastore has no backup strategy.`);
+    if (this.running) throw new AgentRequestError(409, `Backup ${this.running.id} is under way on this instance; try again when it has finished.`);
+    engineReady();
+    this.record(request.backup_id, { state: 'running' });
+    const done = this.run(strategy, request).finally(() => {
+      this.running = undefined;
+      this.abortTool = undefined;
+    });
+    this.running = { id: request.backup_id, done };
+    return 'started';
+  }
+
+  private async run(strategy: BackupStrategy, request: BackupRequest): Promise<void> {
+    const startedAt = new Date().toISOString();
+    const log = this.log.child({ backup: request.backup_id, kind: request.kind });
+    const store = openObjectStore(request.store);
+    const { container, key } = request.object;
+    log.info('backup started');
+    try {
+      const volume = await volumeUsage(this.config.volume_dir, this.config.volume_mounted, this.config.volume_size_bytes);
+      const tool = await strategy.stream(this.config, request.kind, request.parent?.positions);
+      this.abortTool = tool.abort;
+      let outcome;
+      try {
+        const [uploaded, positions] = await Promise.all([uploadBackup(tool.output, { store, container, key, encryption: keyOf(request.encryption) }), tool.done]);
+        outcome = { uploaded, positions };
+      } catch (err) {
+        tool.abort();
+        await store.deletePrefix(container, key).catch(() => undefined);
+        throw err;
+      }
+      const result: BackupResult = {
+        size: outcome.uploaded.size,
+        sha256: outcome.uploaded.sha256,
+        tool: strategy.tool,
+        positions: outcome.positions,
+        volume_used_bytes: volume.used_bytes,
+        started_at: startedAt,
+        finished_at: new Date().toISOString(),
+      };
+      this.record(request.backup_id, { state: 'completed', result });
+      log.info({ bytes: result.size }, 'backup finished');
+    } catch (err) {
+      const message = (err as Error).message;
+      this.record(request.backup_id, { state: 'failed', error: message });
+      log.error({ err: message }, 'backup failed');
+    }
+  }
+
+  state(id: string): BackupState {
+    if (this.running?.id === id) return { backup_id: id, state: 'running' };
+    if (!existsSync(this.file(id))) return { backup_id: id, state: 'unknown' };
+    const record = JSON.parse(readFileSync(this.file(id), 'utf8')) as Record;
+    if (record.state === 'running') return { backup_id: id, state: 'failed', error: 'the guest agent stopped while the backup was under way' };
+    return { backup_id: id, state: record.state, ...(record.result ? { result: record.result } : {}), ...(record.error ? { error: record.error } : {}) };
+  }
+
+  /** Stops the backup under way (any, or the one named), which then ends failed. */
+  async abort(id?: string): Promise<void> {
+    if (!this.running || (id !== undefined && this.running.id !== id)) return;
+    this.abortTool?.();
+    await this.running.done;
+  }
+
+  /** The restore source as the datastore module reads it: each backup opened, verified and decrypted in turn. */
+  chainOf(source: RestoreSource): RestoreChain {
+    const store = openObjectStore(source.store);
+    const encryption = keyOf(source.encryption);
+    return source.chain.map((step) => ({
+      kind: step.kind,
+      positions: step.positions,
+      open: () => openBackup({ store, container: step.object.container, key: step.object.key, encryption }, { size: step.size, sha256: step.sha256 }),
+    }));
+  }
+}

@@ -1,0 +1,100 @@
+import { spawn } from 'node:child_process';
+import { exitOf } from '../common/child-exit.js';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { DecryptStream, EncryptStream, type BackupKey } from './encryption.js';
+import { HashingStream } from './hashing.js';
+import type { ObjectStore } from './object-store.js';
+
+/** Where one backup object lives, and the key it is (to be) encrypted with. */
+export interface BackupObject {
+  store: ObjectStore;
+  container: string;
+  key: string;
+  encryption: BackupKey;
+}
+
+export interface UploadResult {
+  /** Bytes stored (compressed and encrypted). */
+  size: number;
+  /** SHA-256 of the stored bytes. */
+  sha256: string;
+}
+
+/**
+ * Compresses (zstd, in its own process, reading the tool's pipe directly), encrypts, hashes and
+ * uploads a backup stream. Nothing is written to local disk on the way.
+ */
+export async function uploadBackup(source: Readable, target: BackupObject): Promise<UploadResult> {
+  const zstd = spawn('zstd', ['-1', '-T0', '-q', '-c'], { stdio: [source, 'pipe', 'pipe'] });
+  const compressed = exitOf(zstd, 'zstd');
+  // zstd has its own copy of the tool's pipe; ours would keep the tool from seeing zstd die.
+  source.destroy();
+  const hashing = new HashingStream();
+  const encrypted = zstd.stdout!.pipe(new EncryptStream(target.encryption.key)).pipe(hashing);
+  const uploaded = target.store.putStream(target.container, target.key, encrypted);
+  try {
+    await Promise.all([compressed, uploaded]);
+  } catch (err) {
+    zstd.kill('SIGKILL');
+    await target.store.delete(target.container, target.key).catch(() => undefined);
+    throw err;
+  }
+  return { size: hashing.bytes, sha256: hashing.digest() };
+}
+
+/** Reads a stored object back and checks its size and SHA-256 against what the upload saw. */
+export async function verifyStored(target: Omit<BackupObject, 'encryption'>, expected: UploadResult): Promise<void> {
+  const size = await target.store.size(target.container, target.key);
+  if (size !== expected.size) throw new Error(`the stored backup has ${size ?? 'no'} bytes, ${expected.size} were uploaded`);
+  const hashing = new HashingStream();
+  await pipeline(await target.store.getStream(target.container, target.key), hashing, async function* (source) {
+    for await (const _ of source) {
+      // consumed only for the hash
+    }
+  });
+  if (hashing.digest() !== expected.sha256) throw new Error('the stored backup does not have the checksum of what was uploaded');
+}
+
+/** Fails the stream at its end when the bytes are not the ones the manifest describes. */
+class VerifyingStream extends HashingStream {
+  constructor(private readonly expected: UploadResult) {
+    super();
+  }
+  override _flush(done: (err?: Error | null) => void): void {
+    if (this.bytes !== this.expected.size) return done(new Error(`the backup object has ${this.bytes} bytes; its manifest says ${this.expected.size}: it is truncated or was replaced`));
+    if (this.digest() !== this.expected.sha256) return done(new Error('the backup object does not match the checksum in its manifest: it is corrupt'));
+    done();
+  }
+}
+
+export interface OpenedBackup {
+  /** The engine tool's original stream (decrypted, decompressed). */
+  stream: Readable;
+  /** Settles when every stage is done; rejects with the first failure (checksum, key, zstd). */
+  done: Promise<void>;
+  abort(): void;
+}
+
+/**
+ * The reverse of uploadBackup: download, verify, decrypt and decompress. A caller must await
+ * `done` as well as its own consumer: a corrupt object can fail after the tool saw all of it.
+ */
+export async function openBackup(source: BackupObject, expected: UploadResult): Promise<OpenedBackup> {
+  const stored = await source.store.getStream(source.container, source.key);
+  const zstd = spawn('zstd', ['-d', '-q', '-c'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const decompressed = exitOf(zstd, 'zstd -d');
+  const feeding = pipeline(stored, new VerifyingStream(expected), new DecryptStream(source.encryption.key), zstd.stdin!);
+  const done = (async () => {
+    try {
+      await feeding;
+    } catch (err) {
+      // A checksum or decryption failure is the reason; zstd's complaint about a cut stream follows from it.
+      zstd.kill('SIGKILL');
+      await decompressed.catch(() => undefined);
+      throw err;
+    }
+    await decompressed;
+  })();
+  return { stream: zstd.stdout!, done, abort: () => zstd.kill('SIGKILL') };
+}
