@@ -78,14 +78,16 @@ describe('backup pipeline (zstd, chunked AES-256-GCM, SHA-256, object store)', (
     assert.match(await restoreFails({ ...target, key: 'b1/missing' }, uploaded), /does not exist/);
   });
 
-  it('fails the upload, leaving no object, when the tool’s stream is not what zstd can read', async () => {
+  it('leaves judging the tool’s exit to its caller, and fails when the store cannot be written', async () => {
     const failing = { ...target, key: 'b2/data.zst.enc' };
     const tool = spawn('sh', ['-c', 'head -c 1000 /dev/urandom; exit 3'], { stdio: ['ignore', 'pipe', 'inherit'] });
     // The pipeline itself succeeds: judging the tool's exit is the caller's job (see the agent).
     const result = await uploadBackup(tool.stdout, failing);
     assert.ok(result.size > 0);
     const broken = spawn('sh', ['-c', 'head -c 100 /dev/urandom'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const readOnlyStore = new LocalFolderStore('/proc/trove-no-such-place');
-    await assert.rejects(uploadBackup(broken.stdout, { ...failing, store: readOnlyStore }));
+    // A store whose root is a file: nothing can be written under it.
+    writeFileSync(join(dir, 'a-file'), '');
+    const unwritable = new LocalFolderStore(join(dir, 'a-file'));
+    await assert.rejects(uploadBackup(broken.stdout, { ...failing, store: unwritable }), /ENOTDIR|EEXIST/);
   });
 });
