@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { exitOf } from '../common/child-exit.js';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DecryptStream, EncryptStream, type BackupKey } from './encryption.js';
 import { HashingStream } from './hashing.js';
@@ -22,19 +22,18 @@ export interface UploadResult {
 }
 
 /**
- * Compresses (zstd, in its own process, reading the tool's pipe directly), encrypts, hashes and
+ * Compresses (zstd, in a process of its own, on every core), encrypts, hashes and
  * uploads a backup stream. Nothing is written to local disk on the way.
  */
 export async function uploadBackup(source: Readable, target: BackupObject): Promise<UploadResult> {
-  const zstd = spawn('zstd', ['-1', '-T0', '-q', '-c'], { stdio: [source, 'pipe', 'pipe'] });
+  const zstd = spawn('zstd', ['-1', '-T0', '-q', '-c'], { stdio: ['pipe', 'pipe', 'pipe'] });
   const compressed = exitOf(zstd, 'zstd');
-  // zstd has its own copy of the tool's pipe; ours would keep the tool from seeing zstd die.
-  source.destroy();
+  const feeding = pipeline(source, zstd.stdin!);
   const hashing = new HashingStream();
   const encrypted = zstd.stdout!.pipe(new EncryptStream(target.encryption.key)).pipe(hashing);
   const uploaded = target.store.putStream(target.container, target.key, encrypted);
   try {
-    await Promise.all([compressed, uploaded]);
+    await Promise.all([feeding, compressed, uploaded]);
   } catch (err) {
     zstd.kill('SIGKILL');
     await target.store.delete(target.container, target.key).catch(() => undefined);
@@ -96,5 +95,7 @@ export async function openBackup(source: BackupObject, expected: UploadResult): 
     }
     await decompressed;
   })();
-  return { stream: zstd.stdout!, done, abort: () => zstd.kill('SIGKILL') };
+  // Held in a stream of ours: Node drops a child's unread stdout when the child exits.
+  const stream = zstd.stdout!.pipe(new PassThrough({ highWaterMark: 4 * 1024 * 1024 }));
+  return { stream, done, abort: () => zstd.kill('SIGKILL') };
 }

@@ -22,6 +22,8 @@ export interface DatastoreProfile {
   read(ip: string): Promise<RunResult>;
   /** True when the datastore has databases (names are checked, grants exist). */
   hasDatabases: boolean;
+  /** True when a restored instance has the source's users (else they are created again). */
+  restoreKeepsUsers: boolean;
 }
 
 const appAccount = { databases: [{ name: APP.database }], users: [{ name: APP.user, password: APP.password, databases: [{ name: APP.database }] }] };
@@ -35,6 +37,7 @@ export const MYSQL: DatastoreProfile = {
   write: (ip, value) => asApp(ip, `REPLACE INTO ${APP.database}.marker VALUES (1, '${value}')`),
   read: (ip) => asApp(ip, `SELECT v FROM ${APP.database}.marker WHERE id = 1`),
   hasDatabases: true,
+  restoreKeepsUsers: true,
 };
 
 export const POSTGRESQL: DatastoreProfile = {
@@ -46,6 +49,7 @@ export const POSTGRESQL: DatastoreProfile = {
   write: (ip, value) => psql(ip, APP.user, APP.password, APP.database, `INSERT INTO marker VALUES (1, '${value}') ON CONFLICT (id) DO UPDATE SET v = excluded.v`),
   read: (ip) => psql(ip, APP.user, APP.password, APP.database, 'SELECT v FROM marker WHERE id = 1'),
   hasDatabases: true,
+  restoreKeepsUsers: true,
 };
 
 export const REDIS: DatastoreProfile = {
@@ -57,4 +61,5 @@ export const REDIS: DatastoreProfile = {
   write: (ip, value) => redisCli(ip, APP.user, APP.password, ['SET', 'marker', value]),
   read: (ip) => redisCli(ip, APP.user, APP.password, ['GET', 'marker']),
   hasDatabases: false,
+  restoreKeepsUsers: false,
 };

@@ -17,7 +17,7 @@ export const redis: DatastoreDescriptor = {
     root: true,
     // Switched on as each feature lands for the datastore.
     configuration: false,
-    backup: { full: false, incremental: false },
+    backup: { full: true, incremental: false },
     replication: false,
     clusters: false,
   },

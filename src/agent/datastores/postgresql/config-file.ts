@@ -7,6 +7,10 @@ export interface PostgresPaths {
   configFile: string;
   hbaFile: string;
   logFile: string;
+  /** Finished WAL segments, copied by archive_command: what incremental backups ship. */
+  walArchiveDir: string;
+  /** WAL of incremental backups being replayed by a restore. */
+  restoreWalDir: string;
 }
 
 export function pathsOf(config: AgentConfig): PostgresPaths {
@@ -16,6 +20,8 @@ export function pathsOf(config: AgentConfig): PostgresPaths {
     configFile: `${config.run_dir}/postgresql.conf`,
     hbaFile: `${config.run_dir}/pg_hba.conf`,
     logFile: `${config.log_dir}/postgresql.log`,
+    walArchiveDir: `${config.volume_dir}/wal-archive`,
+    restoreWalDir: `${config.volume_dir}/restore-wal`,
   };
 }
 
@@ -43,14 +49,18 @@ effective_cache_size = ${tuning.effective_cache_size_mb}MB
 max_connections = ${tuning.max_connections}
 work_mem = ${tuning.work_mem_kb}kB
 maintenance_work_mem = ${tuning.maintenance_work_mem_mb}MB
+# Finished WAL segments are kept on the volume for incremental backups (pruned by each backup).
+archive_mode = on
+archive_command = 'test ! -f ${paths.walArchiveDir}/%f && cp %p ${paths.walArchiveDir}/%f'
 `;
 }
 
 /** Passwords (scram-sha-256) over TCP for everyone; the superuser only by peer on the socket. */
 export function renderHba(): string {
   return `# Written by the Trove guest agent.
-local   all   postgres                 peer
-host    all   all        0.0.0.0/0     scram-sha-256
-host    all   all        ::/0          scram-sha-256
+local   all          postgres                 peer
+local   replication  postgres                 peer
+host    all          all        0.0.0.0/0     scram-sha-256
+host    all          all        ::/0          scram-sha-256
 `;
 }

@@ -7,6 +7,7 @@ import { AgentRequestError } from '../../errors.js';
 import type { AgentConfig, PrepareRequest } from '../../protocol.js';
 import { systemUser } from '../../system-user.js';
 import { postgresAdmin } from './admin.js';
+import { finishRestore, postgresqlBackup } from './backup.js';
 import { pathsOf, renderConfig, renderHba } from './config-file.js';
 import { postgresLogs } from './logs.js';
 import { runSql } from './sql.js';
@@ -26,16 +27,18 @@ export const postgresqlModule: DatastoreModule = {
   engine: 'postgresql',
   admin: postgresAdmin,
   logs: postgresLogs,
+  backup: postgresqlBackup,
 
-  async initialise(config: AgentConfig, request: PrepareRequest) {
+  async initialise(config: AgentConfig, request: PrepareRequest, restore) {
     const paths = pathsOf(config);
     const owner = process.getuid?.() === 0 ? systemUser(ENGINE_USER) : undefined;
-    for (const dir of [config.run_dir, config.log_dir]) {
+    for (const dir of [config.run_dir, config.log_dir, paths.walArchiveDir]) {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       if (owner) chownSync(dir, owner.uid, owner.gid);
     }
     await postgresqlModule.configure(config, request.flavor);
     if (existsSync(`${paths.dataDir}/PG_VERSION`)) return;
+    if (restore) return postgresqlBackup.restore(config, restore);
     await copyCluster(await pristineCluster(config.template_dir, versionOf(config)), paths.dataDir);
   },
 
@@ -62,6 +65,7 @@ export const postgresqlModule: DatastoreModule = {
   async secure(config: AgentConfig, request: PrepareRequest) {
     // initdb's cluster is already locked down by pg_hba (peer for postgres, scram for the rest);
     // what the create request asked for comes next.
+    await finishRestore(config);
     if (request.databases.length > 0) await postgresAdmin.createDatabases(config, request.databases);
     if (request.users.length > 0) await postgresAdmin.createUsers(config, request.users);
   },

@@ -6,6 +6,7 @@ import type { AgentConfig, PrepareRequest } from '../../protocol.js';
 import { systemUser } from '../../system-user.js';
 import { initialAclFile } from './acl.js';
 import { redisAdmin } from './admin.js';
+import { redisBackup } from './backup.js';
 import { redisCommand } from './cli.js';
 import { pathsOf, renderConfig } from './config-file.js';
 import { redisLogs } from './logs.js';
@@ -18,8 +19,9 @@ export const redisModule: DatastoreModule = {
   engine: 'redis',
   admin: redisAdmin,
   logs: redisLogs,
+  backup: redisBackup,
 
-  async initialise(config: AgentConfig, request: PrepareRequest) {
+  async initialise(config: AgentConfig, request: PrepareRequest, restore) {
     const paths = pathsOf(config);
     const owner = process.getuid?.() === 0 ? systemUser(ENGINE_USER) : undefined;
     for (const dir of [config.run_dir, config.log_dir, paths.dataDir]) {
@@ -32,6 +34,7 @@ export const redisModule: DatastoreModule = {
       if (owner) chownSync(paths.aclFile, owner.uid, owner.gid);
     }
     await redisModule.configure(config, request.flavor);
+    if (restore) await redisBackup.restore(config, restore);
   },
 
   async configure(config: AgentConfig, flavor) {

@@ -1,0 +1,128 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Positions } from '../../backup-protocol.js';
+import type { BackupStrategy } from '../../datastore.js';
+import type { AgentConfig } from '../../protocol.js';
+import { systemUser } from '../../system-user.js';
+import { feedTool, toolOutput } from '../../tool-process.js';
+import { pathsOf } from './config-file.js';
+import { runSql } from './sql.js';
+import { binDir } from './template.js';
+
+const run = promisify(execFile);
+const SEGMENT = /^[0-9A-F]{24}$/;
+
+function engineUser() {
+  return process.getuid?.() === 0 ? systemUser('postgres') : undefined;
+}
+
+function majorVersion(config: AgentConfig): string {
+  if (!config.engine_version || !/^\d+$/.test(config.engine_version)) throw new Error('the agent config does not name a PostgreSQL major version');
+  return config.engine_version;
+}
+
+const sql = (config: AgentConfig, statement: string) => runSql(pathsOf(config).socketDir, config.port, statement);
+
+/** The WAL segment file holding an LSN. */
+async function segmentOf(config: AgentConfig, lsn: string): Promise<string> {
+  const name = (await sql(config, `SELECT pg_walfile_name('${lsn}')`))[0]?.[0];
+  if (!name || !SEGMENT.test(name)) throw new Error(`PostgreSQL gave no WAL segment name for ${lsn}`);
+  return name;
+}
+
+async function waitUntilArchived(config: AgentConfig, segment: string): Promise<void> {
+  const archive = pathsOf(config).walArchiveDir;
+  const deadline = Date.now() + 120_000;
+  for (let pause = 20; !existsSync(join(archive, segment)); pause = Math.min(pause * 2, 500)) {
+    if (Date.now() > deadline) {
+      const failed = (await sql(config, 'SELECT last_failed_wal FROM pg_stat_archiver'))[0]?.[0];
+      throw new Error(`WAL segment ${segment} was not archived within 120 s${failed ? ` (last failed: ${failed})` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, pause));
+  }
+}
+
+/** Archived segments an earlier backup already carries: the next one starts at its own end. */
+function pruneArchive(archive: string, keepFrom: string): void {
+  for (const name of readdirSync(archive)) if (SEGMENT.test(name) && name < keepFrom) rmSync(join(archive, name), { force: true });
+}
+
+/**
+ * Full backups are pg_basebackup's tar stream with the WAL needed to make it consistent.
+ * Incrementals are the WAL archived since their parent ended (archive_command copies each
+ * finished segment into the volume's archive), closed by a WAL switch. A restore unpacks the
+ * base backup and, when incrementals follow, replays their WAL through restore_command.
+ */
+export const postgresqlBackup: BackupStrategy = {
+  tool: 'pg_basebackup',
+
+  async stream(config: AgentConfig, kind, parent) {
+    const paths = pathsOf(config);
+    const user = engineUser();
+    if (kind === 'full') {
+      const tool = toolOutput(
+        `${binDir(majorVersion(config))}/pg_basebackup`,
+        ['-h', paths.socketDir, '-p', String(config.port), '-U', 'postgres', '-D', '-', '-F', 'tar', '-X', 'fetch', '--checkpoint=fast', '--verbose'],
+        { cwd: '/', env: { PATH: process.env.PATH, PGOPTIONS: '-c log_statement=none' }, ...(user ?? {}) },
+      );
+      const done = tool.exited.then(async (stderr): Promise<Positions> => {
+        const end = /write-ahead log end point: ([0-9A-F]+\/[0-9A-F]+)/.exec(stderr)?.[1];
+        if (!end) throw new Error('pg_basebackup did not report where its WAL ends');
+        const endSegment = await segmentOf(config, end);
+        pruneArchive(paths.walArchiveDir, endSegment);
+        return { end_lsn: end, end_segment: endSegment };
+      });
+      return { output: tool.output, abort: tool.abort, done };
+    }
+    const from = parent?.end_segment;
+    if (!from || !SEGMENT.test(from)) throw new Error('the parent backup records no WAL segment to continue from');
+    // Close the segment being written, so that everything committed so far is archived.
+    const switched = (await sql(config, 'SELECT pg_walfile_name(pg_switch_wal()), pg_current_wal_lsn()'))[0];
+    const last = switched?.[0];
+    if (!last || !SEGMENT.test(last)) throw new Error('PostgreSQL did not switch to a new WAL segment');
+    await waitUntilArchived(config, last);
+    const segments = readdirSync(paths.walArchiveDir).filter((n) => SEGMENT.test(n) && n >= from && n <= last).sort();
+    if (segments[0] !== from) throw new Error(`WAL segment ${from}, where the parent backup ends, is no longer in the archive; take a full backup`);
+    const tool = toolOutput('tar', ['-c', '-C', paths.walArchiveDir, '--', ...segments]);
+    const done = tool.exited.then((): Positions => {
+      pruneArchive(paths.walArchiveDir, last);
+      return { start_segment: from, end_segment: last, end_lsn: switched?.[1] ?? '' };
+    });
+    return { output: tool.output, abort: tool.abort, done };
+  },
+
+  async restore(config: AgentConfig, chain) {
+    const paths = pathsOf(config);
+    const user = engineUser();
+    const partial = `${paths.dataDir}.restoring`;
+    rmSync(partial, { recursive: true, force: true });
+    mkdirSync(partial, { mode: 0o700 });
+    const [base, ...incrementals] = chain;
+    if (!base || base.kind !== 'full') throw new Error('a PostgreSQL restore starts from a full backup');
+    await feedTool(await base.open(), 'tar', ['-x', '-C', partial]);
+    if (incrementals.length > 0) {
+      const wal = paths.restoreWalDir;
+      rmSync(wal, { recursive: true, force: true });
+      mkdirSync(wal, { mode: 0o700 });
+      for (const step of incrementals) await feedTool(await step.open(), 'tar', ['-x', '-C', wal]);
+      // Replays every segment restored, then ends recovery and opens for writes.
+      writeFileSync(join(partial, 'recovery.signal'), '');
+      appendFileSync(join(partial, 'postgresql.auto.conf'), `restore_command = 'cp ${wal}/%f %p'\n`);
+      if (user) await run('chown', ['-R', `${user.uid}:${user.gid}`, wal]);
+    }
+    if (user) await run('chown', ['-R', `${user.uid}:${user.gid}`, partial]);
+    rmSync(paths.dataDir, { recursive: true, force: true });
+    await run('mv', [partial, paths.dataDir]);
+  },
+};
+
+/** After the first start of a restored cluster: the replayed WAL and the restore_command go. */
+export async function finishRestore(config: AgentConfig): Promise<void> {
+  const { restoreWalDir } = pathsOf(config);
+  if (!existsSync(restoreWalDir)) return;
+  await sql(config, 'ALTER SYSTEM RESET restore_command');
+  await sql(config, 'SELECT pg_reload_conf()');
+  rmSync(restoreWalDir, { recursive: true, force: true });
+}
