@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { newId } from '../common/ids.js';
+import type { BackupTable, InstanceTable } from '../store/schema.js';
+import { startTestApi, type TestApi } from '../test-support/api.js';
+
+const GB = 1024 ** 3;
+
+/** The backup API's rules, on rows written straight into the store: no engine is needed to check them. */
+describe('backup API rules', () => {
+  let api: TestApi;
+  let instance: InstanceTable;
+  const call = (method: string, path: string, payload?: object, who: 'demo' | 'admin' = 'demo') =>
+    api.app.inject({ method: method as 'GET', url: `/v1.0/${api[who].projectId}${path}`, headers: { 'x-auth-token': api[who].token }, ...(payload ? { payload } : {}) });
+
+  async function completedBackup(values: Partial<BackupTable> = {}): Promise<BackupTable> {
+    const now = new Date(Date.now() + Math.floor(Math.random() * 1000)).toISOString();
+    const id = newId();
+    const row: BackupTable = {
+      id,
+      project_id: api.demo.projectId,
+      name: `b-${id.slice(0, 4)}`,
+      description: null,
+      instance_id: instance.id,
+      datastore: 'mysql',
+      datastore_version: '10.11',
+      parent_id: null,
+      kind: 'full',
+      status: 'COMPLETED',
+      container: 'database_backups',
+      object_key: `${id}/data.full.zst.enc`,
+      location: `file:///objects/database_backups/${id}/data.full.zst.enc`,
+      size_bytes: 1234,
+      sha256: 'a'.repeat(64),
+      tool: 'mariabackup',
+      positions: '{"to_lsn":"1"}',
+      volume_used_bytes: 100 * 1024 * 1024,
+      key_id: api.services.runtime.backupStorage.keyring.current.id,
+      fail_reason: null,
+      deleted: 0,
+      deleted_at: null,
+      created_at: now,
+      updated_at: now,
+      ...values,
+    };
+    await api.services.store.db.insertInto('backups').values(row).execute();
+    return row;
+  }
+
+  before(async () => {
+    api = await startTestApi();
+    const now = new Date().toISOString();
+    instance = {
+      id: newId(), project_id: api.demo.projectId, name: 'src', flavor_id: '1', ram_mb: 512, vcpus: 1, volume_size: 1, datastore: 'mysql', datastore_version: '10.11', datastore_version_full: '10.11.19',
+      task_status: 'NONE', address: null, port: null, server_status: 'ACTIVE', service_status: 'HEALTHY', service_status_updated: now, last_contact_at: now, volume_used_bytes: 0,
+      fault_message: null, fault_details: null, fault_created: null, deleted: 0, deleted_at: null, created_at: now, updated_at: now, root_enabled_at: null,
+    };
+    await api.services.store.db.insertInto('instances').values(instance).execute();
+  });
+  after(() => api.close());
+
+  it('refuses a restore onto a volume smaller than the source used, saying how large to ask for', async () => {
+    const big = await completedBackup({ volume_used_bytes: Math.round(2.5 * GB) });
+    const small = await call('POST', '/instances', { instance: { name: 'r', flavorRef: '1', volume: { size: 2 }, restorePoint: { backupRef: big.id } } });
+    assert.equal(small.statusCode, 400);
+    assert.match(small.json().badRequest.message, /too small .* used 2\.50 GB; ask for at least 3 GB/);
+    const version = await call('POST', '/instances', { instance: { name: 'r', flavorRef: '1', volume: { size: 3 }, datastore: { type: 'mysql', version: '8.0' }, restorePoint: { backupRef: big.id } } });
+    assert.equal(version.statusCode, 400);
+    assert.match(version.json().badRequest.message, /cannot be restored as version 8\.0/);
+    const noRef = await call('POST', '/instances', { instance: { name: 'r', flavorRef: '1', volume: { size: 3 }, restorePoint: {} } });
+    assert.equal(noRef.statusCode, 400);
+    assert.equal((await api.services.instances.list(api.demo.projectId)).length, 1, 'no instance was written');
+  });
+
+  it('refuses to restore a backup that is not COMPLETED, or one whose chain is broken', async () => {
+    const failed = await completedBackup({ status: 'FAILED' });
+    const refused = await call('POST', '/instances', { instance: { name: 'r', flavorRef: '1', volume: { size: 1 }, restoreFrom: { backupRef: failed.id } } });
+    assert.equal(refused.statusCode, 400);
+    assert.match(refused.json().badRequest.message, /is FAILED; only a COMPLETED backup can be restored/);
+    const child = await completedBackup({ kind: 'incremental', parent_id: failed.id });
+    const broken = await call('POST', '/instances', { instance: { name: 'r', flavorRef: '1', volume: { size: 1 }, restorePoint: { backupRef: child.id } } });
+    assert.equal(broken.statusCode, 400);
+    assert.match(broken.json().badRequest.message, /builds on backup .* which is FAILED/);
+  });
+
+  it('shows backups in Trove’s shape, filters and pages them, and hides other projects’ from non-admins', async () => {
+    const shown = (await call('GET', '/backups')).json().backups;
+    assert.ok(shown.length >= 3);
+    const one = shown[0];
+    assert.deepEqual(Object.keys(one).filter((k) => k !== 'fail_reason').sort(), ['created', 'datastore', 'description', 'id', 'instance_id', 'locationRef', 'name', 'parent_id', 'project_id', 'size', 'status', 'updated'].sort());
+    assert.match(one.datastore.version_id, /^[0-9a-f-]{36}$/);
+    const page = (await call('GET', '/backups?limit=1')).json();
+    assert.equal(page.backups.length, 1);
+    assert.match(page.links[0].href, /marker=/);
+    assert.equal((await call('GET', '/backups?datastore=postgresql')).json().backups.length, 0);
+    assert.equal((await call('GET', `/backups?instance_id=${instance.id}`)).json().backups.length, shown.length);
+    assert.equal((await call('GET', `/backups/${one.id}`, undefined, 'admin')).statusCode, 200, 'admins see every project');
+    assert.equal((await call('GET', '/backups?all_projects=True', undefined, 'admin')).json().backups.length, shown.length);
+    assert.equal((await call('GET', '/backups', undefined, 'admin')).json().backups.length, 0, 'without all_projects, an admin lists its own');
+    assert.equal((await call('GET', '/backups/not-a-backup')).statusCode, 404);
+  });
+
+  it('counts backups against the quota, refusing one over it with 413 and writing nothing', async () => {
+    await api.app.inject({ method: 'PUT', url: `/v1.0/${api.admin.projectId}/mgmt/quotas/${api.demo.projectId}`, headers: { 'x-auth-token': api.admin.token }, payload: { quotas: { backups: 0 } } });
+    const before = (await call('GET', '/backups')).json().backups.length;
+    const refused = await call('POST', '/backups', { backup: { name: 'over', instance: instance.id } });
+    assert.equal(refused.statusCode, 413);
+    assert.equal((await call('GET', '/backups')).json().backups.length, before);
+    const row = await api.services.store.db.selectFrom('instances').select('task_status').where('id', '=', instance.id).executeTakeFirstOrThrow();
+    assert.equal(row.task_status, 'NONE', 'the instance was not left busy');
+  });
+
+  it('keeps backup strategies per project and instance, and uses the most specific container', async () => {
+    const project = await call('POST', '/backup_strategies', { backup_strategy: { swift_container: 'project-box' } });
+    assert.equal(project.statusCode, 202);
+    assert.deepEqual(project.json().backup_strategy, { project_id: api.demo.projectId, instance_id: '', backend: 'swift', swift_container: 'project-box' });
+    assert.equal((await call('POST', '/backup_strategies', { backup_strategy: { instance_id: instance.id, swift_container: 'instance-box' } })).statusCode, 202);
+    assert.equal((await call('POST', '/backup_strategies', { backup_strategy: { swift_container: 'No Spaces' } })).statusCode, 400);
+    assert.equal((await call('POST', '/backup_strategies', { backup_strategy: { instance_id: 'nope', swift_container: 'abc' } })).statusCode, 404);
+    assert.deepEqual((await call('GET', '/backup_strategies')).json().backup_strategies.map((s: { swift_container: string }) => s.swift_container), ['project-box', 'instance-box']);
+    await api.app.inject({ method: 'PUT', url: `/v1.0/${api.admin.projectId}/mgmt/quotas/${api.demo.projectId}`, headers: { 'x-auth-token': api.admin.token }, payload: { quotas: { backups: 50 } } });
+    const created = await call('POST', '/backups', { backup: { name: 'boxed', instance: instance.id } });
+    assert.equal(created.statusCode, 202, created.body);
+    const row = await api.services.store.db.selectFrom('backups').selectAll().where('id', '=', created.json().backup.id).executeTakeFirstOrThrow();
+    assert.equal(row.container, 'instance-box');
+    assert.equal((await call('DELETE', `/backup_strategies?instance_id=${instance.id}`)).statusCode, 202);
+    assert.deepEqual((await call('GET', '/backup_strategies')).json().backup_strategies.map((s: { swift_container: string }) => s.swift_container), ['project-box']);
+  });
+});
