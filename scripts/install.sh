@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Trove needs on a Debian machine (engines, the OpenStack clients used by the
 # compatibility tests, build tools), then the npm dependencies, then builds. Safe to repeat.
+# --with-test-tools adds what only the test suite uses.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +11,11 @@ PACKAGES=(
   zstd curl jq ca-certificates util-linux e2fsprogs iproute2       # tools the service and README use
   python3 make g++                                                 # builds the SQLite driver
 )
+# Only the test suite needs these: a real S3-compatible server (OpenStack Swift with its s3api
+# middleware, and memcached for its tokens) to test the S3 object store against.
+if [ "${1:-}" = "--with-test-tools" ]; then
+  PACKAGES+=(swift swift-proxy swift-object swift-container swift-account python3-swift memcached)
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "install.sh: run as root (it installs Debian packages)" >&2

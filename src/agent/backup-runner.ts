@@ -68,10 +68,10 @@ export class BackupRunner {
   private async run(strategy: BackupStrategy, request: BackupRequest): Promise<void> {
     const startedAt = new Date().toISOString();
     const log = this.log.child({ backup: request.backup_id, kind: request.kind });
-    const store = openObjectStore(request.store);
     const { container, key } = request.object;
     log.info('backup started');
     try {
+      const store = await openObjectStore(request.store);
       const volume = await volumeUsage(this.config.volume_dir, this.config.volume_mounted, this.config.volume_size_bytes);
       const tool = await strategy.stream(this.config, request.kind, request.parent?.positions);
       this.abortTool = tool.abort;
@@ -119,12 +119,11 @@ export class BackupRunner {
 
   /** The restore source as the datastore module reads it: each backup opened, verified and decrypted in turn. */
   chainOf(source: RestoreSource): RestoreChain {
-    const store = openObjectStore(source.store);
     const encryption = keyOf(source.encryption);
     return source.chain.map((step) => ({
       kind: step.kind,
       positions: step.positions,
-      open: () => openBackup({ store, container: step.object.container, key: step.object.key, encryption }, { size: step.size, sha256: step.sha256 }),
+      open: async () => openBackup({ store: await openObjectStore(source.store), container: step.object.container, key: step.object.key, encryption }, { size: step.size, sha256: step.sha256 }),
     }));
   }
 }

@@ -5,6 +5,7 @@ import { BackupStore } from '../backup/backup-store.js';
 import { BackupKeyring } from '../backup/keyring.js';
 import { RestorePlanner } from '../backup/restore-planner.js';
 import { createBackupTask, deleteBackupsTask } from '../control/tasks/backup-tasks.js';
+import type { ObjectStoreSpec } from '../storage/store-spec.js';
 import { DatastoreCatalog, type VersionDiscoverer } from '../catalog/registry.js';
 import { DESCRIPTORS } from '../catalog/datastores/index.js';
 import { createLogger, type Logger } from '../common/log.js';
@@ -55,6 +56,17 @@ export interface ServiceOptions {
   driver?: ComputeDriver;
 }
 
+/** Where published logs and backups go, as the agents are told too. */
+function objectStoreSpec(settings: Settings): ObjectStoreSpec {
+  const store = settings.object_store;
+  if (store.driver === 's3') {
+    const { endpoint, region, access_key, secret_key, force_path_style, bucket_prefix } = store;
+    return { driver: 's3', endpoint, region, access_key, secret_key, force_path_style, bucket_prefix };
+  }
+  // Agents run in other folders: they get an absolute path.
+  return { driver: 'local', path: resolve(store.path || join(settings.data_dir, 'objects')) };
+}
+
 export async function createServices(settings: Settings, options: ServiceOptions = {}): Promise<Services> {
   const log = options.logger ?? createLogger('silent');
   const store = openStore(settings.database.url, settings.data_dir);
@@ -69,8 +81,7 @@ export async function createServices(settings: Settings, options: ServiceOptions
     const instanceStore = new InstanceStore(store.db);
     const backupStore = new BackupStore(store.db);
     const keyring = new BackupKeyring(settings.backups.encryption_key_file || join(settings.data_dir, 'backup.key'), settings.backups.previous_key_files);
-    // Agents run in other folders: they get an absolute path.
-    const backupStorage = new BackupStorage({ driver: 'local', path: resolve(settings.object_store.path || join(settings.data_dir, 'objects')) }, keyring, settings.backups.container);
+    const backupStorage = await BackupStorage.open(objectStoreSpec(settings), keyring, settings.backups.container);
     const runtime: Runtime = {
       instances: instanceStore,
       driver: options.driver ?? new LocalDriver({ root: join(settings.data_dir, 'instances'), loopVolumes: settings.compute.loop_volumes, logLevel: settings.log.level === 'silent' ? 'warn' : settings.log.level }, log.child({ component: 'local-driver' })),

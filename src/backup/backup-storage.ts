@@ -4,15 +4,16 @@ import type { BackupKeyring } from './keyring.js';
 
 /** Where backups are written and read, with the keys: what the backup tasks and restores need. */
 export class BackupStorage {
-  readonly store: ObjectStore;
-
-  constructor(
+  private constructor(
     /** Handed to agents; may hold credentials. */
     readonly spec: ObjectStoreSpec,
+    readonly store: ObjectStore,
     readonly keyring: BackupKeyring,
     readonly defaultContainer: string,
-  ) {
-    this.store = openObjectStore(spec);
+  ) {}
+
+  static async open(spec: ObjectStoreSpec, keyring: BackupKeyring, defaultContainer: string): Promise<BackupStorage> {
+    return new BackupStorage(spec, await openObjectStore(spec), keyring, defaultContainer);
   }
 
   /** Every object of a backup lives under this prefix. */

@@ -15,6 +15,8 @@ export const ENVIRONMENT: Record<string, string> = {
   TROVE_DATABASE_URL: 'database.url',
   TROVE_LOG_LEVEL: 'log.level',
   TROVE_TOKEN_TTL_SECONDS: 'identity.token_ttl_seconds',
+  TROVE_S3_ACCESS_KEY: 'object_store.access_key',
+  TROVE_S3_SECRET_KEY: 'object_store.secret_key',
 };
 
 export interface LoadOptions {
@@ -99,6 +101,11 @@ export function loadSettings(options: LoadOptions = {}): Settings {
     throw new ConfigError(`setting "${describe(first.instancePath)}" ${first.message}${where}`);
   }
   const settings = withDefaults as Settings;
+  if (settings.object_store.driver === 's3') {
+    for (const key of ['endpoint', 'access_key', 'secret_key'] as const) {
+      if (!settings.object_store[key]) throw new ConfigError(`setting "object_store.${key}" is needed when object_store.driver is "s3"${file ? ` (config file ${file} or environment)` : ''}`);
+    }
+  }
   settings.data_dir = resolve(settings.data_dir);
   return settings;
 }

@@ -126,9 +126,19 @@ export const Settings = Type.Object(
     tasks: TaskSettings,
     object_store: Type.Object(
       {
-        driver: Type.Literal('local', { default: 'local' }),
+        /** local: a folder on this host; s3: an S3-compatible server. */
+        driver: Type.Union([Type.Literal('local'), Type.Literal('s3')], { default: 'local' }),
         /** Folder of the local object store; empty: <data_dir>/objects. */
         path: Type.String({ default: '' }),
+        /** The S3 server's URL, e.g. http://127.0.0.1:8080. */
+        endpoint: Type.String({ default: '' }),
+        region: Type.String({ default: 'us-east-1', minLength: 1 }),
+        /** TROVE_S3_ACCESS_KEY and TROVE_S3_SECRET_KEY keep them out of the file. */
+        access_key: Type.String({ default: '' }),
+        secret_key: Type.String({ default: '' }),
+        force_path_style: Type.Boolean({ default: true }),
+        /** Put before each container's name to make its bucket's. */
+        bucket_prefix: Type.String({ default: '', pattern: '^[a-z0-9.-]{0,20}$' }),
       },
       { additionalProperties: false, default: {} },
     ),

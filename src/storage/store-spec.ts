@@ -8,14 +8,36 @@ import type { ObjectStore } from './object-store.js';
  */
 export const ObjectStoreSpec = Type.Union([
   Type.Object({ driver: Type.Literal('local'), path: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+  Type.Object(
+    {
+      driver: Type.Literal('s3'),
+      endpoint: Type.String({ minLength: 1 }),
+      region: Type.String({ minLength: 1 }),
+      access_key: Type.String({ minLength: 1 }),
+      secret_key: Type.String({ minLength: 1 }),
+      force_path_style: Type.Boolean(),
+      bucket_prefix: Type.String(),
+    },
+    { additionalProperties: false },
+  ),
 ]);
 export type ObjectStoreSpec = Static<typeof ObjectStoreSpec>;
 
-export function openObjectStore(spec: ObjectStoreSpec): ObjectStore {
+/** Opens a store; the S3 driver (and its SDK) is loaded only by those who use it. */
+export async function openObjectStore(spec: ObjectStoreSpec): Promise<ObjectStore> {
   switch (spec.driver) {
     case 'local':
       return new LocalFolderStore(spec.path);
+    case 's3': {
+      const { S3Store } = await import('./s3-store.js');
+      return new S3Store(spec);
+    }
   }
+}
+
+/** A container's S3 bucket. S3 bucket names have no underscores: they become dashes. */
+export function bucketName(prefix: string, container: string): string {
+  return `${prefix}${container}`.replace(/_/g, '-');
 }
 
 /** Where an object is, in words a user may see: no credentials. */
@@ -23,5 +45,7 @@ export function describeLocation(spec: ObjectStoreSpec, container: string, key: 
   switch (spec.driver) {
     case 'local':
       return `file://${spec.path}/${container}/${key}`;
+    case 's3':
+      return `${spec.endpoint.replace(/\/+$/, '')}/${bucketName(spec.bucket_prefix, container)}/${key}`;
   }
 }

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { DatastoreProfile } from './datastore-profiles.js';
-import { startTroveHost, type TroveHost } from './trove-host.js';
+import { DEFAULT_TOML, startTroveHost, type TroveHost } from './trove-host.js';
 
 /**
  * Backups and restores of one datastore through the API, checked inside the engine: what was
  * written before a backup is in the instance restored from it, what was written after is not.
  * Incremental chains where the datastore's catalog entry offers them, a refusal where not.
  */
-export function describeBackups(profile: DatastoreProfile, addressPool: string, incremental: boolean): void {
-  describe(`${profile.type} backups and restore`, () => {
+export function describeBackups(profile: DatastoreProfile, addressPool: string, incremental: boolean, objectStore?: { name: string; toml(): string }): void {
+  describe(`${profile.type} backups and restore${objectStore ? ` on ${objectStore.name}` : ''}`, () => {
     let host: TroveHost;
     let id = '';
     let ip = '';
@@ -43,7 +43,7 @@ export function describeBackups(profile: DatastoreProfile, addressPool: string, 
     }
 
     before(async () => {
-      host = await startTroveHost(addressPool);
+      host = await startTroveHost(addressPool, objectStore ? `${DEFAULT_TOML}\n${objectStore.toml()}` : '');
       const created = await host.demo.call('POST', '/instances', { instance: { name: 'source', flavorRef: '1', volume: { size: 1 }, datastore: { type: profile.type, version: profile.version }, ...profile.account } });
       assert.equal(created.status, 200, JSON.stringify(created.body));
       const view = await host.demo.waitForStatus(created.body.instance.id, ['ACTIVE', 'ERROR']);

@@ -6,6 +6,9 @@ import { LocalDriver } from '../compute/local/local-driver.js';
 import { ApiClient } from './http-client.js';
 import { startServe, trove, type RunningServer } from './processes.js';
 
+/** What test hosts run with unless told otherwise: fast leases and reconciles, and no rate limits for tests that poll hard. */
+export const DEFAULT_TOML = '[tasks]\nlease_seconds = 5\nreconcile_seconds = 1\npoll_ms = 50\n\n[rate_limits]\nGET = 0\nPOST = 0\nPUT = 0\nPATCH = 0\nDELETE = 0\n';
+
 export interface TroveHost {
   dataDir: string;
   server: RunningServer;
@@ -25,9 +28,7 @@ export interface TroveHost {
 export async function startTroveHost(addressPool: string, extraToml = '', umask?: string): Promise<TroveHost> {
   const dataDir = mkdtempSync(join(tmpdir(), 'trove-test-host-'));
   const baseToml = `[compute]\naddress_pool = "${addressPool}"\n`;
-  // By default: fast leases and reconciles, and no rate limits for tests that poll hard.
-  const defaults = '[tasks]\nlease_seconds = 5\nreconcile_seconds = 1\npoll_ms = 50\n\n[rate_limits]\nGET = 0\nPOST = 0\nPUT = 0\nPATCH = 0\nDELETE = 0\n';
-  writeFileSync(join(dataDir, 'trove.toml'), `${baseToml}\n${extraToml || defaults}`);
+  writeFileSync(join(dataDir, 'trove.toml'), `${baseToml}\n${extraToml || DEFAULT_TOML}`);
   const env = { TROVE_DATA_DIR: dataDir };
   for (const args of [
     ['manage', 'bootstrap', '--admin-password', 'admin-secret'],
