@@ -3,10 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiClient } from '../test-support/http-client.js';
 import { startServe, trove } from '../test-support/processes.js';
+import { benchBackups, MARIADB_BENCH, POSTGRES_BENCH } from './backup-throughput.js';
 import { rawMariadbBoot, rawPostgresBoot, rawRedisBoot } from './raw-boot.js';
 import { formatRows, type Row } from './stats.js';
 
 const RUNS = Number(process.env.TROVE_BENCH_RUNS ?? 5);
+const BACKUP_RUNS = Number(process.env.TROVE_BENCH_BACKUP_RUNS ?? 3);
+const BACKUP_MIB = Number(process.env.TROVE_BENCH_BACKUP_MIB ?? 1024);
+/** Which parts to run: create, backup (default both). */
+const PARTS = (process.env.TROVE_BENCH ?? 'create,backup').split(',');
 
 /** Seconds from POST /instances to the first GET that shows ACTIVE (polled every 10 ms). */
 async function createToActive(api: ApiClient, datastore: string, version: string): Promise<number> {
@@ -34,6 +39,26 @@ async function main(): Promise<void> {
   const server = await startServe(dataDir);
   try {
     const api = await ApiClient.login(server.url, 'admin', 'bench-admin', 'admin');
+    if (PARTS.includes('create')) await benchCreates(api);
+    if (PARTS.includes('backup')) {
+      const rows: Row[] = [];
+      const throughput: Array<[string, number]> = [];
+      for (const engine of [MARIADB_BENCH, POSTGRES_BENCH]) {
+        const result = await benchBackups(api, dataDir, engine, BACKUP_MIB, BACKUP_RUNS);
+        rows.push(...result.rows);
+        throughput.push(...result.throughput);
+      }
+      console.log(formatRows(`\nbackup and restore of a ${BACKUP_MIB} MiB data set, flavor 4; ${BACKUP_RUNS} runs each; ratio = median / baseline median (time: lower is faster)`, rows));
+      console.log(`\nthroughput (MiB of data set per second, from the medians)\n${throughput.map(([n, v]) => `${n.padEnd(50)} ${v.toFixed(0).padStart(7)}`).join('\n')}`);
+    }
+  } finally {
+    await server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function benchCreates(api: ApiClient): Promise<void> {
+  {
     // The first create on a host also makes the engine's template (mariadb-install-db, initdb) once.
     const firstMysql = [await createToActive(api, 'mysql', '10.11')];
     const firstPostgres = [await createToActive(api, 'postgresql', '15')];
@@ -59,9 +84,6 @@ async function main(): Promise<void> {
       { name: 'trove: create redis 7.0 → ACTIVE', samples: samples.redis, baseline: samples.rawRedis },
     ];
     console.log(formatRows(`create → ACTIVE, flavor 2 (1 GB RAM), 1 GB volume; ${RUNS} runs each, interleaved; ratio = median / raw median`, rows));
-  } finally {
-    await server.stop();
-    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

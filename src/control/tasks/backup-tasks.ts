@@ -18,7 +18,7 @@ export interface DeleteBackupsParams {
 }
 
 /** How often the agent is asked whether a backup has finished. */
-const POLL_MS = 1000;
+const POLL_MS = 250;
 
 async function backupOf(runtime: Runtime, run: TaskRun<unknown>): Promise<BackupTable> {
   const backup = await runtime.backups.find(run.task.target_id);
