@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { Transform } from 'node:stream';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../common/atomic-file.js';
 import type { Logger } from '../common/log.js';
@@ -28,6 +29,8 @@ function keyOf(encryption: { id: string; key: string }) {
  */
 export class BackupRunner {
   private running: { id: string; done: Promise<void> } | undefined;
+  /** Bytes the engine's tool has written so far in the backup under way. */
+  private progressBytes = 0;
   private abortTool: (() => void) | undefined;
   private readonly dir: string;
 
@@ -75,9 +78,18 @@ export class BackupRunner {
       const volume = await volumeUsage(this.config.volume_dir, this.config.volume_mounted, this.config.volume_size_bytes);
       const tool = await strategy.stream(this.config, request.kind, request.parent?.positions);
       this.abortTool = tool.abort;
+      this.progressBytes = 0;
+      const counted = tool.output.pipe(
+        new Transform({
+          transform: (chunk: Buffer, _encoding, done) => {
+            this.progressBytes += chunk.length;
+            done(null, chunk);
+          },
+        }),
+      );
       let outcome;
       try {
-        const [uploaded, positions] = await Promise.all([uploadBackup(tool.output, { store, container, key, encryption: keyOf(request.encryption) }), tool.done]);
+        const [uploaded, positions] = await Promise.all([uploadBackup(counted, { store, container, key, encryption: keyOf(request.encryption) }), tool.done]);
         outcome = { uploaded, positions };
       } catch (err) {
         tool.abort();
@@ -103,7 +115,7 @@ export class BackupRunner {
   }
 
   state(id: string): BackupState {
-    if (this.running?.id === id) return { backup_id: id, state: 'running' };
+    if (this.running?.id === id) return { backup_id: id, state: 'running', progress_bytes: this.progressBytes };
     if (!existsSync(this.file(id))) return { backup_id: id, state: 'unknown' };
     const record = JSON.parse(readFileSync(this.file(id), 'utf8')) as Record;
     if (record.state === 'running') return { backup_id: id, state: 'failed', error: 'the guest agent stopped while the backup was under way' };

@@ -31,6 +31,7 @@ describe('backup API rules', () => {
       object_key: `${id}/data.full.zst.enc`,
       location: `file:///objects/database_backups/${id}/data.full.zst.enc`,
       size_bytes: 1234,
+      progress_bytes: null,
       sha256: 'a'.repeat(64),
       tool: 'mariabackup',
       positions: '{"to_lsn":"1"}',

@@ -85,6 +85,7 @@ export class BackupService {
       object_key: objectKey,
       location: describeLocation(this.storage.spec, container, objectKey),
       size_bytes: null,
+      progress_bytes: null,
       sha256: null,
       tool: null,
       positions: null,

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { propertyTable } from '../test-support/cli-output.js';
 import { leftovers } from '../test-support/leaks.js';
 import { run } from '../test-support/processes.js';
 import { openstackEnv, startTroveHost, type TroveHost } from '../test-support/trove-host.js';
@@ -27,15 +28,7 @@ describe('backups through the real trove and openstack clients', () => {
     assert.equal(result.code, 0, `openstack database ${args.join(' ')}: ${result.stderr}`);
     return result.stdout;
   };
-  /** A property table as a map, without troveclient's b'…' wrapping. */
-  const properties = (table: string) =>
-    Object.fromEntries(
-      table
-        .split('\n')
-        .filter((l) => l.startsWith('| '))
-        .map((l) => l.split('|').slice(1, -1).map((c) => c.trim().replace(/^b'(.*)'$/, '$1')))
-        .map(([k, v]) => [k, v]),
-    );
+  const properties = propertyTable;
   async function waitFor(args: string[], wanted: string): Promise<Record<string, string | undefined>> {
     const deadline = Date.now() + 120_000;
     let shown: Record<string, string | undefined> = {};

@@ -5,7 +5,7 @@ import { startSwiftS3, type S3Server } from '../test-support/swift-s3.js';
 
 /** The same backups and restores with the S3 driver, against a real S3 server (Swift's s3api). */
 let server: S3Server | undefined;
-const s3 = { name: 'S3', toml: () => server!.toml() };
+const s3 = { name: 'S3', toml: () => server!.toml(), secret: () => server!.secretKey };
 before(async () => {
   server = await startSwiftS3();
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { propertyTable } from '../test-support/cli-output.js';
 import { leftovers } from '../test-support/leaks.js';
 import { run } from '../test-support/processes.js';
 import { psql } from '../test-support/psql.js';
@@ -19,15 +20,7 @@ describe('instances through the real trove CLI', () => {
   });
 
   const troveCli = (args: string[]) => run('/usr/bin/python3', ['/usr/bin/trove', ...args], env, 120_000);
-  /** `trove show`'s property table as a map, without troveclient's b'…' wrapping. */
-  const properties = (table: string) =>
-    Object.fromEntries(
-      table
-        .split('\n')
-        .filter((l) => l.startsWith('| '))
-        .map((l) => l.split('|').slice(1, -1).map((c) => c.trim().replace(/^b'(.*)'$/, '$1')))
-        .map(([k, v]) => [k, v]),
-    );
+  const properties = propertyTable;
 
   async function waitUntilActive(name: string): Promise<Record<string, string | undefined>> {
     let shown: Record<string, string | undefined> = {};

@@ -135,6 +135,8 @@ export interface BackupTable {
   /** Where the data is, as users may see it (no credentials). */
   location: string;
   size_bytes: number | null;
+  /** While the backup runs: bytes the engine's tool has written so far. */
+  progress_bytes: number | null;
   sha256: string | null;
   tool: string | null;
   /** JSON object of the engine's positions. */

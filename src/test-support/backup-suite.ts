@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { DatastoreProfile } from './datastore-profiles.js';
 import { DEFAULT_TOML, startTroveHost, type TroveHost } from './trove-host.js';
@@ -8,7 +10,7 @@ import { DEFAULT_TOML, startTroveHost, type TroveHost } from './trove-host.js';
  * written before a backup is in the instance restored from it, what was written after is not.
  * Incremental chains where the datastore's catalog entry offers them, a refusal where not.
  */
-export function describeBackups(profile: DatastoreProfile, addressPool: string, incremental: boolean, objectStore?: { name: string; toml(): string }): void {
+export function describeBackups(profile: DatastoreProfile, addressPool: string, incremental: boolean, objectStore?: { name: string; toml(): string; secret(): string }): void {
   describe(`${profile.type} backups and restore${objectStore ? ` on ${objectStore.name}` : ''}`, () => {
     let host: TroveHost;
     let id = '';
@@ -83,6 +85,15 @@ export function describeBackups(profile: DatastoreProfile, addressPool: string, 
         assert.equal(refused.status, 422);
         assert.match(refused.body.unprocessableEntity.message, /does not support incremental backups/);
         await host.demo.waitForStatus(id, ['ACTIVE']);
+      });
+    }
+
+    if (objectStore) {
+      it('never writes the object store’s secret into a log or a response', async () => {
+        const texts = [host.server.output(), JSON.stringify((await host.demo.call('GET', '/backups')).body), JSON.stringify((await host.demo.call('GET', `/instances/${id}`)).body)];
+        for (const instance of readdirSync(join(host.dataDir, 'instances'))) texts.push(readFileSync(join(host.dataDir, 'instances', instance, 'agent.log'), 'utf8'));
+        assert.ok(texts.length > 3);
+        for (const text of texts) assert.ok(!text.includes(objectStore.secret()));
       });
     }
 

@@ -28,29 +28,25 @@ export class ApiClient {
     return { status: response.status, body: text ? JSON.parse(text) : undefined };
   }
 
-  /** Polls an instance until its status is one of `wanted` (or the time is up, which throws). */
-  async waitForStatus(id: string, wanted: string[], timeoutMs = 120_000): Promise<any> {
-    const deadline = Date.now() + timeoutMs;
-    let last: any;
-    while (Date.now() < deadline) {
-      const response = await this.call('GET', `/instances/${id}`);
-      last = response.status === 404 ? { status: 'GONE' } : response.body.instance;
-      if (wanted.includes(last.status)) return last;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`instance ${id} did not reach ${wanted.join('/')} in ${timeoutMs} ms; last seen: ${JSON.stringify(last)}`);
+  /** Polls an instance until its status is one of `wanted` ('GONE' once deleted); the time being up throws. */
+  waitForStatus(id: string, wanted: string[], timeoutMs = 120_000): Promise<any> {
+    return this.waitFor('instance', `/instances/${id}`, wanted, timeoutMs);
   }
 
-  /** Polls a backup until its status is one of `wanted`. */
-  async waitForBackup(id: string, wanted: string[], timeoutMs = 120_000): Promise<any> {
+  /** Polls a backup until its status is one of `wanted` ('GONE' once deleted). */
+  waitForBackup(id: string, wanted: string[], timeoutMs = 120_000): Promise<any> {
+    return this.waitFor('backup', `/backups/${id}`, wanted, timeoutMs);
+  }
+
+  private async waitFor(kind: 'instance' | 'backup', path: string, wanted: string[], timeoutMs: number): Promise<any> {
     const deadline = Date.now() + timeoutMs;
     let last: any;
     while (Date.now() < deadline) {
-      const response = await this.call('GET', `/backups/${id}`);
-      last = response.status === 404 ? { status: 'GONE' } : response.body.backup;
+      const response = await this.call('GET', path);
+      last = response.status === 404 ? { status: 'GONE' } : response.body[kind];
       if (wanted.includes(last.status)) return last;
       await new Promise((r) => setTimeout(r, 100));
     }
-    throw new Error(`backup ${id} did not reach ${wanted.join('/')} in ${timeoutMs} ms; last seen: ${JSON.stringify(last)}`);
+    throw new Error(`${path} did not reach ${wanted.join('/')} in ${timeoutMs} ms; last seen: ${JSON.stringify(last)}`);
   }
 }

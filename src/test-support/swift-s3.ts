@@ -16,16 +16,21 @@ export interface S3Server {
 
 const SERVERS = ['account', 'container', 'object'] as const;
 
-function serverConf(root: string, name: string, port: number): string {
+/** What every Swift server's configuration starts with: loopback, no syslog, this folder's rings. */
+function defaults(root: string, port: number): string {
   return `[DEFAULT]
-devices = ${root}/devices
-mount_check = false
 bind_ip = 127.0.0.1
 bind_port = ${port}
 workers = 0
 user = root
 swift_dir = ${root}/etc
 log_address = ${root}/no-syslog
+`;
+}
+
+function serverConf(root: string, name: string, port: number): string {
+  return `${defaults(root, port)}devices = ${root}/devices
+mount_check = false
 [pipeline:main]
 pipeline = ${name}-server
 [app:${name}-server]
@@ -35,14 +40,7 @@ use = egg:swift#${name}
 
 function proxyConf(root: string, port: number, memcachePort: number): string {
   const filters = ['catch_errors', 'gatekeeper', 'healthcheck', 'proxy_logging', 'listing_formats', 'copy', 'slo', 'dlo'];
-  return `[DEFAULT]
-bind_ip = 127.0.0.1
-bind_port = ${port}
-workers = 0
-user = root
-swift_dir = ${root}/etc
-log_address = ${root}/no-syslog
-[pipeline:main]
+  return `${defaults(root, port)}[pipeline:main]
 pipeline = catch_errors gatekeeper healthcheck proxy-logging cache listing_formats s3api tempauth copy slo dlo proxy-logging proxy-server
 [app:proxy-server]
 use = egg:swift#proxy

@@ -82,7 +82,10 @@ export function createBackupTask(runtime: Runtime, deadlineSeconds: number): Tas
           }
           // The reconciler leaves busy instances alone: this poll is the instance's sign of life.
           await runtime.instances.update(instance.id, { last_contact_at: new Date().toISOString() });
-          if (state.state === 'running') return { waitMs: POLL_MS };
+          if (state.state === 'running') {
+            if (state.progress_bytes !== undefined) await runtime.backups.update(run.task.target_id, { progress_bytes: state.progress_bytes });
+            return { waitMs: POLL_MS };
+          }
           if (state.state === 'failed') throw new PermanentTaskError(state.error ?? 'the guest agent gives no reason');
           if (state.state !== 'completed' || !state.result) throw new PermanentTaskError('the guest agent has no record of this backup (its run folder was lost)');
           const { result } = state;

@@ -20,6 +20,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('object_key', 'varchar(255)', (c) => c.notNull())
     .addColumn('location', 'text', (c) => c.notNull())
     .addColumn('size_bytes', 'bigint')
+    // While the backup runs: bytes the engine's tool has written so far.
+    .addColumn('progress_bytes', 'bigint')
     .addColumn('sha256', 'varchar(64)')
     .addColumn('tool', 'varchar(64)')
     // JSON: the engine positions an incremental child starts from (LSN, WAL…).
