@@ -51,8 +51,8 @@ export const BackupState = Type.Object({
   backup_id: Type.String(),
   /** running, completed, failed; unknown when this agent never ran it. */
   state: Type.String(),
-  /** While running: bytes the engine's tool has written so far. */
-  progress_bytes: Type.Optional(Type.Integer()),
+  /** While running: bytes stored so far (compressed and encrypted). */
+  stored_bytes: Type.Optional(Type.Integer()),
   result: Type.Optional(BackupResult),
   error: Type.Optional(Type.String()),
 });

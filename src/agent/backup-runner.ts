@@ -1,5 +1,4 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { Transform } from 'node:stream';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../common/atomic-file.js';
 import type { Logger } from '../common/log.js';
@@ -9,6 +8,7 @@ import type { BackupRequest, BackupResult, BackupState, RestoreSource } from './
 import type { BackupStrategy, RestoreChain } from './datastore.js';
 import { AgentRequestError } from './errors.js';
 import type { AgentConfig } from './protocol.js';
+import { startTool } from './tool-process.js';
 import { volumeUsage } from './volume-usage.js';
 
 /** What the agent keeps of each backup it ran, so a restarted agent still answers for it. */
@@ -29,8 +29,8 @@ function keyOf(encryption: { id: string; key: string }) {
  */
 export class BackupRunner {
   private running: { id: string; done: Promise<void> } | undefined;
-  /** Bytes the engine's tool has written so far in the backup under way. */
-  private progressBytes = 0;
+  /** Bytes stored so far (compressed and encrypted) by the backup under way. */
+  private storedBytes = 0;
   private abortTool: (() => void) | undefined;
   private readonly dir: string;
 
@@ -76,23 +76,25 @@ export class BackupRunner {
     try {
       const store = await openObjectStore(request.store);
       const volume = await volumeUsage(this.config.volume_dir, this.config.volume_mounted, this.config.volume_size_bytes);
-      const tool = await strategy.stream(this.config, request.kind, request.parent?.positions);
-      this.abortTool = tool.abort;
-      this.progressBytes = 0;
-      const counted = tool.output.pipe(
-        new Transform({
-          transform: (chunk: Buffer, _encoding, done) => {
-            this.progressBytes += chunk.length;
-            done(null, chunk);
-          },
-        }),
-      );
+      const command = await strategy.stream(this.config, request.kind, request.parent?.positions);
+      this.storedBytes = 0;
+      const began = performance.now();
+      let tool: ReturnType<typeof startTool> | undefined;
       let outcome;
       try {
-        const [uploaded, positions] = await Promise.all([uploadBackup(counted, { store, container, key, encryption: keyOf(request.encryption) }), tool.done]);
-        outcome = { uploaded, positions };
+        const uploaded = uploadBackup(
+          (stdout) => {
+            tool = startTool(command, stdout);
+            this.abortTool = tool.abort;
+          },
+          { store, container, key, encryption: keyOf(request.encryption) },
+          (bytes) => (this.storedBytes = bytes),
+        );
+        const positions = tool!.exited.then((stderr) => command.positions(stderr));
+        outcome = { uploaded: await uploaded, positions: await positions };
+        log.info({ seconds: (performance.now() - began) / 1000, stored: outcome.uploaded.size }, 'backup stored');
       } catch (err) {
-        tool.abort();
+        tool?.abort();
         await store.deletePrefix(container, key).catch(() => undefined);
         throw err;
       }
@@ -115,7 +117,7 @@ export class BackupRunner {
   }
 
   state(id: string): BackupState {
-    if (this.running?.id === id) return { backup_id: id, state: 'running', progress_bytes: this.progressBytes };
+    if (this.running?.id === id) return { backup_id: id, state: 'running', stored_bytes: this.storedBytes };
     if (!existsSync(this.file(id))) return { backup_id: id, state: 'unknown' };
     const record = JSON.parse(readFileSync(this.file(id), 'utf8')) as Record;
     if (record.state === 'running') return { backup_id: id, state: 'failed', error: 'the guest agent stopped while the backup was under way' };

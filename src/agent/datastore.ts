@@ -1,5 +1,4 @@
 import type { DatabaseInput, UserInput } from './admin-types.js';
-import type { Readable } from 'node:stream';
 import type { OpenedBackup } from '../storage/backup-pipeline.js';
 import type { Positions } from './backup-protocol.js';
 import type { AgentConfig, PrepareRequest, UserInfo, UserRef, UserUpdate } from './protocol.js';
@@ -47,13 +46,16 @@ export interface DatastoreModule {
   backup?: BackupStrategy;
 }
 
-/** A backup being written by the engine's own tool. */
-export interface ToolStream {
-  /** The tool's output: what the pipeline compresses, encrypts and uploads. */
-  output: Readable;
-  /** Settles when the tool has exited: with the positions to record, or why it failed. */
-  done: Promise<Positions>;
-  abort(): void;
+/**
+ * The engine's tool for one backup. The agent runs it with its standard output going straight
+ * into the compressor's input: the raw stream never passes through the agent.
+ */
+export interface BackupCommand {
+  executable: string;
+  args: string[];
+  options?: { uid?: number; gid?: number; env?: NodeJS.ProcessEnv; cwd?: string };
+  /** After the tool exited 0, given the end of its stderr: the positions to record. */
+  positions(stderr: string): Promise<Positions>;
 }
 
 /** The backups a restore reads, full first; each opened in turn. */
@@ -62,8 +64,8 @@ export type RestoreChain = Array<{ kind: 'full' | 'incremental'; positions: Posi
 export interface BackupStrategy {
   /** The engine tool's name, recorded in the manifest. */
   readonly tool: string;
-  /** Starts the tool; an incremental starts from its parent's positions. */
-  stream(config: AgentConfig, kind: 'full' | 'incremental', parent?: Positions): Promise<ToolStream>;
+  /** Gets the engine ready and names the tool to run; an incremental starts from its parent's positions. */
+  stream(config: AgentConfig, kind: 'full' | 'incremental', parent?: Positions): Promise<BackupCommand>;
   /** Builds the data directory from the chain's streams (before the engine's first start). */
   restore(config: AgentConfig, chain: RestoreChain): Promise<void>;
 }

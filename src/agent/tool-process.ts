@@ -1,17 +1,15 @@
 import { spawn, type SpawnOptions } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { PassThrough, type Readable, type Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { exitOf } from '../common/child-exit.js';
 import type { OpenedBackup } from '../storage/backup-pipeline.js';
+import type { BackupCommand } from './datastore.js';
 
-/** Starts an engine tool whose standard output is a backup stream; `exited` gives the end of its stderr. */
-export function toolOutput(executable: string, args: string[], options: SpawnOptions = {}): { output: Readable; exited: Promise<string>; abort(): void } {
-  const child = spawn(executable, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
-  // Read at once into a stream that holds what is not consumed yet: Node drains and drops an
-  // unread stdout when the child exits, and a quick tool (cat) can exit before the upload starts.
-  const output = child.stdout!.pipe(new PassThrough({ highWaterMark: 4 * 1024 * 1024 }));
-  return { output, exited: exitOf(child, executable.split('/').pop()!), abort: () => child.kill('SIGKILL') };
+/** Starts an engine tool writing into `stdout` (a pipe: the compressor's input); `exited` gives the end of its stderr. */
+export function startTool(command: BackupCommand, stdout: Writable): { exited: Promise<string>; abort(): void } {
+  const child = spawn(command.executable, command.args, { ...command.options, stdio: ['ignore', stdout, 'pipe'] });
+  return { exited: exitOf(child, command.executable.split('/').pop()!), abort: () => child.kill('SIGKILL') };
 }
 
 /**

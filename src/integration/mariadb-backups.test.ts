@@ -167,16 +167,16 @@ describe('MariaDB backups and restore', () => {
     // Enough data that the backup is still running when the agent dies.
     await asApp(ip, 'CREATE TABLE appdb.bulk (b LONGBLOB) ; INSERT INTO appdb.bulk SELECT RANDOM_BYTES(1024) FROM appdb.seq_1_to_40000');
     const created = await host.demo.call('POST', '/backups', { backup: { name: 'killed', instance: id } });
-    // Progress shows while it runs: the bytes the tool has written so far.
+    // Progress shows while it runs: the bytes stored so far.
     const deadline = Date.now() + 60_000;
     let shown: any;
     do {
       shown = (await host.demo.call('GET', `/backups/${created.body.backup.id}`)).body.backup;
-      if (shown.progress?.bytes_read > 0) break;
+      if (shown.progress?.bytes_stored > 0) break;
       await new Promise((r) => setTimeout(r, 50));
     } while (Date.now() < deadline && ['NEW', 'BUILDING'].includes(shown.status));
     assert.equal(shown.status, 'BUILDING', 'killed while running');
-    assert.ok(shown.progress.bytes_read > 0);
+    assert.ok(shown.progress.bytes_stored > 0);
     const agentPid = Number(readFileSync(join(host.dataDir, 'instances', id, 'agent.pid'), 'utf8'));
     process.kill(agentPid, 'SIGKILL');
     const ended = await host.demo.waitForBackup(created.body.backup.id, ['COMPLETED', 'FAILED']);

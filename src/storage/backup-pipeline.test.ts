@@ -33,8 +33,8 @@ describe('backup pipeline (zstd, chunked AES-256-GCM, SHA-256, object store)', (
   let uploaded: UploadResult;
 
   it('streams a tool’s output into one encrypted object and reads it back unchanged', async () => {
-    const tool = spawn('cat', [input], { stdio: ['ignore', 'pipe', 'inherit'] });
-    uploaded = await uploadBackup(tool.stdout, target);
+    // The tool writes straight into zstd's input, as the agent runs engine tools.
+    uploaded = await uploadBackup((stdout) => spawn('cat', [input], { stdio: ['ignore', stdout, 'inherit'] }), target);
     assert.equal(uploaded.size, (await store.size('backups', target.key))!);
     assert.ok(uploaded.size < 9 * CHUNK_BYTES, 'compressed');
     await verifyStored(target, uploaded);

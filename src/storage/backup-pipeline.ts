@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { exitOf } from '../common/child-exit.js';
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DecryptStream, EncryptStream, type BackupKey } from './encryption.js';
 import { HashingStream } from './hashing.js';
@@ -22,14 +22,28 @@ export interface UploadResult {
 }
 
 /**
- * Compresses (zstd, in a process of its own, on every core), encrypts, hashes and
- * uploads a backup stream. Nothing is written to local disk on the way.
+ * Starts a tool writing into the given stream: the compressor's input pipe, which the tool's
+ * process gets as its own standard output.
  */
-export async function uploadBackup(source: Readable, target: BackupObject): Promise<UploadResult> {
+export type ToolStarter = (stdout: Writable) => void;
+
+/**
+ * Compresses (zstd, in a process of its own, on every core), encrypts, hashes and uploads a
+ * backup stream: a tool's output, piped into zstd directly, or any readable stream. Nothing
+ * is written to local disk on the way. `onStored` hears the bytes stored so far.
+ */
+export async function uploadBackup(source: Readable | ToolStarter, target: BackupObject, onStored?: (bytes: number) => void): Promise<UploadResult> {
   const zstd = spawn('zstd', ['-1', '-T0', '-q', '-c'], { stdio: ['pipe', 'pipe', 'pipe'] });
   const compressed = exitOf(zstd, 'zstd');
-  const feeding = pipeline(source, zstd.stdin!);
-  const hashing = new HashingStream();
+  let feeding: Promise<void> = Promise.resolve();
+  if (typeof source === 'function') {
+    source(zstd.stdin!);
+    // The tool has its own copy of the pipe; with ours closed, zstd sees the end when the tool exits.
+    zstd.stdin!.destroy();
+  } else {
+    feeding = pipeline(source, zstd.stdin!);
+  }
+  const hashing = new HashingStream(onStored);
   const encrypted = zstd.stdout!.pipe(new EncryptStream(target.encryption.key)).pipe(hashing);
   const uploaded = target.store.putStream(target.container, target.key, encrypted);
   try {

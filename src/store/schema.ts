@@ -135,7 +135,7 @@ export interface BackupTable {
   /** Where the data is, as users may see it (no credentials). */
   location: string;
   size_bytes: number | null;
-  /** While the backup runs: bytes the engine's tool has written so far. */
+  /** While the backup runs: bytes stored so far (compressed and encrypted). */
   progress_bytes: number | null;
   sha256: string | null;
   tool: string | null;

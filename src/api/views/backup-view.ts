@@ -19,7 +19,7 @@ export const BackupSchema = Type.Object({
   project_id: Type.String(),
   datastore: Type.Object({ type: Type.String(), version: Type.String(), version_id: Type.String() }),
   fail_reason: Type.Optional(Type.String()),
-  progress: Type.Optional(Type.Object({ bytes_read: Type.Integer({ description: "what the engine's tool has written so far" }) }, { description: 'while the backup runs' })),
+  progress: Type.Optional(Type.Object({ bytes_stored: Type.Integer({ description: 'compressed and encrypted bytes stored so far' }) }, { description: 'while the backup runs' })),
 });
 
 export const BackupStrategySchema = Type.Object({
@@ -51,7 +51,7 @@ export function backupView(backup: BackupTable, catalog: DatastoreCatalog) {
     project_id: backup.project_id,
     datastore: { type: backup.datastore, version: backup.datastore_version, version_id: versionId },
     ...(backup.fail_reason ? { fail_reason: backup.fail_reason } : {}),
-    ...(backup.status === 'BUILDING' && backup.progress_bytes !== null ? { progress: { bytes_read: backup.progress_bytes } } : {}),
+    ...(backup.status === 'BUILDING' && backup.progress_bytes !== null ? { progress: { bytes_stored: backup.progress_bytes } } : {}),
   };
 }
 

@@ -83,7 +83,7 @@ export function createBackupTask(runtime: Runtime, deadlineSeconds: number): Tas
           // The reconciler leaves busy instances alone: this poll is the instance's sign of life.
           await runtime.instances.update(instance.id, { last_contact_at: new Date().toISOString() });
           if (state.state === 'running') {
-            if (state.progress_bytes !== undefined) await runtime.backups.update(run.task.target_id, { progress_bytes: state.progress_bytes });
+            if (state.stored_bytes !== undefined) await runtime.backups.update(run.task.target_id, { progress_bytes: state.stored_bytes });
             return { waitMs: POLL_MS };
           }
           if (state.state === 'failed') throw new PermanentTaskError(state.error ?? 'the guest agent gives no reason');

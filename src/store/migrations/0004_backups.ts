@@ -20,7 +20,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('object_key', 'varchar(255)', (c) => c.notNull())
     .addColumn('location', 'text', (c) => c.notNull())
     .addColumn('size_bytes', 'bigint')
-    // While the backup runs: bytes the engine's tool has written so far.
+    // While the backup runs: bytes stored so far (compressed and encrypted).
     .addColumn('progress_bytes', 'bigint')
     .addColumn('sha256', 'varchar(64)')
     .addColumn('tool', 'varchar(64)')

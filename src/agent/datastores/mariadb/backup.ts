@@ -6,7 +6,7 @@ import type { Positions } from '../../backup-protocol.js';
 import type { BackupStrategy } from '../../datastore.js';
 import type { AgentConfig } from '../../protocol.js';
 import { systemUser } from '../../system-user.js';
-import { feedTool, toolOutput } from '../../tool-process.js';
+import { feedTool } from '../../tool-process.js';
 import { pathsOf } from './config-file.js';
 
 const run = promisify(execFile);
@@ -50,12 +50,7 @@ export const mariadbBackup: BackupStrategy = {
       if (!lsn || !/^\d+$/.test(lsn)) throw new Error('the parent backup records no LSN to start an incremental from');
       args.push(`--incremental-lsn=${lsn}`);
     }
-    const tool = toolOutput('mariabackup', args);
-    return {
-      output: tool.output,
-      abort: tool.abort,
-      done: tool.exited.then(() => readCheckpoints(join(lsnDir, 'xtrabackup_checkpoints'))),
-    };
+    return { executable: 'mariabackup', args, positions: async () => readCheckpoints(join(lsnDir, 'xtrabackup_checkpoints')) };
   },
 
   async restore(config: AgentConfig, chain) {

@@ -6,7 +6,7 @@ import type { Positions } from '../../backup-protocol.js';
 import type { BackupStrategy } from '../../datastore.js';
 import type { AgentConfig } from '../../protocol.js';
 import { systemUser } from '../../system-user.js';
-import { feedTool, toolOutput } from '../../tool-process.js';
+import { feedTool } from '../../tool-process.js';
 import { pathsOf } from './config-file.js';
 import { runSql } from './sql.js';
 import { binDir } from './template.js';
@@ -62,19 +62,20 @@ export const postgresqlBackup: BackupStrategy = {
     const paths = pathsOf(config);
     const user = engineUser();
     if (kind === 'full') {
-      const tool = toolOutput(
-        `${binDir(majorVersion(config))}/pg_basebackup`,
-        ['-h', paths.socketDir, '-p', String(config.port), '-U', 'postgres', '-D', '-', '-F', 'tar', '-X', 'fetch', '--checkpoint=fast', '--verbose'],
-        { cwd: '/', env: { PATH: process.env.PATH, PGOPTIONS: '-c log_statement=none' }, ...(user ?? {}) },
-      );
-      const done = tool.exited.then(async (stderr): Promise<Positions> => {
-        const end = /write-ahead log end point: ([0-9A-F]+\/[0-9A-F]+)/.exec(stderr)?.[1];
-        if (!end) throw new Error('pg_basebackup did not report where its WAL ends');
-        const endSegment = await segmentOf(config, end);
-        pruneArchive(paths.walArchiveDir, endSegment);
-        return { end_lsn: end, end_segment: endSegment };
-      });
-      return { output: tool.output, abort: tool.abort, done };
+      // From now on finished segments are archived: what the next incremental ships.
+      writeFileSync(join(paths.walArchiveDir, '.on'), '');
+      return {
+        executable: `${binDir(majorVersion(config))}/pg_basebackup`,
+        args: ['-h', paths.socketDir, '-p', String(config.port), '-U', 'postgres', '-D', '-', '-F', 'tar', '-X', 'fetch', '--checkpoint=fast', '--verbose'],
+        options: { cwd: '/', env: { PATH: process.env.PATH, PGOPTIONS: '-c log_statement=none' }, ...(user ?? {}) },
+        positions: async (stderr: string): Promise<Positions> => {
+          const end = /write-ahead log end point: ([0-9A-F]+\/[0-9A-F]+)/.exec(stderr)?.[1];
+          if (!end) throw new Error('pg_basebackup did not report where its WAL ends');
+          const endSegment = await segmentOf(config, end);
+          pruneArchive(paths.walArchiveDir, endSegment);
+          return { end_lsn: end, end_segment: endSegment };
+        },
+      };
     }
     const from = parent?.end_segment;
     if (!from || !SEGMENT.test(from)) throw new Error('the parent backup records no WAL segment to continue from');
@@ -85,12 +86,14 @@ export const postgresqlBackup: BackupStrategy = {
     await waitUntilArchived(config, last);
     const segments = readdirSync(paths.walArchiveDir).filter((n) => SEGMENT.test(n) && n >= from && n <= last).sort();
     if (segments[0] !== from) throw new Error(`WAL segment ${from}, where the parent backup ends, is no longer in the archive; take a full backup`);
-    const tool = toolOutput('tar', ['-c', '-C', paths.walArchiveDir, '--', ...segments]);
-    const done = tool.exited.then((): Positions => {
-      pruneArchive(paths.walArchiveDir, last);
-      return { start_segment: from, end_segment: last, end_lsn: switched?.[1] ?? '' };
-    });
-    return { output: tool.output, abort: tool.abort, done };
+    return {
+      executable: 'tar',
+      args: ['-c', '-C', paths.walArchiveDir, '--', ...segments],
+      positions: async (): Promise<Positions> => {
+        pruneArchive(paths.walArchiveDir, last);
+        return { start_segment: from, end_segment: last, end_lsn: switched?.[1] ?? '' };
+      },
+    };
   },
 
   async restore(config: AgentConfig, chain) {

@@ -49,9 +49,10 @@ effective_cache_size = ${tuning.effective_cache_size_mb}MB
 max_connections = ${tuning.max_connections}
 work_mem = ${tuning.work_mem_kb}kB
 maintenance_work_mem = ${tuning.maintenance_work_mem_mb}MB
-# Finished WAL segments are kept on the volume for incremental backups (pruned by each backup).
+# Once a first full backup is taken (it creates .on), finished WAL segments are kept on the
+# volume for the incremental backups that follow; each backup prunes what it has shipped.
 archive_mode = on
-archive_command = 'test ! -f ${paths.walArchiveDir}/%f && cp %p ${paths.walArchiveDir}/%f'
+archive_command = 'test ! -e ${paths.walArchiveDir}/.on || (test ! -f ${paths.walArchiveDir}/%f && cp %p ${paths.walArchiveDir}/%f)'
 `;
 }
 

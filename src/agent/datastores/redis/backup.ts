@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import type { BackupStrategy } from '../../datastore.js';
 import type { AgentConfig } from '../../protocol.js';
 import { systemUser } from '../../system-user.js';
-import { toolOutput, writeToFile } from '../../tool-process.js';
+import { writeToFile } from '../../tool-process.js';
 import { redisCommand } from './cli.js';
 import { pathsOf } from './config-file.js';
 
@@ -19,7 +19,8 @@ async function persistence(config: AgentConfig): Promise<{ saves: number; inProg
 }
 
 /**
- * Redis backups are RDB snapshots: the server writes a fresh one (BGSAVE, forked, so clients
+ * Redis backups are RDB snapshots (streamed by cat: Redis replaces dump.rdb by renaming a whole
+ * new file, so what cat opens is one complete snapshot): the server writes a fresh one (BGSAVE, forked, so clients
  * are served throughout) and the stream is that file. A restore makes it the base of the
  * append-only file, which Redis loads at its first start. There are no incrementals.
  */
@@ -39,10 +40,8 @@ export const redisBackup: BackupStrategy = {
       }
       await new Promise((r) => setTimeout(r, pause));
     }
-    // Redis replaces dump.rdb by renaming a complete new file: what cat opens now is one whole snapshot.
-    const tool = toolOutput('cat', [join(pathsOf(config).dataDir, 'dump.rdb')]);
     const saved = await persistence(config);
-    return { output: tool.output, abort: tool.abort, done: tool.exited.then(() => ({ rdb_saves: String(saved.saves) })) };
+    return { executable: 'cat', args: [join(pathsOf(config).dataDir, 'dump.rdb')], positions: async () => ({ rdb_saves: String(saved.saves) }) };
   },
 
   async restore(config: AgentConfig, chain) {
