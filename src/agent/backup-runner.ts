@@ -90,8 +90,9 @@ export class BackupRunner {
           { store, container, key, encryption: keyOf(request.encryption) },
           (bytes) => (this.storedBytes = bytes),
         );
-        const positions = tool!.exited.then((stderr) => command.positions(stderr));
-        outcome = { uploaded: await uploaded, positions: await positions };
+        // Both awaited together: a tool that fails before the upload ends must not go unheard.
+        const [stored, positions] = await Promise.all([uploaded, tool!.exited.then((stderr) => command.positions(stderr))]);
+        outcome = { uploaded: stored, positions };
         log.info({ seconds: (performance.now() - began) / 1000, stored: outcome.uploaded.size }, 'backup stored');
       } catch (err) {
         tool?.abort();

@@ -26,6 +26,12 @@ async function backupOf(runtime: Runtime, run: TaskRun<unknown>): Promise<Backup
   return backup;
 }
 
+/** The reconciler leaves busy instances alone: a backup task restarts a dead agent itself. */
+async function reviveAgent(runtime: Runtime, instanceId: string): Promise<void> {
+  const instance = await runtime.instances.find(instanceId);
+  if (instance?.address) await runtime.driver.ensureAgent(placementOf(runtime, instance, instance.address));
+}
+
 /** The instance goes back to what it was doing before the backup (nothing), whatever the outcome. */
 async function releaseInstance(runtime: Runtime, instanceId: string): Promise<void> {
   await runtime.instances.db.updateTable('instances').set({ task_status: 'NONE', updated_at: new Date().toISOString() }).where('id', '=', instanceId).where('task_status', '=', 'BACKUP').execute();
@@ -61,6 +67,7 @@ export function createBackupTask(runtime: Runtime, deadlineSeconds: number): Tas
           } catch (err) {
             // 409: the engine is not answering right now, or another backup is finishing: try again.
             if (err instanceof AgentRefused && err.status !== 409) throw new PermanentTaskError(err.message);
+            if (err instanceof AgentUnreachable) await reviveAgent(runtime, run.params.instance_id);
             throw err;
           }
           await runtime.backups.update(backup.id, { status: 'BUILDING' });
@@ -76,8 +83,8 @@ export function createBackupTask(runtime: Runtime, deadlineSeconds: number): Tas
           try {
             state = await agentOf(runtime, instance.id).get<BackupState>(`/backups/${run.task.target_id}`);
           } catch (err) {
-            // Bring a dead agent back here, and it answers that the backup it was running is lost.
-            if (err instanceof AgentUnreachable && instance.address) await runtime.driver.ensureAgent(placementOf(runtime, instance, instance.address));
+            // A dead agent, brought back, answers that the backup it was running is lost.
+            if (err instanceof AgentUnreachable) await reviveAgent(runtime, instance.id);
             throw err;
           }
           // The reconciler leaves busy instances alone: this poll is the instance's sign of life.
