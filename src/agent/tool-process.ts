@@ -13,28 +13,26 @@ export function startTool(command: BackupCommand, stdout: Writable): { exited: P
 }
 
 /**
- * Feeds a backup, as it is read from the store, into an engine tool's standard input (an
- * extractor such as mbstream or tar). Fails with the store side's reason (checksum, key,
+ * Feeds a backup, as it is read from the store, straight into an engine tool's standard input
+ * (an extractor such as mbstream or tar). Fails with the store side's reason (checksum, key,
  * truncation) before the tool's own complaint, which only follows from it.
  */
 export async function feedTool(opened: OpenedBackup, executable: string, args: string[], options: SpawnOptions = {}): Promise<void> {
-  const child = spawn(executable, args, { ...options, stdio: ['pipe', 'ignore', 'pipe'] });
+  const child = opened.pipeInto((stdio) => spawn(executable, args, { ...options, stdio }));
   const exited = exitOf(child, executable.split('/').pop()!);
-  const fed = pipeline(opened.stream, child.stdin as Writable);
   try {
     await opened.done;
   } catch (err) {
     child.kill('SIGKILL');
-    await Promise.allSettled([exited, fed]);
+    await exited.catch(() => undefined);
     throw err;
   }
-  await fed;
   await exited;
 }
 
 /** Writes a backup, as it is read from the store, to a file; fails with the store side's reason. */
 export async function writeToFile(opened: OpenedBackup, path: string): Promise<void> {
-  const written = pipeline(opened.stream, createWriteStream(path, { mode: 0o600 }));
+  const written = pipeline(opened.readable(), createWriteStream(path, { mode: 0o600 }));
   try {
     await opened.done;
   } catch (err) {

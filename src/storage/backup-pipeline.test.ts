@@ -41,14 +41,14 @@ describe('backup pipeline (zstd, chunked AES-256-GCM, SHA-256, object store)', (
     const stored = readFileSync(join(dir, 'objects', 'backups', target.key));
     assert.equal(stored.indexOf(Buffer.from('trove trove')), -1, 'nothing readable is stored');
     const opened = await openBackup(target, uploaded);
-    const [read] = await Promise.all([digestOf(opened.stream), opened.done]);
+    const [read] = await Promise.all([digestOf(opened.readable()), opened.done]);
     assert.equal(read.sha256, inputDigest);
   });
 
   async function restoreFails(object: BackupObject, expected: UploadResult): Promise<string> {
     try {
       const opened = await openBackup(object, expected);
-      await Promise.all([digestOf(opened.stream), opened.done]);
+      await Promise.all([digestOf(opened.readable()), opened.done]);
     } catch (err) {
       return (err as Error).message;
     }

@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { exitOf } from '../common/child-exit.js';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DecryptStream, EncryptStream, type BackupKey } from './encryption.js';
-import { HashingStream } from './hashing.js';
+import { HashingStream, STAGE_BYTES } from './hashing.js';
 import type { ObjectStore } from './object-store.js';
 
 /** Where one backup object lives, and the key it is (to be) encrypted with. */
@@ -82,8 +82,13 @@ class VerifyingStream extends HashingStream {
 }
 
 export interface OpenedBackup {
-  /** The engine tool's original stream (decrypted, decompressed). */
-  stream: Readable;
+  /** The engine tool's original stream (decrypted, decompressed), read here. */
+  readable(): Readable;
+  /**
+   * Hands the original stream straight to a child process as its standard input (the stream
+   * never passes through this process); `spawnWith` spawns it with the given stdio.
+   */
+  pipeInto(spawnWith: (stdio: [Readable, 'ignore', 'pipe']) => ChildProcess): ChildProcess;
   /** Settles when every stage is done; rejects with the first failure (checksum, key, zstd). */
   done: Promise<void>;
   abort(): void;
@@ -109,7 +114,16 @@ export async function openBackup(source: BackupObject, expected: UploadResult): 
     }
     await decompressed;
   })();
-  // Held in a stream of ours: Node drops a child's unread stdout when the child exits.
-  const stream = zstd.stdout!.pipe(new PassThrough({ highWaterMark: 4 * 1024 * 1024 }));
-  return { stream, done, abort: () => zstd.kill('SIGKILL') };
+  return {
+    // Held in a stream of ours: Node drops a child's unread stdout when the child exits.
+    readable: () => zstd.stdout!.pipe(new PassThrough({ highWaterMark: STAGE_BYTES })),
+    pipeInto: (spawnWith) => {
+      const child = spawnWith([zstd.stdout!, 'ignore', 'pipe']);
+      // The child has its own copy of zstd's output; ours must not read (or hold) any of it.
+      zstd.stdout!.destroy();
+      return child;
+    },
+    done,
+    abort: () => zstd.kill('SIGKILL'),
+  };
 }

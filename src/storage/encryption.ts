@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes, type DecipherGCM } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { STAGE_BYTES } from './hashing.js';
 
@@ -41,6 +41,12 @@ function aad(index: number, last: boolean): Buffer {
   return a;
 }
 
+/**
+ * Pieces handed to the cipher at a time. Large outputs are fresh allocations whose first touch
+ * costs more than the cipher (a 4 MiB update runs at a tenth of the speed of 64 KiB ones here).
+ */
+const PIECE_BYTES = 64 * 1024;
+
 export class EncryptStream extends Transform {
   private readonly prefix = randomBytes(4);
   /** The record being filled; encrypted when full (or at the end), then filled again. */
@@ -49,7 +55,7 @@ export class EncryptStream extends Transform {
   private index = 0;
 
   constructor(private readonly key: Buffer) {
-    super({ writableHighWaterMark: STAGE_BYTES, readableHighWaterMark: CHUNK_BYTES * 2 });
+    super({ writableHighWaterMark: STAGE_BYTES, readableHighWaterMark: STAGE_BYTES });
     if (key.length !== 32) throw new Error('a backup key is 32 bytes');
     this.push(Buffer.concat([MAGIC, this.prefix]));
   }
@@ -60,7 +66,7 @@ export class EncryptStream extends Transform {
     const length = Buffer.allocUnsafe(4);
     length.writeUInt32BE((this.filled | (last ? LAST : 0)) >>> 0);
     this.push(length);
-    this.push(cipher.update(this.record.subarray(0, this.filled)));
+    for (let offset = 0; offset < this.filled; offset += PIECE_BYTES) this.push(cipher.update(this.record.subarray(offset, Math.min(offset + PIECE_BYTES, this.filled))));
     const final = cipher.final();
     if (final.length > 0) this.push(final);
     this.push(cipher.getAuthTag());
@@ -85,80 +91,108 @@ export class EncryptStream extends Transform {
   }
 }
 
+/**
+ * Decrypts as the bytes arrive, a record at a time, without joining a record's pieces: its
+ * plaintext is held back until the record's tag has been checked, then passed on.
+ */
 export class DecryptStream extends Transform {
-  /** What has arrived and is not decrypted yet, as received (joined only once a record is whole). */
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  /** A small field being collected: the header, a record's length, or its tag. */
+  private field = Buffer.alloc(HEADER_BYTES);
+  private fieldFilled = 0;
+  private phase: 'header' | 'length' | 'body' | 'tag' | 'done' = 'header';
   private prefix: Buffer | undefined;
   private index = 0;
-  private finished = false;
+  private last = false;
+  private bodyLeft = 0;
+  private decipher: DecipherGCM | undefined;
+  private plain: Buffer[] = [];
 
   constructor(private readonly key: Buffer) {
-    super({ writableHighWaterMark: STAGE_BYTES, readableHighWaterMark: CHUNK_BYTES * 2 });
-  }
-
-  /** The first `bytes` pending bytes as one buffer (joining chunks only when needed). */
-  private peek(bytes: number): Buffer {
-    if (this.pending[0]!.length < bytes) this.pending = [Buffer.concat(this.pending)];
-    return this.pending[0]!.subarray(0, bytes);
-  }
-
-  /** Drops the first `bytes` pending bytes. */
-  private consume(bytes: number): void {
-    this.peek(bytes);
-    const rest = this.pending[0]!.subarray(bytes);
-    if (rest.length > 0) this.pending[0] = rest;
-    else this.pending.shift();
-    this.pendingBytes -= bytes;
+    super({ writableHighWaterMark: STAGE_BYTES, readableHighWaterMark: STAGE_BYTES });
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    this.pending.push(chunk);
-    this.pendingBytes += chunk.length;
     try {
-      this.drain();
+      this.consume(chunk);
       done();
     } catch (err) {
       done(err as Error);
     }
   }
 
-  private drain(): void {
-    if (!this.prefix) {
-      if (this.pendingBytes < HEADER_BYTES) return;
-      const header = this.peek(HEADER_BYTES);
-      if (!header.subarray(0, MAGIC.length).equals(MAGIC)) throw new DecryptionError('the backup does not start like an encrypted Trove backup');
-      this.prefix = Buffer.from(header.subarray(MAGIC.length, HEADER_BYTES));
-      this.consume(HEADER_BYTES);
-    }
-    while (this.pendingBytes >= 4) {
-      if (this.finished) throw new DecryptionError('the backup has data after its last chunk');
-      const word = this.peek(4).readUInt32BE(0);
-      const last = (word & LAST) !== 0;
-      const length = word & ~LAST;
-      if (length > CHUNK_BYTES) throw new DecryptionError(`chunk ${this.index} claims ${length} bytes: the backup is corrupt`);
-      const total = 4 + length + TAG_BYTES;
-      if (this.pendingBytes < total) return;
-      const record = this.peek(total);
-      const decipher = createDecipheriv('aes-256-gcm', this.key, nonce(this.prefix, this.index));
-      decipher.setAAD(aad(this.index, last));
-      decipher.setAuthTag(record.subarray(4 + length, total));
-      let plain: Buffer;
-      try {
-        plain = decipher.update(record.subarray(4, 4 + length));
-        decipher.final();
-      } catch {
-        throw new DecryptionError(`chunk ${this.index} fails authentication: the backup is corrupt or was encrypted with another key`);
+  /** Collects `size` bytes of a small field; true once it is whole. */
+  private collect(chunk: Buffer, offset: number, size: number): number {
+    const taken = Math.min(size - this.fieldFilled, chunk.length - offset);
+    chunk.copy(this.field, this.fieldFilled, offset, offset + taken);
+    this.fieldFilled += taken;
+    return taken;
+  }
+
+  private expect(phase: 'length' | 'tag', size: number): void {
+    this.phase = phase;
+    this.field = Buffer.alloc(size);
+    this.fieldFilled = 0;
+  }
+
+  private consume(chunk: Buffer): void {
+    let offset = 0;
+    while (offset < chunk.length) {
+      switch (this.phase) {
+        case 'header':
+          offset += this.collect(chunk, offset, HEADER_BYTES);
+          if (this.fieldFilled < HEADER_BYTES) break;
+          if (!this.field.subarray(0, MAGIC.length).equals(MAGIC)) throw new DecryptionError('the backup does not start like an encrypted Trove backup');
+          this.prefix = Buffer.from(this.field.subarray(MAGIC.length, HEADER_BYTES));
+          this.expect('length', 4);
+          break;
+        case 'length': {
+          offset += this.collect(chunk, offset, 4);
+          if (this.fieldFilled < 4) break;
+          const word = this.field.readUInt32BE(0);
+          this.last = (word & LAST) !== 0;
+          this.bodyLeft = word & ~LAST;
+          if (this.bodyLeft > CHUNK_BYTES) throw new DecryptionError(`chunk ${this.index} claims ${this.bodyLeft} bytes: the backup is corrupt`);
+          this.decipher = createDecipheriv('aes-256-gcm', this.key, nonce(this.prefix!, this.index));
+          this.decipher.setAAD(aad(this.index, this.last));
+          this.phase = 'body';
+          if (this.bodyLeft === 0) this.expect('tag', TAG_BYTES);
+          break;
+        }
+        case 'body': {
+          const taken = Math.min(this.bodyLeft, chunk.length - offset, PIECE_BYTES);
+          this.plain.push(this.decipher!.update(chunk.subarray(offset, offset + taken)));
+          offset += taken;
+          this.bodyLeft -= taken;
+          if (this.bodyLeft === 0) this.expect('tag', TAG_BYTES);
+          break;
+        }
+        case 'tag':
+          offset += this.collect(chunk, offset, TAG_BYTES);
+          if (this.fieldFilled < TAG_BYTES) break;
+          this.openRecord();
+          break;
+        case 'done':
+          throw new DecryptionError('the backup has data after its last chunk');
       }
-      this.push(plain);
-      this.consume(total);
-      this.index++;
-      if (last) this.finished = true;
     }
   }
 
+  private openRecord(): void {
+    try {
+      this.decipher!.setAuthTag(this.field);
+      this.decipher!.final();
+    } catch {
+      throw new DecryptionError(`chunk ${this.index} fails authentication: the backup is corrupt or was encrypted with another key`);
+    }
+    for (const piece of this.plain) this.push(piece);
+    this.plain = [];
+    this.index++;
+    if (this.last) this.phase = 'done';
+    else this.expect('length', 4);
+  }
+
   override _flush(done: TransformCallback): void {
-    if (!this.finished || this.pendingBytes > 0) return done(new DecryptionError(`the backup ends early, after chunk ${this.index}: it is truncated`));
+    if (this.phase !== 'done') return done(new DecryptionError(`the backup ends early, after chunk ${this.index}: it is truncated`));
     done();
   }
 }

@@ -67,7 +67,7 @@ function describeStore(name: string, open: () => Promise<{ store: ObjectStore; c
       const uploaded = await uploadBackup(Readable.from([input]), target);
       await verifyStored(target, uploaded);
       const opened = await openBackup(target, uploaded);
-      const [read] = await Promise.all([bytesOf(opened.stream), opened.done]);
+      const [read] = await Promise.all([bytesOf(opened.readable()), opened.done]);
       assert.ok(read.equals(input));
       await store.put('database_backups', target.key, randomBytes(uploaded.size));
       await assert.rejects(verifyStored(target, uploaded), /checksum/);

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './postgres.js';
@@ -15,6 +16,16 @@ export interface S3Server {
 }
 
 const SERVERS = ['account', 'container', 'object'] as const;
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
 
 /** What every Swift server's configuration starts with: loopback, no syslog, this folder's rings. */
 function defaults(root: string, port: number): string {
@@ -82,8 +93,10 @@ export async function startSwiftS3(): Promise<S3Server> {
     writeFileSync(join(root, 'etc', 'swift.conf'), '[swift-hash]\nswift_hash_path_suffix = trove-test\nswift_hash_path_prefix = trove\n[storage-policy:0]\nname = gold\ndefault = yes\n');
     const memcachePort = await freePort();
     start('memcached', ['-u', 'nobody', '-l', '127.0.0.1', '-p', String(memcachePort), '-U', '0', '-m', '16']);
+    const ports: number[] = [memcachePort];
     for (const name of SERVERS) {
       const port = await freePort();
+      ports.push(port);
       const builder = join(root, 'etc', `${name}.builder`);
       for (const args of [['create', '6', '1', '1'], ['add', `r1z1-127.0.0.1:${port}/d1`, '1'], ['rebalance']]) {
         const result = await run('/usr/bin/python3', ['/usr/bin/swift-ring-builder', builder, ...args]);
@@ -98,9 +111,10 @@ export async function startSwiftS3(): Promise<S3Server> {
     start('/usr/bin/python3', ['/usr/bin/swift-proxy-server', join(root, 'etc', 'proxy-server.conf')]);
     const endpoint = `http://127.0.0.1:${proxyPort}`;
     const deadline = Date.now() + 30_000;
+    // The proxy can answer before the servers behind it listen: wait for every one of them.
     for (;;) {
       try {
-        if ((await fetch(`${endpoint}/healthcheck`)).ok) break;
+        if ((await Promise.all(ports.map(listening))).every(Boolean) && (await fetch(`${endpoint}/healthcheck`)).ok) break;
       } catch {
         // not listening yet
       }
