@@ -1,7 +1,8 @@
 import { Type, type Static } from 'typebox';
 import { ObjectStoreSpec } from '../storage/store-spec.js';
 
-/** The backup and restore part of the agent's RPC contract (see protocol.ts). */
+/* The backup and restore part of the agent's RPC contract (see protocol.ts). */
+
 /** An object in the store: a backup's data. */
 export const ObjectRef = Type.Object(
   {

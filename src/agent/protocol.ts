@@ -99,4 +99,3 @@ export type UserUpdate = Static<typeof UserUpdate>;
 
 export const AccessChange = Type.Object({ user: UserRef, databases: Type.Array(Type.String({ pattern: NAME }), { minItems: 1, maxItems: 1000 }) }, { additionalProperties: false });
 export type AccessChange = Static<typeof AccessChange>;
-

@@ -13,21 +13,12 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { Transform, type Readable } from 'node:stream';
 import { ObjectNotFound, type ObjectStore } from './object-store.js';
-import { bucketName } from './store-spec.js';
+import { bucketName, type ObjectStoreSpec } from './store-spec.js';
 
-export interface S3Settings {
-  endpoint: string;
-  region: string;
-  access_key: string;
-  secret_key: string;
-  /** Path-style URLs (endpoint/bucket/key): what most self-hosted S3 servers want. */
-  force_path_style: boolean;
-  /** Put before every container's name to make its bucket's name. */
-  bucket_prefix: string;
-}
+/** The s3 store's settings, as its spec names them (see store-spec.ts). */
+export type S3Settings = Omit<Extract<ObjectStoreSpec, { driver: 's3' }>, 'driver'>;
 
 const PART_BYTES = 16 * 1024 * 1024;
-
 
 function missing(err: unknown): boolean {
   const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
@@ -48,7 +39,7 @@ export class S3Store implements ObjectStore {
       region: settings.region,
       forcePathStyle: settings.force_path_style,
       credentials: { accessKeyId: settings.access_key, secretAccessKey: settings.secret_key },
-      // Checksums of every part where the server supports them, not the SDK's newest defaults that older S3 servers refuse.
+      // Checksums only where an operation requires them: the SDK's newer defaults send checksum headers some S3 servers refuse.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
     });

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import type { Positions } from '../../backup-protocol.js';
 import type { BackupStrategy } from '../../datastore.js';
 import type { AgentConfig } from '../../protocol.js';
-import { systemUser } from '../../system-user.js';
+import { giveTree } from '../../system-user.js';
 import { feedTool } from '../../tool-process.js';
 import { pathsOf } from './config-file.js';
 
@@ -69,10 +69,7 @@ export const mariadbBackup: BackupStrategy = {
         rmSync(target, { recursive: true, force: true });
       }
     }
-    if (process.getuid?.() === 0) {
-      const owner = systemUser('mysql');
-      await run('chown', ['-R', `${owner.uid}:${owner.gid}`, base]);
-    }
+    await giveTree(base, 'mysql');
     if (existsSync(dataDir)) rmSync(dataDir, { recursive: true, force: true });
     renameSync(base, dataDir);
     rmSync(work, { recursive: true, force: true });

@@ -5,22 +5,17 @@ import { promisify } from 'node:util';
 import type { Positions } from '../../backup-protocol.js';
 import type { BackupStrategy } from '../../datastore.js';
 import type { AgentConfig } from '../../protocol.js';
-import { systemUser } from '../../system-user.js';
+import { giveTree, systemUser } from '../../system-user.js';
 import { feedTool } from '../../tool-process.js';
 import { pathsOf } from './config-file.js';
 import { runSql } from './sql.js';
-import { binDir } from './template.js';
+import { binDir, versionOf } from './template.js';
 
 const run = promisify(execFile);
 const SEGMENT = /^[0-9A-F]{24}$/;
 
 function engineUser() {
   return process.getuid?.() === 0 ? systemUser('postgres') : undefined;
-}
-
-function majorVersion(config: AgentConfig): string {
-  if (!config.engine_version || !/^\d+$/.test(config.engine_version)) throw new Error('the agent config does not name a PostgreSQL major version');
-  return config.engine_version;
 }
 
 const sql = (config: AgentConfig, statement: string) => runSql(pathsOf(config).socketDir, config.port, statement);
@@ -65,7 +60,7 @@ export const postgresqlBackup: BackupStrategy = {
       // From now on finished segments are archived: what the next incremental ships.
       writeFileSync(join(paths.walArchiveDir, '.on'), '');
       return {
-        executable: `${binDir(majorVersion(config))}/pg_basebackup`,
+        executable: `${binDir(versionOf(config))}/pg_basebackup`,
         args: ['-h', paths.socketDir, '-p', String(config.port), '-U', 'postgres', '-D', '-', '-F', 'tar', '-X', 'fetch', '--checkpoint=fast', '--verbose'],
         options: { cwd: '/', env: { PATH: process.env.PATH, PGOPTIONS: '-c log_statement=none' }, ...(user ?? {}) },
         positions: async (stderr: string): Promise<Positions> => {
@@ -98,7 +93,6 @@ export const postgresqlBackup: BackupStrategy = {
 
   async restore(config: AgentConfig, chain) {
     const paths = pathsOf(config);
-    const user = engineUser();
     const partial = `${paths.dataDir}.restoring`;
     rmSync(partial, { recursive: true, force: true });
     mkdirSync(partial, { mode: 0o700 });
@@ -113,9 +107,9 @@ export const postgresqlBackup: BackupStrategy = {
       // Replays every segment restored, then ends recovery and opens for writes.
       writeFileSync(join(partial, 'recovery.signal'), '');
       appendFileSync(join(partial, 'postgresql.auto.conf'), `restore_command = 'cp ${wal}/%f %p'\n`);
-      if (user) await run('chown', ['-R', `${user.uid}:${user.gid}`, wal]);
+      await giveTree(wal, 'postgres');
     }
-    if (user) await run('chown', ['-R', `${user.uid}:${user.gid}`, partial]);
+    await giveTree(partial, 'postgres');
     rmSync(paths.dataDir, { recursive: true, force: true });
     await run('mv', [partial, paths.dataDir]);
   },

@@ -3,7 +3,6 @@ import { chownSync, existsSync, mkdirSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { writeFileAtomic } from '../../../common/atomic-file.js';
 import type { DatastoreModule } from '../../datastore.js';
-import { AgentRequestError } from '../../errors.js';
 import type { AgentConfig, PrepareRequest } from '../../protocol.js';
 import { systemUser } from '../../system-user.js';
 import { postgresAdmin } from './admin.js';
@@ -11,16 +10,11 @@ import { finishRestore, postgresqlBackup } from './backup.js';
 import { pathsOf, renderConfig, renderHba } from './config-file.js';
 import { postgresLogs } from './logs.js';
 import { runSql } from './sql.js';
-import { binDir, copyCluster, pristineCluster } from './template.js';
+import { binDir, copyCluster, pristineCluster, versionOf } from './template.js';
 import { tuneFor } from './tuning.js';
 
 const run = promisify(execFile);
 const ENGINE_USER = 'postgres';
-
-function versionOf(config: AgentConfig): string {
-  if (!config.engine_version || !/^\d+$/.test(config.engine_version)) throw new AgentRequestError(400, 'The agent config does not name a PostgreSQL major version.');
-  return config.engine_version;
-}
 
 /** PostgreSQL from Debian's packages (/usr/lib/postgresql/<version>). */
 export const postgresqlModule: DatastoreModule = {

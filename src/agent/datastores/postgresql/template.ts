@@ -2,9 +2,17 @@ import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { AgentRequestError } from '../../errors.js';
+import type { AgentConfig } from '../../protocol.js';
 import { systemUser } from '../../system-user.js';
 
 const run = promisify(execFile);
+
+/** The PostgreSQL major version an instance runs, from its agent config. */
+export function versionOf(config: AgentConfig): string {
+  if (!config.engine_version || !/^\d+$/.test(config.engine_version)) throw new AgentRequestError(400, 'The agent config does not name a PostgreSQL major version.');
+  return config.engine_version;
+}
 
 export function binDir(version: string): string {
   return `/usr/lib/postgresql/${version}/bin`;

@@ -1,15 +1,11 @@
-import { execFile } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { BackupStrategy } from '../../datastore.js';
 import type { AgentConfig } from '../../protocol.js';
-import { systemUser } from '../../system-user.js';
+import { giveTree } from '../../system-user.js';
 import { writeToFile } from '../../tool-process.js';
 import { redisCommand } from './cli.js';
 import { pathsOf } from './config-file.js';
-
-const run = promisify(execFile);
 
 /** The persistence counters of INFO persistence. */
 async function persistence(config: AgentConfig): Promise<{ saves: number; inProgress: boolean; lastStatus: string }> {
@@ -19,10 +15,10 @@ async function persistence(config: AgentConfig): Promise<{ saves: number; inProg
 }
 
 /**
- * Redis backups are RDB snapshots (streamed by cat: Redis replaces dump.rdb by renaming a whole
- * new file, so what cat opens is one complete snapshot): the server writes a fresh one (BGSAVE, forked, so clients
- * are served throughout) and the stream is that file. A restore makes it the base of the
- * append-only file, which Redis loads at its first start. There are no incrementals.
+ * Redis backups are RDB snapshots: the server writes a fresh one (BGSAVE, forked, so clients are
+ * served throughout) and cat streams it (Redis replaces dump.rdb by renaming a whole new file, so
+ * what cat opens is one complete snapshot). A restore makes it the base of the append-only file,
+ * which Redis loads at its first start. There are no incrementals.
  */
 export const redisBackup: BackupStrategy = {
   tool: 'redis-server BGSAVE',
@@ -32,15 +28,12 @@ export const redisBackup: BackupStrategy = {
     const before = await persistence(config);
     // SCHEDULE: wait for an append-only rewrite under way instead of failing.
     await redisCommand(config, ['BGSAVE', 'SCHEDULE']);
-    for (let pause = 20; ; pause = Math.min(pause * 2, 500)) {
-      const now = await persistence(config);
-      if (now.saves > before.saves && !now.inProgress) {
-        if (now.lastStatus !== 'ok') throw new Error(`Redis could not write its snapshot (rdb_last_bgsave_status: ${now.lastStatus}); see its log`);
-        break;
-      }
+    let saved = before;
+    for (let pause = 20; saved.saves <= before.saves || saved.inProgress; pause = Math.min(pause * 2, 500)) {
       await new Promise((r) => setTimeout(r, pause));
+      saved = await persistence(config);
     }
-    const saved = await persistence(config);
+    if (saved.lastStatus !== 'ok') throw new Error(`Redis could not write its snapshot (rdb_last_bgsave_status: ${saved.lastStatus}); see its log`);
     return { executable: 'cat', args: [join(pathsOf(config).dataDir, 'dump.rdb')], positions: async () => ({ rdb_saves: String(saved.saves) }) };
   },
 
@@ -54,9 +47,6 @@ export const redisBackup: BackupStrategy = {
     await writeToFile(await snapshot.open(), join(aofDir, 'appendonly.aof.1.base.rdb'));
     writeFileSync(join(aofDir, 'appendonly.aof.1.incr.aof'), '', { mode: 0o600 });
     writeFileSync(join(aofDir, 'appendonly.aof.manifest'), 'file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n', { mode: 0o600 });
-    if (process.getuid?.() === 0) {
-      const owner = systemUser('redis');
-      await run('chown', ['-R', `${owner.uid}:${owner.gid}`, aofDir]);
-    }
+    await giveTree(aofDir, 'redis');
   },
 };
