@@ -117,6 +117,20 @@ export class BackupRunner {
     }
   }
 
+  /**
+   * The backup's state once it is no longer running, or after `waitMs` if it still is: the
+   * control plane hears the end at once instead of at its next poll.
+   */
+  async stateWhenSettled(id: string, waitMs: number): Promise<BackupState> {
+    const running = this.running;
+    if (running?.id === id && waitMs > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([running.done, new Promise((r) => (timer = setTimeout(r, waitMs)))]);
+      clearTimeout(timer);
+    }
+    return this.state(id);
+  }
+
   state(id: string): BackupState {
     if (this.running?.id === id) return { backup_id: id, state: 'running', stored_bytes: this.storedBytes };
     if (!existsSync(this.file(id))) return { backup_id: id, state: 'unknown' };

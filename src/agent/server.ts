@@ -118,7 +118,11 @@ export async function runAgent(configPath: string, log: Logger): Promise<void> {
     await agent.backups.abort(request.params.id);
     return agent.backups.state(request.params.id);
   });
-  app.get('/backups/:id', { schema: { params: Type.Object({ id: Type.String({ pattern: '^[0-9a-f-]{36}$' }) }), response: { 200: BackupState } } }, async (request) => agent.backups.state(request.params.id));
+  app.get(
+    '/backups/:id',
+    { schema: { params: Type.Object({ id: Type.String({ pattern: '^[0-9a-f-]{36}$' }) }), querystring: Type.Object({ wait_ms: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$' })) }), response: { 200: BackupState } } },
+    async (request) => agent.backups.stateWhenSettled(request.params.id, Math.min(Number(request.query.wait_ms ?? 0), 30_000)),
+  );
   app.post('/root/enable', async () => ({ user: await admin().enableRoot(config) }));
   app.post('/root/disable', async () => {
     await admin().disableRoot(config);

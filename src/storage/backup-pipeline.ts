@@ -60,13 +60,9 @@ export async function uploadBackup(source: Readable | ToolStarter, target: Backu
 export async function verifyStored(target: Omit<BackupObject, 'encryption'>, expected: UploadResult): Promise<void> {
   const size = await target.store.size(target.container, target.key);
   if (size !== expected.size) throw new Error(`the stored backup has ${size ?? 'no'} bytes, ${expected.size} were uploaded`);
-  const hashing = new HashingStream();
-  await pipeline(await target.store.getStream(target.container, target.key), hashing, async function* (source) {
-    for await (const _ of source) {
-      // consumed only for the hash
-    }
-  });
-  if (hashing.digest() !== expected.sha256) throw new Error('the stored backup does not have the checksum of what was uploaded');
+  const stored = await target.store.readBack(target.container, target.key);
+  if (stored.bytes !== expected.size) throw new Error(`the stored backup reads back as ${stored.bytes} bytes, ${expected.size} were uploaded`);
+  if (stored.sha256 !== expected.sha256) throw new Error('the stored backup does not have the checksum of what was uploaded');
 }
 
 /** Fails the stream at its end when the bytes are not the ones the manifest describes. */

@@ -1,9 +1,13 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ObjectNotFound, type ObjectStore } from './object-store.js';
+import { ObjectNotFound, type ObjectStore, type StoredDigest } from './object-store.js';
+
+/** Read-back buffer: one, reused; fresh large buffers cost more here than hashing them. */
+const READ_BACK_BYTES = 1024 * 1024;
 
 /** The default object store: a folder per container under one root, objects as files. */
 export class LocalFolderStore implements ObjectStore {
@@ -53,6 +57,30 @@ export class LocalFolderStore implements ObjectStore {
     const path = this.path(container, key);
     if ((await this.size(container, key)) === undefined) throw new ObjectNotFound(`object ${container}/${key} does not exist`);
     return createReadStream(path, { highWaterMark: 1024 * 1024 });
+  }
+
+  async readBack(container: string, key: string): Promise<StoredDigest> {
+    let file;
+    try {
+      file = await open(this.path(container, key), 'r');
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ENOENT') throw new ObjectNotFound(`object ${container}/${key} does not exist`);
+      throw err;
+    }
+    try {
+      const hash = createHash('sha256');
+      const buffer = Buffer.allocUnsafe(READ_BACK_BYTES);
+      let bytes = 0;
+      for (;;) {
+        const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
+        if (bytesRead === 0) break;
+        hash.update(buffer.subarray(0, bytesRead));
+        bytes += bytesRead;
+      }
+      return { bytes, sha256: hash.digest('hex') };
+    } finally {
+      await file.close();
+    }
   }
 
   async size(container: string, key: string): Promise<number | undefined> {

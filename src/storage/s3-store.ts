@@ -12,7 +12,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { Transform, type Readable } from 'node:stream';
-import { ObjectNotFound, type ObjectStore } from './object-store.js';
+import { digestOf } from './hashing.js';
+import { ObjectNotFound, type ObjectStore, type StoredDigest } from './object-store.js';
 import { bucketName, type ObjectStoreSpec } from './store-spec.js';
 
 /** The s3 store's settings, as its spec names them (see store-spec.ts). */
@@ -101,6 +102,10 @@ export class S3Store implements ObjectStore {
       if (missing(err)) throw new ObjectNotFound(`object ${container}/${key} does not exist`);
       throw err;
     }
+  }
+
+  async readBack(container: string, key: string): Promise<StoredDigest> {
+    return digestOf((await this.getStream(container, key)) as AsyncIterable<Buffer>);
   }
 
   async size(container: string, key: string): Promise<number | undefined> {
