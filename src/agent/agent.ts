@@ -3,7 +3,7 @@ import { open } from 'node:fs/promises';
 import { writeFileAtomic } from '../common/atomic-file.js';
 import { dirname, join } from 'node:path';
 import type { Logger } from '../common/log.js';
-import type { DatastoreModule, GuestAdmin } from './datastore.js';
+import type { ConfigValue, DatastoreModule, GuestAdmin, GuestConfiguration } from './datastore.js';
 import { BackupRunner } from './backup-runner.js';
 import { AgentRequestError } from './errors.js';
 import type { AgentConfig, AgentStatus, PrepareRequest } from './protocol.js';
@@ -81,6 +81,7 @@ export class Agent {
     this.log.info({ databases: request.databases.length, users: request.users.length, restore: request.restore?.chain.length ?? 0 }, 'prepare started');
     if (request.restore && !this.module.backup) throw new Error(`the ${this.module.engine} datastore cannot restore backups`);
     await this.module.initialise(this.config, request, request.restore ? this.backups.chainOf(request.restore) : undefined);
+    if (request.configuration && Object.keys(request.configuration).length > 0) await this.configurationModule().apply(this.config, request.configuration, []);
     this.supervisor.start();
     await this.waitUntilAnswering(120_000);
     await this.module.secure(this.config, request);
@@ -111,6 +112,24 @@ export class Agent {
     if (!this.module.admin) throw new AgentRequestError(422, `The ${this.module.engine} datastore has no databases, users or root to manage.`);
     this.requireRunning();
     return this.module.admin;
+  }
+
+  private configurationModule(): GuestConfiguration {
+    if (!this.module.configuration) throw new AgentRequestError(422, `The ${this.module.engine} datastore has no configuration parameters to set.`);
+    return this.module.configuration;
+  }
+
+  /** Writes a configuration group's values; sets the live ones in the running engine. */
+  async applyConfiguration(values: Record<string, ConfigValue>, live: string[]): Promise<void> {
+    if (!this.prepared) throw new AgentRequestError(409, 'The engine is not prepared yet.');
+    if (live.length > 0) this.requireRunning();
+    await this.configurationModule().apply(this.config, values, live);
+  }
+
+  async readConfiguration(names: string[]): Promise<Record<string, string>> {
+    const module = this.configurationModule();
+    this.requireRunning();
+    return module.read(this.config, names);
   }
 
   async configure(flavor: { ram_mb: number; vcpus: number }): Promise<void> {

@@ -44,6 +44,21 @@ export interface DatastoreModule {
   logs: GuestLogs;
   /** Backup and restore, for datastores whose catalog entry says they have them. */
   backup?: BackupStrategy;
+  /** Configuration groups' values, for datastores whose catalog entry says they have them. */
+  configuration?: GuestConfiguration;
+}
+
+/** A parameter's value as the control plane checked it: sizes in the engine's unit, booleans as booleans. */
+export type ConfigValue = number | string | boolean;
+
+export interface GuestConfiguration {
+  /**
+   * Replaces the overrides file (read after the tuned configuration, so its values win at every
+   * start) and sets the `live` parameters in the running engine now.
+   */
+  apply(config: AgentConfig, values: Record<string, ConfigValue>, live: string[]): Promise<void>;
+  /** The running engine's current values of the named parameters. */
+  read(config: AgentConfig, names: string[]): Promise<Record<string, string>>;
 }
 
 /**

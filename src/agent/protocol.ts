@@ -26,6 +26,20 @@ export const UserSpec = Type.Object(
   { additionalProperties: false },
 );
 
+/** A configuration parameter's name, as the datastore's catalog spells it. */
+export const PARAMETER_NAME = '^[a-z][a-z0-9_-]{0,63}$';
+export const ConfigValue = Type.Union([Type.Number(), Type.String({ maxLength: 256 }), Type.Boolean()]);
+
+export const ConfigurationApply = Type.Object(
+  {
+    values: Type.Record(Type.String({ pattern: PARAMETER_NAME }), ConfigValue),
+    /** The parameters to set in the running engine now (the others wait for its next start). */
+    live: Type.Array(Type.String({ pattern: PARAMETER_NAME }), { maxItems: 500 }),
+  },
+  { additionalProperties: false },
+);
+export type ConfigurationApply = Static<typeof ConfigurationApply>;
+
 export const FlavorSpec = Type.Object({ ram_mb: Type.Integer({ minimum: 64 }), vcpus: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
 
 export const PrepareRequest = Type.Object(
@@ -35,6 +49,8 @@ export const PrepareRequest = Type.Object(
     users: Type.Array(UserSpec, { maxItems: 1000 }),
     /** Build the data from these backups instead of an empty data directory. */
     restore: Type.Optional(RestoreSource),
+    /** The configuration group's values, in force from the first start. */
+    configuration: Type.Optional(Type.Record(Type.String({ pattern: PARAMETER_NAME }), ConfigValue)),
   },
   { additionalProperties: false },
 );

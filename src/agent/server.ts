@@ -6,7 +6,7 @@ import { Value } from 'typebox/value';
 import type { Logger } from '../common/log.js';
 import { Agent } from './agent.js';
 import { datastoreModule } from './datastores/index.js';
-import { AccessChange, AgentConfig, AgentStatus, DatabaseList, FlavorSpec, PrepareRequest, UserList, UserRef, UserUpdate } from './protocol.js';
+import { AccessChange, AgentConfig, AgentStatus, ConfigurationApply, DatabaseList, FlavorSpec, PARAMETER_NAME, PrepareRequest, UserList, UserRef, UserUpdate } from './protocol.js';
 import { AgentRequestError } from './errors.js';
 import { BackupRequest, BackupState } from './backup-protocol.js';
 import { Type } from 'typebox';
@@ -109,6 +109,13 @@ export async function runAgent(configPath: string, log: Logger): Promise<void> {
   app.get('/logs/read', { schema: { querystring: Type.Object({ name: Type.String({ pattern: '^[a-z_]{1,32}$' }), offset: Type.String({ pattern: '^[0-9]{1,15}$' }) }) } }, async (request) =>
     agent.readLog(request.query.name, Number(request.query.offset)),
   );
+  app.put('/configuration', { schema: { body: ConfigurationApply } }, async (request) => {
+    await agent.applyConfiguration(request.body.values, request.body.live);
+    return { ok: true };
+  });
+  app.post('/configuration/read', { schema: { body: Type.Object({ names: Type.Array(Type.String({ pattern: PARAMETER_NAME }), { maxItems: 500 }) }, { additionalProperties: false }) } }, async (request) => ({
+    values: await agent.readConfiguration(request.body.names),
+  }));
   // The key and store credentials arrive in the body: request bodies are never logged.
   app.post('/backups', { schema: { body: BackupRequest } }, async (request, reply) => {
     const outcome = agent.backups.start(request.body, () => agent.requireRunning());

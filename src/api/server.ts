@@ -7,6 +7,7 @@ import { projectAuthHook } from './auth.js';
 import { faultBody, makeErrorHandler } from './faults.js';
 import { RateLimiter } from './rate-limit.js';
 import { backupRoutes } from './routes/backups.js';
+import { configurationRoutes } from './routes/configurations.js';
 import { datastoreRoutes } from './routes/datastores.js';
 import { flavorRoutes } from './routes/flavors.js';
 import { guestDataRoutes } from './routes/guest-data.js';
@@ -63,10 +64,11 @@ export async function buildApi(services: Services, options: ApiOptions): Promise
       await project.register(datastoreRoutes, { catalog: services.catalog, flavors: services.flavors, publicUrl });
       await project.register(limitRoutes, { quotas: services.quotas, limiter });
       await project.register(quotaRoutes, { quotas: services.quotas, identity: services.identity });
-      await project.register(instanceRoutes, { instances: services.instances, publicUrl, region: settings.server.region });
+      await project.register(instanceRoutes, { instances: services.instances, configurations: services.configurations, publicUrl, region: settings.server.region });
       await project.register(guestDataRoutes, { data: services.guestData, publicUrl });
       await project.register(guestLogRoutes, { logs: services.guestLogs });
       await project.register(backupRoutes, { backups: services.backups, catalog: services.catalog, publicUrl });
+      await project.register(configurationRoutes, { configurations: services.configurations });
     },
     { prefix: '/v1.0/:tenant_id' },
   );

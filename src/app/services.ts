@@ -17,6 +17,8 @@ import { Reconciler } from '../control/reconciler.js';
 import type { Runtime } from '../control/runtime.js';
 import { SecretBox } from '../control/secrets.js';
 import { TaskManager } from '../control/task-manager.js';
+import { configureInstanceTask } from '../control/tasks/configuration-tasks.js';
+import { ConfigurationService } from '../configuration/configuration-service.js';
 import { createInstanceTask, deleteInstanceTask, resizeFlavorTask, resizeVolumeTask, restartInstanceTask } from '../control/tasks/instance-tasks.js';
 import { FlavorService } from '../flavor/flavor-service.js';
 import { IdentityService } from '../identity/identity-service.js';
@@ -39,6 +41,7 @@ export interface Services {
   guestData: GuestDataService;
   guestLogs: GuestLogService;
   backups: BackupService;
+  configurations: ConfigurationService;
   runtime: Runtime;
   reconciler: Reconciler;
   /** Starts the task manager and the status reconciler (what `serve` runs beside the API). */
@@ -100,7 +103,9 @@ export async function createServices(settings: Settings, options: ServiceOptions
     tasks.register(resizeFlavorTask(runtime, settings.tasks.build_timeout_seconds));
     tasks.register(createBackupTask(runtime, settings.backups.timeout_seconds));
     tasks.register(deleteBackupsTask(runtime, settings.tasks.delete_timeout_seconds));
-    const instances = new InstanceService(instanceStore, flavors, catalog, quotas, tasks, settings.compute.max_volume_gb, new RestorePlanner(backupStore, keyring));
+    tasks.register(configureInstanceTask(runtime, settings.tasks.build_timeout_seconds));
+    const configurations = new ConfigurationService(runtime, catalog, tasks);
+    const instances = new InstanceService(instanceStore, flavors, catalog, quotas, tasks, settings.compute.max_volume_gb, new RestorePlanner(backupStore, keyring), configurations);
     const reconciler = new Reconciler(runtime, settings.tasks.reconcile_seconds * 1000, log.child({ component: 'reconciler' }));
     return {
       settings,
@@ -113,6 +118,7 @@ export async function createServices(settings: Settings, options: ServiceOptions
       guestData: new GuestDataService(instances, instanceStore, catalog, runtime.driver),
       guestLogs: new GuestLogService(instances, catalog, runtime.driver, backupStorage.store),
       backups: new BackupService(backupStore, instances, catalog, quotas, tasks, backupStorage),
+      configurations,
       runtime,
       reconciler,
       startBackground: () => {

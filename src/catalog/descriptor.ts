@@ -1,3 +1,5 @@
+import type { ParameterRule } from '../configuration/parameter-rules.js';
+
 /**
  * What the control plane knows about a datastore: data only. Everything that runs an engine
  * lives in the guest agent; the API and task manager decide by these fields, never by name.
@@ -34,4 +36,6 @@ export interface DatastoreDescriptor {
   /** Guest logs the datastore offers: USER logs can be switched on and off, SYS logs are always on. */
   logs: Array<{ name: string; type: 'USER' | 'SYS' }>;
   minRamMb: number;
+  /** What configuration groups may set, and how each value is checked and applied. */
+  parameters: ParameterRule[];
 }

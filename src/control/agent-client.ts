@@ -64,6 +64,10 @@ export class AgentClient {
     return this.expectOk('GET', path, undefined, 30_000);
   }
 
+  put<T>(path: string, body: unknown): Promise<T> {
+    return this.expectOk('PUT', path, body, 60_000);
+  }
+
   post<T>(path: string, body: unknown): Promise<T> {
     return this.expectOk('POST', path, body, 60_000);
   }

@@ -8,6 +8,7 @@ import type { FlavorService } from '../flavor/flavor-service.js';
 import type { AuthContext } from '../identity/types.js';
 import type { QuotaService } from '../quota/quota-service.js';
 import type { InstanceTable } from '../store/schema.js';
+import type { ConfigurationService } from '../configuration/configuration-service.js';
 import type { InstanceStore } from './instance-store.js';
 import { checkDatabases, checkUsers, type DatabaseInput, type UserInput } from './validation.js';
 
@@ -19,6 +20,8 @@ export interface CreateInstanceInput {
   databases?: DatabaseInput[];
   users?: Array<Omit<UserInput, 'databases'> & { databases?: Array<{ name: string }> }>;
   restorePoint?: { backupRef?: string };
+  /** A configuration group to start with. */
+  configuration?: string;
 }
 
 const GB = 1024 ** 3;
@@ -33,6 +36,7 @@ export class InstanceService {
     private readonly tasks: TaskManager,
     private readonly maxVolumeGb: number,
     private readonly restores: RestorePlanner,
+    private readonly configurations: ConfigurationService,
   ) {}
 
   async create(caller: AuthContext, projectId: string, input: CreateInstanceInput): Promise<InstanceTable> {
@@ -77,6 +81,8 @@ export class InstanceService {
     checkDatabases(databases);
     checkUsers(users, new Set(databases.map((d) => d.name)));
 
+    const configuration = input.configuration ? await this.configurations.valuesForNewInstance(projectId, input.configuration, datastore.name, version.name, { ram_mb: flavor.ram, vcpus: flavor.vcpus }) : undefined;
+
     const now = new Date().toISOString();
     const row: InstanceTable = {
       id: newId(),
@@ -105,8 +111,11 @@ export class InstanceService {
       created_at: now,
       updated_at: now,
       root_enabled_at: null,
+      configuration_id: input.configuration ?? null,
+      applied_configuration: configuration ? JSON.stringify(configuration) : null,
+      restart_required: 0,
     };
-    const params: CreateParams = { flavor: { ram_mb: flavor.ram, vcpus: flavor.vcpus }, databases, users, ...(restore ? { restore } : {}) };
+    const params: CreateParams = { flavor: { ram_mb: flavor.ram, vcpus: flavor.vcpus }, databases, users, ...(restore ? { restore } : {}), ...(configuration ? { configuration } : {}) };
     await this.instances.db.transaction().execute(async (trx) => {
       await this.quotas.charge(trx, projectId, { instances: 1, volumes: size, ram: flavor.ram });
       await trx.insertInto('instances').values(row).execute();
@@ -187,6 +196,8 @@ export class InstanceService {
     const { descriptor } = this.catalog.get(instance.datastore);
     if (flavor.ram < descriptor.minRamMb) throw new BadRequest(`Flavor '${flavor.id}' has ${flavor.ram} MB of RAM; ${instance.datastore} needs at least ${descriptor.minRamMb} MB.`);
     this.requireIdle(instance, 'change its flavor');
+    // The group's formulas and memory budget must hold for the new flavor too.
+    this.configurations.checkFlavor(instance, await this.configurations.groupOf(instance), { ram_mb: flavor.ram, vcpus: flavor.vcpus });
     const from = { id: instance.flavor_id, ram_mb: instance.ram_mb, vcpus: instance.vcpus };
     const to = { id: flavor.id, ram_mb: flavor.ram, vcpus: flavor.vcpus };
     await this.startTask(instance.id, 'RESIZING', 'instance.resize_flavor', { from, to }, { projectId: instance.project_id, deltas: { ram: flavor.ram - instance.ram_mb } });

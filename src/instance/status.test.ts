@@ -12,6 +12,12 @@ describe('instance status', () => {
     assert.deepEqual(derive({}), { status: 'ACTIVE', operatingStatus: 'HEALTHY' });
   });
 
+  it('is RESTART_REQUIRED when a configuration change waits for a restart, and only while idle and healthy', () => {
+    assert.deepEqual(derive({ restartRequired: true }), { status: 'RESTART_REQUIRED', operatingStatus: 'HEALTHY' });
+    assert.equal(derive({ restartRequired: true, taskStatus: 'REBOOTING' }).status, 'REBOOT');
+    assert.equal(derive({ restartRequired: true, serviceStatus: 'CRASHED' }).status, 'SHUTDOWN');
+  });
+
   it('follows the task first: BUILD, SHUTDOWN while deleting, REBOOT, ERROR after a failed task', () => {
     assert.equal(derive({ taskStatus: 'BUILDING', serviceStatus: 'NEW' }).status, 'BUILD');
     assert.equal(derive({ taskStatus: 'BUILDING', hasFault: true }).status, 'ERROR');

@@ -37,6 +37,8 @@ export interface ObservedState {
   /** When the agent last answered, if ever. */
   lastContactAt: Date | undefined;
   hasFault: boolean;
+  /** A configuration change waits for the engine's next start. */
+  restartRequired?: boolean;
 }
 
 export interface DerivedStatus {
@@ -69,7 +71,7 @@ export function deriveStatus(state: ObservedState, now: Date): DerivedStatus {
   }
   switch (state.serviceStatus) {
     case ServiceStatus.HEALTHY:
-      return { status: 'ACTIVE', operatingStatus: 'HEALTHY' };
+      return { status: state.restartRequired ? 'RESTART_REQUIRED' : 'ACTIVE', operatingStatus: 'HEALTHY' };
     case ServiceStatus.FAILED:
       return { status: 'ERROR', operatingStatus: 'FAILED' };
     case ServiceStatus.NEW:

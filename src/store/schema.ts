@@ -93,6 +93,25 @@ export interface InstanceTable {
   created_at: string;
   updated_at: string;
   root_enabled_at: string | null;
+  configuration_id: string | null;
+  /** JSON: the configuration values last written to the instance, for its flavor. */
+  applied_configuration: string | null;
+  restart_required: number;
+}
+
+export interface ConfigurationTable {
+  id: string;
+  project_id: string;
+  name: string;
+  description: string | null;
+  datastore: string;
+  datastore_version: string;
+  /** JSON: parameter → value as written (formulas kept). */
+  values: string;
+  deleted: number;
+  deleted_at: string | null;
+  created_at: string;
+  updated_at: string;
 }
 
 export interface TaskTable {
@@ -173,4 +192,5 @@ export interface Database {
   address_leases: AddressLeaseTable;
   backups: BackupTable;
   backup_strategies: BackupStrategyTable;
+  configurations: ConfigurationTable;
 }

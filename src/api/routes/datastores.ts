@@ -1,12 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { DatastoreCatalog } from '../../catalog/registry.js';
+import type { CatalogVersion, DatastoreCatalog } from '../../catalog/registry.js';
+import { NotFound } from '../../common/errors.js';
 import type { FlavorService } from '../../flavor/flavor-service.js';
 import { caller } from '../auth.js';
 import { baseUrl } from '../links.js';
 import { COMMON_FAULTS, ProjectParams } from '../schemas.js';
 import { DatastoreSchema, VersionSchema, datastoreView, versionView } from '../views/datastore-view.js';
 import { FlavorSchema, flavorView } from '../views/flavor-view.js';
+import { ParameterSchema, parameterView } from '../views/parameter-view.js';
 
 const DatastoreParams = Type.Object({ tenant_id: Type.String(), datastore: Type.String({ description: 'Datastore id or name' }) });
 const VersionParams = Type.Object({ tenant_id: Type.String(), datastore: Type.String(), version: Type.String({ description: 'Version id or name' }) });
@@ -89,5 +91,34 @@ export const datastoreRoutes: FastifyPluginAsyncTypebox<{ catalog: DatastoreCata
       const version = catalog.getVersionById(request.params.id, isAdmin);
       return { version: versionView(version, baseUrl(request, publicUrl), request.params.tenant_id, isAdmin, true) };
     },
+  );
+  const ParametersBody = Type.Object({ 'configuration-parameters': Type.Array(ParameterSchema) });
+  const parameterOf = (version: CatalogVersion, name: string) => {
+    const rule = catalog.get(version.datastoreId).descriptor.parameters.find((r) => r.name === name);
+    if (!rule) throw new NotFound(`No configuration parameter named '${name}' for datastore version ${version.datastoreName} ${version.name}.`);
+    return parameterView(rule, version.id);
+  };
+  const parametersOf = (version: CatalogVersion) => ({ 'configuration-parameters': catalog.get(version.datastoreId).descriptor.parameters.map((r) => parameterView(r, version.id)) });
+  const versionOf = (datastore: string, version: string, isAdmin: boolean) => catalog.getVersion(catalog.get(datastore, isAdmin), version);
+
+  app.get(
+    '/datastores/:datastore/versions/:version/parameters',
+    { schema: { tags: ['configurations'], summary: 'Configuration parameters of a datastore version', params: VersionParams, response: { 200: ParametersBody, ...COMMON_FAULTS } } },
+    async (request) => parametersOf(versionOf(request.params.datastore, request.params.version, caller(request).isAdmin)),
+  );
+  app.get(
+    '/datastores/:datastore/versions/:version/parameters/:name',
+    { schema: { tags: ['configurations'], summary: 'One configuration parameter', params: Type.Object({ ...VersionParams.properties, name: Type.String() }), response: { 200: ParameterSchema, ...COMMON_FAULTS } } },
+    async (request) => parameterOf(versionOf(request.params.datastore, request.params.version, caller(request).isAdmin), request.params.name),
+  );
+  app.get(
+    '/datastores/versions/:id/parameters',
+    { schema: { tags: ['configurations'], summary: 'Configuration parameters of a datastore version (by id)', params: Type.Object({ tenant_id: Type.String(), id: Type.String() }), response: { 200: ParametersBody, ...COMMON_FAULTS } } },
+    async (request) => parametersOf(catalog.getVersionById(request.params.id, caller(request).isAdmin)),
+  );
+  app.get(
+    '/datastores/versions/:id/parameters/:name',
+    { schema: { tags: ['configurations'], summary: 'One configuration parameter (by version id)', params: Type.Object({ tenant_id: Type.String(), id: Type.String(), name: Type.String() }), response: { 200: ParameterSchema, ...COMMON_FAULTS } } },
+    async (request) => parameterOf(catalog.getVersionById(request.params.id, caller(request).isAdmin), request.params.name),
   );
 };

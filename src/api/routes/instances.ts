@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
 import { BadRequest } from '../../common/errors.js';
+import type { ConfigurationService } from '../../configuration/configuration-service.js';
 import type { InstanceService } from '../../instance/instance-service.js';
 import type { InstanceTable } from '../../store/schema.js';
 import { caller, requireAdmin } from '../auth.js';
@@ -30,13 +31,18 @@ const CreateBody = Type.Object({
     availability_zone: Type.Optional(Type.Union([Type.String(), Type.Null()])),
     nics: Type.Optional(Type.Array(Type.Object({}, { additionalProperties: true }))),
     locality: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    configuration: Type.Optional(Type.String({ minLength: 1 })),
     /** What `trove create --backup` sends; `restoreFrom` is accepted as another name for it. */
     restorePoint: Type.Optional(Type.Object({ backupRef: Type.Optional(Type.String()) })),
     restoreFrom: Type.Optional(Type.Object({ backupRef: Type.Optional(Type.String()) })),
   }),
 });
 
-const UpdateBody = Type.Object({ instance: Type.Optional(Type.Object({ name: Type.Optional(Name) })) });
+/** PUT/PATCH: a new name, or a configuration group to attach (an id) or detach (null, or an empty body as troveclient sends). */
+const UpdateBody = Type.Object({
+  instance: Type.Optional(Type.Object({ name: Type.Optional(Name), configuration: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Null()])) })),
+  configuration: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Null()])),
+});
 
 const ActionBody = Type.Object({
   restart: Type.Optional(Type.Object({})),
@@ -49,15 +55,20 @@ const ActionBody = Type.Object({
   ),
 });
 
-export const instanceRoutes: FastifyPluginAsyncTypebox<{ instances: InstanceService; publicUrl: string; region: string }> = async (app, { instances, publicUrl, region }) => {
-  const view = (request: FastifyRequest, instance: InstanceTable) =>
-    instanceView(instance, baseUrl(request, publicUrl), (request.params as { tenant_id: string }).tenant_id, region, caller(request).isAdmin);
+export const instanceRoutes: FastifyPluginAsyncTypebox<{ instances: InstanceService; configurations: ConfigurationService; publicUrl: string; region: string }> = async (app, { instances, configurations, publicUrl, region }) => {
+  const view = (request: FastifyRequest, instance: InstanceTable, names: Map<string, string>) =>
+    instanceView(instance, baseUrl(request, publicUrl), (request.params as { tenant_id: string }).tenant_id, region, caller(request).isAdmin, instance.configuration_id ? names.get(instance.configuration_id) : undefined);
+  const views = async (request: FastifyRequest, list: InstanceTable[]) => {
+    const names = await configurations.namesOf(list.flatMap((i) => (i.configuration_id ? [i.configuration_id] : [])));
+    return list.map((i) => view(request, i, names));
+  };
+  const oneView = async (request: FastifyRequest, instance: InstanceTable) => (await views(request, [instance]))[0]!;
 
   const listHandler = async (request: FastifyRequest<{ Params: { tenant_id: string }; Querystring: { limit?: string; marker?: string } }>) => {
     const all = await instances.list(request.params.tenant_id);
     const { limit, marker } = request.query;
     const page = paginate(all, (i) => i.id, { limit: limit === undefined ? undefined : Number(limit), marker }, PAGE_SIZE);
-    return { instances: page.items.map((i) => view(request, i)), links: pageLinks(request.url, baseUrl(request, publicUrl), page.next) };
+    return { instances: await views(request, page.items), links: pageLinks(request.url, baseUrl(request, publicUrl), page.next) };
   };
   const listSchema = {
     tags: ['instances'],
@@ -75,12 +86,12 @@ export const instanceRoutes: FastifyPluginAsyncTypebox<{ instances: InstanceServ
       const { restorePoint, restoreFrom, ...body } = request.body.instance;
       const restore = restorePoint ?? restoreFrom;
       const instance = await instances.create(caller(request), request.params.tenant_id, { ...body, ...(restore ? { restorePoint: restore } : {}) });
-      return { instance: view(request, instance) };
+      return { instance: await oneView(request, instance) };
     },
   );
 
   app.get('/instances/:id', { schema: { tags: ['instances'], summary: 'Show an instance', params: InstanceParams, response: { 200: Type.Object({ instance: InstanceSchema }), ...COMMON_FAULTS } } }, async (request) => ({
-    instance: view(request, await instances.get(caller(request), request.params.tenant_id, request.params.id)),
+    instance: await oneView(request, await instances.get(caller(request), request.params.tenant_id, request.params.id)),
   }));
 
   app.delete('/instances/:id', { schema: { tags: ['instances'], summary: 'Delete an instance (from any state)', params: InstanceParams, response: { ...ACCEPTED, ...COMMON_FAULTS } } }, async (request, reply) => {
@@ -88,10 +99,16 @@ export const instanceRoutes: FastifyPluginAsyncTypebox<{ instances: InstanceServ
     return reply.code(202).send();
   });
 
-  const update = async (request: FastifyRequest<{ Params: { tenant_id: string; id: string }; Body: { instance?: { name?: string } } }>, reply: FastifyReply) => {
-    const name = request.body.instance?.name;
+  const update = async (request: FastifyRequest<{ Params: { tenant_id: string; id: string }; Body: Static<typeof UpdateBody> }>, reply: FastifyReply) => {
+    const instance = await instances.get(caller(request), request.params.tenant_id, request.params.id);
+    const body = request.body.instance ?? {};
+    const name = body.name;
     if (name !== undefined) await instances.rename(caller(request), request.params.tenant_id, request.params.id, name);
-    else await instances.get(caller(request), request.params.tenant_id, request.params.id);
+    const group = 'configuration' in body ? body.configuration : request.body.configuration;
+    // troveclient detaches with {"instance": {}} on PUT (update_instance with no configuration); a rename comes by PATCH.
+    const detach = group === null || (request.method === 'PUT' && name === undefined && group === undefined && instance.configuration_id !== null);
+    if (typeof group === 'string') await configurations.attach(instance, group);
+    else if (detach) await configurations.detach(instance);
     return reply.code(202).send();
   };
   app.patch('/instances/:id', { schema: { tags: ['instances'], summary: 'Rename an instance', params: InstanceParams, body: UpdateBody, response: { ...ACCEPTED, ...COMMON_FAULTS } } }, update);
@@ -126,11 +143,30 @@ export const instanceRoutes: FastifyPluginAsyncTypebox<{ instances: InstanceServ
   );
 
   app.get(
+    '/instances/:id/configuration',
+    { schema: { tags: ['configurations'], summary: "The values in effect on the instance's engine", params: InstanceParams, response: { 200: Type.Object({ instance: Type.Object({ configuration: Type.Record(Type.String(), Type.String()) }) }), ...COMMON_FAULTS, 422: FaultSchema } } },
+    async (request) => ({ instance: { configuration: await configurations.effective(await instances.get(caller(request), request.params.tenant_id, request.params.id)) } }),
+  );
+  app.post(
+    '/instances/:id/configuration/preview',
+    {
+      schema: {
+        tags: ['configurations'],
+        summary: 'Dry run: what attaching a group (or setting values) would change, which changes need a restart, and the memory budget',
+        params: InstanceParams,
+        body: Type.Object({ configuration: Type.Optional(Type.String()), values: Type.Optional(Type.Record(Type.String(), Type.Unknown())) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ preview: Type.Unknown() }), ...COMMON_FAULTS, 422: FaultSchema },
+      },
+    },
+    async (request) => ({ preview: await configurations.preview(await instances.get(caller(request), request.params.tenant_id, request.params.id), request.body) }),
+  );
+
+  app.get(
     '/mgmt/instances',
     { schema: { tags: ['instances'], summary: 'All projects’ instances (admin)', params: ProjectParams, response: { 200: Type.Object({ instances: Type.Array(InstanceSchema) }), ...COMMON_FAULTS } } },
     async (request) => {
       requireAdmin(request);
-      return { instances: (await instances.listAll()).map((i) => view(request, i)) };
+      return { instances: await views(request, await instances.listAll()) };
     },
   );
 };

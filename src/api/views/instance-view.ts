@@ -25,17 +25,19 @@ export const InstanceSchema = Type.Object({
   updated: Type.String(),
   service_status_updated: Type.String(),
   fault: Type.Optional(Type.Object({ message: Type.String(), created: Type.String(), details: Type.String() })),
+  configuration: Type.Optional(Type.Object({ id: Type.String(), name: Type.String(), links: LinksSchema })),
   tenant_id: Type.Optional(Type.String({ description: 'admins only' })),
 });
 
 /** Trove's instance view: status derived from the task and what the agent last said. */
-export function instanceView(instance: InstanceTable, base: string, projectId: string, region: string, isAdmin: boolean, now = new Date()) {
+export function instanceView(instance: InstanceTable, base: string, projectId: string, region: string, isAdmin: boolean, configurationName?: string, now = new Date()) {
   const derived = deriveStatus(
     {
       taskStatus: instance.task_status,
       serviceStatus: instance.service_status,
       lastContactAt: instance.last_contact_at ? new Date(instance.last_contact_at) : undefined,
       hasFault: instance.fault_message !== null,
+      restartRequired: instance.restart_required === 1,
     },
     now,
   );
@@ -62,6 +64,7 @@ export function instanceView(instance: InstanceTable, base: string, projectId: s
     updated: troveTime(new Date(instance.updated_at)),
     service_status_updated: troveTime(new Date(instance.service_status_updated)),
     ...(fault ? { fault } : {}),
+    ...(instance.configuration_id ? { configuration: { id: instance.configuration_id, name: configurationName ?? '', links: resourceLinks(base, projectId, 'configurations', instance.configuration_id) } } : {}),
     ...(isAdmin ? { tenant_id: instance.project_id } : {}),
   };
 }

@@ -1,3 +1,4 @@
+import { MARIADB_PARAMETERS } from '../parameters/mariadb.js';
 import type { DatastoreCapabilities, DatastoreDescriptor, VersionProbe } from '../descriptor.js';
 
 const MYSQL_FAMILY_PROBE: VersionProbe = {
@@ -10,8 +11,7 @@ const MYSQL_FAMILY_CAPABILITIES: DatastoreCapabilities = {
   databases: true,
   users: true,
   root: true,
-  // Switched on as each feature lands for the datastore.
-  configuration: false,
+  configuration: true,
   backup: { full: true, incremental: true },
   replication: false,
   clusters: false,
@@ -31,4 +31,5 @@ export const mariadb: DatastoreDescriptor = {
     { name: 'error', type: 'SYS' },
   ],
   minRamMb: 256,
+  parameters: MARIADB_PARAMETERS,
 };

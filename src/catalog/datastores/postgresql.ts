@@ -1,3 +1,4 @@
+import { POSTGRESQL_PARAMETERS } from '../parameters/postgresql.js';
 import type { DatastoreDescriptor } from '../descriptor.js';
 
 export const postgresql: DatastoreDescriptor = {
@@ -15,12 +16,12 @@ export const postgresql: DatastoreDescriptor = {
     databases: true,
     users: true,
     root: true,
-    // Switched on as each feature lands for the datastore.
-    configuration: false,
+    configuration: true,
     backup: { full: true, incremental: true },
     replication: false,
     clusters: false,
   },
   logs: [{ name: 'general', type: 'USER' }],
   minRamMb: 256,
+  parameters: POSTGRESQL_PARAMETERS,
 };

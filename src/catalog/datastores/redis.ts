@@ -1,3 +1,4 @@
+import { REDIS_PARAMETERS } from '../parameters/redis.js';
 import type { DatastoreDescriptor } from '../descriptor.js';
 
 export const redis: DatastoreDescriptor = {
@@ -15,12 +16,12 @@ export const redis: DatastoreDescriptor = {
     databases: false,
     users: true,
     root: true,
-    // Switched on as each feature lands for the datastore.
-    configuration: false,
+    configuration: true,
     backup: { full: true, incremental: false },
     replication: false,
     clusters: false,
   },
   logs: [{ name: 'server', type: 'SYS' }],
   minRamMb: 128,
+  parameters: REDIS_PARAMETERS,
 };

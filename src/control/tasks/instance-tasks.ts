@@ -1,3 +1,4 @@
+import { resolveForFlavor } from '../../configuration/instance-values.js';
 import type { PrepareRequest } from '../../agent/protocol.js';
 import { keyForAgent } from '../../backup/keyring.js';
 import type { RestorePlan } from '../../backup/restore-planner.js';
@@ -157,7 +158,8 @@ export function restartInstanceTask(runtime: Runtime, deadlineSeconds: number): 
         async run(run) {
           await agentOf(runtime, run.task.target_id).restart();
           const now = new Date().toISOString();
-          await runtime.instances.update(run.task.target_id, { task_status: 'NONE', service_status: 'HEALTHY', service_status_updated: now, last_contact_at: now });
+          // The engine has read its configuration afresh: nothing waits for a restart any more.
+          await runtime.instances.update(run.task.target_id, { task_status: 'NONE', service_status: 'HEALTHY', service_status_updated: now, last_contact_at: now, restart_required: 0 });
           return 'done';
         },
       },
@@ -230,6 +232,13 @@ export function resizeFlavorTask(runtime: Runtime, deadlineSeconds: number): Tas
     const instance = await instanceOf(runtime, run);
     const agent = agentOf(runtime, instance.id);
     await agent.post('/configure', { flavor: { ram_mb: flavor.ram_mb, vcpus: flavor.vcpus } });
+    // The group's formulas follow the flavor; the restart below puts everything in force.
+    const group = instance.configuration_id ? await runtime.instances.db.selectFrom('configurations').selectAll().where('id', '=', instance.configuration_id).executeTakeFirst() : undefined;
+    const values = resolveForFlavor(runtime.catalog, group, instance.datastore, flavor);
+    if (group || instance.applied_configuration) {
+      await agent.put('/configuration', { values, live: [] });
+      await runtime.instances.update(instance.id, { applied_configuration: JSON.stringify(values) });
+    }
     await runtime.driver.updateLimits({ ...placementOf(runtime, instance, instance.address!), ramMb: flavor.ram_mb, vcpus: flavor.vcpus });
     await agent.restart();
   };
@@ -249,7 +258,7 @@ export function resizeFlavorTask(runtime: Runtime, deadlineSeconds: number): Tas
         async run(run) {
           const { to } = run.params;
           const now = new Date().toISOString();
-          await runtime.instances.update(run.task.target_id, { flavor_id: to.id, ram_mb: to.ram_mb, vcpus: to.vcpus, task_status: 'NONE', service_status: 'HEALTHY', service_status_updated: now, last_contact_at: now });
+          await runtime.instances.update(run.task.target_id, { flavor_id: to.id, ram_mb: to.ram_mb, vcpus: to.vcpus, task_status: 'NONE', service_status: 'HEALTHY', service_status_updated: now, last_contact_at: now, restart_required: 0 });
           return 'done';
         },
       },

@@ -3,6 +3,7 @@ import * as foundation from './0001_foundation.js';
 import * as instances from './0002_instances.js';
 import * as rootHistory from './0003_root_history.js';
 import * as backups from './0004_backups.js';
+import * as configurations from './0005_configurations.js';
 
 /** The one migration history shared by SQLite and PostgreSQL, oldest first. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -10,6 +11,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002_instances': instances,
   '0003_root_history': rootHistory,
   '0004_backups': backups,
+  '0005_configurations': configurations,
 };
 
 export const migrationProvider: MigrationProvider = {

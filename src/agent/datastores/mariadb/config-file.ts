@@ -12,6 +12,8 @@ export interface MariadbPaths {
   tmpDir: string;
   /** Which USER logs are on; included by my.cnf so the choice survives restarts. */
   logsConfig: string;
+  /** The configuration group's values; included last, so they win over the tuning above. */
+  overridesConfig: string;
   logFile(name: string): string;
 }
 
@@ -25,6 +27,7 @@ export function pathsOf(config: AgentConfig): MariadbPaths {
     securePrivDir: `${config.run_dir}/no-files`,
     tmpDir: `${config.volume_dir}/tmp`,
     logsConfig: `${config.run_dir}/logs.cnf`,
+    overridesConfig: `${config.run_dir}/overrides.cnf`,
     logFile: (name: string) => `${config.log_dir}/${name}.log`,
   };
 }
@@ -69,6 +72,7 @@ log_output = FILE
 general_log_file = ${paths.logFile('general')}
 slow_query_log_file = ${paths.logFile('slow_query')}
 !include ${paths.logsConfig}
+!include ${paths.overridesConfig}
 `;
 }
 

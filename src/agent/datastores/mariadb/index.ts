@@ -10,6 +10,7 @@ import { mariadbAdmin } from './admin.js';
 import { mariadbBackup } from './backup.js';
 import { ensureLogsConfig, mariadbLogs } from './logs.js';
 import { pathsOf, renderConfig } from './config-file.js';
+import { ensureOverrides, mariadbConfiguration } from './configuration.js';
 import { ident, literal, runSql } from './sql.js';
 import { copyTemplate, installedVersion, pristineDataDir } from './template.js';
 import { tuneFor } from './tuning.js';
@@ -54,6 +55,7 @@ export const mariadbModule: DatastoreModule = {
   admin: mariadbAdmin,
   logs: mariadbLogs,
   backup: mariadbBackup,
+  configuration: mariadbConfiguration,
 
   async initialise(config: AgentConfig, request: PrepareRequest, restore) {
     const paths = pathsOf(config);
@@ -72,6 +74,7 @@ export const mariadbModule: DatastoreModule = {
   async configure(config: AgentConfig, flavor) {
     const paths = pathsOf(config);
     ensureLogsConfig(config);
+    ensureOverrides(config);
     writeFileAtomic(paths.configFile, renderConfig(config, paths, tuneFor(flavor.ram_mb, flavor.vcpus)), 0o644);
   },
 

@@ -11,6 +11,8 @@ export interface PostgresPaths {
   walArchiveDir: string;
   /** WAL of incremental backups being replayed by a restore. */
   restoreWalDir: string;
+  /** The configuration group's values; included last, so they win over the tuning above. */
+  overridesFile: string;
 }
 
 export function pathsOf(config: AgentConfig): PostgresPaths {
@@ -22,6 +24,7 @@ export function pathsOf(config: AgentConfig): PostgresPaths {
     logFile: `${config.log_dir}/postgresql.log`,
     walArchiveDir: `${config.volume_dir}/wal-archive`,
     restoreWalDir: `${config.volume_dir}/restore-wal`,
+    overridesFile: `${config.run_dir}/overrides.conf`,
   };
 }
 
@@ -53,6 +56,7 @@ maintenance_work_mem = ${tuning.maintenance_work_mem_mb}MB
 # volume for the incremental backups that follow; each backup prunes what it has shipped.
 archive_mode = on
 archive_command = 'test ! -e ${paths.walArchiveDir}/.on || (test ! -f ${paths.walArchiveDir}/%f && cp %p ${paths.walArchiveDir}/%f)'
+include_if_exists = '${paths.overridesFile}'
 `;
 }
 

@@ -9,6 +9,7 @@ import { postgresAdmin } from './admin.js';
 import { finishRestore, postgresqlBackup } from './backup.js';
 import { pathsOf, renderConfig, renderHba } from './config-file.js';
 import { postgresLogs } from './logs.js';
+import { postgresqlConfiguration } from './configuration.js';
 import { runSql } from './sql.js';
 import { binDir, copyCluster, pristineCluster, versionOf } from './template.js';
 import { tuneFor } from './tuning.js';
@@ -22,6 +23,7 @@ export const postgresqlModule: DatastoreModule = {
   admin: postgresAdmin,
   logs: postgresLogs,
   backup: postgresqlBackup,
+  configuration: postgresqlConfiguration,
 
   async initialise(config: AgentConfig, request: PrepareRequest, restore) {
     const paths = pathsOf(config);

@@ -6,6 +6,8 @@ export interface RedisPaths {
   dataDir: string;
   aclFile: string;
   configFile: string;
+  /** The configuration group's values; included last, so they win over the tuning above. */
+  overridesFile: string;
   socket: string;
   pidFile: string;
   logFile: string;
@@ -18,6 +20,7 @@ export function pathsOf(config: AgentConfig): RedisPaths {
     dataDir: `${config.volume_dir}/redis`,
     aclFile: `${config.volume_dir}/redis/users.acl`,
     configFile: `${config.run_dir}/redis.conf`,
+    overridesFile: `${config.run_dir}/overrides.conf`,
     socket: `${config.run_dir}/redis.sock`,
     pidFile: `${config.run_dir}/redis.pid`,
     logFile: `${config.log_dir}/redis-server.log`,
@@ -55,5 +58,6 @@ tcp-keepalive 300
 maxmemory ${tuning.maxmemory_mb}mb
 maxmemory-policy noeviction
 maxclients ${tuning.maxclients}
+include ${paths.overridesFile}
 `;
 }

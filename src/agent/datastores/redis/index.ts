@@ -6,6 +6,7 @@ import type { AgentConfig, PrepareRequest } from '../../protocol.js';
 import { systemUser } from '../../system-user.js';
 import { initialAclFile } from './acl.js';
 import { redisAdmin } from './admin.js';
+import { ensureOverrides, redisConfiguration } from './configuration.js';
 import { redisBackup } from './backup.js';
 import { redisCommand } from './cli.js';
 import { pathsOf, renderConfig } from './config-file.js';
@@ -20,6 +21,7 @@ export const redisModule: DatastoreModule = {
   admin: redisAdmin,
   logs: redisLogs,
   backup: redisBackup,
+  configuration: redisConfiguration,
 
   async initialise(config: AgentConfig, request: PrepareRequest, restore) {
     const paths = pathsOf(config);
@@ -39,6 +41,7 @@ export const redisModule: DatastoreModule = {
 
   async configure(config: AgentConfig, flavor) {
     const paths = pathsOf(config);
+    ensureOverrides(config);
     writeFileAtomic(paths.configFile, renderConfig(config, paths, tuneFor(flavor.ram_mb)), 0o644);
   },
 

@@ -1,0 +1,37 @@
+import { appendFileSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../../../common/atomic-file.js';
+import type { ConfigValue, GuestConfiguration } from '../../datastore.js';
+import { pathsOf } from './config-file.js';
+import { literal, runSql } from './sql.js';
+
+function rendered(value: ConfigValue): string {
+  if (typeof value === 'boolean') return value ? 'on' : 'off';
+  if (typeof value === 'number') return String(value);
+  return literal(value);
+}
+
+const NAME = /^[a-z_]+$/;
+
+/**
+ * Values go to an overrides file that postgresql.conf includes last. A reload applies every
+ * parameter PostgreSQL can change without a restart; the postmaster's wait for the next start.
+ */
+export const postgresqlConfiguration: GuestConfiguration = {
+  async apply(config, values, live) {
+    for (const name of Object.keys(values)) if (!NAME.test(name)) throw new Error(`invalid parameter name ${name}`);
+    const paths = pathsOf(config);
+    const lines = Object.entries(values).map(([name, value]) => `${name} = ${rendered(value)}`);
+    writeFileAtomic(paths.overridesFile, `# The instance's configuration group, written by the Trove guest agent.\n${lines.join('\n')}\n`, 0o644);
+    // postgresql.conf written before groups existed lacks the include (it is regenerated on resize).
+    const include = `include_if_exists = '${paths.overridesFile}'`;
+    if (!readFileSync(paths.configFile, 'utf8').includes(include)) appendFileSync(paths.configFile, `${include}\n`);
+    if (live.length > 0) await runSql(paths.socketDir, config.port, 'SELECT pg_reload_conf();');
+  },
+
+  async read(config, names) {
+    const wanted = names.filter((name) => NAME.test(name));
+    if (wanted.length === 0) return {};
+    const rows = await runSql(pathsOf(config).socketDir, config.port, `SELECT name, setting FROM pg_settings WHERE name IN (${wanted.map(literal).join(', ')});`);
+    return Object.fromEntries(rows.map(([name, value]) => [name!, value ?? '']));
+  },
+};

@@ -1,0 +1,83 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { ConfigurationService } from '../../configuration/configuration-service.js';
+import { troveTime } from '../../common/time.js';
+import type { ConfigurationTable } from '../../store/schema.js';
+import { caller } from '../auth.js';
+import { ACCEPTED, COMMON_FAULTS, FaultSchema, ProjectParams } from '../schemas.js';
+
+const GroupParams = Type.Object({ tenant_id: Type.String(), id: Type.String() });
+const Values = Type.Record(Type.String(), Type.Unknown());
+const GroupBody = Type.Object({
+  configuration: Type.Object({
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+    description: Type.Optional(Type.Union([Type.String({ maxLength: 1024 }), Type.Null()])),
+    values: Type.Optional(Values),
+    datastore: Type.Optional(Type.Object({ type: Type.Optional(Type.String()), version: Type.Optional(Type.String()) })),
+  }),
+});
+
+export const configurationRoutes: FastifyPluginAsyncTypebox<{ configurations: ConfigurationService }> = async (app, { configurations }) => {
+  const summary = (group: ConfigurationTable) => ({
+    id: group.id,
+    name: group.name,
+    description: group.description,
+    created: troveTime(new Date(group.created_at)),
+    updated: troveTime(new Date(group.updated_at)),
+    datastore_name: group.datastore,
+    datastore_version_id: configurations.versionIdOf(group),
+    datastore_version_name: group.datastore_version,
+  });
+  const detail = async (group: ConfigurationTable) => ({
+    ...summary(group),
+    values: JSON.parse(group.values) as Record<string, unknown>,
+    instance_count: (await configurations.attachedInstances(group.id)).length,
+    datastore_version_number: group.datastore_version,
+  });
+
+  app.get('/configurations', { schema: { tags: ['configurations'], summary: 'List configuration groups', params: ProjectParams, response: { 200: Type.Object({ configurations: Type.Array(Type.Unknown()) }), ...COMMON_FAULTS } } }, async (request) => {
+    caller(request);
+    return { configurations: (await configurations.list(request.params.tenant_id)).map(summary) };
+  });
+  app.post(
+    '/configurations',
+    { schema: { tags: ['configurations'], summary: 'Create a configuration group; values are checked against the datastore version’s parameters', params: ProjectParams, body: GroupBody, response: { 200: Type.Object({ configuration: Type.Unknown() }), ...COMMON_FAULTS, 422: FaultSchema } } },
+    async (request) => {
+      caller(request);
+      return { configuration: await detail(await configurations.create(request.params.tenant_id, request.body.configuration)) };
+    },
+  );
+  app.get('/configurations/:id', { schema: { tags: ['configurations'], summary: 'Show a configuration group', params: GroupParams, response: { 200: Type.Object({ configuration: Type.Unknown() }), ...COMMON_FAULTS } } }, async (request) => {
+    caller(request);
+    return { configuration: await detail(await configurations.get(request.params.tenant_id, request.params.id)) };
+  });
+  app.get(
+    '/configurations/:id/instances',
+    { schema: { tags: ['configurations'], summary: 'Instances the group is attached to', params: GroupParams, response: { 200: Type.Object({ instances: Type.Array(Type.Object({ id: Type.String(), name: Type.String() })) }), ...COMMON_FAULTS } } },
+    async (request) => {
+      caller(request);
+      const group = await configurations.get(request.params.tenant_id, request.params.id);
+      return { instances: (await configurations.attachedInstances(group.id)).map((i) => ({ id: i.id, name: i.name })) };
+    },
+  );
+  for (const [method, mode] of [
+    ['PUT', 'replace'],
+    ['PATCH', 'merge'],
+  ] as const) {
+    app.route({
+      method,
+      url: '/configurations/:id',
+      schema: { tags: ['configurations'], summary: mode === 'replace' ? 'Replace a group’s values (applied to its instances)' : 'Merge values into a group (applied to its instances)', params: GroupParams, body: GroupBody, response: { 200: Type.Unknown({ description: 'Empty body, as Trove answers' }), ...COMMON_FAULTS, 422: FaultSchema } },
+      handler: async (request, reply) => {
+        caller(request);
+        await configurations.update(request.params.tenant_id, request.params.id, request.body.configuration, mode);
+        return reply.code(200).send();
+      },
+    });
+  }
+  app.delete('/configurations/:id', { schema: { tags: ['configurations'], summary: 'Delete a configuration group (refused while attached)', params: GroupParams, response: { ...ACCEPTED, ...COMMON_FAULTS } } }, async (request, reply) => {
+    caller(request);
+    await configurations.delete(request.params.tenant_id, request.params.id);
+    return reply.code(202).send();
+  });
+};

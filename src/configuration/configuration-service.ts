@@ -1,0 +1,227 @@
+import type { DatastoreCatalog } from '../catalog/registry.js';
+import { BadRequest, NotFound, UnprocessableEntity } from '../common/errors.js';
+import { newId } from '../common/ids.js';
+import { agentOf, type Runtime } from '../control/runtime.js';
+import type { TaskManager } from '../control/task-manager.js';
+import type { AuthContext } from '../identity/types.js';
+import type { ConfigurationTable, InstanceTable } from '../store/schema.js';
+import { flavorVariables } from './formula.js';
+import { changeBetween, instanceFlavor, parseValues, resolveForFlavor, rulesOf } from './instance-values.js';
+import { ParameterError } from './parameter-rules.js';
+import { checkGroupValues, memoryBudget, valuesForFlavor, type ConfigurationValues } from './values.js';
+
+export interface ConfigurationInput {
+  name?: string;
+  description?: string | null;
+  values?: Record<string, unknown>;
+  datastore?: { type?: string; version?: string };
+}
+
+/** Turns a rule violation into Trove's 422 with its message. */
+function checked<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (err) {
+    if (err instanceof ParameterError) throw new UnprocessableEntity(err.message);
+    throw err;
+  }
+}
+
+/**
+ * Configuration groups: named, validated parameter values for one datastore version, attached
+ * to instances. Every change is checked for every attached instance's flavor before anything
+ * is written; applying it is the instance.configure task's.
+ */
+export class ConfigurationService {
+  constructor(
+    private readonly runtime: Runtime,
+    private readonly catalog: DatastoreCatalog,
+    private readonly tasks: TaskManager,
+  ) {}
+
+  private get db() {
+    return this.runtime.instances.db;
+  }
+
+  async get(projectId: string, id: string): Promise<ConfigurationTable> {
+    const group = await this.db.selectFrom('configurations').selectAll().where('id', '=', id).where('deleted', '=', 0).executeTakeFirst();
+    if (!group || group.project_id !== projectId) throw new NotFound(`Configuration group with ID ${id} could not be found.`);
+    return group;
+  }
+
+  async list(projectId: string): Promise<ConfigurationTable[]> {
+    return this.db.selectFrom('configurations').selectAll().where('project_id', '=', projectId).where('deleted', '=', 0).orderBy('created_at').orderBy('id').execute();
+  }
+
+  /** Group names by id, for the instance views. */
+  async namesOf(ids: string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db.selectFrom('configurations').select(['id', 'name']).where('id', 'in', [...new Set(ids)]).execute();
+    return new Map(rows.map((r) => [r.id, r.name]));
+  }
+
+  async attachedInstances(groupId: string): Promise<InstanceTable[]> {
+    return this.db.selectFrom('instances').selectAll().where('configuration_id', '=', groupId).where('deleted', '=', 0).orderBy('created_at').execute();
+  }
+
+  versionIdOf(group: Pick<ConfigurationTable, 'datastore' | 'datastore_version'>): string {
+    return this.catalog.getVersion(this.catalog.get(group.datastore), group.datastore_version).id;
+  }
+
+  async create(projectId: string, input: ConfigurationInput): Promise<ConfigurationTable> {
+    if (!input.name || input.name.length > 255) throw new BadRequest('A configuration group needs a name of 1 to 255 characters.');
+    if (!input.values || typeof input.values !== 'object' || Array.isArray(input.values)) throw new BadRequest('A configuration group needs "values": an object of parameter names and values.');
+    if (!input.datastore?.type) throw new BadRequest('A configuration group needs "datastore": {"type": name, "version": name}.');
+    const datastore = this.catalog.get(input.datastore.type);
+    const version = input.datastore.version ? this.catalog.getVersion(datastore, input.datastore.version) : datastore.versions.find((v) => v.id === datastore.defaultVersionId);
+    if (!version) throw new BadRequest(`Datastore '${datastore.name}' has no default version; give "datastore": {"version": …}.`);
+    if (!datastore.descriptor.capabilities.configuration) throw new UnprocessableEntity(`Datastore '${datastore.name}' has no configuration parameters.`);
+    const values = checked(() => checkGroupValues(datastore.descriptor.parameters, input.values!, `${datastore.name} ${version.name}`));
+    const now = new Date().toISOString();
+    const row: ConfigurationTable = {
+      id: newId(),
+      project_id: projectId,
+      name: input.name,
+      description: input.description ?? null,
+      datastore: datastore.name,
+      datastore_version: version.name,
+      values: JSON.stringify(values),
+      deleted: 0,
+      deleted_at: null,
+      created_at: now,
+      updated_at: now,
+    };
+    await this.db.insertInto('configurations').values(row).execute();
+    return row;
+  }
+
+  /** PUT replaces the values, PATCH merges into them; attached instances get the result. */
+  async update(projectId: string, id: string, input: ConfigurationInput, mode: 'replace' | 'merge'): Promise<void> {
+    const group = await this.get(projectId, id);
+    if (input.values !== undefined && (typeof input.values !== 'object' || input.values === null || Array.isArray(input.values))) throw new BadRequest('"values" must be an object of parameter names and values.');
+    if (mode === 'replace' && input.values === undefined) throw new BadRequest('PUT replaces the group\'s values: give "values" (PATCH merges instead).');
+    const rules = rulesOf(this.catalog, group.datastore);
+    const given = checked(() => checkGroupValues(rules, input.values ?? {}, `${group.datastore} ${group.datastore_version}`));
+    const values = mode === 'replace' ? given : { ...parseValues(group.values), ...given };
+    const next = { ...group, values: JSON.stringify(values) };
+    const attached = await this.attachedInstances(group.id);
+    // Every attached instance must take the new values (ranges of formulas, memory) before any is changed.
+    for (const instance of attached) checked(() => resolveForFlavor(this.catalog, next, instance.datastore, instanceFlavor(instance)));
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('configurations')
+        .set({ values: next.values, updated_at: new Date().toISOString(), ...(input.name ? { name: input.name } : {}), ...(input.description !== undefined ? { description: input.description } : {}) })
+        .where('id', '=', group.id)
+        .execute();
+      for (const instance of attached) await this.tasks.enqueue(trx, 'instance.configure', instance.id, {});
+    });
+    this.tasks.nudge();
+  }
+
+  async delete(projectId: string, id: string): Promise<void> {
+    const group = await this.get(projectId, id);
+    const attached = await this.attachedInstances(group.id);
+    if (attached.length > 0) {
+      throw new BadRequest(`Configuration group ${group.id} is attached to ${attached.length} instance(s) (${attached.map((i) => i.id).join(', ')}); detach it before deleting it.`);
+    }
+    const now = new Date().toISOString();
+    await this.db.updateTable('configurations').set({ deleted: 1, deleted_at: now, updated_at: now }).where('id', '=', group.id).execute();
+  }
+
+  /** What an instance built with a group starts with: the group's values for the flavor. */
+  async valuesForNewInstance(projectId: string, groupId: string, datastore: string, version: string, flavor: { ram_mb: number; vcpus: number }): Promise<ConfigurationValues> {
+    const group = await this.get(projectId, groupId);
+    this.requireSameVersion(group, datastore, version, 'the new instance');
+    return checked(() => resolveForFlavor(this.catalog, group, datastore, flavor));
+  }
+
+  /** Checks that an instance's group fits a new flavor (resize), before the resize starts. */
+  checkFlavor(instance: InstanceTable, group: ConfigurationTable | undefined, flavor: { ram_mb: number; vcpus: number }): void {
+    checked(() => resolveForFlavor(this.catalog, group, instance.datastore, flavor));
+  }
+
+  async groupOf(instance: InstanceTable): Promise<ConfigurationTable | undefined> {
+    if (!instance.configuration_id) return undefined;
+    return this.db.selectFrom('configurations').selectAll().where('id', '=', instance.configuration_id).executeTakeFirst();
+  }
+
+  private requireSameVersion(group: ConfigurationTable, datastore: string, version: string, what: string): void {
+    if (this.catalog.get(group.datastore).descriptor.engine !== this.catalog.get(datastore).descriptor.engine || group.datastore_version !== version) {
+      throw new BadRequest(`Configuration group ${group.id} is for ${group.datastore} ${group.datastore_version}; ${what} is ${datastore} ${version}.`);
+    }
+  }
+
+  async attach(instance: InstanceTable, groupId: string): Promise<void> {
+    if (instance.configuration_id) throw new BadRequest(`Instance ${instance.id} already has a Configuration Group attached: ${instance.configuration_id}.`);
+    const group = await this.get(instance.project_id, groupId);
+    this.requireSameVersion(group, instance.datastore, instance.datastore_version, `instance ${instance.id}`);
+    checked(() => resolveForFlavor(this.catalog, group, instance.datastore, instanceFlavor(instance)));
+    await this.setGroup(instance, group.id);
+  }
+
+  async detach(instance: InstanceTable): Promise<void> {
+    if (!instance.configuration_id) throw new BadRequest(`Instance ${instance.id} has no configuration group attached.`);
+    await this.setGroup(instance, null);
+  }
+
+  private async setGroup(instance: InstanceTable, groupId: string | null): Promise<void> {
+    if (instance.task_status === 'DELETING' || instance.task_status === 'BUILDING') throw new UnprocessableEntity(`Instance ${instance.id} is ${instance.task_status.toLowerCase()}; its configuration cannot change now.`);
+    await this.db.transaction().execute(async (trx) => {
+      await trx.updateTable('instances').set({ configuration_id: groupId, updated_at: new Date().toISOString() }).where('id', '=', instance.id).execute();
+      await this.tasks.enqueue(trx, 'instance.configure', instance.id, {});
+    });
+    this.tasks.nudge();
+  }
+
+  /** The running engine's values of every catalog parameter: what the instance has in effect. */
+  async effective(instance: InstanceTable): Promise<Record<string, string>> {
+    const names = rulesOf(this.catalog, instance.datastore).map((r) => r.name);
+    try {
+      return (await agentOf(this.runtime, instance.id).post<{ values: Record<string, string> }>('/configuration/read', { names })).values;
+    } catch (err) {
+      throw new UnprocessableEntity(`The configuration of instance ${instance.id} cannot be read now (${(err as Error).message}); try again when it is ACTIVE.`);
+    }
+  }
+
+  /**
+   * A dry run: what attaching a group (or setting these values) would change on the instance,
+   * against what is in effect now, which changes wait for a restart, and the memory budget.
+   */
+  async preview(instance: InstanceTable, proposal: { configuration?: string; values?: Record<string, unknown> }) {
+    const rules = rulesOf(this.catalog, instance.datastore);
+    let raw: ConfigurationValues;
+    if (proposal.configuration !== undefined) {
+      const group = await this.get(instance.project_id, proposal.configuration);
+      this.requireSameVersion(group, instance.datastore, instance.datastore_version, `instance ${instance.id}`);
+      raw = parseValues(group.values);
+    } else if (proposal.values && typeof proposal.values === 'object') {
+      raw = checked(() => checkGroupValues(rules, proposal.values!, `${instance.datastore} ${instance.datastore_version}`));
+    } else {
+      throw new BadRequest('Give {"configuration": group id} or {"values": {…}} to preview.');
+    }
+    const flavor = flavorVariables(instance.ram_mb, instance.vcpus);
+    // The budget is reported here, not enforced: a dry run shows what attaching would refuse.
+    const resolved = checked(() => valuesForFlavor(rules, raw, flavor, `${instance.datastore} ${instance.datastore_version}`));
+    const current = await this.effective(instance);
+    const change = changeBetween(rules, parseValues(instance.applied_configuration), resolved);
+    const changes = Object.entries(resolved)
+      .filter(([name, value]) => !sameValue(current[name], value))
+      .map(([name, value]) => ({ name, current: current[name] ?? null, proposed: value, restart_required: rules.find((r) => r.name === name)!.restart_required }));
+    const removed = Object.keys(parseValues(instance.applied_configuration)).filter((name) => !(name in resolved));
+    const budget = memoryBudget(rules, resolved, flavor);
+    return {
+      changes,
+      reverted: removed,
+      restart_required: changes.some((c) => c.restart_required) || removed.length > 0 || (change.restartRequired && changes.length > 0),
+      ...(budget ? { memory: { fits: budget.fits, total_bytes: budget.total_bytes, ram_bytes: budget.ram_bytes, arithmetic: budget.arithmetic } } : {}),
+    };
+  }
+}
+
+/** The engine's spelling of a value against a checked one (ON/1/true, sizes in its unit). */
+function sameValue(current: string | undefined, value: number | string | boolean): boolean {
+  if (current === undefined) return false;
+  if (typeof value === 'boolean') return ['on', '1', 'true', 'yes'].includes(current.toLowerCase()) === value;
+  if (typeof value === 'number') return Number(current) === value;
+  return current.toLowerCase() === value.toLowerCase();
+}

@@ -1,0 +1,49 @@
+import type { DatastoreCatalog } from '../catalog/registry.js';
+import type { ConfigurationTable, InstanceTable } from '../store/schema.js';
+import { flavorVariables } from './formula.js';
+import type { ParameterRule } from './parameter-rules.js';
+import { checkMemoryBudget, valuesForFlavor, type ConfigurationValues } from './values.js';
+
+export function parseValues(json: string | null | undefined): ConfigurationValues {
+  return json ? (JSON.parse(json) as ConfigurationValues) : {};
+}
+
+export function rulesOf(catalog: DatastoreCatalog, datastore: string): ParameterRule[] {
+  return catalog.get(datastore).descriptor.parameters;
+}
+
+/**
+ * A group's values for one flavor, as they are written to an instance: formulas evaluated,
+ * ranges checked, and the memory budget checked against the flavor's RAM.
+ */
+export function resolveForFlavor(catalog: DatastoreCatalog, group: Pick<ConfigurationTable, 'values' | 'datastore' | 'datastore_version'> | undefined, datastore: string, flavor: { ram_mb: number; vcpus: number }): ConfigurationValues {
+  const rules = rulesOf(catalog, datastore);
+  const variables = flavorVariables(flavor.ram_mb, flavor.vcpus);
+  const resolved = group ? valuesForFlavor(rules, parseValues(group.values), variables, `${group.datastore} ${group.datastore_version}`) : {};
+  checkMemoryBudget(rules, resolved, variables);
+  return resolved;
+}
+
+export interface ConfigurationChange {
+  /** Parameters whose value changes (added, changed or removed). */
+  changed: string[];
+  /** Changed parameters the running engine takes now. */
+  live: string[];
+  /** True when some change waits for a restart: a restart-required parameter, or a removed one. */
+  restartRequired: boolean;
+}
+
+/** What going from the values last applied to `next` means for the running engine. */
+export function changeBetween(rules: readonly ParameterRule[], applied: ConfigurationValues, next: ConfigurationValues): ConfigurationChange {
+  const names = [...new Set([...Object.keys(applied), ...Object.keys(next)])].sort();
+  const changed = names.filter((name) => applied[name] !== next[name]);
+  const dynamic = (name: string) => rules.find((r) => r.name === name)?.restart_required === false;
+  const live = changed.filter((name) => name in next && dynamic(name));
+  // A removed value goes back to the tuned one only when the engine reads its files again.
+  const restartRequired = changed.some((name) => !(name in next) || !dynamic(name));
+  return { changed, live, restartRequired };
+}
+
+export function instanceFlavor(instance: InstanceTable): { ram_mb: number; vcpus: number } {
+  return { ram_mb: instance.ram_mb, vcpus: instance.vcpus };
+}

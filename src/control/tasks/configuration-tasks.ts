@@ -1,0 +1,43 @@
+import { changeBetween, instanceFlavor, parseValues, resolveForFlavor, rulesOf } from '../../configuration/instance-values.js';
+import { ParameterError } from '../../configuration/parameter-rules.js';
+import { agentOf, type Runtime } from '../runtime.js';
+import { PermanentTaskError, type TaskKind } from '../task-manager.js';
+
+/**
+ * Brings an instance's engine to its configuration group as it is now (attached, changed or
+ * detached): the values are written for its flavor, the dynamic ones set live, and the instance
+ * marked RESTART_REQUIRED when a change waits for a restart. Reads the group when it runs, so a
+ * repeated or late run converges on the latest values.
+ */
+export function configureInstanceTask(runtime: Runtime, deadlineSeconds: number): TaskKind<Record<string, never>> {
+  return {
+    kind: 'instance.configure',
+    deadlineSeconds,
+    steps: [
+      {
+        name: 'apply',
+        async run(run) {
+          const instance = await runtime.instances.find(run.task.target_id);
+          if (!instance || instance.task_status === 'DELETING') return 'done';
+          const group = instance.configuration_id ? await runtime.instances.db.selectFrom('configurations').selectAll().where('id', '=', instance.configuration_id).executeTakeFirst() : undefined;
+          let next;
+          try {
+            next = resolveForFlavor(runtime.catalog, group, instance.datastore, instanceFlavor(instance));
+          } catch (err) {
+            if (err instanceof ParameterError) throw new PermanentTaskError(err.message);
+            throw err;
+          }
+          const change = changeBetween(rulesOf(runtime.catalog, instance.datastore), parseValues(instance.applied_configuration), next);
+          await agentOf(runtime, instance.id).put('/configuration', { values: next, live: change.live });
+          await runtime.instances.update(instance.id, { applied_configuration: JSON.stringify(next), restart_required: instance.restart_required || change.restartRequired ? 1 : 0 });
+          run.log.info({ changed: change.changed, live: change.live, restart_required: change.restartRequired }, 'configuration applied');
+          return 'done';
+        },
+      },
+    ],
+    async onFailure(run, reason) {
+      run.log.error({ reason }, 'configuration could not be applied');
+      await runtime.instances.setFault(run.task.target_id, `Configuration could not be applied: ${reason}`, reason);
+    },
+  };
+}

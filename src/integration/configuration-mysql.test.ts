@@ -1,0 +1,156 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { propertyTable } from '../test-support/cli-output.js';
+import { asApp, createAppInstance } from '../test-support/mariadb.js';
+import { run } from '../test-support/processes.js';
+import { openstackEnv, startTroveHost, type TroveHost } from '../test-support/trove-host.js';
+
+/** Configuration groups on a real MariaDB, driven as a tenant would: the trove CLI, then the API. */
+describe('configuration groups on MariaDB', () => {
+  let host: TroveHost;
+  let env: NodeJS.ProcessEnv;
+  let instance: { id: string; ip: string };
+  before(async () => {
+    host = await startTroveHost('127.0.60.0/24');
+    env = openstackEnv(host);
+    instance = await createAppInstance(host.demo, 'cfg-db', '2');
+  });
+  after(async () => {
+    await host?.close();
+  });
+
+  const troveCli = async (args: string[]) => {
+    const result = await run('/usr/bin/python3', ['/usr/bin/trove', ...args], env, 120_000);
+    return result;
+  };
+  const variable = async (name: string) => {
+    const shown = await asApp(instance.ip, `SHOW GLOBAL VARIABLES LIKE '${name}'`);
+    assert.equal(shown.code, 0, shown.stderr);
+    return shown.stdout.trim().split('\t')[1];
+  };
+  const eventually = async (what: () => Promise<unknown>, expected: unknown, timeoutMs = 60_000) => {
+    const deadline = Date.now() + timeoutMs;
+    let seen: unknown;
+    while (Date.now() < deadline) {
+      seen = await what();
+      if (seen === expected) return;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(seen, expected);
+  };
+  const status = async () => (await host.demo.call('GET', `/instances/${instance.id}`)).body.instance.status as string;
+  const restart = async () => {
+    const restarted = await troveCli(['restart', instance.id]);
+    assert.equal(restarted.code, 0, restarted.stderr);
+    await eventually(status, 'ACTIVE', 120_000);
+  };
+
+  let groupId = '';
+  it('creates, attaches and shows a group with the trove CLI; the engine takes dynamic values at once', async () => {
+    const created = await troveCli(['configuration-create', 'tuned', '{"max_connections": 222, "connect_timeout": 20}', '--datastore', 'mysql', '--datastore_version', '10.11']);
+    assert.equal(created.code, 0, created.stderr);
+    groupId = propertyTable(created.stdout).id!;
+    assert.match(groupId, /^[0-9a-f-]{36}$/);
+    const attached = await troveCli(['configuration-attach', instance.id, groupId]);
+    assert.equal(attached.code, 0, attached.stderr);
+    await eventually(() => variable('max_connections'), '222');
+    assert.equal(await variable('connect_timeout'), '20');
+    assert.equal(await status(), 'ACTIVE');
+
+    const shown = propertyTable((await troveCli(['configuration-show', groupId])).stdout);
+    assert.equal(shown.instance_count, '1');
+    assert.match(shown.values ?? '', /max_connections.*222/);
+    assert.match((await troveCli(['configuration-instances', groupId])).stdout, new RegExp(instance.id));
+    const view = (await host.demo.call('GET', `/instances/${instance.id}`)).body.instance;
+    assert.equal(view.configuration.id, groupId);
+    assert.equal(view.configuration.name, 'tuned');
+
+    const effective = (await host.demo.call('GET', `/instances/${instance.id}/configuration`)).body.instance.configuration;
+    assert.equal(effective.max_connections, '222');
+    assert.equal(effective.connect_timeout, '20');
+    const again = await troveCli(['configuration-attach', instance.id, groupId]);
+    assert.notEqual(again.code, 0);
+    assert.match(again.stderr, /already has a Configuration Group attached/);
+  });
+
+  it('previews a change: the diff against what is in effect, what needs a restart, and the memory arithmetic', async () => {
+    const preview = await host.demo.call('POST', `/instances/${instance.id}/configuration/preview`, { values: { max_connections: 230, connect_timeout: 20, innodb_log_file_size: '64M' } });
+    assert.equal(preview.status, 200, JSON.stringify(preview.body));
+    const changes = preview.body.preview.changes as Array<{ name: string; current: string; proposed: unknown; restart_required: boolean }>;
+    assert.deepEqual(changes.map((c) => c.name).sort(), ['innodb_log_file_size', 'max_connections']);
+    assert.deepEqual(changes.find((c) => c.name === 'max_connections'), { name: 'max_connections', current: '222', proposed: 230, restart_required: false });
+    assert.equal(changes.find((c) => c.name === 'innodb_log_file_size')!.restart_required, true);
+    assert.equal(preview.body.preview.restart_required, true);
+    assert.equal(preview.body.preview.memory.fits, true);
+    assert.match(preview.body.preview.memory.arithmetic, /innodb_buffer_pool_size 300\.0 MB .* max_connections 230 × \(sort_buffer_size 2\.0 MB/);
+    const tooMany = await host.demo.call('POST', `/instances/${instance.id}/configuration/preview`, { values: { max_connections: 400 } });
+    assert.equal(tooMany.status, 200);
+    assert.equal(tooMany.body.preview.memory.fits, false);
+    assert.match(tooMany.body.preview.memory.arithmetic, /max_connections 400 × .* > the flavor's 1\.00 GB of RAM/);
+    // Nothing was applied.
+    assert.equal(await variable('max_connections'), '222');
+  });
+
+  it('puts a restart-required change in RESTART_REQUIRED until the restart, which puts it in force', async () => {
+    const before = await variable('innodb_log_file_size');
+    const patched = await host.demo.call('PATCH', `/configurations/${groupId}`, { configuration: { values: { innodb_log_file_size: '64M' } } });
+    assert.equal(patched.status, 200, JSON.stringify(patched.body));
+    await eventually(status, 'RESTART_REQUIRED');
+    assert.equal(await variable('innodb_log_file_size'), before);
+    await restart();
+    assert.equal(await variable('innodb_log_file_size'), String(64 * 1024 * 1024));
+    assert.equal(await variable('max_connections'), '222');
+  });
+
+  it('refuses to delete an attached group; detaching (as the CLI sends it) reverts to the tuned values after a restart', async () => {
+    const refused = await host.demo.call('DELETE', `/configurations/${groupId}`);
+    assert.equal(refused.status, 400);
+    assert.match(refused.body.badRequest.message, /attached to 1 instance.*detach it before deleting/);
+    const detached = await troveCli(['configuration-detach', instance.id]);
+    assert.equal(detached.code, 0, detached.stderr);
+    await eventually(status, 'RESTART_REQUIRED');
+    await restart();
+    // 100 connections per 512 MB of the 1 GB flavor.
+    assert.equal(await variable('max_connections'), '200');
+    assert.equal((await host.demo.call('GET', `/instances/${instance.id}`)).body.instance.configuration, undefined);
+    const deleted = await troveCli(['configuration-delete', groupId]);
+    assert.equal(deleted.code, 0, deleted.stderr);
+  });
+
+  it('evaluates formulas per flavor, and a resize re-tunes what the group leaves alone', async () => {
+    const created = await host.demo.call('POST', '/configurations', { configuration: { name: 'per-flavor', values: { max_connections: '{RAM_MB / 5}' }, datastore: { type: 'mysql', version: '10.11' } } });
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    assert.equal(created.body.configuration.values.max_connections, '{RAM_MB / 5}');
+    assert.equal((await host.demo.call('PUT', `/instances/${instance.id}`, { instance: { configuration: created.body.configuration.id } })).status, 202);
+    await eventually(() => variable('max_connections'), '204');
+    assert.equal(await variable('innodb_buffer_pool_size'), String(300 * 1024 * 1024));
+    const resized = await troveCli(['resize-instance', instance.id, '3']);
+    assert.equal(resized.code, 0, resized.stderr);
+    await new Promise((r) => setTimeout(r, 500));
+    await eventually(status, 'ACTIVE', 180_000);
+    assert.equal(await variable('max_connections'), '409');
+    assert.equal(await variable('innodb_buffer_pool_size'), String(600 * 1024 * 1024));
+    assert.equal((await host.demo.call('PUT', `/instances/${instance.id}`, { configuration: null })).status, 202);
+    await eventually(status, 'RESTART_REQUIRED');
+    await restart();
+  });
+
+  it('refuses an OOM-prone group when it meets a flavor, with the arithmetic, and bad values with the rule', async () => {
+    const greedy = await host.demo.call('POST', '/configurations', { configuration: { name: 'greedy', values: { innodb_buffer_pool_size: '1536M', max_connections: 400 }, datastore: { type: 'mysql', version: '10.11' } } });
+    assert.equal(greedy.status, 200);
+    const attach = await host.demo.call('PUT', `/instances/${instance.id}`, { instance: { configuration: greedy.body.configuration.id } });
+    assert.equal(attach.status, 422);
+    assert.match(attach.body.unprocessableEntity.message, /more memory than the flavor has: innodb_buffer_pool_size 1\.50 GB \+ .*max_connections 400 × \(.*\) = [\d.]+ GB > the flavor's 2\.00 GB of RAM/);
+    assert.equal((await host.demo.call('GET', `/instances/${instance.id}`)).body.instance.configuration, undefined);
+
+    const bad = await troveCli(['configuration-create', 'bad', '{"max_connections": -5}', '--datastore', 'mysql', '--datastore_version', '10.11']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /max_connections is less than the minimum allowed: 10/);
+    const unknown = await host.demo.call('POST', '/configurations', { configuration: { name: 'bad', values: { no_such_param: 1 }, datastore: { type: 'mysql', version: '10.11' } } });
+    assert.equal(unknown.status, 422);
+    assert.equal(unknown.body.unprocessableEntity.message, 'The configuration parameter no_such_param is not supported for this datastore: mysql 10.11.');
+    const parameters = await troveCli(['configuration-parameter-show', '--datastore', 'mysql', '10.11', 'innodb_log_file_size']);
+    assert.equal(parameters.code, 0, parameters.stderr);
+    assert.match(parameters.stdout, /restart_required +\| True/);
+  });
+});
