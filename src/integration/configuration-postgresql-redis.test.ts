@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { run } from '../test-support/processes.js';
+import { psql } from '../test-support/psql.js';
+import { startTroveHost, type TroveHost } from '../test-support/trove-host.js';
+
+/** Configuration groups on real PostgreSQL and Redis engines: reload or CONFIG SET live, the rest at restart. */
+describe('configuration groups on PostgreSQL and Redis', () => {
+  let host: TroveHost;
+  before(async () => {
+    host = await startTroveHost('127.0.61.0/24');
+  });
+  after(async () => {
+    await host?.close();
+  });
+
+  const eventually = async (what: () => Promise<unknown>, expected: unknown, timeoutMs = 60_000) => {
+    const deadline = Date.now() + timeoutMs;
+    let seen: unknown;
+    while (Date.now() < deadline) {
+      seen = await what();
+      if (seen === expected) return;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(seen, expected);
+  };
+  const status = async (id: string) => (await host.demo.call('GET', `/instances/${id}`)).body.instance.status as string;
+  const createInstance = async (name: string, datastore: object, extra: object = {}) => {
+    const created = await host.demo.call('POST', '/instances', { instance: { name, flavorRef: '2', volume: { size: 1 }, datastore, ...extra } });
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    const view = await host.demo.waitForStatus(created.body.instance.id, ['ACTIVE', 'ERROR']);
+    assert.equal(view.status, 'ACTIVE', JSON.stringify(view));
+    return { id: view.id as string, ip: view.ip[0] as string };
+  };
+  const group = async (name: string, datastore: object, values: object) => {
+    const created = await host.demo.call('POST', '/configurations', { configuration: { name, values, datastore } });
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    return created.body.configuration.id as string;
+  };
+  const restart = async (id: string) => {
+    assert.equal((await host.demo.call('POST', `/instances/${id}/action`, { restart: {} })).status, 202);
+    await new Promise((r) => setTimeout(r, 300));
+    await eventually(() => status(id), 'ACTIVE', 120_000);
+  };
+
+  it('PostgreSQL: starts with its group, reloads dynamic changes, and waits for a restart for postmaster ones', async () => {
+    const datastore = { type: 'postgresql', version: '15' };
+    const groupId = await group('pg', datastore, { work_mem: '4MB', log_min_duration_statement: 250 });
+    const { id, ip } = await createInstance('pg-cfg', datastore, { configuration: groupId, users: [{ name: 'clerk', password: 'Clerk-Secret-1' }] });
+    const show = async (name: string) => {
+      const session = await psql(ip, 'clerk', 'Clerk-Secret-1', 'postgres', `SHOW ${name}`);
+      assert.equal(session.code, 0, session.stderr);
+      return session.stdout.trim();
+    };
+    assert.equal(await show('work_mem'), '4MB');
+    assert.equal(await show('log_min_duration_statement'), '250ms');
+
+    assert.equal((await host.demo.call('PATCH', `/configurations/${groupId}`, { configuration: { values: { work_mem: '5MB', max_connections: 120 } } })).status, 200);
+    await eventually(() => show('work_mem'), '5MB');
+    await eventually(() => status(id), 'RESTART_REQUIRED');
+    assert.equal(await show('max_connections'), '100');
+    const effective = (await host.demo.call('GET', `/instances/${id}/configuration`)).body.instance.configuration;
+    assert.equal(effective.work_mem, String(5 * 1024));
+    await restart(id);
+    assert.equal(await show('max_connections'), '120');
+    assert.equal(await show('work_mem'), '5MB');
+  });
+
+  it('Redis: CONFIG SET for live parameters, databases at the next restart', async () => {
+    const datastore = { type: 'redis', version: '7.0' };
+    const { id, ip } = await createInstance('kv-cfg', datastore);
+    const root = (await host.demo.call('POST', `/instances/${id}/root`)).body.user;
+    const configGet = async (name: string) => {
+      const got = await run('redis-cli', ['-h', ip, '--pass', root.password, '--no-auth-warning', 'CONFIG', 'GET', name]);
+      assert.equal(got.code, 0, got.stderr);
+      return got.stdout.trim().split('\n')[1];
+    };
+    assert.equal(await configGet('maxmemory-policy'), 'noeviction');
+    const groupId = await group('kv', datastore, { 'maxmemory-policy': 'allkeys-lru', timeout: 300, save: '900 1' });
+    assert.equal((await host.demo.call('PUT', `/instances/${id}`, { instance: { configuration: groupId } })).status, 202);
+    await eventually(() => configGet('maxmemory-policy'), 'allkeys-lru');
+    assert.equal(await configGet('timeout'), '300');
+    assert.equal(await configGet('save'), '900 1');
+    assert.equal(await status(id), 'ACTIVE');
+
+    assert.equal((await host.demo.call('PATCH', `/configurations/${groupId}`, { configuration: { values: { databases: 32 } } })).status, 200);
+    await eventually(() => status(id), 'RESTART_REQUIRED');
+    assert.equal(await configGet('databases'), '16');
+    await restart(id);
+    assert.equal(await configGet('databases'), '32');
+    // The group's values are in the files the engine starts from: still in force after the restart.
+    assert.equal(await configGet('maxmemory-policy'), 'allkeys-lru');
+  });
+});
