@@ -68,6 +68,9 @@ describe('configuration groups on MariaDB', () => {
     const effective = (await host.demo.call('GET', `/instances/${instance.id}/configuration`)).body.instance.configuration;
     assert.equal(effective.max_connections, '222');
     assert.equal(effective.connect_timeout, '20');
+    const defaults = await troveCli(['configuration-default', instance.id]);
+    assert.equal(defaults.code, 0, defaults.stderr);
+    assert.match(defaults.stdout, /max_connections +\| (b')?222/);
     const again = await troveCli(['configuration-attach', instance.id, groupId]);
     assert.notEqual(again.code, 0);
     assert.match(again.stderr, /already has a Configuration Group attached/);

@@ -24,7 +24,7 @@ function storeContract(kind: string, open: () => Promise<{ store: OpenedStore; c
     before(async () => {
       ({ store, cleanup } = await open());
       const applied = await migrateToLatest(store.db);
-      assert.deepEqual(applied, ['0001_foundation', '0002_instances', '0003_root_history', '0004_backups']);
+      assert.deepEqual(applied, ['0001_foundation', '0002_instances', '0003_root_history', '0004_backups', '0005_configurations']);
       identity = new IdentityService(store.db, 3600);
       flavors = new FlavorService(store.db);
       quotas = new QuotaService(store.db, QUOTA_DEFAULTS);
@@ -115,6 +115,18 @@ function storeContract(kind: string, open: () => Promise<{ store: OpenedStore; c
       await assert.rejects(quotas.update(project.id, { ram: 100, unicorns: 1 }), /unknown/);
       const limits = await quotas.limits(project.id);
       assert.deepEqual(limits, { instances: 4, ram: -1, volumes: 10, backups: 5 });
+    });
+
+    it('keeps configuration groups (a column named values) and their instances', async () => {
+      const now = new Date().toISOString();
+      await store.db
+        .insertInto('configurations')
+        .values({ id: 'c1', project_id: 'p', name: 'g', description: null, datastore: 'mysql', datastore_version: '10.11', values: '{"max_connections":200}', deleted: 0, deleted_at: null, created_at: now, updated_at: now })
+        .execute();
+      const row = await store.db.selectFrom('configurations').selectAll().where('id', '=', 'c1').executeTakeFirstOrThrow();
+      assert.deepEqual(JSON.parse(row.values), { max_connections: 200 });
+      await store.db.updateTable('configurations').set({ values: '{}' }).where('id', '=', 'c1').execute();
+      assert.equal((await store.db.selectFrom('configurations').select('values').where('id', '=', 'c1').executeTakeFirstOrThrow()).values, '{}');
     });
 
     it('keeps backups with large sizes, and one backup strategy per project and instance', async () => {
