@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { run } from '../test-support/processes.js';
 import { psql } from '../test-support/psql.js';
-import { startTroveHost, type TroveHost } from '../test-support/trove-host.js';
+import { propertyTable } from '../test-support/cli-output.js';
+import { openstackEnv, startTroveHost, type TroveHost } from '../test-support/trove-host.js';
 
 /** Configuration groups on real PostgreSQL and Redis engines: reload or CONFIG SET live, the rest at restart. */
 describe('configuration groups on PostgreSQL and Redis', () => {
@@ -14,6 +15,13 @@ describe('configuration groups on PostgreSQL and Redis', () => {
     await host?.close();
   });
 
+  const troveCli = (args: string[]) => run('/usr/bin/python3', ['/usr/bin/trove', ...args], openstackEnv(host), 120_000);
+  /** Makes a group with the trove CLI, as a tenant would. */
+  const cliGroup = async (name: string, values: object, datastore: string, version: string) => {
+    const created = await troveCli(['configuration-create', name, JSON.stringify(values), '--datastore', datastore, '--datastore_version', version]);
+    assert.equal(created.code, 0, created.stderr);
+    return propertyTable(created.stdout).id!;
+  };
   const eventually = async (what: () => Promise<unknown>, expected: unknown, timeoutMs = 60_000) => {
     const deadline = Date.now() + timeoutMs;
     let seen: unknown;
@@ -32,11 +40,6 @@ describe('configuration groups on PostgreSQL and Redis', () => {
     assert.equal(view.status, 'ACTIVE', JSON.stringify(view));
     return { id: view.id as string, ip: view.ip[0] as string };
   };
-  const group = async (name: string, datastore: object, values: object) => {
-    const created = await host.demo.call('POST', '/configurations', { configuration: { name, values, datastore } });
-    assert.equal(created.status, 200, JSON.stringify(created.body));
-    return created.body.configuration.id as string;
-  };
   const restart = async (id: string) => {
     assert.equal((await host.demo.call('POST', `/instances/${id}/action`, { restart: {} })).status, 202);
     await new Promise((r) => setTimeout(r, 300));
@@ -44,9 +47,13 @@ describe('configuration groups on PostgreSQL and Redis', () => {
   };
 
   it('PostgreSQL: starts with its group, reloads dynamic changes, and waits for a restart for postmaster ones', async () => {
-    const datastore = { type: 'postgresql', version: '15' };
-    const groupId = await group('pg', datastore, { work_mem: '4MB', log_min_duration_statement: 250 });
-    const { id, ip } = await createInstance('pg-cfg', datastore, { configuration: groupId, users: [{ name: 'clerk', password: 'Clerk-Secret-1' }] });
+    const groupId = await cliGroup('pg', { work_mem: '4MB', log_min_duration_statement: 250 }, 'postgresql', '15');
+    const created = await troveCli(['create', 'pg-cfg', '2', '--size', '1', '--datastore', 'postgresql', '--datastore_version', '15', '--configuration', groupId, '--users', 'clerk:Clerk-Secret-1']);
+    assert.equal(created.code, 0, created.stderr);
+    const view = await host.demo.waitForStatus(propertyTable(created.stdout).id!, ['ACTIVE', 'ERROR']);
+    assert.equal(view.status, 'ACTIVE', JSON.stringify(view));
+    const { id, ip } = { id: view.id as string, ip: view.ip[0] as string };
+    assert.equal(view.configuration.id, groupId);
     const show = async (name: string) => {
       const session = await psql(ip, 'clerk', 'Clerk-Secret-1', 'postgres', `SHOW ${name}`);
       assert.equal(session.code, 0, session.stderr);
@@ -76,8 +83,9 @@ describe('configuration groups on PostgreSQL and Redis', () => {
       return got.stdout.trim().split('\n')[1];
     };
     assert.equal(await configGet('maxmemory-policy'), 'noeviction');
-    const groupId = await group('kv', datastore, { 'maxmemory-policy': 'allkeys-lru', timeout: 300, save: '900 1' });
-    assert.equal((await host.demo.call('PUT', `/instances/${id}`, { instance: { configuration: groupId } })).status, 202);
+    const groupId = await cliGroup('kv', { 'maxmemory-policy': 'allkeys-lru', timeout: 300, save: '900 1' }, 'redis', '7.0');
+    const attached = await troveCli(['configuration-attach', id, groupId]);
+    assert.equal(attached.code, 0, attached.stderr);
     await eventually(() => configGet('maxmemory-policy'), 'allkeys-lru');
     assert.equal(await configGet('timeout'), '300');
     assert.equal(await configGet('save'), '900 1');

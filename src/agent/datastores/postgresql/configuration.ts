@@ -1,6 +1,7 @@
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../../../common/atomic-file.js';
 import type { ConfigValue, GuestConfiguration } from '../../datastore.js';
+import type { AgentConfig } from '../../protocol.js';
 import { pathsOf } from './config-file.js';
 import { literal, runSql } from './sql.js';
 
@@ -8,6 +9,17 @@ function rendered(value: ConfigValue): string {
   if (typeof value === 'boolean') return value ? 'on' : 'off';
   if (typeof value === 'number') return String(value);
   return literal(value);
+}
+
+const HEADER = "# The instance's configuration group, written by the Trove guest agent.\n";
+
+/**
+ * An empty overrides file. A missing one is skipped, but PostgreSQL logs the skip each time it
+ * reads its files (pg_file_settings too), which would feed the published log forever.
+ */
+export function ensureOverrides(config: AgentConfig): void {
+  const file = pathsOf(config).overridesFile;
+  if (!existsSync(file)) writeFileAtomic(file, HEADER, 0o644);
 }
 
 const NAME = /^[a-z_]+$/;
@@ -21,7 +33,7 @@ export const postgresqlConfiguration: GuestConfiguration = {
     for (const name of Object.keys(values)) if (!NAME.test(name)) throw new Error(`invalid parameter name ${name}`);
     const paths = pathsOf(config);
     const lines = Object.entries(values).map(([name, value]) => `${name} = ${rendered(value)}`);
-    writeFileAtomic(paths.overridesFile, `# The instance's configuration group, written by the Trove guest agent.\n${lines.join('\n')}\n`, 0o644);
+    writeFileAtomic(paths.overridesFile, `${HEADER}${lines.join('\n')}\n`, 0o644);
     // postgresql.conf written before groups existed lacks the include (it is regenerated on resize).
     const include = `include_if_exists = '${paths.overridesFile}'`;
     if (!readFileSync(paths.configFile, 'utf8').includes(include)) appendFileSync(paths.configFile, `${include}\n`);

@@ -9,7 +9,7 @@ import { postgresAdmin } from './admin.js';
 import { finishRestore, postgresqlBackup } from './backup.js';
 import { pathsOf, renderConfig, renderHba } from './config-file.js';
 import { postgresLogs } from './logs.js';
-import { postgresqlConfiguration } from './configuration.js';
+import { ensureOverrides, postgresqlConfiguration } from './configuration.js';
 import { runSql } from './sql.js';
 import { binDir, copyCluster, pristineCluster, versionOf } from './template.js';
 import { tuneFor } from './tuning.js';
@@ -40,6 +40,7 @@ export const postgresqlModule: DatastoreModule = {
 
   async configure(config: AgentConfig, flavor) {
     const paths = pathsOf(config);
+    ensureOverrides(config);
     writeFileAtomic(paths.configFile, renderConfig(config, paths, tuneFor(flavor.ram_mb)), 0o644);
     writeFileAtomic(paths.hbaFile, renderHba(), 0o644);
   },
