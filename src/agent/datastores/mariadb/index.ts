@@ -5,6 +5,7 @@ import { writeFileAtomic } from '../../../common/atomic-file.js';
 import { promisify } from 'node:util';
 import type { DatastoreModule } from '../../datastore.js';
 import type { AgentConfig, PrepareRequest } from '../../protocol.js';
+import { probeSocket } from '../../socket-probe.js';
 import { systemUser } from '../../system-user.js';
 import { mariadbAdmin } from './admin.js';
 import { mariadbBackup } from './backup.js';
@@ -84,12 +85,9 @@ export const mariadbModule: DatastoreModule = {
   },
 
   async ping(config: AgentConfig) {
-    try {
-      await run('mariadb-admin', ['--no-defaults', `--socket=${pathsOf(config).socket}`, '--user=root', '--connect-timeout=2', 'ping'], { timeout: 5000 });
-      return true;
-    } catch {
-      return false;
-    }
+    // The server greets every connection first: a handshake (protocol 10) or an error packet
+    // (too many connections…); either way it answers, as `mariadb-admin ping` counts it.
+    return probeSocket(pathsOf(config).socket, undefined, (received) => (received.length < 5 ? undefined : received[4] === 0x0a || received[4] === 0xff));
   },
 
   async secure(config: AgentConfig, request: PrepareRequest) {

@@ -3,6 +3,7 @@ import { chownSync, existsSync, mkdirSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { writeFileAtomic } from '../../../common/atomic-file.js';
 import type { DatastoreModule } from '../../datastore.js';
+import { probeSocket } from '../../socket-probe.js';
 import type { AgentConfig, PrepareRequest } from '../../protocol.js';
 import { systemUser } from '../../system-user.js';
 import { postgresAdmin } from './admin.js';
@@ -10,6 +11,7 @@ import { finishRestore, postgresqlBackup } from './backup.js';
 import { pathsOf, renderConfig, renderHba } from './config-file.js';
 import { postgresLogs } from './logs.js';
 import { ensureOverrides, postgresqlConfiguration } from './configuration.js';
+import { acceptsConnections, startupPacket } from './ping.js';
 import { runSql } from './sql.js';
 import { binDir, copyCluster, pristineCluster, versionOf } from './template.js';
 import { tuneFor } from './tuning.js';
@@ -51,12 +53,9 @@ export const postgresqlModule: DatastoreModule = {
   },
 
   async ping(config: AgentConfig) {
-    try {
-      await run(`${binDir(versionOf(config))}/pg_isready`, ['-q', '-h', pathsOf(config).socketDir, '-p', String(config.port), '-t', '2'], { timeout: 5000 });
-      return true;
-    } catch {
-      return false;
-    }
+    // Over TCP, where pg_hba asks any user for a password: the server answers 'R' and, when the
+    // client leaves without one, logs nothing (a ping every second must not fill the log).
+    return probeSocket({ host: config.address, port: config.port }, startupPacket(), acceptsConnections);
   },
 
   async secure(config: AgentConfig, request: PrepareRequest) {

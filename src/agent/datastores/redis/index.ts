@@ -3,8 +3,9 @@ import { chownSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../../../common/atomic-file.js';
 import type { DatastoreModule } from '../../datastore.js';
 import type { AgentConfig, PrepareRequest } from '../../protocol.js';
+import { probeSocket } from '../../socket-probe.js';
 import { systemUser } from '../../system-user.js';
-import { initialAclFile } from './acl.js';
+import { AGENT_USER, initialAclFile } from './acl.js';
 import { redisAdmin } from './admin.js';
 import { ensureOverrides, redisConfiguration } from './configuration.js';
 import { redisBackup } from './backup.js';
@@ -51,11 +52,22 @@ export const redisModule: DatastoreModule = {
   },
 
   async ping(config: AgentConfig) {
+    const paths = pathsOf(config);
+    let secret: string;
     try {
-      return (await redisCommand(config, ['PING'])) === 'PONG';
+      secret = readFileSync(paths.agentSecretFile, 'utf8').trim();
     } catch {
       return false;
     }
+    // AUTH then PING in one write (RESP arrays, so the secret needs no quoting): "+OK" then "+PONG"
+    // once the data is loaded; an error (LOADING, BUSY…) means not ready.
+    const resp = (...args: string[]) => `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
+    return probeSocket(paths.socket, Buffer.from(resp('AUTH', AGENT_USER, secret) + resp('PING')), (received) => {
+      const text = received.toString('latin1');
+      if (text.startsWith('-')) return false;
+      if (!text.includes('\r\n', text.indexOf('\r\n') + 2)) return undefined;
+      return text.endsWith('+PONG\r\n');
+    });
   },
 
   async secure(config: AgentConfig, request: PrepareRequest) {
