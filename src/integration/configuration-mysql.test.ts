@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { propertyTable } from '../test-support/cli-output.js';
 import { asApp, createAppInstance } from '../test-support/mariadb.js';
+import { eventually } from '../test-support/eventually.js';
 import { run } from '../test-support/processes.js';
 import { openstackEnv, startTroveHost, type TroveHost } from '../test-support/trove-host.js';
 
@@ -27,16 +28,6 @@ describe('configuration groups on MariaDB', () => {
     const shown = await asApp(instance.ip, `SHOW GLOBAL VARIABLES LIKE '${name}'`);
     assert.equal(shown.code, 0, shown.stderr);
     return shown.stdout.trim().split('\t')[1];
-  };
-  const eventually = async (what: () => Promise<unknown>, expected: unknown, timeoutMs = 60_000) => {
-    const deadline = Date.now() + timeoutMs;
-    let seen: unknown;
-    while (Date.now() < deadline) {
-      seen = await what();
-      if (seen === expected) return;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    assert.equal(seen, expected);
   };
   const status = async () => (await host.demo.call('GET', `/instances/${instance.id}`)).body.instance.status as string;
   const restart = async () => {

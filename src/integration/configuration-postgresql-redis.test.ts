@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { eventually } from '../test-support/eventually.js';
 import { run } from '../test-support/processes.js';
 import { psql } from '../test-support/psql.js';
 import { propertyTable } from '../test-support/cli-output.js';
@@ -21,16 +22,6 @@ describe('configuration groups on PostgreSQL and Redis', () => {
     const created = await troveCli(['configuration-create', name, JSON.stringify(values), '--datastore', datastore, '--datastore_version', version]);
     assert.equal(created.code, 0, created.stderr);
     return propertyTable(created.stdout).id!;
-  };
-  const eventually = async (what: () => Promise<unknown>, expected: unknown, timeoutMs = 60_000) => {
-    const deadline = Date.now() + timeoutMs;
-    let seen: unknown;
-    while (Date.now() < deadline) {
-      seen = await what();
-      if (seen === expected) return;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    assert.equal(seen, expected);
   };
   const status = async (id: string) => (await host.demo.call('GET', `/instances/${id}`)).body.instance.status as string;
   const createInstance = async (name: string, datastore: object, extra: object = {}) => {
