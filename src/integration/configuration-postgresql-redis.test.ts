@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { eventually } from '../test-support/eventually.js';
 import { run } from '../test-support/processes.js';
 import { psql } from '../test-support/psql.js';
+import { AgentClient } from '../control/agent-client.js';
 import { propertyTable } from '../test-support/cli-output.js';
 import { openstackEnv, startTroveHost, type TroveHost } from '../test-support/trove-host.js';
 
@@ -89,5 +92,16 @@ describe('configuration groups on PostgreSQL and Redis', () => {
     assert.equal(await configGet('databases'), '32');
     // The group's values are in the files the engine starts from: still in force after the restart.
     assert.equal(await configGet('maxmemory-policy'), 'allkeys-lru');
+
+    // A change while the engine is down goes to its files, for the next start, and says so.
+    const agent = new AgentClient(join(host.dataDir, 'instances', id, 'agent.sock'));
+    await agent.post('/engine/stop', {});
+    assert.equal((await host.demo.call('PATCH', `/configurations/${groupId}`, { configuration: { values: { timeout: 600 } } })).status, 200);
+    await eventually(async () => readFileSync(join(host.dataDir, 'instances', id, 'run', 'overrides.conf'), 'utf8').includes('timeout "600"'), true);
+    await agent.post('/engine/start', {});
+    await eventually(() => status(id), 'RESTART_REQUIRED');
+    assert.equal(await configGet('timeout'), '600');
+    await restart(id);
+    assert.equal(await status(id), 'ACTIVE');
   });
 });

@@ -1,5 +1,6 @@
 import { changeBetween, instanceFlavor, parseValues, resolveForFlavor, rulesOf } from '../../configuration/instance-values.js';
 import { ParameterError } from '../../configuration/parameter-rules.js';
+import { AgentRefused } from '../agent-client.js';
 import { agentOf, type Runtime } from '../runtime.js';
 import { PermanentTaskError, type TaskKind } from '../task-manager.js';
 
@@ -28,8 +29,17 @@ export function configureInstanceTask(runtime: Runtime, deadlineSeconds: number)
             throw err;
           }
           const change = changeBetween(rulesOf(runtime.catalog, instance.datastore), parseValues(instance.applied_configuration), next);
-          await agentOf(runtime, instance.id).put('/configuration', { values: next, live: change.live });
-          await runtime.instances.update(instance.id, { applied_configuration: JSON.stringify(next), restart_required: instance.restart_required || change.restartRequired ? 1 : 0 });
+          const agent = agentOf(runtime, instance.id);
+          let restartRequired = change.restartRequired;
+          try {
+            await agent.put('/configuration', { values: next, live: change.live });
+          } catch (err) {
+            // The engine is down (stopped, crashed): the files take it all, for its next start.
+            if (!(err instanceof AgentRefused && err.status === 409) || change.live.length === 0) throw err;
+            await agent.put('/configuration', { values: next, live: [] });
+            restartRequired = true;
+          }
+          await runtime.instances.update(instance.id, { applied_configuration: JSON.stringify(next), restart_required: instance.restart_required || restartRequired ? 1 : 0 });
           run.log.info({ changed: change.changed, live: change.live, restart_required: change.restartRequired }, 'configuration applied');
           return 'done';
         },
