@@ -29,7 +29,7 @@ describe('openstack database commands against a real instance', () => {
     await host?.close();
   });
 
-  it('creates an instance, manages its databases, users, root, logs and size, and deletes it', async () => {
+  it('creates an instance, manages its databases, users, root, logs, size and configuration group, and deletes it', async () => {
     const created = await openstack(['instance', 'create', 'ostack', '--flavor', '1', '--size', '1', '--datastore', 'mysql', '--datastore-version', '10.11', '--nic', 'net-id=11111111-2222-3333-4444-555555555555']);
     assert.equal(created.status, 'BUILD');
     await waitActive();
@@ -68,6 +68,25 @@ describe('openstack database commands against a real instance', () => {
     const resized = await openstack(['instance', 'show', 'ostack']);
     assert.equal(resized.volume, 2);
     assert.equal(resized.flavor, '2');
+
+    const group = await openstack(['configuration', 'create', 'cfg-os', '{"wait_timeout": 77}', '--datastore', 'mysql', '--datastore-version', '10.11']);
+    assert.equal(group.name, 'cfg-os');
+    await openstack(['configuration', 'attach', id, 'cfg-os'], false);
+    const deadlineApplied = Date.now() + 60_000;
+    const effective = async () => (await host.demo.call('GET', `/instances/${id}/configuration`)).body.instance.configuration.wait_timeout as string;
+    while ((await effective()) !== '77' && Date.now() < deadlineApplied) await new Promise((r) => setTimeout(r, 200));
+    assert.equal(await effective(), '77');
+    assert.equal((await openstack(['configuration', 'show', 'cfg-os'])).instance_count, 1);
+    assert.deepEqual((await openstack(['configuration', 'parameter', 'show', '--datastore', 'mysql', '10.11', 'wait_timeout'])).restart_required, false);
+    await openstack(['configuration', 'detach', id], false);
+    const deadlineDetached = Date.now() + 60_000;
+    while ((await status()) !== 'RESTART_REQUIRED' && Date.now() < deadlineDetached) await new Promise((r) => setTimeout(r, 200));
+    assert.equal(await status(), 'RESTART_REQUIRED');
+    await openstack(['instance', 'restart', id], false);
+    await new Promise((r) => setTimeout(r, 300));
+    await waitActive();
+    await openstack(['configuration', 'delete', 'cfg-os'], false);
+    assert.deepEqual(await openstack(['configuration', 'list']), []);
 
     await openstack(['instance', 'delete', id], false);
     const deadline = Date.now() + 60_000;
