@@ -89,6 +89,8 @@ describe('configuration API', () => {
     const refused = await instance(greedy.id);
     assert.equal(refused.statusCode, 422);
     assert.match(refused.json().unprocessableEntity.message, /innodb_buffer_pool_size 512\.0 MB \+ .* > the flavor's 512\.0 MB of RAM/);
+    // By name too, as `trove create --configuration NAME` sends it.
+    assert.match((await instance('g')).json().unprocessableEntity.message, /> the flavor's 512\.0 MB of RAM/);
     const other = await instance(greedy.id, { type: 'postgresql', version: '15' });
     assert.equal(other.statusCode, 400);
     assert.match(other.json().badRequest.message, /is for mysql 10.11; the new instance is postgresql 15/);

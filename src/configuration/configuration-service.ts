@@ -128,11 +128,21 @@ export class ConfigurationService {
     await this.db.updateTable('configurations').set({ deleted: 1, deleted_at: now, updated_at: now }).where('id', '=', group.id).execute();
   }
 
+  /** A group by id, or by its name when that names one group (`trove create --configuration` sends what it is given). */
+  async find(projectId: string, ref: string): Promise<ConfigurationTable> {
+    const byId = await this.db.selectFrom('configurations').selectAll().where('id', '=', ref).where('project_id', '=', projectId).where('deleted', '=', 0).executeTakeFirst();
+    if (byId) return byId;
+    const byName = await this.db.selectFrom('configurations').selectAll().where('name', '=', ref).where('project_id', '=', projectId).where('deleted', '=', 0).execute();
+    if (byName.length > 1) throw new BadRequest(`${byName.length} configuration groups are named '${ref}'; give the id of one.`);
+    if (byName.length === 0) throw new NotFound(`Configuration group with ID ${ref} could not be found.`);
+    return byName[0]!;
+  }
+
   /** What an instance built with a group starts with: the group's values for the flavor. */
-  async valuesForNewInstance(projectId: string, groupId: string, datastore: string, version: string, flavor: { ram_mb: number; vcpus: number }): Promise<ConfigurationValues> {
-    const group = await this.get(projectId, groupId);
+  async valuesForNewInstance(projectId: string, ref: string, datastore: string, version: string, flavor: { ram_mb: number; vcpus: number }): Promise<{ id: string; values: ConfigurationValues }> {
+    const group = await this.find(projectId, ref);
     this.requireSameVersion(group, datastore, version, 'the new instance');
-    return checked(() => resolveForFlavor(this.catalog, group, datastore, flavor));
+    return { id: group.id, values: checked(() => resolveForFlavor(this.catalog, group, datastore, flavor)) };
   }
 
   /** Checks that an instance's group fits a new flavor (resize), before the resize starts. */

@@ -111,11 +111,11 @@ export class InstanceService {
       created_at: now,
       updated_at: now,
       root_enabled_at: null,
-      configuration_id: input.configuration ?? null,
-      applied_configuration: configuration ? JSON.stringify(configuration) : null,
+      configuration_id: configuration?.id ?? null,
+      applied_configuration: configuration ? JSON.stringify(configuration.values) : null,
       restart_required: 0,
     };
-    const params: CreateParams = { flavor: { ram_mb: flavor.ram, vcpus: flavor.vcpus }, databases, users, ...(restore ? { restore } : {}), ...(configuration ? { configuration } : {}) };
+    const params: CreateParams = { flavor: { ram_mb: flavor.ram, vcpus: flavor.vcpus }, databases, users, ...(restore ? { restore } : {}), ...(configuration ? { configuration: configuration.values } : {}) };
     await this.instances.db.transaction().execute(async (trx) => {
       await this.quotas.charge(trx, projectId, { instances: 1, volumes: size, ram: flavor.ram });
       await trx.insertInto('instances').values(row).execute();

@@ -42,7 +42,7 @@ describe('configuration groups on PostgreSQL and Redis', () => {
 
   it('PostgreSQL: starts with its group, reloads dynamic changes, and waits for a restart for postmaster ones', async () => {
     const groupId = await cliGroup('pg', { work_mem: '4MB', log_min_duration_statement: 250 }, 'postgresql', '15');
-    const created = await troveCli(['create', 'pg-cfg', '2', '--size', '1', '--datastore', 'postgresql', '--datastore_version', '15', '--configuration', groupId, '--users', 'clerk:Clerk-Secret-1']);
+    const created = await troveCli(['create', 'pg-cfg', '2', '--size', '1', '--datastore', 'postgresql', '--datastore_version', '15', '--configuration', 'pg', '--users', 'clerk:Clerk-Secret-1']);
     assert.equal(created.code, 0, created.stderr);
     const view = await host.demo.waitForStatus(propertyTable(created.stdout).id!, ['ACTIVE', 'ERROR']);
     assert.equal(view.status, 'ACTIVE', JSON.stringify(view));
