@@ -6,8 +6,8 @@ import type { TaskManager } from '../control/task-manager.js';
 import type { AuthContext } from '../identity/types.js';
 import type { ConfigurationTable, InstanceTable } from '../store/schema.js';
 import { flavorVariables } from './formula.js';
-import { changeBetween, instanceFlavor, parseValues, resolveForFlavor, rulesOf } from './instance-values.js';
-import { ParameterError } from './parameter-rules.js';
+import { groupOf, instanceFlavor, parseValues, resolveForFlavor, rulesOf } from './instance-values.js';
+import { ParameterError, TRUE_WORDS } from './parameter-rules.js';
 import { checkGroupValues, memoryBudget, valuesForFlavor, type ConfigurationValues } from './values.js';
 
 export interface ConfigurationInput {
@@ -150,9 +150,8 @@ export class ConfigurationService {
     checked(() => resolveForFlavor(this.catalog, group, instance.datastore, flavor));
   }
 
-  async groupOf(instance: InstanceTable): Promise<ConfigurationTable | undefined> {
-    if (!instance.configuration_id) return undefined;
-    return this.db.selectFrom('configurations').selectAll().where('id', '=', instance.configuration_id).executeTakeFirst();
+  groupOf(instance: InstanceTable): Promise<ConfigurationTable | undefined> {
+    return groupOf(this.db, instance);
   }
 
   private requireSameVersion(group: ConfigurationTable, datastore: string, version: string, what: string): void {
@@ -213,7 +212,6 @@ export class ConfigurationService {
     // The budget is reported here, not enforced: a dry run shows what attaching would refuse.
     const resolved = checked(() => valuesForFlavor(rules, raw, flavor, `${instance.datastore} ${instance.datastore_version}`));
     const current = await this.effective(instance);
-    const change = changeBetween(rules, parseValues(instance.applied_configuration), resolved);
     const changes = Object.entries(resolved)
       .filter(([name, value]) => !sameValue(current[name], value))
       .map(([name, value]) => ({ name, current: current[name] ?? null, proposed: value, restart_required: rules.find((r) => r.name === name)!.restart_required }));
@@ -222,7 +220,7 @@ export class ConfigurationService {
     return {
       changes,
       reverted: removed,
-      restart_required: changes.some((c) => c.restart_required) || removed.length > 0 || (change.restartRequired && changes.length > 0),
+      restart_required: changes.some((c) => c.restart_required) || removed.length > 0,
       ...(budget ? { memory: { fits: budget.fits, total_bytes: budget.total_bytes, ram_bytes: budget.ram_bytes, arithmetic: budget.arithmetic } } : {}),
     };
   }
@@ -231,7 +229,7 @@ export class ConfigurationService {
 /** The engine's spelling of a value against a checked one (ON/1/true, sizes in its unit). */
 function sameValue(current: string | undefined, value: number | string | boolean): boolean {
   if (current === undefined) return false;
-  if (typeof value === 'boolean') return ['on', '1', 'true', 'yes'].includes(current.toLowerCase()) === value;
+  if (typeof value === 'boolean') return TRUE_WORDS.includes(current.toLowerCase()) === value;
   if (typeof value === 'number') return Number(current) === value;
   return current.toLowerCase() === value.toLowerCase();
 }

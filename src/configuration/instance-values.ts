@@ -1,11 +1,18 @@
 import type { DatastoreCatalog } from '../catalog/registry.js';
-import type { ConfigurationTable, InstanceTable } from '../store/schema.js';
+import type { Kysely } from 'kysely';
+import type { ConfigurationTable, Database, InstanceTable } from '../store/schema.js';
 import { flavorVariables } from './formula.js';
 import type { ParameterRule } from './parameter-rules.js';
 import { checkMemoryBudget, valuesForFlavor, type ConfigurationValues } from './values.js';
 
 export function parseValues(json: string | null | undefined): ConfigurationValues {
   return json ? (JSON.parse(json) as ConfigurationValues) : {};
+}
+
+/** The group attached to an instance (kept even if soft-deleted: an attached group cannot be deleted). */
+export async function groupOf(db: Kysely<Database>, instance: Pick<InstanceTable, 'configuration_id'>): Promise<ConfigurationTable | undefined> {
+  if (!instance.configuration_id) return undefined;
+  return db.selectFrom('configurations').selectAll().where('id', '=', instance.configuration_id).executeTakeFirst();
 }
 
 export function rulesOf(catalog: DatastoreCatalog, datastore: string): ParameterRule[] {

@@ -35,6 +35,9 @@ export class ParameterError extends Error {}
 
 const SIZE_FACTORS: Record<string, number> = { '': 1, K: 1024, KB: 1024, M: 1024 ** 2, MB: 1024 ** 2, G: 1024 ** 3, GB: 1024 ** 3, T: 1024 ** 4, TB: 1024 ** 4 };
 const UNIT_BYTES: Partial<Record<ParameterUnit, number>> = { bytes: 1, kB: 1024, '8kB': 8192, MB: 1024 ** 2 };
+/** How booleans are written, by tenants and by the engines (MariaDB ON, PostgreSQL on, Redis yes). */
+export const TRUE_WORDS = ['1', 'true', 'on', 'yes'];
+const FALSE_WORDS = ['0', 'false', 'off', 'no'];
 /** Strings end up in configuration files and SET statements: no quotes, backslashes, newlines or comment marks. */
 const SAFE_STRING = /^[A-Za-z0-9_ ,.:/+@=-]{0,256}$/;
 
@@ -108,8 +111,8 @@ export function normalizeValue(rule: ParameterRule, raw: unknown, flavor?: Flavo
     case 'boolean': {
       if (typeof raw === 'boolean') return raw;
       const word = String(raw).trim().toLowerCase();
-      if (['1', 'true', 'on', 'yes'].includes(word)) return true;
-      if (['0', 'false', 'off', 'no'].includes(word)) return false;
+      if (TRUE_WORDS.includes(word)) return true;
+      if (FALSE_WORDS.includes(word)) return false;
       throw notOfType(rule);
     }
     case 'string': {

@@ -1,4 +1,4 @@
-import { changeBetween, instanceFlavor, parseValues, resolveForFlavor, rulesOf } from '../../configuration/instance-values.js';
+import { changeBetween, groupOf, instanceFlavor, parseValues, resolveForFlavor, rulesOf } from '../../configuration/instance-values.js';
 import { ParameterError } from '../../configuration/parameter-rules.js';
 import { AgentRefused } from '../agent-client.js';
 import { agentOf, type Runtime } from '../runtime.js';
@@ -20,7 +20,7 @@ export function configureInstanceTask(runtime: Runtime, deadlineSeconds: number)
         async run(run) {
           const instance = await runtime.instances.find(run.task.target_id);
           if (!instance || instance.task_status === 'DELETING') return 'done';
-          const group = instance.configuration_id ? await runtime.instances.db.selectFrom('configurations').selectAll().where('id', '=', instance.configuration_id).executeTakeFirst() : undefined;
+          const group = await groupOf(runtime.instances.db, instance);
           let next;
           try {
             next = resolveForFlavor(runtime.catalog, group, instance.datastore, instanceFlavor(instance));

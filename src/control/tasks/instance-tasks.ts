@@ -1,4 +1,4 @@
-import { resolveForFlavor } from '../../configuration/instance-values.js';
+import { groupOf, resolveForFlavor } from '../../configuration/instance-values.js';
 import type { PrepareRequest } from '../../agent/protocol.js';
 import { keyForAgent } from '../../backup/keyring.js';
 import type { RestorePlan } from '../../backup/restore-planner.js';
@@ -233,7 +233,7 @@ export function resizeFlavorTask(runtime: Runtime, deadlineSeconds: number): Tas
     const agent = agentOf(runtime, instance.id);
     await agent.post('/configure', { flavor: { ram_mb: flavor.ram_mb, vcpus: flavor.vcpus } });
     // The group's formulas follow the flavor; the restart below puts everything in force.
-    const group = instance.configuration_id ? await runtime.instances.db.selectFrom('configurations').selectAll().where('id', '=', instance.configuration_id).executeTakeFirst() : undefined;
+    const group = await groupOf(runtime.instances.db, instance);
     const values = resolveForFlavor(runtime.catalog, group, instance.datastore, flavor);
     if (group || instance.applied_configuration) {
       await agent.put('/configuration', { values, live: [] });
