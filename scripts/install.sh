@@ -12,9 +12,10 @@ PACKAGES=(
   python3 make g++                                                 # builds the SQLite driver
 )
 # Only the test suite needs these: a real S3-compatible server (OpenStack Swift with its s3api
-# middleware, and memcached for its tokens) to test the S3 object store against.
+# middleware, and memcached for its tokens) to test the S3 object store against, and zsh to load
+# the client's zsh completion script.
 if [ "${1:-}" = "--with-test-tools" ]; then
-  PACKAGES+=(swift swift-proxy swift-object swift-container swift-account python3-swift memcached)
+  PACKAGES+=(swift swift-proxy swift-object swift-container swift-account python3-swift memcached zsh)
 fi
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -103,6 +103,7 @@ export interface GuestAdmin {
   grant(config: AgentConfig, user: UserRef, databases: string[]): Promise<void>;
   revoke(config: AgentConfig, user: UserRef, database: string): Promise<void>;
   /** Enables the superuser with a new random password, returned once. */
-  enableRoot(config: AgentConfig): Promise<{ name: string; password: string }>;
+  /** With `password`, root gets that password; without, a random one. */
+  enableRoot(config: AgentConfig, password?: string): Promise<{ name: string; password: string }>;
   disableRoot(config: AgentConfig): Promise<void>;
 }

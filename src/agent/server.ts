@@ -130,7 +130,7 @@ export async function runAgent(configPath: string, log: Logger): Promise<void> {
     { schema: { params: Type.Object({ id: Type.String({ pattern: '^[0-9a-f-]{36}$' }) }), querystring: Type.Object({ wait_ms: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$' })) }), response: { 200: BackupState } } },
     async (request) => agent.backups.stateWhenSettled(request.params.id, Math.min(Number(request.query.wait_ms ?? 0), 30_000)),
   );
-  app.post('/root/enable', async () => ({ user: await admin().enableRoot(config) }));
+  app.post('/root/enable', { schema: { body: Type.Object({ password: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })) }) } }, async (request) => ({ user: await admin().enableRoot(config, request.body.password) }));
   app.post('/root/disable', async () => {
     await admin().disableRoot(config);
     return { ok: true };

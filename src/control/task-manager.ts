@@ -90,6 +90,15 @@ export class TaskManager {
     return id;
   }
 
+  /** The kinds of the unfinished tasks of each target, oldest first, for views that show work under way. */
+  async unfinishedKinds(targetIds: string[]): Promise<Map<string, string[]>> {
+    const kinds = new Map<string, string[]>();
+    if (targetIds.length === 0) return kinds;
+    const rows = await this.db.selectFrom('tasks').select(['target_id', 'kind']).where('target_id', 'in', targetIds).where('state', 'in', ['pending', 'running']).orderBy('created_at').execute();
+    for (const row of rows) kinds.set(row.target_id, [...(kinds.get(row.target_id) ?? []), row.kind]);
+    return kinds;
+  }
+
   /** Cancels the target's other unfinished tasks; answers whether one is still executing. */
   async cancelOthers(targetId: string, exceptTaskId: string): Promise<boolean> {
     await this.db

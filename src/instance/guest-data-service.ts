@@ -134,9 +134,12 @@ export class GuestDataService {
   }
 
   /** A new random root password, shown to the caller once and stored nowhere. */
-  async enableRoot(caller: AuthContext, projectId: string, id: string): Promise<{ name: string; password: string }> {
+  /** Enables root with the given password, or a random one shown only in this answer. */
+  async enableRoot(caller: AuthContext, projectId: string, id: string, password?: string): Promise<{ name: string; password: string }> {
+    if (password !== undefined) checkPassword(password);
     const { instance, agent } = await this.target(caller, projectId, id, 'root');
-    const { user } = await this.call(() => agent.post<{ user: { name: string; password: string } }>('/root/enable', {}));
+    const { user } = await this.call(() => agent.post<{ user: { name: string; password: string } }>('/root/enable', password === undefined ? {} : { password }));
+    if (password !== undefined && user.password !== password) throw new UnprocessableEntity(`The guest agent of instance '${instance.name}' is older than this server and set a random root password instead of the one given: ${user.password}`);
     if (!instance.root_enabled_at) await this.store.update(instance.id, { root_enabled_at: new Date().toISOString() });
     return user;
   }

@@ -22,6 +22,8 @@ export interface CreateInstanceInput {
   restorePoint?: { backupRef?: string };
   /** A configuration group to start with. */
   configuration?: string;
+  /** The instance to replicate. */
+  replica_of?: string;
 }
 
 const GB = 1024 ** 3;
@@ -47,6 +49,8 @@ export class InstanceService {
     if (size === undefined) throw new BadRequest('Volume size was not specified: add "volume": {"size": GB}.');
     if (!Number.isInteger(size) || size < 1) throw new BadRequest(`Volume size must be a whole number of GB, at least 1; got ${size}.`);
     if (size > this.maxVolumeGb) throw new OverLimit(`Volume 'size' cannot exceed maximum of ${this.maxVolumeGb} GB, ${size} cannot be accepted.`);
+
+    if (input.replica_of !== undefined) await this.refuseReplicaOf(caller, projectId, input.replica_of);
 
     let restore: RestorePlan | undefined;
     let requested = input.datastore;
@@ -126,6 +130,21 @@ export class InstanceService {
   }
 
   /** The caller's instance (admins: any project's); others' instances do not exist for them. */
+  /** Replicas are not offered by any datastore's capabilities yet: say so instead of building a standalone instance. */
+  private async refuseReplicaOf(caller: AuthContext, projectId: string, sourceId: string): Promise<never> {
+    const source = await this.get(caller, projectId, sourceId);
+    const { replication } = this.catalog.get(source.datastore, caller.isAdmin).descriptor.capabilities;
+    throw new UnprocessableEntity(
+      replication ? `Replicas of instance '${source.name}' cannot be created on this server.` : `Datastore '${source.datastore}' does not support replication, so instance '${source.name}' cannot have replicas.`,
+    );
+  }
+
+  /** Promote, eject and detach act on a replica; no instance is one until a datastore offers replication. */
+  async requireReplica(caller: AuthContext, projectId: string, id: string): Promise<never> {
+    const instance = await this.get(caller, projectId, id);
+    throw new BadRequest(`Instance '${instance.name}' (${instance.id}) is not a replica.`);
+  }
+
   async get(caller: AuthContext, projectId: string, id: string): Promise<InstanceTable> {
     const instance = await this.instances.find(id);
     if (!instance || (instance.project_id !== projectId && !caller.isAdmin)) throw new NotFound(`Instance '${id}' cannot be found.`);
@@ -134,6 +153,11 @@ export class InstanceService {
 
   async list(projectId: string): Promise<InstanceTable[]> {
     return this.instances.db.selectFrom('instances').selectAll().where('project_id', '=', projectId).where('deleted', '=', 0).orderBy('created_at', 'desc').orderBy('id').execute();
+  }
+
+  /** What is still to be done to each instance (task kinds such as instance.configure). */
+  pendingTasks(ids: string[]): Promise<Map<string, string[]>> {
+    return this.tasks.unfinishedKinds(ids);
   }
 
   async listAll(): Promise<InstanceTable[]> {

@@ -10,13 +10,14 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs a command to completion (bounded in time), never throwing on a non-zero exit. */
-export function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 60_000): Promise<RunResult> {
+/** Runs a command to completion (bounded in time), never throwing on a non-zero exit; `input` is its standard input. */
+export function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 60_000, input?: string): Promise<RunResult> {
   return new Promise((resolve) => {
-    execFile(command, args, { env, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+    const child = execFile(command, args, { env, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
       resolve({ code, stdout: stdout.toString(), stderr: stderr.toString() });
     });
+    if (input !== undefined) child.stdin?.end(input);
   });
 }
 

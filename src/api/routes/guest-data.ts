@@ -159,8 +159,17 @@ export const guestDataRoutes: FastifyPluginAsyncTypebox<{ data: GuestDataService
 
   app.post(
     '/instances/:id/root',
-    { schema: { tags: ['root'], summary: 'Enable root with a new random password (shown once)', params: InstanceParams, response: { 200: Type.Object({ user: Type.Object({ name: Type.String(), password: Type.String() }) }), ...FAULTS } } },
-    async (request) => ({ user: await data.enableRoot(caller(request), request.params.tenant_id, request.params.id) }),
+    {
+      schema: {
+        tags: ['root'],
+        summary: 'Enable root with the given password, or a new random one (shown once)',
+        params: InstanceParams,
+        // troveclient posts a JSON null when no password is chosen.
+        body: Type.Union([Type.Object({ password: Type.Optional(Type.String()) }), Type.Null()]),
+        response: { 200: Type.Object({ user: Type.Object({ name: Type.String(), password: Type.String() }) }), ...FAULTS },
+      },
+    },
+    async (request) => ({ user: await data.enableRoot(caller(request), request.params.tenant_id, request.params.id, request.body?.password) }),
   );
 
   app.delete(

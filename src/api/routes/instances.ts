@@ -32,6 +32,8 @@ const CreateBody = Type.Object({
     nics: Type.Optional(Type.Array(Type.Object({}, { additionalProperties: true }))),
     locality: Type.Optional(Type.Union([Type.String(), Type.Null()])),
     configuration: Type.Optional(Type.String({ minLength: 1 })),
+    replica_of: Type.Optional(Type.String({ minLength: 1 })),
+    replica_count: Type.Optional(Type.Integer({ minimum: 1 })),
     /** What `trove create --backup` sends; `restoreFrom` is accepted as another name for it. */
     restorePoint: Type.Optional(Type.Object({ backupRef: Type.Optional(Type.String()) })),
     restoreFrom: Type.Optional(Type.Object({ backupRef: Type.Optional(Type.String()) })),
@@ -40,13 +42,25 @@ const CreateBody = Type.Object({
 
 /** PUT/PATCH: a new name, or a configuration group to attach (an id) or detach (null, or an empty body as troveclient sends). */
 const UpdateBody = Type.Object({
-  instance: Type.Optional(Type.Object({ name: Type.Optional(Name), configuration: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Null()])) })),
+  instance: Type.Optional(
+    Type.Object({
+      name: Type.Optional(Name),
+      configuration: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Null()])),
+      /** null detaches a replica from its source (`trove detach-replica`); `slave_of` is its older name. */
+      replica_of: Type.Optional(Type.Null()),
+      slave_of: Type.Optional(Type.Null()),
+    }),
+  ),
   configuration: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Null()])),
 });
+
+const KNOWN_ACTIONS = 'restart, resize, promote_to_replica_source, eject_replica_source and reset_status';
 
 const ActionBody = Type.Object({
   restart: Type.Optional(Type.Object({})),
   reset_status: Type.Optional(Type.Object({})),
+  promote_to_replica_source: Type.Optional(Type.Object({})),
+  eject_replica_source: Type.Optional(Type.Object({})),
   resize: Type.Optional(
     Type.Object({
       flavorRef: Type.Optional(Type.Union([Type.String(), Type.Integer()])),
@@ -56,11 +70,11 @@ const ActionBody = Type.Object({
 });
 
 export const instanceRoutes: FastifyPluginAsyncTypebox<{ instances: InstanceService; configurations: ConfigurationService; publicUrl: string; region: string }> = async (app, { instances, configurations, publicUrl, region }) => {
-  const view = (request: FastifyRequest, instance: InstanceTable, names: Map<string, string>) =>
-    instanceView(instance, baseUrl(request, publicUrl), (request.params as { tenant_id: string }).tenant_id, region, caller(request).isAdmin, instance.configuration_id ? names.get(instance.configuration_id) : undefined);
   const views = async (request: FastifyRequest, list: InstanceTable[]) => {
-    const names = await configurations.namesOf(list.flatMap((i) => (i.configuration_id ? [i.configuration_id] : [])));
-    return list.map((i) => view(request, i, names));
+    const [names, pending] = await Promise.all([configurations.namesOf(list.flatMap((i) => (i.configuration_id ? [i.configuration_id] : []))), instances.pendingTasks(list.map((i) => i.id))]);
+    const base = baseUrl(request, publicUrl);
+    const projectId = (request.params as { tenant_id: string }).tenant_id;
+    return list.map((i) => instanceView(i, base, projectId, region, caller(request).isAdmin, i.configuration_id ? names.get(i.configuration_id) : undefined, pending.get(i.id)));
   };
   const oneView = async (request: FastifyRequest, instance: InstanceTable) => (await views(request, [instance]))[0]!;
 
@@ -83,7 +97,7 @@ export const instanceRoutes: FastifyPluginAsyncTypebox<{ instances: InstanceServ
     '/instances',
     { schema: { tags: ['instances'], summary: 'Create an instance', params: ProjectParams, body: CreateBody, response: { 200: Type.Object({ instance: InstanceSchema }), ...COMMON_FAULTS, 422: FaultSchema } } },
     async (request) => {
-      const { restorePoint, restoreFrom, ...body } = request.body.instance;
+      const { restorePoint, restoreFrom, replica_count: _count, ...body } = request.body.instance;
       const restore = restorePoint ?? restoreFrom;
       const instance = await instances.create(caller(request), request.params.tenant_id, { ...body, ...(restore ? { restorePoint: restore } : {}) });
       return { instance: await oneView(request, instance) };
@@ -102,6 +116,7 @@ export const instanceRoutes: FastifyPluginAsyncTypebox<{ instances: InstanceServ
   const update = async (request: FastifyRequest<{ Params: { tenant_id: string; id: string }; Body: Static<typeof UpdateBody> }>, reply: FastifyReply) => {
     const instance = await instances.get(caller(request), request.params.tenant_id, request.params.id);
     const body = request.body.instance ?? {};
+    if ('replica_of' in body || 'slave_of' in body) await instances.requireReplica(caller(request), request.params.tenant_id, request.params.id);
     const name = body.name;
     if (name !== undefined) await instances.rename(caller(request), request.params.tenant_id, request.params.id, name);
     const group = 'configuration' in body ? body.configuration : request.body.configuration;
@@ -119,11 +134,15 @@ export const instanceRoutes: FastifyPluginAsyncTypebox<{ instances: InstanceServ
     { schema: { tags: ['instances'], summary: 'Act on an instance: restart, resize (flavor or volume), reset_status (admin)', params: InstanceParams, body: ActionBody, response: { ...ACCEPTED, ...COMMON_FAULTS, 422: FaultSchema } } },
     async (request, reply) => {
       const actions = Object.keys(request.body as object);
-      if (actions.length !== 1) throw new BadRequest(`Send exactly one action; known actions are restart, resize and reset_status, got ${actions.length === 0 ? 'none' : actions.join(', ')}.`);
+      if (actions.length !== 1) throw new BadRequest(`Send exactly one action; known actions are ${KNOWN_ACTIONS}, got ${actions.length === 0 ? 'none' : actions.join(', ')}.`);
       const { tenant_id: projectId, id } = request.params;
       switch (actions[0]) {
         case 'restart':
           await instances.restart(caller(request), projectId, id);
+          break;
+        case 'promote_to_replica_source':
+        case 'eject_replica_source':
+          await instances.requireReplica(caller(request), projectId, id);
           break;
         case 'reset_status':
           await instances.resetStatus(requireAdmin(request), projectId, id);
@@ -136,7 +155,7 @@ export const instanceRoutes: FastifyPluginAsyncTypebox<{ instances: InstanceServ
           break;
         }
         default:
-          throw new BadRequest(`Unknown action '${actions[0]}'; known actions are restart, resize and reset_status.`);
+          throw new BadRequest(`Unknown action '${actions[0]}'; known actions are ${KNOWN_ACTIONS}.`);
       }
       return reply.code(202).send();
     },

@@ -27,10 +27,11 @@ export const InstanceSchema = Type.Object({
   fault: Type.Optional(Type.Object({ message: Type.String(), created: Type.String(), details: Type.String() })),
   configuration: Type.Optional(Type.Object({ id: Type.String(), name: Type.String(), links: LinksSchema })),
   tenant_id: Type.Optional(Type.String({ description: 'admins only' })),
+  pending_tasks: Type.Optional(Type.Array(Type.String(), { description: 'work still to be done on the instance (task kinds such as instance.configure), oldest first' })),
 });
 
 /** Trove's instance view: status derived from the task and what the agent last said. */
-export function instanceView(instance: InstanceTable, base: string, projectId: string, region: string, isAdmin: boolean, configurationName?: string, now = new Date()) {
+export function instanceView(instance: InstanceTable, base: string, projectId: string, region: string, isAdmin: boolean, configurationName?: string, pendingTasks: string[] = [], now = new Date()) {
   const derived = deriveStatus(
     {
       taskStatus: instance.task_status,
@@ -66,5 +67,6 @@ export function instanceView(instance: InstanceTable, base: string, projectId: s
     ...(fault ? { fault } : {}),
     ...(instance.configuration_id ? { configuration: { id: instance.configuration_id, name: configurationName ?? '', links: resourceLinks(base, projectId, 'configurations', instance.configuration_id) } } : {}),
     ...(isAdmin ? { tenant_id: instance.project_id } : {}),
+    ...(pendingTasks.length > 0 ? { pending_tasks: pendingTasks } : {}),
   };
 }

@@ -121,8 +121,8 @@ export const mariadbAdmin: GuestAdmin = {
     await sql(config, `REVOKE ALL PRIVILEGES ON ${ident(database)}.* FROM ${account(user)}`);
   },
 
-  async enableRoot(config) {
-    const password = randomBytes(24).toString('base64url');
+  async enableRoot(config, chosen) {
+    const password = chosen ?? randomBytes(24).toString('base64url');
     // Like Trove: a remote superuser for the tenant, with a password that only the caller ever sees.
     await sql(config, `CREATE USER IF NOT EXISTS 'root'@'%' IDENTIFIED BY ${literal(password)};
 ALTER USER 'root'@'%' IDENTIFIED BY ${literal(password)};

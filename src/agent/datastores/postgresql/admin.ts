@@ -129,8 +129,8 @@ export const postgresAdmin: GuestAdmin = {
     await sql(config, `REVOKE ALL PRIVILEGES ON DATABASE ${ident(database)} FROM ${ident(user.name)}`);
   },
 
-  async enableRoot(config) {
-    const password = randomBytes(24).toString('base64url');
+  async enableRoot(config, chosen) {
+    const password = chosen ?? randomBytes(24).toString('base64url');
     const exists = await roleExists(config, 'root');
     await sql(config, `${exists ? 'ALTER' : 'CREATE'} ROLE root SUPERUSER LOGIN PASSWORD ${literal(password)}`);
     return { name: 'root', password };

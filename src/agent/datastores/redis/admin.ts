@@ -85,8 +85,8 @@ export const redisAdmin: GuestAdmin = {
     await save(config);
   },
 
-  async enableRoot(config) {
-    const password = randomBytes(24).toString('base64url');
+  async enableRoot(config, chosen) {
+    const password = chosen ?? randomBytes(24).toString('base64url');
     await redisCommand(config, ['ACL', 'SETUSER', ROOT_USER, 'reset', 'on', passwordHash(password), ...ROOT_RULES]);
     await save(config);
     return { name: ROOT_USER, password };
