@@ -47,6 +47,7 @@ Trove API:      http://$host:$port  (identity: http://$host:$port/v3, OpenAPI: h
 State store:    $TROVE_DATA_DIR/trove.db
 Admin:          user admin, project admin, password $admin_password   (source $TROVE_DATA_DIR/admin-openrc)
 Demo tenant:    user demo,  project demo,  password $demo_password   (source $TROVE_DATA_DIR/demo-openrc)
+The trove CLI:  export PATH="$PWD/bin:\$PATH"; source $TROVE_DATA_DIR/demo-openrc; trove create shop db.small --size 1 --wait
 
 MSG
 exec bin/trove serve --host "$host" --port "$port"

@@ -147,4 +147,40 @@ describe('configuration groups on MariaDB', () => {
     assert.equal(parameters.code, 0, parameters.stderr);
     assert.match(parameters.stdout, /restart_required +\| True/);
   });
+
+  it('lists, patches and replaces groups, lists parameters, and shows a version, with the trove CLI', async () => {
+    const created = await troveCli(['configuration-create', 'cli-patch', '{"wait_timeout": 70}', '--datastore', 'mysql', '--datastore_version', '10.11']);
+    assert.equal(created.code, 0, created.stderr);
+    const id = propertyTable(created.stdout).id!;
+    assert.match((await troveCli(['configuration-list'])).stdout, /cli-patch/);
+    assert.equal((await troveCli(['configuration-patch', id, '{"interactive_timeout": 80}'])).code, 0);
+    assert.deepEqual((await host.demo.call('GET', `/configurations/${id}`)).body.configuration.values, { wait_timeout: 70, interactive_timeout: 80 });
+    const replaced = await troveCli(['configuration-update', id, '{"wait_timeout": 90}', '--name', 'cli-replaced']);
+    assert.equal(replaced.code, 0, replaced.stderr);
+    const shown = (await host.demo.call('GET', `/configurations/${id}`)).body.configuration;
+    assert.deepEqual([shown.name, shown.values], ['cli-replaced', { wait_timeout: 90 }]);
+    const parameters = await troveCli(['configuration-parameter-list', '--datastore', 'mysql', '10.11']);
+    assert.equal(parameters.code, 0, parameters.stderr);
+    assert.match(parameters.stdout, /max_connections/);
+    const versions = (await host.demo.call('GET', '/datastores/mysql/versions')).body.versions;
+    const version = await troveCli(['datastore-version-show', versions[0].id]);
+    assert.equal(version.code, 0, version.stderr);
+    assert.equal(propertyTable(version.stdout).name, '10.11');
+    assert.equal((await troveCli(['configuration-delete', id])).code, 0);
+  });
+
+  it('shows and changes a user, and publishes a guest log, with the trove CLI', async () => {
+    assert.equal((await troveCli(['user-create', instance.id, 'cli-ann', 'Ann-Secret-1'])).code, 0);
+    const user = await troveCli(['user-show', instance.id, 'cli-ann']);
+    assert.equal(user.code, 0, user.stderr);
+    assert.equal(propertyTable(user.stdout).name, 'cli-ann');
+    const changed = await troveCli(['user-update-attributes', instance.id, 'cli-ann', '--new_password', 'Ann-Secret-2']);
+    assert.equal(changed.code, 0, changed.stderr);
+    const session = await run('mariadb', ['--no-defaults', '-h', instance.ip, '-u', 'cli-ann', '--password=Ann-Secret-2', '-N', '-e', 'SELECT 1']);
+    assert.equal(session.stdout.trim(), '1', session.stderr);
+    assert.equal((await troveCli(['user-delete', instance.id, 'cli-ann'])).code, 0);
+    const published = await troveCli(['log-publish', instance.id, 'error']);
+    assert.equal(published.code, 0, published.stderr);
+    assert.ok(Number(propertyTable(published.stdout).published) > 0, published.stdout);
+  });
 });

@@ -56,8 +56,11 @@ export function instanceSettles(api: TroveApi, id: string, settled: string[] = S
   return async (): Promise<Observation<InstanceView>> => {
     const instance = await getInstance(api, id);
     const busy = (instance.pending_tasks ?? []).length > 0;
-    const outcome = instance.status === 'ERROR' ? 'failed' : settled.includes(instance.status) && !busy ? 'done' : 'pending';
-    return { resource: instance, status: instance.status, detail: busy ? `working: ${instance.pending_tasks!.join(', ')}` : undefined, outcome, reason: instance.fault?.message };
+    const looksSettled = settled.includes(instance.status);
+    const outcome = instance.status === 'ERROR' ? 'failed' : looksSettled && !busy ? 'done' : 'pending';
+    // Named only when the status alone would look settled (a configuration being applied to an ACTIVE instance).
+    const detail = busy && looksSettled ? `working: ${instance.pending_tasks!.join(', ')}` : undefined;
+    return { resource: instance, status: instance.status, detail, outcome, reason: instance.fault?.message };
   };
 }
 
