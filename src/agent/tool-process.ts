@@ -1,9 +1,9 @@
 import { spawn, type SpawnOptions } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { exitOf } from '../common/child-exit.js';
 import type { OpenedBackup } from '../storage/backup-pipeline.js';
+import { BatchedFileWriter } from '../storage/batched-file-writer.js';
 import type { BackupCommand } from './datastore.js';
 
 /** Starts an engine tool writing into `stdout` (a pipe: the compressor's input); `exited` gives the end of its stderr. */
@@ -32,7 +32,7 @@ export async function feedTool(opened: OpenedBackup, executable: string, args: s
 
 /** Writes a backup, as it is read from the store, to a file; fails with the store side's reason. */
 export async function writeToFile(opened: OpenedBackup, path: string): Promise<void> {
-  const written = pipeline(opened.readable(), createWriteStream(path, { mode: 0o600 }));
+  const written = pipeline(opened.readable(), new BatchedFileWriter(path, 0o600));
   try {
     await opened.done;
   } catch (err) {
