@@ -32,6 +32,7 @@ export class BackupRunner {
   /** Bytes stored so far (compressed and encrypted) by the backup under way. */
   private storedBytes = 0;
   private abortTool: (() => void) | undefined;
+  private stopping: AbortController | undefined;
   private readonly dir: string;
 
   constructor(
@@ -60,15 +61,17 @@ export class BackupRunner {
     if (this.running) throw new AgentRequestError(409, `Backup ${this.running.id} is under way on this instance; try again when it has finished.`);
     engineReady();
     this.record(request.backup_id, { state: 'running' });
-    const done = this.run(strategy, request).finally(() => {
+    this.stopping = new AbortController();
+    const done = this.run(strategy, request, this.stopping.signal).finally(() => {
       this.running = undefined;
       this.abortTool = undefined;
+      this.stopping = undefined;
     });
     this.running = { id: request.backup_id, done };
     return 'started';
   }
 
-  private async run(strategy: BackupStrategy, request: BackupRequest): Promise<void> {
+  private async run(strategy: BackupStrategy, request: BackupRequest, stopped: AbortSignal): Promise<void> {
     const startedAt = new Date().toISOString();
     const log = this.log.child({ backup: request.backup_id, kind: request.kind });
     const { container, key } = request.object;
@@ -76,7 +79,8 @@ export class BackupRunner {
     try {
       const store = await openObjectStore(request.store);
       const volume = await volumeUsage(this.config.volume_dir, this.config.volume_mounted, this.config.volume_size_bytes);
-      const command = await strategy.stream(this.config, request.kind, request.parent?.positions);
+      const command = await strategy.stream(this.config, request.kind, request.parent?.positions, stopped);
+      stopped.throwIfAborted();
       this.storedBytes = 0;
       const began = performance.now();
       let tool: ReturnType<typeof startTool> | undefined;
@@ -142,6 +146,7 @@ export class BackupRunner {
   /** Stops the backup under way (any, or the one named), which then ends failed. */
   async abort(id?: string): Promise<void> {
     if (!this.running || (id !== undefined && this.running.id !== id)) return;
+    this.stopping?.abort(new Error('the backup was stopped'));
     this.abortTool?.();
     await this.running.done;
   }

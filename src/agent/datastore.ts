@@ -79,8 +79,11 @@ export type RestoreChain = Array<{ kind: 'full' | 'incremental'; positions: Posi
 export interface BackupStrategy {
   /** The engine tool's name, recorded in the manifest. */
   readonly tool: string;
-  /** Gets the engine ready and names the tool to run; an incremental starts from its parent's positions. */
-  stream(config: AgentConfig, kind: 'full' | 'incremental', parent?: Positions): Promise<BackupCommand>;
+  /**
+   * Gets the engine ready and names the tool to run; an incremental starts from its parent's
+   * positions. `stopped` fires when the backup is aborted: a wait of the engine's must end then.
+   */
+  stream(config: AgentConfig, kind: 'full' | 'incremental', parent: Positions | undefined, stopped: AbortSignal): Promise<BackupCommand>;
   /** Builds the data directory from the chain's streams (before the engine's first start). */
   restore(config: AgentConfig, chain: RestoreChain): Promise<void>;
 }

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { Positions } from '../../backup-protocol.js';
 import type { BackupStrategy } from '../../datastore.js';
@@ -27,7 +28,7 @@ async function segmentOf(config: AgentConfig, lsn: string): Promise<string> {
   return name;
 }
 
-async function waitUntilArchived(config: AgentConfig, segment: string): Promise<void> {
+async function waitUntilArchived(config: AgentConfig, segment: string, stopped: AbortSignal): Promise<void> {
   const archive = pathsOf(config).walArchiveDir;
   const deadline = Date.now() + 120_000;
   for (let pause = 20; !existsSync(join(archive, segment)); pause = Math.min(pause * 2, 500)) {
@@ -35,7 +36,7 @@ async function waitUntilArchived(config: AgentConfig, segment: string): Promise<
       const failed = (await sql(config, 'SELECT last_failed_wal FROM pg_stat_archiver'))[0]?.[0];
       throw new Error(`WAL segment ${segment} was not archived within 120 s${failed ? ` (last failed: ${failed})` : ''}`);
     }
-    await new Promise((r) => setTimeout(r, pause));
+    await sleep(pause, undefined, { signal: stopped });
   }
 }
 
@@ -53,7 +54,7 @@ function pruneArchive(archive: string, keepFrom: string): void {
 export const postgresqlBackup: BackupStrategy = {
   tool: 'pg_basebackup',
 
-  async stream(config: AgentConfig, kind, parent) {
+  async stream(config: AgentConfig, kind, parent, stopped) {
     const paths = pathsOf(config);
     const user = engineUser();
     if (kind === 'full') {
@@ -78,7 +79,7 @@ export const postgresqlBackup: BackupStrategy = {
     const switched = (await sql(config, 'SELECT pg_walfile_name(pg_switch_wal()), pg_current_wal_lsn()'))[0];
     const last = switched?.[0];
     if (!last || !SEGMENT.test(last)) throw new Error('PostgreSQL did not switch to a new WAL segment');
-    await waitUntilArchived(config, last);
+    await waitUntilArchived(config, last, stopped);
     const segments = readdirSync(paths.walArchiveDir).filter((n) => SEGMENT.test(n) && n >= from && n <= last).sort();
     if (segments[0] !== from) throw new Error(`WAL segment ${from}, where the parent backup ends, is no longer in the archive; take a full backup`);
     return {

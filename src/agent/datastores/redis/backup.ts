@@ -1,5 +1,6 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { BackupStrategy } from '../../datastore.js';
 import type { AgentConfig } from '../../protocol.js';
 import { giveTree } from '../../system-user.js';
@@ -14,6 +15,27 @@ async function persistence(config: AgentConfig): Promise<{ saves: number; inProg
   return { saves: Number(field('rdb_saves')), inProgress: field('rdb_bgsave_in_progress') === '1', lastStatus: field('rdb_last_bgsave_status') };
 }
 
+/** The engine's snapshot children (forked by BGSAVE; a child's ppid is the server). */
+function snapshotChildren(config: AgentConfig): number[] {
+  let server: number;
+  try {
+    server = Number(readFileSync(pathsOf(config).pidFile, 'utf8').trim());
+  } catch {
+    return [];
+  }
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        // Fields after the command's closing parenthesis: state, then ppid.
+        return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]) === server;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
 /**
  * Redis backups are RDB snapshots: the server writes a fresh one (BGSAVE, forked, so clients are
  * served throughout) and cat streams it (Redis replaces dump.rdb by renaming a whole new file, so
@@ -23,15 +45,22 @@ async function persistence(config: AgentConfig): Promise<{ saves: number; inProg
 export const redisBackup: BackupStrategy = {
   tool: 'redis-server BGSAVE',
 
-  async stream(config: AgentConfig, kind) {
+  async stream(config: AgentConfig, kind, _parent, stopped) {
     if (kind !== 'full') throw new Error('Redis backups are full RDB snapshots; there are no incremental ones');
     const before = await persistence(config);
     // SCHEDULE: wait for an append-only rewrite under way instead of failing.
     await redisCommand(config, ['BGSAVE', 'SCHEDULE']);
     let saved = before;
-    for (let pause = 20; saved.saves <= before.saves || saved.inProgress; pause = Math.min(pause * 2, 500)) {
-      await new Promise((r) => setTimeout(r, pause));
-      saved = await persistence(config);
+    try {
+      for (let pause = 20; saved.saves <= before.saves || saved.inProgress; pause = Math.min(pause * 2, 500)) {
+        await sleep(pause, undefined, { signal: stopped });
+        saved = await persistence(config);
+      }
+    } catch (err) {
+      // Redis has no command to cancel a snapshot; its child is ended, which Redis reports and survives.
+      if (!stopped.aborted) throw err;
+      for (const child of snapshotChildren(config)) process.kill(child, 'SIGKILL');
+      throw new Error('the backup was stopped while Redis was writing its snapshot');
     }
     if (saved.lastStatus !== 'ok') throw new Error(`Redis could not write its snapshot (rdb_last_bgsave_status: ${saved.lastStatus}); see its log`);
     return { executable: 'cat', args: [join(pathsOf(config).dataDir, 'dump.rdb')], positions: async () => ({ rdb_saves: String(saved.saves) }) };
