@@ -48,6 +48,9 @@ describe('MariaDB backups and restore', () => {
   });
 
   it('takes a full backup: the instance shows BACKUP, the backup COMPLETED with its size, and a verified manifest', async () => {
+    // Nothing writes during the backup, so its GTID is the server's last one.
+    const gtid = (await asApp(ip, 'SELECT @@gtid_binlog_pos')).stdout.trim();
+    assert.match(gtid, /^0-\d+-\d+$/, 'the binary log records GTIDs');
     const created = await host.demo.call('POST', '/backups', { backup: { name: 'full', instance: id, description: 'first', incremental: 0 } });
     assert.equal(created.status, 202);
     const during = await host.demo.call('GET', `/instances/${id}`);
@@ -64,6 +67,7 @@ describe('MariaDB backups and restore', () => {
     assert.equal(manifest.tool, 'mariabackup');
     assert.equal(manifest.encryption.algorithm, 'AES-256-GCM');
     assert.match(manifest.positions.to_lsn, /^\d+$/);
+    assert.equal(manifest.positions.gtid, gtid, 'the manifest records the GTID the backup ends at');
     const data = readFileSync(join(objects(), manifest.object.key));
     assert.equal(data.length, manifest.object.size);
     assert.equal(data.subarray(0, 8).toString(), 'TRVBK001', 'the stored object is encrypted');

@@ -21,6 +21,16 @@ function readCheckpoints(file: string): Positions {
   return positions;
 }
 
+/**
+ * The GTID of the last transaction in the backup, from the xtrabackup_info mariabackup writes
+ * (`binlog_pos = filename '…', position '…', GTID of the last change '0-1-42'`); none without
+ * a binary log or before the first write.
+ */
+export function gtidOf(info: string): string | undefined {
+  const gtid = /GTID of the last change '([0-9,-]*)'/.exec(info)?.[1];
+  return gtid ? gtid : undefined;
+}
+
 async function prepare(target: string, incremental?: string): Promise<void> {
   const args = ['--prepare', `--target-dir=${target}`, ...(incremental ? [`--incremental-dir=${incremental}`] : [])];
   try {
@@ -50,7 +60,16 @@ export const mariadbBackup: BackupStrategy = {
       if (!lsn || !/^\d+$/.test(lsn)) throw new Error('the parent backup records no LSN to start an incremental from');
       args.push(`--incremental-lsn=${lsn}`);
     }
-    return { executable: 'mariabackup', args, positions: async () => readCheckpoints(join(lsnDir, 'xtrabackup_checkpoints')) };
+    return {
+      executable: 'mariabackup',
+      args,
+      positions: async () => {
+        const positions = readCheckpoints(join(lsnDir, 'xtrabackup_checkpoints'));
+        const info = join(lsnDir, 'xtrabackup_info');
+        const gtid = existsSync(info) ? gtidOf(readFileSync(info, 'utf8')) : undefined;
+        return gtid ? { ...positions, gtid } : positions;
+      },
+    };
   },
 
   async restore(config: AgentConfig, chain) {

@@ -32,6 +32,15 @@ export function pathsOf(config: AgentConfig): MariadbPaths {
   };
 }
 
+/**
+ * A server id of 1 to 2^32-1 that is the same on every start of an instance and, from its random
+ * id, different between instances: what a replica and its source must not share.
+ */
+export function serverIdOf(instanceId: string): number {
+  const hex = instanceId.replace(/[^0-9a-f]/gi, '').slice(0, 8).padEnd(8, '0');
+  return (Number.parseInt(hex, 16) % 0xffff_fffe) + 1;
+}
+
 /** The server configuration: the instance's address and port, hardening, and flavor tuning. */
 export function renderConfig(config: AgentConfig, paths: MariadbPaths, tuning: MariadbTuning): string {
   return `# Written by the Trove guest agent; regenerated on prepare and resize.
@@ -68,6 +77,15 @@ thread_cache_size = ${tuning.thread_cache_size}
 connect_timeout = 15
 character-set-server = utf8mb4
 collation-server = utf8mb4_general_ci
+# The binary log with GTIDs: the position a backup records, and what a replica will follow. Files
+# of 64 MiB kept a day, so that a small volume is not filled by it.
+log_bin = mysql-bin
+server_id = ${serverIdOf(config.instance_id)}
+binlog_format = ROW
+log_slave_updates = 1
+gtid_strict_mode = 1
+max_binlog_size = 64M
+binlog_expire_logs_seconds = 86400
 log_output = FILE
 general_log_file = ${paths.logFile('general')}
 slow_query_log_file = ${paths.logFile('slow_query')}
