@@ -105,8 +105,7 @@ export interface GuestAdmin {
   deleteUser(config: AgentConfig, user: UserRef): Promise<void>;
   grant(config: AgentConfig, user: UserRef, databases: string[]): Promise<void>;
   revoke(config: AgentConfig, user: UserRef, database: string): Promise<void>;
-  /** Enables the superuser with a new random password, returned once. */
-  /** With `password`, root gets that password; without, a random one. */
+  /** Enables the superuser with the given password, or a new random one; the password is returned once. */
   enableRoot(config: AgentConfig, password?: string): Promise<{ name: string; password: string }>;
   disableRoot(config: AgentConfig): Promise<void>;
 }

@@ -139,7 +139,8 @@ export class GuestDataService {
     if (password !== undefined) checkPassword(password);
     const { instance, agent } = await this.target(caller, projectId, id, 'root');
     const { user } = await this.call(() => agent.post<{ user: { name: string; password: string } }>('/root/enable', password === undefined ? {} : { password }));
-    if (password !== undefined && user.password !== password) throw new UnprocessableEntity(`The guest agent of instance '${instance.name}' is older than this server and set a random root password instead of the one given: ${user.password}`);
+    // An agent older than this server ignores the password; the random one it set is not put in a message, which could be logged.
+    if (password !== undefined && user.password !== password) throw new UnprocessableEntity(`The guest agent of instance '${instance.name}' is older than this server and could not set the password given; root is enabled with a random one: enable root again without a password to get a new one, or restart the instance to update its agent.`);
     if (!instance.root_enabled_at) await this.store.update(instance.id, { root_enabled_at: new Date().toISOString() });
     return user;
   }
