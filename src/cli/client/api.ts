@@ -141,6 +141,17 @@ export class TroveApi {
     return this.request<T>('POST', path, body);
   }
 
+  /**
+   * A list as the user asked for it: with a limit or a marker, the one page those name; without,
+   * every page. `filters` are further query parameters.
+   */
+  async listPaged<T>(path: string, key: string, page: { limit?: number; marker?: string }, filters: Record<string, string> = {}): Promise<T[]> {
+    const query = new URLSearchParams({ ...filters, ...(page.limit ? { limit: String(page.limit) } : {}), ...(page.marker ? { marker: page.marker } : {}) });
+    const url = query.size > 0 ? `${path}?${query}` : path;
+    if (page.limit === undefined && page.marker === undefined) return this.listAll<T>(url, key);
+    return ((await this.get<Page>(url))[key] as T[] | undefined) ?? [];
+  }
+
   /** Every item of a paged list, following `next` links until the last page. */
   async listAll<T>(path: string, key: string): Promise<T[]> {
     const items: T[] = [];

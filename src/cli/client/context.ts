@@ -45,6 +45,16 @@ export function flagGiven(flags: object, underscored: string): boolean {
   return given[name] === true || given[camel] === true;
 }
 
+export interface PageFlags {
+  limit?: number;
+  marker?: string;
+}
+
+/** `--limit` and `--marker`, for one page of a list. */
+export function addPageOptions(command: Command, what: string): Command {
+  return command.option('--limit <n>', 'at most this many (one page)', positiveInteger('--limit')).option('--marker <id>', `start after this ${what} (one page)`);
+}
+
 /** A parser for a whole number of at least 1, refusing anything else with the flag's name. */
 export function positiveInteger(name: string) {
   return (value: string): number => {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { TroveApi } from '../api.js';
-import { addWaitOptions, positiveInteger, timeoutOf, withClient, type WaitFlags } from '../context.js';
+import { addPageOptions, addWaitOptions, timeoutOf, withClient, type PageFlags, type WaitFlags } from '../context.js';
 import type { Column, Output } from '../output.js';
 import { BACKUPS, INSTANCES, find, idOf } from '../resolve.js';
 import type { BackupView } from '../views.js';
@@ -38,16 +38,6 @@ function printBackup(out: Output, backup: BackupView): void {
 const getBackup = async (api: TroveApi, id: string) => (await api.get<{ backup: BackupView }>(`/backups/${id}`)).backup;
 const mib = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(1)} MiB stored`;
 
-function pageQuery(flags: { limit?: number; marker?: string }, extra: Record<string, string> = {}): string {
-  const query = new URLSearchParams({ ...extra, ...(flags.limit ? { limit: String(flags.limit) } : {}), ...(flags.marker ? { marker: flags.marker } : {}) });
-  return query.size > 0 ? `?${query}` : '';
-}
-
-async function listBackups(api: TroveApi, path: string, flags: { limit?: number; marker?: string }): Promise<BackupView[]> {
-  if (flags.limit !== undefined || flags.marker !== undefined) return (await api.get<{ backups: BackupView[] }>(path)).backups;
-  return api.listAll<BackupView>(path, 'backups');
-}
-
 export function registerBackupCommands(program: Command): void {
   addWaitOptions(
     program
@@ -83,31 +73,22 @@ export function registerBackupCommands(program: Command): void {
     }),
   );
 
-  program
-    .command('backup-list')
-    .description('list backups')
-    .option('--limit <n>', 'at most this many (one page)', positiveInteger('--limit'))
-    .option('--marker <id>', 'start after this backup (one page)')
+  addPageOptions(program.command('backup-list').description('list backups'), 'backup')
     .option('--datastore <name>', 'only backups of this datastore')
     .option('--instance <instance>', 'only backups of this instance (name or id)')
-    .action(async (flags: { limit?: number; marker?: string; datastore?: string; instance?: string }, command: Command) =>
+    .action(async (flags: PageFlags & { datastore?: string; instance?: string }, command: Command) =>
       withClient(command, async ({ api, out }) => {
         const filters = { ...(flags.datastore ? { datastore: flags.datastore } : {}), ...(flags.instance ? { instance_id: await idOf(api, INSTANCES, flags.instance) } : {}) };
-        out.list(await listBackups(api, `/backups${pageQuery(flags, filters)}`, flags), COLUMNS, 'No backups.');
+        out.list(await api.listPaged<BackupView>('/backups', 'backups', flags, filters), COLUMNS, 'No backups.');
       }),
     );
 
-  program
-    .command('backup-list-instance <instance>')
-    .description('list the backups of an instance')
-    .option('--limit <n>', 'at most this many (one page)', positiveInteger('--limit'))
-    .option('--marker <id>', 'start after this backup (one page)')
-    .action(async (ref: string, flags: { limit?: number; marker?: string }, command: Command) =>
-      withClient(command, async ({ api, out }) => {
-        const id = await idOf(api, INSTANCES, ref);
-        out.list(await listBackups(api, `/instances/${id}/backups${pageQuery(flags)}`, flags), COLUMNS, 'No backups.');
-      }),
-    );
+  addPageOptions(program.command('backup-list-instance <instance>').description('list the backups of an instance'), 'backup').action(async (ref: string, flags: PageFlags, command: Command) =>
+    withClient(command, async ({ api, out }) => {
+      const id = await idOf(api, INSTANCES, ref);
+      out.list(await api.listPaged<BackupView>(`/instances/${id}/backups`, 'backups', flags), COLUMNS, 'No backups.');
+    }),
+  );
 
   program
     .command('backup-show <backup>')

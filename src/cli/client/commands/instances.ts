@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import type { TroveApi } from '../api.js';
-import { addFlagWithAlias, addWaitOptions, flagGiven, positiveInteger, timeoutOf, withClient, type WaitFlags } from '../context.js';
+import { addFlagWithAlias, addPageOptions, addWaitOptions, flagGiven, positiveInteger, timeoutOf, withClient, type PageFlags, type WaitFlags } from '../context.js';
 import { usageError } from '../errors.js';
 import type { Column, Output } from '../output.js';
 import { BACKUPS, CONFIGURATIONS, FLAVORS, INSTANCES, find, idOf } from '../resolve.js';
@@ -130,21 +130,10 @@ async function create(api: TroveApi, out: Output, name: string, flavor: string, 
 }
 
 export function registerInstanceCommands(program: Command): void {
-  program
-    .command('list')
-    .description('list instances')
-    .option('--limit <n>', 'at most this many (one page)', positiveInteger('--limit'))
-    .option('--marker <id>', 'start after this instance (one page)')
+  addPageOptions(program.command('list').description('list instances'), 'instance')
     .addOption(new Option('--include_clustered').hideHelp())
     .addOption(new Option('--include-clustered').hideHelp())
-    .action(async (flags: { limit?: number; marker?: string }, command: Command) =>
-      withClient(command, async ({ api, out }) => {
-        const paged = flags.limit !== undefined || flags.marker !== undefined;
-        const query = new URLSearchParams({ ...(flags.limit ? { limit: String(flags.limit) } : {}), ...(flags.marker ? { marker: flags.marker } : {}) });
-        const instances = paged ? (await api.get<{ instances: InstanceView[] }>(`/instances?${query}`)).instances : await api.listAll<InstanceView>('/instances', 'instances');
-        out.list(instances, COLUMNS, 'No instances.');
-      }),
-    );
+    .action(async (flags: PageFlags, command: Command) => withClient(command, async ({ api, out }) => out.list(await api.listPaged<InstanceView>('/instances', 'instances', flags), COLUMNS, 'No instances.')));
 
   program
     .command('show <instance>')
