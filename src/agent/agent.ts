@@ -3,10 +3,12 @@ import { open } from 'node:fs/promises';
 import { writeFileAtomic } from '../common/atomic-file.js';
 import { dirname, join } from 'node:path';
 import type { Logger } from '../common/log.js';
-import type { ConfigValue, DatastoreModule, GuestAdmin, GuestConfiguration } from './datastore.js';
+import type { ConfigValue, DatastoreModule, EngineControl, GuestAdmin, GuestConfiguration, GuestReplication } from './datastore.js';
 import { BackupRunner } from './backup-runner.js';
 import { AgentRequestError } from './errors.js';
 import type { AgentConfig, AgentStatus, PrepareRequest } from './protocol.js';
+import { ROLE_FILE, type AllowRequest, type ReplicationSource, type ReplicationStatus } from './replication-protocol.js';
+import { RoleFile } from './replication-role.js';
 import { Supervisor } from './supervisor.js';
 import { volumeUsage } from './volume-usage.js';
 
@@ -28,6 +30,9 @@ export class Agent {
   private healthy = false;
   private version: string | undefined;
   private healthTimer: NodeJS.Timeout | undefined;
+  private readonly role: RoleFile;
+  /** One replication change at a time: a fence must not interleave with a follow. */
+  private replicationQueue: Promise<unknown> = Promise.resolve();
   readonly startedAt = new Date();
 
   constructor(
@@ -38,13 +43,18 @@ export class Agent {
   ) {
     this.stateFile = join(dirname(configPath), 'agent-state.json');
     this.prepared = existsSync(this.stateFile) && (JSON.parse(readFileSync(this.stateFile, 'utf8')) as PersistedState).prepared;
+    this.role = new RoleFile(join(dirname(configPath), ROLE_FILE));
     this.supervisor = new Supervisor(module.command(config), join(config.log_dir, 'engine.out'), log);
     this.backups = new BackupRunner(config, module.backup, log);
   }
 
   /** After a restart of the agent, a prepared engine is started (or adopted) at once. */
-  start(): void {
-    if (this.prepared) this.supervisor.start();
+  async start(): Promise<void> {
+    if (this.prepared) {
+      // The role first: a fenced source or a replica must not come up writable, not even briefly.
+      await this.module.replication?.writeRole(this.config, this.role.read());
+      this.supervisor.start();
+    }
     this.checkHealth();
   }
 
@@ -82,9 +92,16 @@ export class Agent {
     if (request.restore && !this.module.backup) throw new Error(`the ${this.module.engine} datastore cannot restore backups`);
     await this.module.initialise(this.config, request, request.restore ? this.backups.chainOf(request.restore) : undefined);
     if (request.configuration && Object.keys(request.configuration).length > 0) await this.configurationModule().apply(this.config, request.configuration, []);
+    const replica = request.replica;
+    if (replica) {
+      this.role.write({ role: 'replica', source: replica.source });
+      await this.replicationModule().writeRole(this.config, this.role.read());
+    }
     this.supervisor.start();
     await this.waitUntilAnswering(120_000);
-    await this.module.secure(this.config, request);
+    // A replica's data is its source's, already secured: writing to it would fork it from its source.
+    if (replica) await this.replicationModule().follow(this.config, replica.source, replica.seed, this.engineControl);
+    else await this.module.secure(this.config, request);
     writeFileAtomic(this.stateFile, JSON.stringify({ prepared: true } satisfies PersistedState), 0o600);
     this.prepared = true;
     this.healthy = true;
@@ -112,6 +129,75 @@ export class Agent {
     if (!this.module.admin) throw new AgentRequestError(422, `The ${this.module.engine} datastore has no databases, users or root to manage.`);
     this.requireRunning();
     return this.module.admin;
+  }
+
+  private replicationModule(): GuestReplication {
+    if (!this.module.replication) throw new AgentRequestError(422, `The ${this.module.engine} datastore has no replication.`);
+    return this.module.replication;
+  }
+
+  private readonly engineControl: EngineControl = { restart: () => this.restart() };
+
+  /** Runs replication changes one after another, on a running engine. */
+  private replicationStep<T>(step: (module: GuestReplication) => Promise<T>): Promise<T> {
+    const module = this.replicationModule();
+    this.requireRunning();
+    const next = this.replicationQueue.then(() => step(module));
+    this.replicationQueue = next.catch(() => undefined);
+    return next;
+  }
+
+  allowReplicas(request: AllowRequest): Promise<void> {
+    return this.replicationStep((m) => m.allowReplicas(this.config, { user: request.user, password: request.password }, request.slots));
+  }
+
+  dropSlot(slot: string): Promise<void> {
+    return this.replicationStep((m) => m.dropSlot(this.config, slot));
+  }
+
+  /** From now on (and after every restart) the engine follows `source`, read-only. */
+  follow(source: ReplicationSource): Promise<void> {
+    return this.replicationStep(async (m) => {
+      this.role.write({ role: 'replica', source });
+      await m.follow(this.config, source, undefined, this.engineControl);
+    });
+  }
+
+  /** Read-only from now on (and after every restart), until promoted; returns the last write's position. */
+  fence(): Promise<string> {
+    return this.replicationStep(async (m) => {
+      this.role.write({ role: 'fenced' });
+      await m.writeRole(this.config, { role: 'fenced' });
+      return m.fence(this.config, this.engineControl);
+    });
+  }
+
+  catchUp(position: string, timeoutMs: number): Promise<void> {
+    return this.replicationStep((m) => m.catchUp(this.config, position, timeoutMs));
+  }
+
+  /** Writable from now on; the role is written last, so a crash before it leaves the engine read-only. */
+  promote(): Promise<void> {
+    return this.replicationStep(async (m) => {
+      await m.promote(this.config, this.engineControl);
+      this.role.write({ role: 'source' });
+      await m.writeRole(this.config, { role: 'source' });
+    });
+  }
+
+  /** Accounts that do not replicate with the data (none for most engines). */
+  exportAccounts(): Promise<string[]> {
+    return this.replicationStep(async (m) => (m.exportAccounts ? m.exportAccounts(this.config) : []));
+  }
+
+  importAccounts(accounts: string[]): Promise<void> {
+    return this.replicationStep(async (m) => {
+      if (m.importAccounts) await m.importAccounts(this.config, accounts);
+    });
+  }
+
+  async replicationStatus(): Promise<ReplicationStatus> {
+    return this.replicationStep((m) => m.status(this.config, this.role.read()));
   }
 
   private configurationModule(): GuestConfiguration {
@@ -189,6 +275,17 @@ export class Agent {
     await this.supervisor.stop();
   }
 
+  /** What status() says of replication: nothing while the engine is not answering. */
+  private async replicationForStatus(): Promise<ReplicationStatus | undefined> {
+    if (!this.module.replication || !this.prepared || !this.healthy) return undefined;
+    const role = this.role.read();
+    try {
+      return await this.module.replication.status(this.config, role);
+    } catch (err) {
+      return { role: role.role, streaming: false, position: '', progress: 0, error: (err as Error).message };
+    }
+  }
+
   async status(): Promise<AgentStatus> {
     let service: string;
     if (this.failure) service = 'FAILED';
@@ -196,6 +293,7 @@ export class Agent {
     else if (this.supervisor.state === 'crashed') service = 'CRASHED';
     else if (this.supervisor.state === 'stopped') service = 'SHUTDOWN';
     else service = this.healthy ? 'HEALTHY' : 'SHUTDOWN';
+    const replication = await this.replicationForStatus();
     return {
       service,
       ...(this.failure ? { message: this.failure } : {}),
@@ -203,6 +301,7 @@ export class Agent {
       engine: { name: this.module.engine, ...(this.version ? { version: this.version } : {}), ...(this.supervisor.pid ? { pid: this.supervisor.pid } : {}), restarts: this.supervisor.restarts },
       volume: await volumeUsage(this.config.volume_dir, this.config.volume_mounted, this.config.volume_size_bytes),
       agent: { pid: process.pid, started_at: this.startedAt.toISOString() },
+      ...(replication ? { replication } : {}),
     };
   }
 }

@@ -2,6 +2,7 @@ import type { DatabaseInput, UserInput } from './admin-types.js';
 import type { OpenedBackup } from '../storage/backup-pipeline.js';
 import type { Positions } from './backup-protocol.js';
 import type { AgentConfig, PrepareRequest, UserInfo, UserRef, UserUpdate } from './protocol.js';
+import type { ReplicationRole, ReplicationSource, ReplicationStatus } from './replication-protocol.js';
 
 export interface FlavorSpecInput {
   ram_mb: number;
@@ -46,6 +47,41 @@ export interface DatastoreModule {
   backup?: BackupStrategy;
   /** Configuration groups' values, for datastores whose catalog entry says they have them. */
   configuration?: GuestConfiguration;
+  /** Replicas, promotion and fencing, for datastores whose catalog entry says they have them. */
+  replication?: GuestReplication;
+}
+
+/** What a replication step may ask of the engine process the agent supervises. */
+export interface EngineControl {
+  restart(): Promise<void>;
+}
+
+/**
+ * One engine's replication. The agent keeps the role across restarts and calls writeRole before
+ * every engine start, so a fenced or replica engine never starts writable.
+ */
+export interface GuestReplication {
+  /** Writes the configuration the engine starts with in this role (read-only unless a source). */
+  writeRole(config: AgentConfig, role: ReplicationRole): Promise<void>;
+  /** On a source: the account replicas log in as and, where the engine keeps them, each replica's slot. */
+  allowReplicas(config: AgentConfig, account: { user: string; password: string }, slots: string[]): Promise<void>;
+  /** On a source: forgets a replica's slot, so it no longer holds the source's log. */
+  dropSlot(config: AgentConfig, slot: string): Promise<void>;
+  /** The running engine follows `source` from now on; `seed` is where a restored copy starts. */
+  follow(config: AgentConfig, source: ReplicationSource, seed: Positions | undefined, engine: EngineControl): Promise<void>;
+  /** Refuses writes from now on; returns the position a replica must reach to hold every committed write. */
+  fence(config: AgentConfig, engine: EngineControl): Promise<string>;
+  /** A replica: returns once it has applied `position`; throws after `timeoutMs`. */
+  catchUp(config: AgentConfig, position: string, timeoutMs: number): Promise<void>;
+  /** A replica or a fenced source: stops following and accepts writes. */
+  promote(config: AgentConfig, engine: EngineControl): Promise<void>;
+  status(config: AgentConfig, role: ReplicationRole): Promise<ReplicationStatus>;
+  /**
+   * Accounts that do not travel with the replicated data (Redis's ACL is the server's own):
+   * read from a source and written to its replicas. Absent where accounts replicate.
+   */
+  exportAccounts?(config: AgentConfig): Promise<string[]>;
+  importAccounts?(config: AgentConfig, accounts: string[]): Promise<void>;
 }
 
 /** A parameter's value as the control plane checked it: sizes in the engine's unit, booleans as booleans. */

@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { RestoreSource } from './backup-protocol.js';
+import { FollowRequest, ReplicationStatus } from './replication-protocol.js';
 
 /**
  * The agent's RPC contract (JSON over HTTP on the instance's unix socket). The control plane
@@ -51,6 +52,8 @@ export const PrepareRequest = Type.Object(
     restore: Type.Optional(RestoreSource),
     /** The configuration group's values, in force from the first start. */
     configuration: Type.Optional(Type.Record(Type.String({ pattern: PARAMETER_NAME }), ConfigValue)),
+    /** A replica: the restored copy follows this source (and is left as its source secured it). */
+    replica: Type.Optional(FollowRequest),
   },
   { additionalProperties: false },
 );
@@ -64,6 +67,8 @@ export const AgentStatus = Type.Object({
   engine: Type.Object({ name: Type.String(), version: Type.Optional(Type.String()), pid: Type.Optional(Type.Integer()), restarts: Type.Integer() }),
   volume: Type.Object({ used_bytes: Type.Integer(), total_bytes: Type.Integer() }),
   agent: Type.Object({ pid: Type.Integer(), started_at: Type.String() }),
+  /** Where the datastore replicates, once the engine answers. */
+  replication: Type.Optional(ReplicationStatus),
 });
 export type AgentStatus = Static<typeof AgentStatus>;
 

@@ -9,6 +9,7 @@ import { datastoreModule } from './datastores/index.js';
 import { AccessChange, AgentConfig, AgentStatus, ConfigurationApply, DatabaseList, FlavorSpec, PARAMETER_NAME, PrepareRequest, UserList, UserRef, UserUpdate } from './protocol.js';
 import { AgentRequestError } from './errors.js';
 import { BackupRequest, BackupState } from './backup-protocol.js';
+import { AllowRequest, CatchUpRequest, ReplicationSource, ReplicationStatus, SLOT } from './replication-protocol.js';
 import { Type } from 'typebox';
 
 export const AGENT_SOCKET = 'agent.sock';
@@ -136,9 +137,38 @@ export async function runAgent(configPath: string, log: Logger): Promise<void> {
     return { ok: true };
   });
 
+  // Replication: passwords arrive in bodies, which are never logged.
+  app.get('/replication', { schema: { response: { 200: ReplicationStatus } } }, async () => agent.replicationStatus());
+  app.post('/replication/allow', { schema: { body: AllowRequest } }, async (request) => {
+    await agent.allowReplicas(request.body);
+    return { ok: true };
+  });
+  app.post('/replication/drop-slot', { schema: { body: Type.Object({ slot: Type.String({ pattern: SLOT }) }, { additionalProperties: false }) } }, async (request) => {
+    await agent.dropSlot(request.body.slot);
+    return { ok: true };
+  });
+  app.post('/replication/follow', { schema: { body: Type.Object({ source: ReplicationSource }, { additionalProperties: false }) } }, async (request) => {
+    await agent.follow(request.body.source);
+    return { ok: true };
+  });
+  app.post('/replication/fence', async () => ({ position: await agent.fence() }));
+  app.post('/replication/catch-up', { schema: { body: CatchUpRequest } }, async (request) => {
+    await agent.catchUp(request.body.position, request.body.timeout_ms);
+    return { ok: true };
+  });
+  app.get('/replication/accounts', async () => ({ accounts: await agent.exportAccounts() }));
+  app.post('/replication/accounts', { schema: { body: Type.Object({ accounts: Type.Array(Type.String({ maxLength: 65536 }), { maxItems: 10_000 }) }, { additionalProperties: false }) } }, async (request) => {
+    await agent.importAccounts(request.body.accounts);
+    return { ok: true };
+  });
+  app.post('/replication/promote', async () => {
+    await agent.promote();
+    return { ok: true };
+  });
+
   const socket = join(dirname(configPath), AGENT_SOCKET);
   if (existsSync(socket)) rmSync(socket);
-  agent.start();
+  await agent.start();
   await app.listen({ path: socket });
   log.info({ instance: config.instance_id, socket }, 'agent listening');
   const stop = async () => {

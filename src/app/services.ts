@@ -26,6 +26,8 @@ import { GuestDataService } from '../instance/guest-data-service.js';
 import { GuestLogService } from '../instance/guest-log-service.js';
 import { InstanceService } from '../instance/instance-service.js';
 import { InstanceStore } from '../instance/instance-store.js';
+import { ReplicationService } from '../instance/replication-service.js';
+import { detachReplicaTask, ejectSourceTask, promoteReplicaTask } from '../control/tasks/replication-tasks.js';
 import { QuotaService } from '../quota/quota-service.js';
 import { migrateToLatest, openStore, type OpenedStore } from '../store/database.js';
 
@@ -38,6 +40,7 @@ export interface Services {
   quotas: QuotaService;
   catalog: DatastoreCatalog;
   instances: InstanceService;
+  replication: ReplicationService;
   guestData: GuestDataService;
   guestLogs: GuestLogService;
   backups: BackupService;
@@ -104,8 +107,11 @@ export async function createServices(settings: Settings, options: ServiceOptions
     tasks.register(createBackupTask(runtime, settings.backups.timeout_seconds));
     tasks.register(deleteBackupsTask(runtime, settings.tasks.delete_timeout_seconds));
     tasks.register(configureInstanceTask(runtime, settings.tasks.build_timeout_seconds));
+    tasks.register(detachReplicaTask(runtime, settings.tasks.build_timeout_seconds));
+    tasks.register(promoteReplicaTask(runtime, settings.tasks.build_timeout_seconds));
+    tasks.register(ejectSourceTask(runtime, settings.tasks.build_timeout_seconds));
     const configurations = new ConfigurationService(runtime, catalog, tasks);
-    const instances = new InstanceService(instanceStore, flavors, catalog, quotas, tasks, settings.compute.max_volume_gb, new RestorePlanner(backupStore, keyring), configurations);
+    const instances = new InstanceService(instanceStore, flavors, catalog, quotas, tasks, settings.compute.max_volume_gb, new RestorePlanner(backupStore, keyring), configurations, runtime.secrets);
     const reconciler = new Reconciler(runtime, settings.tasks.reconcile_seconds * 1000, log.child({ component: 'reconciler' }));
     return {
       settings,
@@ -115,6 +121,7 @@ export async function createServices(settings: Settings, options: ServiceOptions
       quotas,
       catalog,
       instances,
+      replication: new ReplicationService(instances, instanceStore, tasks, runtime.driver),
       guestData: new GuestDataService(instances, instanceStore, catalog, runtime.driver),
       guestLogs: new GuestLogService(instances, catalog, runtime.driver, backupStorage.store),
       backups: new BackupService(backupStore, instances, catalog, quotas, tasks, backupStorage),

@@ -42,6 +42,11 @@ export interface ComputeDriver {
   ensureVolume(spec: PlacementSpec): Promise<void>;
   /** Applies the spec's RAM and vCPU limits to the running instance. */
   updateLimits(spec: PlacementSpec): Promise<void>;
+  /**
+   * Fences an instance that may not be reached: its processes are ended at once and its agent,
+   * whenever it starts again, starts the engine read-only (the agent's replication role file).
+   */
+  fence(instanceId: string): Promise<void>;
   /** Idempotent: processes, mount, limits and folder are gone afterwards. */
   remove(instanceId: string): Promise<void>;
 }

@@ -1,4 +1,7 @@
 import type { Logger } from '../common/log.js';
+import type { ReplicationStatus } from '../agent/replication-protocol.js';
+import type { InstanceTable } from '../store/schema.js';
+import { replicationSourceFor } from './replication-set.js';
 import { agentOf, placementOf, type Runtime } from './runtime.js';
 
 /**
@@ -37,6 +40,18 @@ export class Reconciler {
     }
   }
 
+  /**
+   * A replica whose engine follows nobody or another source (a fenced old source come back, a
+   * member that was down while its set was re-pointed) is pointed at the source its row names.
+   */
+  private async rejoin(instance: InstanceTable, observed: ReplicationStatus): Promise<void> {
+    const source = await this.runtime.instances.find(instance.replica_of_id!);
+    if (!source?.address || !instance.replication_secret) return;
+    if (observed.role === 'replica' && observed.source_host === source.address) return;
+    this.log.warn({ instance: instance.id, source: source.id, role: observed.role }, 'replica does not follow its source; pointing it there');
+    await agentOf(this.runtime, instance.id).post('/replication/follow', { source: replicationSourceFor(this.runtime, source, instance.id, instance.replication_secret) });
+  }
+
   private async observe(instanceId: string, address: string): Promise<void> {
     const instance = await this.runtime.instances.find(instanceId);
     if (!instance || !['NONE', 'ERROR'].includes(instance.task_status)) return;
@@ -50,7 +65,9 @@ export class Reconciler {
         ...(status.service !== instance.service_status ? { service_status: status.service, service_status_updated: now } : {}),
         last_contact_at: now,
         volume_used_bytes: status.volume.used_bytes,
+        replication_status: status.replication ? JSON.stringify(status.replication) : null,
       });
+      if (instance.replica_of_id && status.replication) await this.rejoin(instance, status.replication);
     } catch (err) {
       this.log.debug({ instance: instanceId, err: (err as Error).message }, 'agent did not answer');
     }

@@ -52,12 +52,27 @@ export class GuestDataService {
     private readonly driver: ComputeDriver,
   ) {}
 
-  private async target(caller: AuthContext, projectId: string, id: string, capability: keyof Pick<DatastoreCapabilities, 'databases' | 'users' | 'root'>): Promise<{ instance: InstanceTable; agent: AgentClient }> {
+  private async target(caller: AuthContext, projectId: string, id: string, capability: keyof Pick<DatastoreCapabilities, 'databases' | 'users' | 'root'>, changes = false): Promise<{ instance: InstanceTable; agent: AgentClient }> {
     const instance = await this.instances.get(caller, projectId, id);
+    // A replica's data comes from its source: a change made on the replica would fork it.
+    if (changes && instance.replica_of_id) throw new UnprocessableEntity(`Instance '${instance.name}' is a replica: make this change on its source (${instance.replica_of_id}), from which it replicates.`);
     const { descriptor } = this.catalog.get(instance.datastore);
     if (!descriptor.capabilities[capability]) throw new UnprocessableEntity(`Datastore '${instance.datastore}' does not support ${capability === 'root' ? 'enabling root' : capability}.`);
     if (instance.task_status !== 'NONE') throw new UnprocessableEntity(`Instance '${id}' is not ACTIVE (it is ${instance.task_status.toLowerCase()}); try again when it is.`);
     return { instance, agent: new AgentClient(this.driver.agentSocket(instance.id)) };
+  }
+
+  /**
+   * Accounts that do not replicate with the data (the agent says which: none for most engines)
+   * are copied to the source's replicas after each change; a replica that cannot be reached now
+   * gets them when it next joins.
+   */
+  private async copyAccountsToReplicas(source: InstanceTable): Promise<void> {
+    const replicas = await this.store.db.selectFrom('instances').select('id').where('replica_of_id', '=', source.id).where('deleted', '=', 0).execute();
+    if (replicas.length === 0) return;
+    const { accounts } = await new AgentClient(this.driver.agentSocket(source.id)).get<{ accounts: string[] }>('/replication/accounts');
+    if (accounts.length === 0) return;
+    await Promise.all(replicas.map((r) => new AgentClient(this.driver.agentSocket(r.id)).post('/replication/accounts', { accounts }).catch(() => undefined)));
   }
 
   private async call<T>(work: () => Promise<T>): Promise<T> {
@@ -76,13 +91,13 @@ export class GuestDataService {
   async createDatabases(caller: AuthContext, projectId: string, id: string, databases: DatabaseInput[]): Promise<void> {
     if (databases.length === 0) throw new BadRequest('Give at least one database: {"databases": [{"name": …}]}.');
     checkDatabases(databases);
-    const { agent } = await this.target(caller, projectId, id, 'databases');
+    const { agent } = await this.target(caller, projectId, id, 'databases', true);
     await this.call(() => agent.post('/databases', { databases }));
   }
 
   async deleteDatabase(caller: AuthContext, projectId: string, id: string, name: string): Promise<void> {
     checkDatabaseName(name);
-    const { agent } = await this.target(caller, projectId, id, 'databases');
+    const { agent } = await this.target(caller, projectId, id, 'databases', true);
     await this.call(() => agent.post('/databases/delete', { name }));
   }
 
@@ -101,9 +116,10 @@ export class GuestDataService {
   async createUsers(caller: AuthContext, projectId: string, id: string, users: UserInput[]): Promise<void> {
     if (users.length === 0) throw new BadRequest('Give at least one user: {"users": [{"name": …, "password": …}]}.');
     checkUsers(users);
-    const { instance, agent } = await this.target(caller, projectId, id, 'users');
+    const { instance, agent } = await this.target(caller, projectId, id, 'users', true);
     if (!this.catalog.get(instance.datastore).descriptor.capabilities.databases && users.some((u) => u.databases.length > 0)) throw new UnprocessableEntity(`Datastore '${instance.datastore}' has no databases; create its users without "databases".`);
     await this.call(() => agent.post('/users', { users: users.map((u) => ({ ...u, host: u.host ?? '%' })) }));
+    await this.copyAccountsToReplicas(instance);
   }
 
   async updateUser(caller: AuthContext, projectId: string, id: string, user: UserRef, changes: { name?: string; host?: string; password?: string }): Promise<void> {
@@ -111,37 +127,39 @@ export class GuestDataService {
     if (changes.name !== undefined) checkUserName(changes.name);
     if (changes.host !== undefined) checkHost(changes.host);
     if (changes.password !== undefined) checkPassword(changes.password);
-    const { agent } = await this.target(caller, projectId, id, 'users');
+    const { instance, agent } = await this.target(caller, projectId, id, 'users', true);
     await this.call(() => agent.post('/users/update', { user, ...changes }));
+    await this.copyAccountsToReplicas(instance);
   }
 
   async deleteUser(caller: AuthContext, projectId: string, id: string, user: UserRef): Promise<void> {
-    const { agent } = await this.target(caller, projectId, id, 'users');
+    const { instance, agent } = await this.target(caller, projectId, id, 'users', true);
     await this.call(() => agent.post('/users/delete', user));
+    await this.copyAccountsToReplicas(instance);
   }
 
   async grant(caller: AuthContext, projectId: string, id: string, user: UserRef, databases: string[]): Promise<void> {
     if (databases.length === 0) throw new BadRequest('Give at least one database to grant: {"databases": [{"name": …}]}.');
     databases.forEach(checkDatabaseName);
-    const { agent } = await this.target(caller, projectId, id, 'databases');
+    const { agent } = await this.target(caller, projectId, id, 'databases', true);
     await this.call(() => agent.post('/users/grant', { user, databases }));
   }
 
   async revoke(caller: AuthContext, projectId: string, id: string, user: UserRef, database: string): Promise<void> {
     checkDatabaseName(database);
-    const { agent } = await this.target(caller, projectId, id, 'databases');
+    const { agent } = await this.target(caller, projectId, id, 'databases', true);
     await this.call(() => agent.post('/users/revoke', { user, database }));
   }
 
-  /** A new random root password, shown to the caller once and stored nowhere. */
   /** Enables root with the given password, or a random one shown only in this answer. */
   async enableRoot(caller: AuthContext, projectId: string, id: string, password?: string): Promise<{ name: string; password: string }> {
     if (password !== undefined) checkPassword(password);
-    const { instance, agent } = await this.target(caller, projectId, id, 'root');
+    const { instance, agent } = await this.target(caller, projectId, id, 'root', true);
     const { user } = await this.call(() => agent.post<{ user: { name: string; password: string } }>('/root/enable', password === undefined ? {} : { password }));
     // An agent older than this server ignores the password; the random one it set is not put in a message, which could be logged.
     if (password !== undefined && user.password !== password) throw new UnprocessableEntity(`The guest agent of instance '${instance.name}' is older than this server and could not set the password given; root is enabled with a random one: enable root again without a password to get a new one, or restart the instance to update its agent.`);
     if (!instance.root_enabled_at) await this.store.update(instance.id, { root_enabled_at: new Date().toISOString() });
+    await this.copyAccountsToReplicas(instance);
     return user;
   }
 
@@ -152,7 +170,8 @@ export class GuestDataService {
   }
 
   async disableRoot(caller: AuthContext, projectId: string, id: string): Promise<void> {
-    const { agent } = await this.target(caller, projectId, id, 'root');
+    const { instance, agent } = await this.target(caller, projectId, id, 'root', true);
     await this.call(() => agent.post('/root/disable', {}));
+    await this.copyAccountsToReplicas(instance);
   }
 }

@@ -3,6 +3,8 @@ import type { DatastoreCatalog } from '../catalog/registry.js';
 import { BadRequest, Conflict, NotFound, OverLimit, UnprocessableEntity } from '../common/errors.js';
 import { newId } from '../common/ids.js';
 import type { TaskManager } from '../control/task-manager.js';
+import { newReplicationSecret } from '../control/replication-set.js';
+import type { SecretBox } from '../control/secrets.js';
 import type { CreateParams } from '../control/tasks/instance-tasks.js';
 import type { FlavorService } from '../flavor/flavor-service.js';
 import type { AuthContext } from '../identity/types.js';
@@ -24,7 +26,12 @@ export interface CreateInstanceInput {
   configuration?: string;
   /** The instance to replicate. */
   replica_of?: string;
+  /** How many replicas of replica_of to create (default 1). */
+  replica_count?: number;
 }
+
+/** At most this many replicas are made by one request. */
+const MAX_REPLICA_COUNT = 5;
 
 const GB = 1024 ** 3;
 
@@ -39,21 +46,28 @@ export class InstanceService {
     private readonly maxVolumeGb: number,
     private readonly restores: RestorePlanner,
     private readonly configurations: ConfigurationService,
+    private readonly secrets: SecretBox,
   ) {}
 
   async create(caller: AuthContext, projectId: string, input: CreateInstanceInput): Promise<InstanceTable> {
     const flavorId = String(input.flavorRef).replace(/^.*\/flavors\//, '');
     const flavor = await this.flavors.find(flavorId);
     if (!flavor) throw new BadRequest(`Flavor '${flavorId}' cannot be found; see GET /flavors for the ones there are.`);
-    const size = input.volume?.size;
+    const source = input.replica_of !== undefined ? await this.replicaSource(caller, projectId, input) : undefined;
+    const count = input.replica_count ?? 1;
+    if (!source && input.replica_count !== undefined) throw new BadRequest('replica_count needs replica_of: the instance to replicate.');
+    if (!Number.isInteger(count) || count < 1 || count > MAX_REPLICA_COUNT) throw new BadRequest(`replica_count must be a whole number from 1 to ${MAX_REPLICA_COUNT}; got ${count}.`);
+    const size = input.volume?.size ?? source?.volume_size;
     if (size === undefined) throw new BadRequest('Volume size was not specified: add "volume": {"size": GB}.');
     if (!Number.isInteger(size) || size < 1) throw new BadRequest(`Volume size must be a whole number of GB, at least 1; got ${size}.`);
     if (size > this.maxVolumeGb) throw new OverLimit(`Volume 'size' cannot exceed maximum of ${this.maxVolumeGb} GB, ${size} cannot be accepted.`);
-
-    if (input.replica_of !== undefined) await this.refuseReplicaOf(caller, projectId, input.replica_of);
+    if (source) {
+      const needed = Math.max(1, Math.ceil((source.volume_used_bytes ?? 0) / GB));
+      if (size < needed) throw new BadRequest(`Volume size ${size} GB is too small for a replica of '${source.name}', which uses ${((source.volume_used_bytes ?? 0) / GB).toFixed(2)} GB; ask for at least ${needed} GB.`);
+    }
 
     let restore: RestorePlan | undefined;
-    let requested = input.datastore;
+    let requested = source ? { type: source.datastore, version: source.datastore_version } : input.datastore;
     if (input.restorePoint !== undefined) {
       if (!input.restorePoint.backupRef) throw new BadRequest('restorePoint needs backupRef: the id of the backup to restore.');
       const { backup, plan } = await this.restores.plan(caller, projectId, input.restorePoint.backupRef);
@@ -88,10 +102,11 @@ export class InstanceService {
     const configuration = input.configuration ? await this.configurations.valuesForNewInstance(projectId, input.configuration, datastore.name, version.name, { ram_mb: flavor.ram, vcpus: flavor.vcpus }) : undefined;
 
     const now = new Date().toISOString();
-    const row: InstanceTable = {
+    const secret = source ? (source.replication_secret ?? newReplicationSecret(this.secrets)) : null;
+    const rows: InstanceTable[] = Array.from({ length: count }, (_, i) => ({
       id: newId(),
       project_id: projectId,
-      name: input.name,
+      name: count > 1 ? `${input.name}-${i + 1}` : input.name,
       flavor_id: flavor.id,
       ram_mb: flavor.ram,
       vcpus: flavor.vcpus,
@@ -118,33 +133,46 @@ export class InstanceService {
       configuration_id: configuration?.id ?? null,
       applied_configuration: configuration ? JSON.stringify(configuration.values) : null,
       restart_required: 0,
+      replica_of_id: source?.id ?? null,
+      replication_secret: secret,
+      replication_status: null,
+    }));
+    const params: CreateParams = {
+      flavor: { ram_mb: flavor.ram, vcpus: flavor.vcpus },
+      databases,
+      users,
+      ...(restore ? { restore } : {}),
+      ...(configuration ? { configuration: configuration.values } : {}),
+      ...(source ? { replica_of: source.id } : {}),
     };
-    const params: CreateParams = { flavor: { ram_mb: flavor.ram, vcpus: flavor.vcpus }, databases, users, ...(restore ? { restore } : {}), ...(configuration ? { configuration: configuration.values } : {}) };
     await this.instances.db.transaction().execute(async (trx) => {
-      await this.quotas.charge(trx, projectId, { instances: 1, volumes: size, ram: flavor.ram });
-      await trx.insertInto('instances').values(row).execute();
-      await this.tasks.enqueue(trx, 'instance.create', row.id, params);
+      await this.quotas.charge(trx, projectId, { instances: count, volumes: size * count, ram: flavor.ram * count });
+      // The set's password lives on every member, so any of them can become the source.
+      if (source && !source.replication_secret) await trx.updateTable('instances').set({ replication_secret: secret }).where('id', '=', source.id).execute();
+      for (const row of rows) {
+        await trx.insertInto('instances').values(row).execute();
+        await this.tasks.enqueue(trx, 'instance.create', row.id, params);
+      }
     });
     this.tasks.nudge();
-    return row;
+    return rows[0]!;
+  }
+
+  /** The instance a new replica will follow: one of a datastore that replicates, itself a source, and running. */
+  private async replicaSource(caller: AuthContext, projectId: string, input: CreateInstanceInput): Promise<InstanceTable> {
+    const source = await this.get(caller, projectId, input.replica_of!);
+    const { replication } = this.catalog.get(source.datastore, caller.isAdmin).descriptor.capabilities;
+    if (!replication) throw new UnprocessableEntity(`Datastore '${source.datastore}' does not support replication, so instance '${source.name}' cannot have replicas.`);
+    if (source.replica_of_id) throw new BadRequest(`Instance '${source.name}' is itself a replica (of ${source.replica_of_id}); replicate its source instead.`);
+    if (source.task_status !== 'NONE' || source.service_status !== 'HEALTHY') throw new UnprocessableEntity(`Instance '${source.name}' must be ACTIVE to be replicated; it is ${source.task_status === 'NONE' ? source.service_status : source.task_status}.`);
+    if (input.restorePoint !== undefined) throw new BadRequest('A replica is built from its source; leave out restorePoint.');
+    if ((input.databases ?? []).length > 0 || (input.users ?? []).length > 0) throw new BadRequest("A replica has its source's databases and users; leave out databases and users.");
+    if (input.datastore?.type !== undefined && this.catalog.get(input.datastore.type, caller.isAdmin).name !== source.datastore) throw new BadRequest(`A replica has its source's datastore (${source.datastore}); leave out datastore or give that one.`);
+    if (input.datastore?.version !== undefined && input.datastore.version !== source.datastore_version) throw new BadRequest(`A replica has its source's datastore version (${source.datastore_version}); leave out the version or give that one.`);
+    return source;
   }
 
   /** The caller's instance (admins: any project's); others' instances do not exist for them. */
-  /** Replicas are not offered by any datastore's capabilities yet: say so instead of building a standalone instance. */
-  private async refuseReplicaOf(caller: AuthContext, projectId: string, sourceId: string): Promise<never> {
-    const source = await this.get(caller, projectId, sourceId);
-    const { replication } = this.catalog.get(source.datastore, caller.isAdmin).descriptor.capabilities;
-    throw new UnprocessableEntity(
-      replication ? `Replicas of instance '${source.name}' cannot be created on this server.` : `Datastore '${source.datastore}' does not support replication, so instance '${source.name}' cannot have replicas.`,
-    );
-  }
-
-  /** Promote, eject and detach act on a replica; no instance is one until a datastore offers replication. */
-  async requireReplica(caller: AuthContext, projectId: string, id: string): Promise<never> {
-    const instance = await this.get(caller, projectId, id);
-    throw new BadRequest(`Instance '${instance.name}' (${instance.id}) is not a replica.`);
-  }
-
   async get(caller: AuthContext, projectId: string, id: string): Promise<InstanceTable> {
     const instance = await this.instances.find(id);
     if (!instance || (instance.project_id !== projectId && !caller.isAdmin)) throw new NotFound(`Instance '${id}' cannot be found.`);
@@ -173,6 +201,8 @@ export class InstanceService {
   async delete(caller: AuthContext, projectId: string, id: string): Promise<void> {
     const instance = await this.get(caller, projectId, id);
     if (instance.task_status === 'DELETING') return;
+    const replica = await this.instances.db.selectFrom('instances').select('id').where('replica_of_id', '=', instance.id).where('deleted', '=', 0).where('task_status', '<>', 'DELETING').executeTakeFirst();
+    if (replica) throw new BadRequest(`Instance '${instance.name}' is the source of replicas (${replica.id} …); delete or detach its replicas first.`);
     await this.instances.db.transaction().execute(async (trx) => {
       await trx.updateTable('instances').set({ task_status: 'DELETING', updated_at: new Date().toISOString() }).where('id', '=', instance.id).execute();
       await this.tasks.enqueue(trx, 'instance.delete', instance.id, {});

@@ -28,6 +28,12 @@ describe('instance status', () => {
     assert.equal(derive({ taskStatus: 'ERROR' }).status, 'ERROR');
   });
 
+  it('shows a replication set change on every member: PROMOTE, EJECT, DETACH, even when the source is down', () => {
+    assert.deepEqual(derive({ taskStatus: 'PROMOTING' }), { status: 'PROMOTE', operatingStatus: 'HEALTHY' });
+    assert.deepEqual(derive({ taskStatus: 'EJECTING', serviceStatus: 'CRASHED', lastContactAt: undefined }), { status: 'EJECT', operatingStatus: 'SHUTDOWN' });
+    assert.equal(derive({ taskStatus: 'DETACHING' }).status, 'DETACH');
+  });
+
   it('shows an engine that is down as SHUTDOWN, and one that failed as ERROR', () => {
     assert.deepEqual(derive({ serviceStatus: 'CRASHED' }), { status: 'SHUTDOWN', operatingStatus: 'SHUTDOWN' });
     assert.deepEqual(derive({ serviceStatus: 'SHUTDOWN' }), { status: 'SHUTDOWN', operatingStatus: 'SHUTDOWN' });

@@ -12,6 +12,10 @@ export const TaskStatus = {
   RESIZING: 'RESIZING',
   /** A backup is being taken; the engine keeps serving. */
   BACKUP: 'BACKUP',
+  /** Replication set changes: the whole set shows them. */
+  PROMOTING: 'PROMOTING',
+  EJECTING: 'EJECTING',
+  DETACHING: 'DETACHING',
   /** A task failed; the instance keeps its fault until reset or deleted. */
   ERROR: 'ERROR',
 } as const;
@@ -62,6 +66,12 @@ export function deriveStatus(state: ObservedState, now: Date): DerivedStatus {
       return { status: 'RESIZE', operatingStatus: state.serviceStatus === ServiceStatus.HEALTHY ? 'HEALTHY' : 'SHUTDOWN' };
     case TaskStatus.BACKUP:
       return { status: 'BACKUP', operatingStatus: state.serviceStatus === ServiceStatus.HEALTHY ? 'HEALTHY' : 'SHUTDOWN' };
+    case TaskStatus.PROMOTING:
+      return { status: 'PROMOTE', operatingStatus: state.serviceStatus === ServiceStatus.HEALTHY ? 'HEALTHY' : 'SHUTDOWN' };
+    case TaskStatus.EJECTING:
+      return { status: 'EJECT', operatingStatus: state.serviceStatus === ServiceStatus.HEALTHY ? 'HEALTHY' : 'SHUTDOWN' };
+    case TaskStatus.DETACHING:
+      return { status: 'DETACH', operatingStatus: state.serviceStatus === ServiceStatus.HEALTHY ? 'HEALTHY' : 'SHUTDOWN' };
     default:
       break;
   }

@@ -97,6 +97,12 @@ export interface InstanceTable {
   /** JSON: the configuration values last written to the instance, for its flavor. */
   applied_configuration: string | null;
   restart_required: number;
+  /** The source this instance replicates; null for a standalone instance or a source. */
+  replica_of_id: string | null;
+  /** Sealed: the replication password of the instance's set. */
+  replication_secret: string | null;
+  /** JSON: the agent's last replication status. */
+  replication_status: string | null;
 }
 
 export interface ConfigurationTable {

@@ -4,6 +4,7 @@ import { Type, type Static } from 'typebox';
 import { BadRequest } from '../../common/errors.js';
 import type { ConfigurationService } from '../../configuration/configuration-service.js';
 import type { InstanceService } from '../../instance/instance-service.js';
+import type { ReplicationService } from '../../instance/replication-service.js';
 import type { InstanceTable } from '../../store/schema.js';
 import { caller, requireAdmin } from '../auth.js';
 import { baseUrl } from '../links.js';
@@ -69,12 +70,18 @@ const ActionBody = Type.Object({
   ),
 });
 
-export const instanceRoutes: FastifyPluginAsyncTypebox<{ instances: InstanceService; configurations: ConfigurationService; publicUrl: string; region: string }> = async (app, { instances, configurations, publicUrl, region }) => {
+export const instanceRoutes: FastifyPluginAsyncTypebox<{ instances: InstanceService; replication: ReplicationService; configurations: ConfigurationService; publicUrl: string; region: string }> = async (
+  app,
+  { instances, replication, configurations, publicUrl, region },
+) => {
   const views = async (request: FastifyRequest, list: InstanceTable[]) => {
-    const [names, pending] = await Promise.all([configurations.namesOf(list.flatMap((i) => (i.configuration_id ? [i.configuration_id] : []))), instances.pendingTasks(list.map((i) => i.id))]);
+    const ids = list.map((i) => i.id);
+    const [names, pending, replicas] = await Promise.all([configurations.namesOf(list.flatMap((i) => (i.configuration_id ? [i.configuration_id] : []))), instances.pendingTasks(ids), replication.replicaIds(ids)]);
     const base = baseUrl(request, publicUrl);
     const projectId = (request.params as { tenant_id: string }).tenant_id;
-    return list.map((i) => instanceView(i, base, projectId, region, caller(request).isAdmin, i.configuration_id ? names.get(i.configuration_id) : undefined, pending.get(i.id)));
+    return list.map((i) =>
+      instanceView(i, base, projectId, region, caller(request).isAdmin, { ...(i.configuration_id ? { configurationName: names.get(i.configuration_id) } : {}), pendingTasks: pending.get(i.id) ?? [], replicaIds: replicas.get(i.id) ?? [] }),
+    );
   };
   const oneView = async (request: FastifyRequest, instance: InstanceTable) => (await views(request, [instance]))[0]!;
 
@@ -97,7 +104,7 @@ export const instanceRoutes: FastifyPluginAsyncTypebox<{ instances: InstanceServ
     '/instances',
     { schema: { tags: ['instances'], summary: 'Create an instance', params: ProjectParams, body: CreateBody, response: { 200: Type.Object({ instance: InstanceSchema }), ...COMMON_FAULTS, 422: FaultSchema } } },
     async (request) => {
-      const { restorePoint, restoreFrom, replica_count: _count, ...body } = request.body.instance;
+      const { restorePoint, restoreFrom, ...body } = request.body.instance;
       const restore = restorePoint ?? restoreFrom;
       const instance = await instances.create(caller(request), request.params.tenant_id, { ...body, ...(restore ? { restorePoint: restore } : {}) });
       return { instance: await oneView(request, instance) };
@@ -116,7 +123,7 @@ export const instanceRoutes: FastifyPluginAsyncTypebox<{ instances: InstanceServ
   const update = async (request: FastifyRequest<{ Params: { tenant_id: string; id: string }; Body: Static<typeof UpdateBody> }>, reply: FastifyReply) => {
     const instance = await instances.get(caller(request), request.params.tenant_id, request.params.id);
     const body = request.body.instance ?? {};
-    if ('replica_of' in body || 'slave_of' in body) await instances.requireReplica(caller(request), request.params.tenant_id, request.params.id);
+    if ('replica_of' in body || 'slave_of' in body) await replication.detach(caller(request), request.params.tenant_id, request.params.id);
     const name = body.name;
     if (name !== undefined) await instances.rename(caller(request), request.params.tenant_id, request.params.id, name);
     const group = 'configuration' in body ? body.configuration : request.body.configuration;
@@ -141,8 +148,10 @@ export const instanceRoutes: FastifyPluginAsyncTypebox<{ instances: InstanceServ
           await instances.restart(caller(request), projectId, id);
           break;
         case 'promote_to_replica_source':
+          await replication.promote(caller(request), projectId, id);
+          break;
         case 'eject_replica_source':
-          await instances.requireReplica(caller(request), projectId, id);
+          await replication.eject(caller(request), projectId, id);
           break;
         case 'reset_status':
           await instances.resetStatus(requireAdmin(request), projectId, id);

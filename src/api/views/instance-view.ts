@@ -27,11 +27,34 @@ export const InstanceSchema = Type.Object({
   fault: Type.Optional(Type.Object({ message: Type.String(), created: Type.String(), details: Type.String() })),
   configuration: Type.Optional(Type.Object({ id: Type.String(), name: Type.String(), links: LinksSchema })),
   tenant_id: Type.Optional(Type.String({ description: 'admins only' })),
+  replica_of: Type.Optional(Type.Object({ id: Type.String(), links: LinksSchema })),
+  replicas: Type.Optional(Type.Array(Type.Object({ id: Type.String(), links: LinksSchema }))),
+  replication: Type.Optional(
+    Type.Object(
+      {
+        role: Type.String(),
+        streaming: Type.Boolean(),
+        position: Type.String(),
+        lag_seconds: Type.Optional(Type.Number()),
+        error: Type.Optional(Type.String()),
+      },
+      { description: "what the instance's engine last said of its replication" },
+    ),
+  ),
   pending_tasks: Type.Optional(Type.Array(Type.String(), { description: 'work still to be done on the instance (task kinds such as instance.configure), oldest first' })),
 });
 
 /** Trove's instance view: status derived from the task and what the agent last said. */
-export function instanceView(instance: InstanceTable, base: string, projectId: string, region: string, isAdmin: boolean, configurationName?: string, pendingTasks: string[] = [], now = new Date()) {
+export interface InstanceViewExtras {
+  configurationName?: string;
+  pendingTasks?: string[];
+  /** The ids of the instance's replicas, if it is a source. */
+  replicaIds?: string[];
+}
+
+export function instanceView(instance: InstanceTable, base: string, projectId: string, region: string, isAdmin: boolean, extras: InstanceViewExtras = {}, now = new Date()) {
+  const { configurationName, pendingTasks = [], replicaIds = [] } = extras;
+  const replication = instance.replication_status ? (JSON.parse(instance.replication_status) as { role: string; streaming: boolean; position: string; lag_seconds?: number; error?: string }) : undefined;
   const derived = deriveStatus(
     {
       taskStatus: instance.task_status,
@@ -67,6 +90,19 @@ export function instanceView(instance: InstanceTable, base: string, projectId: s
     ...(fault ? { fault } : {}),
     ...(instance.configuration_id ? { configuration: { id: instance.configuration_id, name: configurationName ?? '', links: resourceLinks(base, projectId, 'configurations', instance.configuration_id) } } : {}),
     ...(isAdmin ? { tenant_id: instance.project_id } : {}),
+    ...(instance.replica_of_id ? { replica_of: { id: instance.replica_of_id, links: resourceLinks(base, projectId, 'instances', instance.replica_of_id) } } : {}),
+    ...(replicaIds.length > 0 ? { replicas: replicaIds.map((id) => ({ id, links: resourceLinks(base, projectId, 'instances', id) })) } : {}),
+    ...(replication && (instance.replica_of_id || replicaIds.length > 0 || replication.role !== 'source')
+      ? {
+          replication: {
+            role: replication.role,
+            streaming: replication.streaming,
+            position: replication.position,
+            ...(replication.lag_seconds !== undefined ? { lag_seconds: replication.lag_seconds } : {}),
+            ...(replication.error ? { error: replication.error } : {}),
+          },
+        }
+      : {}),
     ...(pendingTasks.length > 0 ? { pending_tasks: pendingTasks } : {}),
   };
 }

@@ -13,7 +13,7 @@ const MYSQL_FAMILY_CAPABILITIES: DatastoreCapabilities = {
   root: true,
   configuration: true,
   backup: { full: true, incremental: true },
-  replication: false,
+  replication: true,
   clusters: false,
 };
 

@@ -18,7 +18,7 @@ export const postgresql: DatastoreDescriptor = {
     root: true,
     configuration: true,
     backup: { full: true, incremental: true },
-    replication: false,
+    replication: true,
     clusters: false,
   },
   logs: [{ name: 'general', type: 'USER' }],

@@ -18,7 +18,7 @@ export const redis: DatastoreDescriptor = {
     root: true,
     configuration: true,
     backup: { full: true, incremental: false },
-    replication: false,
+    replication: true,
     clusters: false,
   },
   logs: [{ name: 'server', type: 'SYS' }],

@@ -3,6 +3,7 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rm
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AgentConfig } from '../../agent/protocol.js';
+import { ROLE_FILE } from '../../agent/replication-protocol.js';
 import type { Logger } from '../../common/log.js';
 import type { AgentProcessState, ComputeDriver, Placement, PlacementSpec } from '../driver.js';
 import { writeFileAtomic } from '../../common/atomic-file.js';
@@ -145,6 +146,23 @@ export class LocalDriver implements ComputeDriver {
     const pid = this.agentPid(spec.instanceId);
     if (this.limits === 'none' || pid === undefined) return;
     if (!applyLimits(this.limits, spec.instanceId, pid, spec.ramMb, spec.vcpus)) throw new Error('could not update the cgroup limits');
+  }
+
+  async fence(instanceId: string): Promise<void> {
+    const folder = this.folder(instanceId);
+    if (!existsSync(folder)) return;
+    // The role first: an agent started between the two steps must already find it.
+    writeFileAtomic(join(folder, ROLE_FILE), JSON.stringify({ role: 'fenced' }), 0o600);
+    const pids = new Set([...processesUsing(folder), ...cgroupPids(this.limits, instanceId)]);
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    const deadline = Date.now() + 5000;
+    while ([...pids].some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   }
 
   async remove(instanceId: string): Promise<void> {

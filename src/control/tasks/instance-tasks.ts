@@ -4,11 +4,16 @@ import { keyForAgent } from '../../backup/keyring.js';
 import type { RestorePlan } from '../../backup/restore-planner.js';
 import type { InstanceTable } from '../../store/schema.js';
 import { AgentUnreachable } from '../agent-client.js';
+import { forgetSeed, replicaPrepareRequest, seedReplica, joinReplica } from './replica-seed.js';
 import { agentOf, placementOf, type Runtime } from '../runtime.js';
 import { PermanentTaskError, type TaskKind, type TaskRun } from '../task-manager.js';
 
 /** What the create task keeps (secrets sealed): the restore source gets its store and key only when it is sent. */
-export type CreateParams = Omit<PrepareRequest, 'restore'> & { restore?: RestorePlan };
+export type CreateParams = Omit<PrepareRequest, 'restore' | 'replica'> & {
+  restore?: RestorePlan;
+  /** A replica: seeded from a fresh backup of this source, then following it. */
+  replica_of?: string;
+};
 export type NoParams = Record<string, never>;
 
 async function instanceOf(runtime: Runtime, run: TaskRun<unknown>): Promise<InstanceTable> {
@@ -54,10 +59,18 @@ export function createInstanceTask(runtime: Runtime, deadlineSeconds: number): T
         },
       },
       {
+        name: 'seed',
+        async run(run) {
+          return run.params.replica_of ? seedReplica(runtime, await instanceOf(runtime, run), run.params.replica_of) : 'done';
+        },
+      },
+      {
         name: 'prepare',
         async run(run) {
           try {
-            await agentOf(runtime, run.task.target_id).prepare(prepareRequest(runtime, run.params));
+            const { replica_of: sourceId, ...params } = run.params;
+            const request = sourceId ? await replicaPrepareRequest(runtime, await instanceOf(runtime, run), sourceId, params) : prepareRequest(runtime, params);
+            await agentOf(runtime, run.task.target_id).prepare(request);
             return 'done';
           } catch (err) {
             // The agent is still starting up: ask again shortly.
@@ -80,13 +93,22 @@ export function createInstanceTask(runtime: Runtime, deadlineSeconds: number): T
             service_status_updated: now,
             last_contact_at: now,
             volume_used_bytes: status.volume.used_bytes,
+            ...(status.replication ? { replication_status: JSON.stringify(status.replication) } : {}),
           });
+          return 'done';
+        },
+      },
+      {
+        name: 'join',
+        async run(run) {
+          if (run.params.replica_of) await joinReplica(runtime, run.task.target_id, run.params.replica_of);
           return 'done';
         },
       },
     ],
     async onFailure(run, reason) {
       const id = run.task.target_id;
+      if (run.params.replica_of) await forgetSeed(runtime, id, run.params.replica_of, true);
       // Leave nothing behind but the row, which shows the fault until the user deletes it.
       await runtime.driver.remove(id);
       await runtime.addresses.release(id);

@@ -4,6 +4,7 @@ import * as instances from './0002_instances.js';
 import * as rootHistory from './0003_root_history.js';
 import * as backups from './0004_backups.js';
 import * as configurations from './0005_configurations.js';
+import * as replication from './0006_replication.js';
 
 /** The one migration history shared by SQLite and PostgreSQL, oldest first. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -12,6 +13,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0003_root_history': rootHistory,
   '0004_backups': backups,
   '0005_configurations': configurations,
+  '0006_replication': replication,
 };
 
 export const migrationProvider: MigrationProvider = {

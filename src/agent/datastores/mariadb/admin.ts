@@ -1,3 +1,4 @@
+import { REPLICATION_USER } from '../../replication-protocol.js';
 import { randomBytes } from 'node:crypto';
 import type { GuestAdmin } from '../../datastore.js';
 import { AgentRequestError } from '../../errors.js';
@@ -7,7 +8,7 @@ import { ident, literal, runSql } from './sql.js';
 
 /** Schemas and accounts that belong to the server, not the tenant. */
 const SYSTEM_DATABASES = ['mysql', 'information_schema', 'performance_schema', 'sys'];
-const RESERVED_USERS = ['root', 'mysql', 'mariadb.sys', 'PUBLIC'];
+const RESERVED_USERS = ['root', 'mysql', 'mariadb.sys', 'PUBLIC', REPLICATION_USER];
 
 const account = (user: UserRef) => `${literal(user.name)}@${literal(user.host)}`;
 const sql = (config: AgentConfig, statements: string) => runSql(pathsOf(config).socket, statements);

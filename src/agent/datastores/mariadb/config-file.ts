@@ -14,6 +14,8 @@ export interface MariadbPaths {
   logsConfig: string;
   /** The configuration group's values; included last, so they win over the tuning above. */
   overridesConfig: string;
+  /** The replication role (read-only unless a source); included after the overrides, so a group cannot undo it. */
+  replicationConfig: string;
   logFile(name: string): string;
 }
 
@@ -28,6 +30,7 @@ export function pathsOf(config: AgentConfig): MariadbPaths {
     tmpDir: `${config.volume_dir}/tmp`,
     logsConfig: `${config.run_dir}/logs.cnf`,
     overridesConfig: `${config.run_dir}/overrides.cnf`,
+    replicationConfig: `${config.run_dir}/replication.cnf`,
     logFile: (name: string) => `${config.log_dir}/${name}.log`,
   };
 }
@@ -86,11 +89,14 @@ log_slave_updates = 1
 gtid_strict_mode = 1
 max_binlog_size = 64M
 binlog_expire_logs_seconds = 86400
+relay_log = relay-bin
+relay_log_recovery = 1
 log_output = FILE
 general_log_file = ${paths.logFile('general')}
 slow_query_log_file = ${paths.logFile('slow_query')}
 !include ${paths.logsConfig}
 !include ${paths.overridesConfig}
+!include ${paths.replicationConfig}
 `;
 }
 

@@ -12,6 +12,7 @@ import { mariadbBackup } from './backup.js';
 import { ensureLogsConfig, mariadbLogs } from './logs.js';
 import { pathsOf, renderConfig } from './config-file.js';
 import { ensureOverrides, mariadbConfiguration } from './configuration.js';
+import { ensureReplicationConfig, mariadbReplication } from './replication.js';
 import { ident, literal, runSql } from './sql.js';
 import { copyTemplate, installedVersion, pristineDataDir } from './template.js';
 import { tuneFor } from './tuning.js';
@@ -57,6 +58,7 @@ export const mariadbModule: DatastoreModule = {
   logs: mariadbLogs,
   backup: mariadbBackup,
   configuration: mariadbConfiguration,
+  replication: mariadbReplication,
 
   async initialise(config: AgentConfig, request: PrepareRequest, restore) {
     const paths = pathsOf(config);
@@ -76,6 +78,7 @@ export const mariadbModule: DatastoreModule = {
     const paths = pathsOf(config);
     ensureLogsConfig(config);
     ensureOverrides(config);
+    ensureReplicationConfig(config);
     writeFileAtomic(paths.configFile, renderConfig(config, paths, tuneFor(flavor.ram_mb, flavor.vcpus)), 0o644);
   },
 

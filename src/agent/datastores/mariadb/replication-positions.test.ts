@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { gtidOf } from './backup.js';
 import { serverIdOf } from './config-file.js';
+import { gtidProgress, renderReplicationConfig } from './replication.js';
 
 describe('MariaDB binary log positions', () => {
   it('gives each instance a stable server id in 1 .. 2^32-1', () => {
@@ -19,5 +20,22 @@ describe('MariaDB binary log positions', () => {
     assert.equal(gtidOf("binlog_pos = filename 'mysql-bin.000001', position '328', GTID of the last change '0-1-2,1-7-9'"), '0-1-2,1-7-9');
     assert.equal(gtidOf("binlog_pos = filename 'mysql-bin.000001', position '328', GTID of the last change ''"), undefined);
     assert.equal(gtidOf('tool_name = mariabackup\n'), undefined);
+  });
+});
+
+describe('MariaDB replication roles and progress', () => {
+  it('orders members of a set by the highest sequence number of their GTID positions', () => {
+    assert.equal(gtidProgress('0-11-42'), 42);
+    assert.equal(gtidProgress('0-11-42,1-3-7'), 42);
+    assert.equal(gtidProgress(''), 0);
+    assert.ok(gtidProgress('0-22-43') > gtidProgress('0-11-42'), 'a new source continues the sequence');
+  });
+
+  it('starts only a source writable, and a fenced source without replication', () => {
+    assert.match(renderReplicationConfig({ role: 'source' }), /read_only = 0\nskip_slave_start = 1/);
+    assert.match(renderReplicationConfig({ role: 'fenced' }), /read_only = 1\nskip_slave_start = 1/);
+    const replica = renderReplicationConfig({ role: 'replica', source: { host: '127.0.0.2', port: 3306, user: 'trove_replication', password: 'p'.repeat(32), slot: 'replica_x' } });
+    assert.match(replica, /read_only = 1\nskip_slave_start = 0/);
+    assert.ok(!replica.includes('p'.repeat(32)), 'the password stays in the server (CHANGE MASTER), not in a config file');
   });
 });

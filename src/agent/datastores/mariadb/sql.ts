@@ -15,11 +15,11 @@ export function literal(value: string): string {
  * exists to leak). SQL goes on standard input, never on the command line; rows come back as
  * tab-separated fields.
  */
-export function runSql(socket: string, sql: string): Promise<string[][]> {
+export function runSql(socket: string, sql: string, columnNames = false): Promise<string[][]> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       'mariadb',
-      ['--no-defaults', `--socket=${socket}`, '--user=root', '--default-character-set=utf8mb4', '--batch', '--raw', '--skip-column-names'],
+      ['--no-defaults', `--socket=${socket}`, '--user=root', '--default-character-set=utf8mb4', '--batch', '--raw', ...(columnNames ? [] : ['--skip-column-names'])],
       { timeout: 30_000, maxBuffer: 64 * 1024 * 1024 },
       (err, stdout, stderr) => {
         if (err) return reject(new Error(`SQL failed: ${stderr.toString().trim() || err.message}`));
@@ -28,4 +28,10 @@ export function runSql(socket: string, sql: string): Promise<string[][]> {
     );
     child.stdin?.end(sql);
   });
+}
+
+/** The rows of one statement as records keyed by column name (SHOW … STATUS has dozens of columns). */
+export async function runSqlRecords(socket: string, sql: string): Promise<Array<Record<string, string>>> {
+  const [header, ...rows] = await runSql(socket, sql, true);
+  return rows.map((row) => Object.fromEntries((header ?? []).map((name, i) => [name, row[i] ?? ''])));
 }

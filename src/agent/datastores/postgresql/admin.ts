@@ -1,3 +1,4 @@
+import { REPLICATION_USER } from '../../replication-protocol.js';
 import { randomBytes } from 'node:crypto';
 import type { GuestAdmin } from '../../datastore.js';
 import { AgentRequestError } from '../../errors.js';
@@ -6,7 +7,7 @@ import { pathsOf } from './config-file.js';
 import { ident, literal, runSql } from './sql.js';
 
 const SYSTEM_DATABASES = ['postgres', 'template0', 'template1'];
-const RESERVED_ROLES = ['postgres', 'root', 'public'];
+const RESERVED_ROLES = ['postgres', 'root', 'public', REPLICATION_USER];
 
 const sql = (config: AgentConfig, statements: string, database?: string) => runSql(pathsOf(config).socketDir, config.port, statements, database);
 

@@ -21,11 +21,17 @@ function engineUser() {
 
 const sql = (config: AgentConfig, statement: string) => runSql(pathsOf(config).socketDir, config.port, statement);
 
-/** The WAL segment file holding an LSN. */
-async function segmentOf(config: AgentConfig, lsn: string): Promise<string> {
-  const name = (await sql(config, `SELECT pg_walfile_name('${lsn}')`))[0]?.[0];
-  if (!name || !SEGMENT.test(name)) throw new Error(`PostgreSQL gave no WAL segment name for ${lsn}`);
-  return name;
+const SEGMENT_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The WAL segment file holding an LSN on a timeline (16 MiB segments, initdb's default): what
+ * pg_walfile_name() answers, which a standby cannot run.
+ */
+export function walFileName(timeline: number, lsn: string): string {
+  const [high, low] = lsn.split('/').map((part) => Number.parseInt(part, 16));
+  if (high === undefined || low === undefined || Number.isNaN(high) || Number.isNaN(low)) throw new Error(`'${lsn}' is not an LSN`);
+  const hex = (n: number) => n.toString(16).toUpperCase().padStart(8, '0');
+  return `${hex(timeline)}${hex(high)}${hex(Math.floor(low / SEGMENT_BYTES))}`;
 }
 
 async function waitUntilArchived(config: AgentConfig, segment: string, stopped: AbortSignal): Promise<void> {
@@ -66,12 +72,16 @@ export const postgresqlBackup: BackupStrategy = {
         options: { cwd: '/', env: { PATH: process.env.PATH, PGOPTIONS: '-c log_statement=none' }, ...(user ?? {}) },
         positions: async (stderr: string): Promise<Positions> => {
           const end = /write-ahead log end point: ([0-9A-F]+\/[0-9A-F]+)/.exec(stderr)?.[1];
-          if (!end) throw new Error('pg_basebackup did not report where its WAL ends');
-          const endSegment = await segmentOf(config, end);
+          const timeline = /write-ahead log start point: \S+ on timeline (\d+)/.exec(stderr)?.[1];
+          if (!end || !timeline) throw new Error('pg_basebackup did not report where its WAL ends');
+          const endSegment = walFileName(Number(timeline), end);
           pruneArchive(paths.walArchiveDir, endSegment);
           return { end_lsn: end, end_segment: endSegment };
         },
       };
+    }
+    if ((await sql(config, 'SELECT pg_is_in_recovery()'))[0]?.[0] === 't') {
+      throw new Error('a PostgreSQL replica cannot close a WAL segment, so it takes no incremental backups; take a full one, or back up the source');
     }
     const from = parent?.end_segment;
     if (!from || !SEGMENT.test(from)) throw new Error('the parent backup records no WAL segment to continue from');

@@ -1,3 +1,4 @@
+import { REPLICATION_USER } from '../../replication-protocol.js';
 import type { AgentConfig } from '../../protocol.js';
 import type { PostgresTuning } from './tuning.js';
 
@@ -13,6 +14,8 @@ export interface PostgresPaths {
   restoreWalDir: string;
   /** The configuration group's values; included last, so they win over the tuning above. */
   overridesFile: string;
+  /** The replication role's settings (a standby's source); included after the overrides, so a group cannot undo them. */
+  replicationFile: string;
 }
 
 export function pathsOf(config: AgentConfig): PostgresPaths {
@@ -25,6 +28,7 @@ export function pathsOf(config: AgentConfig): PostgresPaths {
     walArchiveDir: `${config.volume_dir}/wal-archive`,
     restoreWalDir: `${config.volume_dir}/restore-wal`,
     overridesFile: `${config.run_dir}/overrides.conf`,
+    replicationFile: `${config.run_dir}/replication.conf`,
   };
 }
 
@@ -57,6 +61,7 @@ maintenance_work_mem = ${tuning.maintenance_work_mem_mb}MB
 archive_mode = on
 archive_command = 'test ! -e ${paths.walArchiveDir}/.on || (test ! -f ${paths.walArchiveDir}/%f && cp %p ${paths.walArchiveDir}/%f)'
 include_if_exists = '${paths.overridesFile}'
+include_if_exists = '${paths.replicationFile}'
 `;
 }
 
@@ -65,6 +70,7 @@ export function renderHba(): string {
   return `# Written by the Trove guest agent.
 local   all          postgres                 peer
 local   replication  postgres                 peer
+host    replication  ${REPLICATION_USER}  0.0.0.0/0  scram-sha-256
 host    all          all        0.0.0.0/0     scram-sha-256
 host    all          all        ::/0          scram-sha-256
 `;

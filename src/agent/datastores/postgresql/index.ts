@@ -11,6 +11,7 @@ import { finishRestore, postgresqlBackup } from './backup.js';
 import { pathsOf, renderConfig, renderHba } from './config-file.js';
 import { postgresLogs } from './logs.js';
 import { ensureOverrides, postgresqlConfiguration } from './configuration.js';
+import { ensureReplicationConfig, postgresqlReplication } from './replication.js';
 import { acceptsConnections, startupPacket } from './ping.js';
 import { runSql } from './sql.js';
 import { binDir, copyCluster, pristineCluster, versionOf } from './template.js';
@@ -26,6 +27,7 @@ export const postgresqlModule: DatastoreModule = {
   logs: postgresLogs,
   backup: postgresqlBackup,
   configuration: postgresqlConfiguration,
+  replication: postgresqlReplication,
 
   async initialise(config: AgentConfig, request: PrepareRequest, restore) {
     const paths = pathsOf(config);
@@ -43,6 +45,7 @@ export const postgresqlModule: DatastoreModule = {
   async configure(config: AgentConfig, flavor) {
     const paths = pathsOf(config);
     ensureOverrides(config);
+    ensureReplicationConfig(config);
     writeFileAtomic(paths.configFile, renderConfig(config, paths, tuneFor(flavor.ram_mb)), 0o644);
     writeFileAtomic(paths.hbaFile, renderHba(), 0o644);
   },

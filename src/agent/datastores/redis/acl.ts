@@ -1,10 +1,11 @@
+import { REPLICATION_USER } from '../../replication-protocol.js';
 import { createHash } from 'node:crypto';
 
 /** The ACL user the agent manages the server as; tenants never see or change it. */
 export const AGENT_USER = 'trove-agent';
 /** Redis's own default user: it is the instance's root (off until root is enabled). */
 export const ROOT_USER = 'default';
-export const RESERVED_USERS = [AGENT_USER, ROOT_USER];
+export const RESERVED_USERS = [AGENT_USER, ROOT_USER, REPLICATION_USER];
 
 /** Passwords reach the server only as SHA-256 hashes (`#<hex>`), never in clear in an argv. */
 export function passwordHash(password: string): string {

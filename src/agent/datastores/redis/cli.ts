@@ -11,13 +11,14 @@ export class RedisCommandError extends Error {}
  * Runs one command with redis-cli over the instance's unix socket as the agent's ACL user.
  * The password goes in the environment (REDISCLI_AUTH), not the argv; replies come as JSON.
  */
-export function redisCommand(config: AgentConfig, args: string[]): Promise<unknown> {
+export function redisCommand(config: AgentConfig, args: string[], secretLastArgument?: string): Promise<unknown> {
   const paths = pathsOf(config);
   const secret = readFileSync(paths.agentSecretFile, 'utf8').trim();
   return new Promise((resolve, reject) => {
-    execFile(
+    const child = execFile(
       'redis-cli',
-      ['-s', paths.socket, '--user', AGENT_USER, '--no-auth-warning', '-e', '--json', ...args],
+      // -x: a secret argument (a password to set) is read from standard input, never put in the argv.
+      ['-s', paths.socket, '--user', AGENT_USER, '--no-auth-warning', '-e', '--json', ...(secretLastArgument !== undefined ? ['-x'] : []), ...args],
       { timeout: 30_000, maxBuffer: 64 * 1024 * 1024, cwd: '/', env: { PATH: process.env.PATH, REDISCLI_AUTH: secret } },
       (err, stdout, stderr) => {
         const out = stdout.toString().trim();
@@ -30,5 +31,6 @@ export function redisCommand(config: AgentConfig, args: string[]): Promise<unkno
         }
       },
     );
+    child.stdin?.end(secretLastArgument ?? '');
   });
 }

@@ -8,6 +8,8 @@ export interface RedisPaths {
   configFile: string;
   /** The configuration group's values; included last, so they win over the tuning above. */
   overridesFile: string;
+  /** The replication role (a replica's source, or the fence); included last, so a group cannot undo it. */
+  replicationFile: string;
   socket: string;
   pidFile: string;
   logFile: string;
@@ -21,6 +23,7 @@ export function pathsOf(config: AgentConfig): RedisPaths {
     aclFile: `${config.volume_dir}/redis/users.acl`,
     configFile: `${config.run_dir}/redis.conf`,
     overridesFile: `${config.run_dir}/overrides.conf`,
+    replicationFile: `${config.run_dir}/replication.conf`,
     socket: `${config.run_dir}/redis.sock`,
     pidFile: `${config.run_dir}/redis.pid`,
     logFile: `${config.log_dir}/redis-server.log`,
@@ -59,5 +62,6 @@ maxmemory ${tuning.maxmemory_mb}mb
 maxmemory-policy noeviction
 maxclients ${tuning.maxclients}
 include ${paths.overridesFile}
+include ${paths.replicationFile}
 `;
 }

@@ -9,6 +9,7 @@ import { AGENT_USER, initialAclFile } from './acl.js';
 import { redisAdmin } from './admin.js';
 import { ensureOverrides, redisConfiguration } from './configuration.js';
 import { redisBackup } from './backup.js';
+import { ensureReplicationConfig, redisReplication } from './replication.js';
 import { redisCommand } from './cli.js';
 import { pathsOf, renderConfig } from './config-file.js';
 import { redisLogs } from './logs.js';
@@ -23,6 +24,7 @@ export const redisModule: DatastoreModule = {
   logs: redisLogs,
   backup: redisBackup,
   configuration: redisConfiguration,
+  replication: redisReplication,
 
   async initialise(config: AgentConfig, request: PrepareRequest, restore) {
     const paths = pathsOf(config);
@@ -43,6 +45,7 @@ export const redisModule: DatastoreModule = {
   async configure(config: AgentConfig, flavor) {
     const paths = pathsOf(config);
     ensureOverrides(config);
+    ensureReplicationConfig(config);
     writeFileAtomic(paths.configFile, renderConfig(config, paths, tuneFor(flavor.ram_mb)), 0o644);
   },
 

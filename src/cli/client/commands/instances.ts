@@ -18,6 +18,17 @@ const COLUMNS: Column<InstanceView>[] = [
   { header: 'IP', value: (i) => i.ip },
 ];
 
+/** "replica, streaming, 0.2 s behind" or "fenced", with the engine's error if any. */
+function replicationLine(instance: InstanceView): string | undefined {
+  const r = instance.replication;
+  if (!r) return undefined;
+  const parts = [r.role];
+  if (r.role === 'replica') parts.push(r.streaming ? 'streaming' : 'not streaming');
+  if (r.lag_seconds !== undefined) parts.push(`${r.lag_seconds} s behind`);
+  if (r.error) parts.push(r.error);
+  return parts.join(', ');
+}
+
 export function printInstance(out: Output, instance: InstanceView): void {
   out.record(instance, [
     ['id', instance.id],
@@ -34,6 +45,7 @@ export function printInstance(out: Output, instance: InstanceView): void {
     ['configuration', instance.configuration ? `${instance.configuration.name} (${instance.configuration.id})` : undefined],
     ['replica_of', instance.replica_of?.id],
     ['replicas', instance.replicas?.map((r) => r.id)],
+    ['replication', replicationLine(instance)],
     ['pending_tasks', instance.pending_tasks],
     ['fault', instance.fault?.message],
     ['fault_date', instance.fault?.created],

@@ -1,0 +1,74 @@
+import { BadRequest, Conflict } from '../common/errors.js';
+import type { AgentStatus } from '../agent/protocol.js';
+import { AgentClient } from '../control/agent-client.js';
+import type { TaskManager } from '../control/task-manager.js';
+import type { ComputeDriver } from '../compute/driver.js';
+import type { AuthContext } from '../identity/types.js';
+import type { InstanceTable } from '../store/schema.js';
+import type { InstanceService } from './instance-service.js';
+import type { InstanceStore } from './instance-store.js';
+
+/** Detach, promote and eject: each takes the whole set (source and replicas) for its task, or nothing. */
+export class ReplicationService {
+  constructor(
+    private readonly instances: InstanceService,
+    private readonly store: InstanceStore,
+    private readonly tasks: TaskManager,
+    private readonly driver: ComputeDriver,
+    private readonly agentTimeoutMs = 2000,
+  ) {}
+
+  private async replicasOf(sourceId: string): Promise<InstanceTable[]> {
+    return this.store.db.selectFrom('instances').selectAll().where('replica_of_id', '=', sourceId).where('deleted', '=', 0).orderBy('created_at').execute();
+  }
+
+  private async requireReplica(caller: AuthContext, projectId: string, id: string): Promise<InstanceTable> {
+    const instance = await this.instances.get(caller, projectId, id);
+    if (!instance.replica_of_id) throw new BadRequest(`Instance '${instance.name}' (${instance.id}) is not a replica.`);
+    return instance;
+  }
+
+  /** Marks every id busy with `taskStatus` and enqueues the task, atomically: all were idle, or nothing changes. */
+  private async startSetTask(ids: string[], taskStatus: string, kind: string, targetId: string, params: object): Promise<void> {
+    await this.store.db.transaction().execute(async (trx) => {
+      const updated = await trx.updateTable('instances').set({ task_status: taskStatus, updated_at: new Date().toISOString() }).where('id', 'in', ids).where('task_status', '=', 'NONE').executeTakeFirst();
+      if (Number(updated.numUpdatedRows) !== ids.length) throw new Conflict('An instance of this replication set is busy with another operation; try again when all of them are ACTIVE.');
+      await this.tasks.enqueue(trx, kind, targetId, params);
+    });
+    this.tasks.nudge();
+  }
+
+  /** For views: each source's replicas' ids. */
+  async replicaIds(sourceIds: string[]): Promise<Map<string, string[]>> {
+    const map = new Map<string, string[]>();
+    if (sourceIds.length === 0) return map;
+    const rows = await this.store.db.selectFrom('instances').select(['id', 'replica_of_id']).where('replica_of_id', 'in', sourceIds).where('deleted', '=', 0).orderBy('created_at').execute();
+    for (const row of rows) map.set(row.replica_of_id!, [...(map.get(row.replica_of_id!) ?? []), row.id]);
+    return map;
+  }
+
+  async detach(caller: AuthContext, projectId: string, id: string): Promise<void> {
+    const replica = await this.requireReplica(caller, projectId, id);
+    await this.startSetTask([replica.id], 'DETACHING', 'instance.detach', replica.id, { source_id: replica.replica_of_id });
+  }
+
+  async promote(caller: AuthContext, projectId: string, id: string): Promise<void> {
+    const replica = await this.requireReplica(caller, projectId, id);
+    const sourceId = replica.replica_of_id!;
+    const members = [sourceId, ...(await this.replicasOf(sourceId)).map((r) => r.id)];
+    await this.startSetTask(members, 'PROMOTING', 'instance.promote', replica.id, { source_id: sourceId, members });
+  }
+
+  /** Only a source that does not answer is ejected: a healthy one is switched over with promote instead. */
+  async eject(caller: AuthContext, projectId: string, id: string): Promise<void> {
+    const source = await this.instances.get(caller, projectId, id);
+    const replicas = await this.replicasOf(source.id);
+    if (replicas.length === 0) throw new BadRequest(`Instance '${source.name}' (${source.id}) is not a replica source.`);
+    const status = await new AgentClient(this.driver.agentSocket(source.id)).status(this.agentTimeoutMs).catch((): AgentStatus | undefined => undefined);
+    if (status?.service === 'HEALTHY') {
+      throw new BadRequest(`Replica source '${source.name}' cannot be ejected as it has a current heartbeat; to make a replica the source while it runs, promote the replica (promote_to_replica_source).`);
+    }
+    const members = [source.id, ...replicas.map((r) => r.id)];
+    await this.startSetTask(members, 'EJECTING', 'instance.eject', source.id, { source_id: source.id, members });
+  }
+}
