@@ -112,6 +112,14 @@ export const TaskSettings = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+export const ReplicationSettings = Type.Object(
+  {
+    /** A source with automatic failover on is ejected once it has been down (or silent) this long. */
+    failover_after_seconds: Int(3, 3600, 30),
+  },
+  { additionalProperties: false, default: {} },
+);
+
 export const Settings = Type.Object(
   {
     data_dir: Type.String({ default: './data', minLength: 1 }),
@@ -124,6 +132,7 @@ export const Settings = Type.Object(
     catalog: CatalogSettings,
     compute: ComputeSettings,
     tasks: TaskSettings,
+    replication: ReplicationSettings,
     object_store: Type.Object(
       {
         /** local: a folder on this host; s3: an S3-compatible server. */

@@ -1,7 +1,8 @@
 import type { Logger } from '../common/log.js';
 import type { ReplicationStatus } from '../agent/replication-protocol.js';
 import type { InstanceTable } from '../store/schema.js';
-import { replicationSourceFor } from './replication-set.js';
+import { AGENT_SILENCE_MS } from '../instance/status.js';
+import { downSince, replicasOf, replicationSourceFor, startEject } from './replication-set.js';
 import { agentOf, placementOf, type Runtime } from './runtime.js';
 
 /**
@@ -12,15 +13,20 @@ import { agentOf, placementOf, type Runtime } from './runtime.js';
 export class Reconciler {
   private timer: NodeJS.Timeout | undefined;
   private stopped = true;
+  /** Silence before this process started watching is not counted: a restarted server must not fail over everything. */
+  private watchingSince = new Date();
 
   constructor(
     private readonly runtime: Runtime,
     private readonly intervalMs: number,
     private readonly log: Logger,
+    /** How long a source with automatic failover may be down before it is ejected. */
+    private readonly failoverAfterMs = 30_000,
   ) {}
 
   start(): void {
     this.stopped = false;
+    this.watchingSince = new Date();
     this.timer = setTimeout(() => void this.pass(), this.intervalMs);
   }
 
@@ -33,10 +39,36 @@ export class Reconciler {
     try {
       const instances = await this.runtime.instances.idle();
       await Promise.all(instances.filter((i) => i.address).map((i) => this.observe(i.id, i.address!)));
+      await this.failOverDownSources();
     } catch (err) {
       this.log.error({ err: (err as Error).message }, 'reconcile pass failed');
     } finally {
       if (!this.stopped) this.timer = setTimeout(() => void this.pass(), this.intervalMs);
+    }
+  }
+
+  /** Sources with automatic failover that have been down for the configured time are ejected. */
+  private async failOverDownSources(): Promise<void> {
+    const now = new Date();
+    const sources = await this.runtime.instances.db
+      .selectFrom('instances')
+      .selectAll()
+      .where('deleted', '=', 0)
+      .where('auto_failover', '=', 1)
+      .where('replica_of_id', 'is', null)
+      .where('task_status', 'in', ['NONE', 'ERROR'])
+      .execute();
+    for (const source of sources) {
+      const down = downSince(source, now, AGENT_SILENCE_MS);
+      if (!down) continue;
+      const counted = Math.max(down.getTime(), this.watchingSince.getTime());
+      if (now.getTime() - counted < this.failoverAfterMs) continue;
+      const replicas = (await replicasOf(this.runtime, source.id)).filter((r) => r.task_status === 'NONE');
+      // Nothing to fail over to: a replica must be in service itself.
+      if (!replicas.some((r) => downSince(r, now, AGENT_SILENCE_MS) === undefined)) continue;
+      if (await startEject(this.runtime, source, replicas.map((r) => r.id))) {
+        this.log.warn({ instance: source.id, downSince: new Date(counted).toISOString() }, 'replica source is down: failing over to its most advanced replica');
+      }
     }
   }
 

@@ -28,3 +28,44 @@ export async function replicasOf(runtime: Runtime, sourceId: string): Promise<In
 export function observedReplication(instance: InstanceTable): ReplicationStatus | undefined {
   return instance.replication_status ? (JSON.parse(instance.replication_status) as ReplicationStatus) : undefined;
 }
+
+/**
+ * Marks every id busy with `taskStatus` and enqueues the task, atomically: all were idle (or,
+ * where `allowed` says so, in another state), or nothing changes and false is returned.
+ */
+export async function startSetTask(runtime: Pick<Runtime, 'instances' | 'tasks'>, ids: string[], taskStatus: string, kind: string, targetId: string, params: object, allowed = ['NONE']): Promise<boolean> {
+  const started = await runtime.instances.db.transaction().execute(async (trx) => {
+    const updated = await trx.updateTable('instances').set({ task_status: taskStatus, updated_at: new Date().toISOString() }).where('id', 'in', ids).where('task_status', 'in', allowed).executeTakeFirst();
+    if (Number(updated.numUpdatedRows) !== ids.length) {
+      // Someone was busy: roll back the ones marked.
+      throw new SetBusy();
+    }
+    await runtime.tasks.enqueue(trx, kind, targetId, params);
+    return true;
+  }).catch((err: unknown) => {
+    if (err instanceof SetBusy) return false;
+    throw err;
+  });
+  if (started) runtime.tasks.nudge();
+  return started;
+}
+
+class SetBusy extends Error {}
+
+/** Starts the failover of a source: it and its replicas are EJECTING; false when one of them is busy. */
+export async function startEject(runtime: Pick<Runtime, 'instances' | 'tasks'>, source: InstanceTable, replicaIds: string[]): Promise<boolean> {
+  const members = [source.id, ...replicaIds];
+  return startSetTask(runtime, members, 'EJECTING', 'instance.eject', source.id, { source_id: source.id, members }, ['NONE', 'ERROR']);
+}
+
+/**
+ * Since when a source has been out of service, as the reconciler saw it: its engine not
+ * healthy since its status last changed, or its agent silent since it last answered.
+ * Undefined while it is in service.
+ */
+export function downSince(instance: Pick<InstanceTable, 'service_status' | 'service_status_updated' | 'last_contact_at'>, now: Date, silenceMs: number): Date | undefined {
+  const lastContact = instance.last_contact_at ? new Date(instance.last_contact_at) : undefined;
+  if (!lastContact || now.getTime() - lastContact.getTime() > silenceMs) return lastContact ?? new Date(instance.service_status_updated);
+  if (instance.service_status !== 'HEALTHY') return new Date(instance.service_status_updated);
+  return undefined;
+}

@@ -28,6 +28,8 @@ export interface CreateInstanceInput {
   replica_of?: string;
   /** How many replicas of replica_of to create (default 1). */
   replica_count?: number;
+  /** When this instance is a source and stays down, promote its most advanced replica without being asked. */
+  auto_failover?: boolean;
 }
 
 /** At most this many replicas are made by one request. */
@@ -136,6 +138,7 @@ export class InstanceService {
       replica_of_id: source?.id ?? null,
       replication_secret: secret,
       replication_status: null,
+      auto_failover: input.auto_failover ? 1 : 0,
     }));
     const params: CreateParams = {
       flavor: { ram_mb: flavor.ram, vcpus: flavor.vcpus },
@@ -190,6 +193,12 @@ export class InstanceService {
 
   async listAll(): Promise<InstanceTable[]> {
     return this.instances.db.selectFrom('instances').selectAll().where('deleted', '=', 0).orderBy('created_at', 'desc').orderBy('id').execute();
+  }
+
+  async setAutoFailover(caller: AuthContext, projectId: string, id: string, on: boolean): Promise<void> {
+    const instance = await this.get(caller, projectId, id);
+    if (on && !this.catalog.get(instance.datastore).descriptor.capabilities.replication) throw new UnprocessableEntity(`Datastore '${instance.datastore}' does not support replication, so there is nothing to fail over to.`);
+    await this.instances.update(instance.id, { auto_failover: on ? 1 : 0 });
   }
 
   async rename(caller: AuthContext, projectId: string, id: string, name: string): Promise<void> {

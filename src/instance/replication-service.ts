@@ -2,6 +2,7 @@ import { BadRequest, Conflict } from '../common/errors.js';
 import type { AgentStatus } from '../agent/protocol.js';
 import { AgentClient } from '../control/agent-client.js';
 import type { TaskManager } from '../control/task-manager.js';
+import { startEject, startSetTask } from '../control/replication-set.js';
 import type { ComputeDriver } from '../compute/driver.js';
 import type { AuthContext } from '../identity/types.js';
 import type { InstanceTable } from '../store/schema.js';
@@ -28,14 +29,14 @@ export class ReplicationService {
     return instance;
   }
 
-  /** Marks every id busy with `taskStatus` and enqueues the task, atomically: all were idle, or nothing changes. */
   private async startSetTask(ids: string[], taskStatus: string, kind: string, targetId: string, params: object): Promise<void> {
-    await this.store.db.transaction().execute(async (trx) => {
-      const updated = await trx.updateTable('instances').set({ task_status: taskStatus, updated_at: new Date().toISOString() }).where('id', 'in', ids).where('task_status', '=', 'NONE').executeTakeFirst();
-      if (Number(updated.numUpdatedRows) !== ids.length) throw new Conflict('An instance of this replication set is busy with another operation; try again when all of them are ACTIVE.');
-      await this.tasks.enqueue(trx, kind, targetId, params);
-    });
-    this.tasks.nudge();
+    if (!(await startSetTask({ instances: this.store, tasks: this.tasks }, ids, taskStatus, kind, targetId, params))) {
+      throw new Conflict('An instance of this replication set is busy with another operation; try again when all of them are ACTIVE.');
+    }
+  }
+
+  private async agentStatus(id: string): Promise<AgentStatus | undefined> {
+    return new AgentClient(this.driver.agentSocket(id)).status(this.agentTimeoutMs).catch((): AgentStatus | undefined => undefined);
   }
 
   /** For views: each source's replicas' ids. */
@@ -55,6 +56,8 @@ export class ReplicationService {
   async promote(caller: AuthContext, projectId: string, id: string): Promise<void> {
     const replica = await this.requireReplica(caller, projectId, id);
     const sourceId = replica.replica_of_id!;
+    // A switchover fences the source first: one that does not answer cannot be fenced, only ejected.
+    if ((await this.agentStatus(sourceId))?.service !== 'HEALTHY') throw new BadRequest(`The source of '${replica.name}' (${sourceId}) does not answer, so it cannot hand over; fail over from it instead (eject_replica_source on ${sourceId}).`);
     const members = [sourceId, ...(await this.replicasOf(sourceId)).map((r) => r.id)];
     await this.startSetTask(members, 'PROMOTING', 'instance.promote', replica.id, { source_id: sourceId, members });
   }
@@ -64,11 +67,11 @@ export class ReplicationService {
     const source = await this.instances.get(caller, projectId, id);
     const replicas = await this.replicasOf(source.id);
     if (replicas.length === 0) throw new BadRequest(`Instance '${source.name}' (${source.id}) is not a replica source.`);
-    const status = await new AgentClient(this.driver.agentSocket(source.id)).status(this.agentTimeoutMs).catch((): AgentStatus | undefined => undefined);
-    if (status?.service === 'HEALTHY') {
+    if ((await this.agentStatus(source.id))?.service === 'HEALTHY') {
       throw new BadRequest(`Replica source '${source.name}' cannot be ejected as it has a current heartbeat; to make a replica the source while it runs, promote the replica (promote_to_replica_source).`);
     }
-    const members = [source.id, ...replicas.map((r) => r.id)];
-    await this.startSetTask(members, 'EJECTING', 'instance.eject', source.id, { source_id: source.id, members });
+    if (!(await startEject({ instances: this.store, tasks: this.tasks }, source, replicas.map((r) => r.id)))) {
+      throw new Conflict('An instance of this replication set is busy with another operation; try again when all of them are ACTIVE.');
+    }
   }
 }

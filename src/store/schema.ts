@@ -103,6 +103,8 @@ export interface InstanceTable {
   replication_secret: string | null;
   /** JSON: the agent's last replication status. */
   replication_status: string | null;
+  /** 1: a source that stays down is failed over from without being asked. */
+  auto_failover: number;
 }
 
 export interface ConfigurationTable {

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import type { DatastoreProfile } from './datastore-profiles.js';
 import { eventually } from './eventually.js';
 import { run, TROVE_BIN, type RunResult } from './processes.js';
-import { openstackEnv, startTroveHost, type TroveHost } from './trove-host.js';
+import { DEFAULT_TOML, openstackEnv, startTroveHost, type TroveHost } from './trove-host.js';
 
 interface Member {
   id: string;
@@ -29,7 +29,7 @@ export function describeReplication(profile: DatastoreProfile, addressPool: stri
     const member = (name: string) => members.get(name)!;
 
     before(async () => {
-      host = await startTroveHost(addressPool);
+      host = await startTroveHost(addressPool, `${DEFAULT_TOML}\n[replication]\nfailover_after_seconds = 3\n`);
       home = mkdtempSync(join(tmpdir(), 'trove-replication-home-'));
       env = { ...openstackEnv(host), HOME: home, XDG_CONFIG_HOME: join(home, '.config') };
     });
@@ -159,6 +159,34 @@ export function describeReplication(profile: DatastoreProfile, addressPool: stri
       assert.deepEqual(await writable(['rep-1']), [], 'the old source refuses writes');
       await eventually(() => read('rep-1'), 'six', 90_000);
       assert.deepEqual(await writable([newSource, other, 'rep-1']), [newSource], 'one writable member');
+    });
+
+    it('fails over by itself from a source with automatic failover that stays down, and never while it runs', async () => {
+      const views = await Promise.all(['src', 'rep-1', 'rep-2'].map(show));
+      const source = views.find((v) => v.replica_of === undefined).name as string;
+      const replicas = views.filter((v) => v.replica_of !== undefined).map((v) => v.name as string);
+      await ok(['update', source, '--auto_failover', 'on']);
+      assert.match(await ok(['show', source]), /auto_failover\s+on/);
+      // Up and healthy for longer than failover_after_seconds: nothing happens.
+      await new Promise((r) => setTimeout(r, 5000));
+      assert.equal((await show(source)).replica_of, undefined);
+
+      assert.ok(await writes(source, 'eight'));
+      for (const name of replicas) await eventually(() => read(name), 'eight');
+      const config = join(folder(source), 'agent.json');
+      killHard(source);
+      renameSync(config, `${config}.away`);
+      await eventually(async () => (await Promise.all(replicas.map(show))).filter((v) => v.replica_of === undefined && v.status === 'ACTIVE').length, 1, 120_000);
+      const newSource = (await Promise.all(replicas.map(show))).find((v) => v.replica_of === undefined).name as string;
+      assert.equal((await show(newSource)).auto_failover, true, 'the policy goes with the source role');
+      assert.equal(await read(newSource), 'eight');
+      assert.ok(await writes(newSource, 'nine'));
+
+      renameSync(`${config}.away`, config);
+      await eventually(async () => (await show(source)).replication?.role, 'replica', 90_000);
+      await eventually(() => read(source), 'nine', 90_000);
+      assert.deepEqual(await writable(['src', 'rep-1', 'rep-2']), [newSource], 'one writable member');
+      await ok(['update', newSource, '--auto_failover', 'off']);
     });
 
     it('backs up a replica', async () => {

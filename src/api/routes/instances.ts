@@ -35,6 +35,8 @@ const CreateBody = Type.Object({
     configuration: Type.Optional(Type.String({ minLength: 1 })),
     replica_of: Type.Optional(Type.String({ minLength: 1 })),
     replica_count: Type.Optional(Type.Integer({ minimum: 1 })),
+    /** This server's own: when the instance is a source and stays down, fail over to its most advanced replica. */
+    auto_failover: Type.Optional(Type.Boolean()),
     /** What `trove create --backup` sends; `restoreFrom` is accepted as another name for it. */
     restorePoint: Type.Optional(Type.Object({ backupRef: Type.Optional(Type.String()) })),
     restoreFrom: Type.Optional(Type.Object({ backupRef: Type.Optional(Type.String()) })),
@@ -50,6 +52,7 @@ const UpdateBody = Type.Object({
       /** null detaches a replica from its source (`trove detach-replica`); `slave_of` is its older name. */
       replica_of: Type.Optional(Type.Null()),
       slave_of: Type.Optional(Type.Null()),
+      auto_failover: Type.Optional(Type.Boolean()),
     }),
   ),
   configuration: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Null()])),
@@ -124,11 +127,12 @@ export const instanceRoutes: FastifyPluginAsyncTypebox<{ instances: InstanceServ
     const instance = await instances.get(caller(request), request.params.tenant_id, request.params.id);
     const body = request.body.instance ?? {};
     if ('replica_of' in body || 'slave_of' in body) await replication.detach(caller(request), request.params.tenant_id, request.params.id);
+    if (body.auto_failover !== undefined) await instances.setAutoFailover(caller(request), request.params.tenant_id, request.params.id, body.auto_failover);
     const name = body.name;
     if (name !== undefined) await instances.rename(caller(request), request.params.tenant_id, request.params.id, name);
     const group = 'configuration' in body ? body.configuration : request.body.configuration;
     // troveclient detaches with {"instance": {}} on PUT (update_instance with no configuration); a rename comes by PATCH.
-    const detach = group === null || (request.method === 'PUT' && name === undefined && group === undefined && instance.configuration_id !== null);
+    const detach = group === null || (request.method === 'PUT' && name === undefined && group === undefined && body.auto_failover === undefined && instance.configuration_id !== null);
     if (typeof group === 'string') await configurations.attach(instance, group);
     else if (detach) await configurations.detach(instance);
     return reply.code(202).send();

@@ -41,6 +41,7 @@ export const InstanceSchema = Type.Object({
       { description: "what the instance's engine last said of its replication" },
     ),
   ),
+  auto_failover: Type.Optional(Type.Boolean({ description: 'this source fails over to its most advanced replica when it stays down' })),
   pending_tasks: Type.Optional(Type.Array(Type.String(), { description: 'work still to be done on the instance (task kinds such as instance.configure), oldest first' })),
 });
 
@@ -103,6 +104,7 @@ export function instanceView(instance: InstanceTable, base: string, projectId: s
           },
         }
       : {}),
+    ...(instance.auto_failover === 1 ? { auto_failover: true } : {}),
     ...(pendingTasks.length > 0 ? { pending_tasks: pendingTasks } : {}),
   };
 }

@@ -14,6 +14,7 @@ export interface InstanceView {
   fault?: { message: string; created: string; details?: string };
   replica_of?: { id: string };
   replicas?: Array<{ id: string }>;
+  auto_failover?: boolean;
   replication?: { role: string; streaming: boolean; position: string; lag_seconds?: number; error?: string };
   pending_tasks?: string[];
   created: string;

@@ -2,6 +2,7 @@ import type { ReplicationStatus } from '../../agent/replication-protocol.js';
 import { REPLICATION_USER } from '../../agent/replication-protocol.js';
 import type { InstanceTable } from '../../store/schema.js';
 import { replicasOf, replicationSourceFor, slotOf } from '../replication-set.js';
+import { AgentUnreachable } from '../agent-client.js';
 import { agentOf, type Runtime } from '../runtime.js';
 import { PermanentTaskError, type TaskKind, type TaskRun } from '../task-manager.js';
 
@@ -27,11 +28,13 @@ async function recordNewSource(runtime: Runtime, newSource: InstanceTable, follo
   await agentOf(runtime, newSource.id).post('/replication/allow', { user: REPLICATION_USER, password, slots: followers.map((f) => slotOf(f.id)) });
   await runtime.instances.db.transaction().execute(async (trx) => {
     const now = new Date().toISOString();
-    await trx.updateTable('instances').set({ replica_of_id: null, updated_at: now }).where('id', '=', newSource.id).execute();
+    // The set's failover policy goes with the source role.
+    const autoFailover = Math.max(newSource.auto_failover, ...followers.map((f) => f.auto_failover));
+    await trx.updateTable('instances').set({ replica_of_id: null, auto_failover: autoFailover, updated_at: now }).where('id', '=', newSource.id).execute();
     if (followers.length > 0) {
       await trx
         .updateTable('instances')
-        .set({ replica_of_id: newSource.id, updated_at: now })
+        .set({ replica_of_id: newSource.id, auto_failover: 0, updated_at: now })
         .where(
           'id',
           'in',
@@ -121,7 +124,13 @@ export function promoteReplicaTask(runtime: Runtime, deadlineSeconds: number): T
           const candidate = await memberOf(runtime, run.task.target_id);
           // Done already (a resumed task): the candidate is the source.
           if (candidate.replica_of_id === null) return 'done';
-          const { position } = await agentOf(runtime, run.params.source_id).post<{ position: string }>('/replication/fence', {});
+          let position: string;
+          try {
+            ({ position } = await agentOf(runtime, run.params.source_id).post<{ position: string }>('/replication/fence', {}));
+          } catch (err) {
+            if (err instanceof AgentUnreachable) throw new PermanentTaskError('the source stopped answering before it could be fenced; fail over from it instead (eject_replica_source)');
+            throw err;
+          }
           await agentOf(runtime, candidate.id).post('/replication/catch-up', { position, timeout_ms: CATCH_UP_MS });
           return 'done';
         },
@@ -190,7 +199,8 @@ export function ejectSourceTask(runtime: Runtime, deadlineSeconds: number): Task
         },
       },
       {
-        name: 'promote-most-advanced',
+        // The choice is recorded before anything is promoted: a resumed task promotes the same replica.
+        name: 'choose-most-advanced',
         async run(run) {
           const source = await memberOf(runtime, run.params.source_id);
           if (source.replica_of_id !== null) return 'done';
@@ -207,9 +217,19 @@ export function ejectSourceTask(runtime: Runtime, deadlineSeconds: number): Task
           const reachable = positions.filter((p): p is { replica: InstanceTable; status: ReplicationStatus } => p !== undefined);
           if (reachable.length === 0) return { waitMs: 1000 };
           reachable.sort((a, b) => b.status.progress - a.status.progress || a.replica.id.localeCompare(b.replica.id));
-          const candidate = reachable[0]!.replica;
+          await runtime.instances.update(source.id, { replica_of_id: reachable[0]!.replica.id });
+          return 'done';
+        },
+      },
+      {
+        name: 'promote',
+        async run(run) {
+          const source = await memberOf(runtime, run.params.source_id);
+          const candidate = await memberOf(runtime, source.replica_of_id!);
+          if (candidate.replica_of_id === null) return 'done';
           await agentOf(runtime, candidate.id).post('/replication/promote', {});
-          await recordNewSource(runtime, candidate, [...replicas.filter((r) => r.id !== candidate.id), source]);
+          const others = await Promise.all(run.params.members.filter((id) => id !== candidate.id).map((id) => memberOf(runtime, id)));
+          await recordNewSource(runtime, candidate, others);
           return 'done';
         },
       },

@@ -18,6 +18,11 @@ const COLUMNS: Column<InstanceView>[] = [
   { header: 'IP', value: (i) => i.ip },
 ];
 
+function onOff(value: string): boolean {
+  if (value !== 'on' && value !== 'off') throw usageError(`--auto_failover takes on or off, not '${value}'`);
+  return value === 'on';
+}
+
 /** "replica, streaming, 0.2 s behind" or "fenced", with the engine's error if any. */
 function replicationLine(instance: InstanceView): string | undefined {
   const r = instance.replication;
@@ -46,6 +51,7 @@ export function printInstance(out: Output, instance: InstanceView): void {
     ['replica_of', instance.replica_of?.id],
     ['replicas', instance.replicas?.map((r) => r.id)],
     ['replication', replicationLine(instance)],
+    ['auto_failover', instance.auto_failover ? 'on' : undefined],
     ['pending_tasks', instance.pending_tasks],
     ['fault', instance.fault?.message],
     ['fault_date', instance.fault?.created],
@@ -107,6 +113,7 @@ interface CreateFlags extends WaitFlags {
   configuration?: string;
   replica_of?: string;
   replica_count?: number;
+  auto_failover?: boolean;
   locality?: string;
   region?: string;
 }
@@ -130,6 +137,7 @@ async function create(api: TroveApi, out: Output, name: string, flavor: string, 
       ...(flags.backup ? { restorePoint: { backupRef: await idOf(api, BACKUPS, flags.backup) } } : {}),
       ...(flags.configuration ? { configuration: await idOf(api, CONFIGURATIONS, flags.configuration) } : {}),
       ...(flags.replica_of ? { replica_of: await idOf(api, INSTANCES, flags.replica_of), replica_count: flags.replica_count ?? 1 } : {}),
+      ...(flags.auto_failover ? { auto_failover: true } : {}),
       ...(nics.length > 0 ? { nics } : {}),
       ...(flags.availability_zone ? { availability_zone: flags.availability_zone } : {}),
       ...(flags.locality ? { locality: flags.locality } : {}),
@@ -168,6 +176,7 @@ export function registerInstanceCommands(program: Command): void {
       .option('--configuration <group>', 'configuration group (name or id) to start with')
       .option('--replica_of <instance>', 'make the new instance a replica of this one')
       .option('--replica_count <n>', 'how many replicas to create with --replica_of', positiveInteger('--replica_count'))
+      .option('--auto_failover', 'when this instance is a replica source and stays down, promote its most advanced replica')
       .option('--locality <policy>', 'affinity or anti-affinity')
       .option('--region <region>', 'region'),
   ).action(async (name: string, flavor: string, flags: CreateFlags, command: Command) => withClient(command, ({ api, out }) => create(api, out, name, flavor, flags)));
@@ -229,21 +238,25 @@ export function registerInstanceCommands(program: Command): void {
     .command('update <instance>')
     .description('rename an instance, attach or remove its configuration group, or detach it from its replica source')
     .option('--name <name>', 'new name')
-    .option('--configuration <group>', 'configuration group (name or id) to attach');
+    .option('--configuration <group>', 'configuration group (name or id) to attach')
+    .option('--auto_failover <on|off>', 'fail over automatically when this replica source stays down', onOff);
   addFlagWithAlias(update, '--remove_configuration', 'detach its configuration group');
   addFlagWithAlias(update, '--detach_replica_source', 'make a replica a standalone instance');
-  addWaitOptions(update).action(async (ref: string, flags: WaitFlags & { name?: string; configuration?: string }, command: Command) =>
+  addWaitOptions(update).action(async (ref: string, flags: WaitFlags & { name?: string; configuration?: string; auto_failover?: boolean }, command: Command) =>
     withClient(command, async ({ api, out }) => {
       const removeConfiguration = flagGiven(flags, '--remove_configuration');
       const detachReplica = flagGiven(flags, '--detach_replica_source');
       if (flags.configuration && removeConfiguration) throw usageError('give --configuration or --remove_configuration, not both');
-      if (!flags.name && !flags.configuration && !removeConfiguration && !detachReplica) throw usageError('nothing to update: give --name, --configuration, --remove_configuration or --detach_replica_source');
+      if (!flags.name && !flags.configuration && !removeConfiguration && !detachReplica && flags.auto_failover === undefined) {
+        throw usageError('nothing to update: give --name, --configuration, --remove_configuration, --detach_replica_source or --auto_failover');
+      }
       const instance = await find<InstanceView>(api, INSTANCES, ref);
       const body: Record<string, unknown> = {
         ...(flags.name ? { name: flags.name } : {}),
         ...(flags.configuration ? { configuration: await idOf(api, CONFIGURATIONS, flags.configuration) } : {}),
         ...(removeConfiguration ? { configuration: null } : {}),
         ...(detachReplica ? { replica_of: null } : {}),
+        ...(flags.auto_failover !== undefined ? { auto_failover: flags.auto_failover } : {}),
       };
       await api.request('PUT', `/instances/${instance.id}`, { instance: body });
       await settle(api, out, { ...instance, name: flags.name ?? instance.name }, flags, `Instance ${flags.name ?? instance.name} was updated.`);
