@@ -1,7 +1,6 @@
 import type { Logger } from '../common/log.js';
 import type { ReplicationStatus } from '../agent/replication-protocol.js';
 import type { InstanceTable } from '../store/schema.js';
-import { AGENT_SILENCE_MS } from '../instance/status.js';
 import { downSince, replicasOf, replicationSourceFor, startEject } from './replication-set.js';
 import { agentOf, placementOf, type Runtime } from './runtime.js';
 
@@ -15,6 +14,8 @@ export class Reconciler {
   private stopped = true;
   /** Silence before this process started watching is not counted: a restarted server must not fail over everything. */
   private watchingSince = new Date();
+  /** Since when each instance has not been reached, as this process saw it; cleared when it answers. */
+  private readonly unreachableSince = new Map<string, Date>();
 
   constructor(
     private readonly runtime: Runtime,
@@ -59,13 +60,13 @@ export class Reconciler {
       .where('task_status', 'in', ['NONE', 'ERROR'])
       .execute();
     for (const source of sources) {
-      const down = downSince(source, now, AGENT_SILENCE_MS);
+      const down = downSince(source, this.unreachableSince.get(source.id));
       if (!down) continue;
       const counted = Math.max(down.getTime(), this.watchingSince.getTime());
       if (now.getTime() - counted < this.failoverAfterMs) continue;
       const replicas = (await replicasOf(this.runtime, source.id)).filter((r) => r.task_status === 'NONE');
       // Nothing to fail over to: a replica must be in service itself.
-      if (!replicas.some((r) => downSince(r, now, AGENT_SILENCE_MS) === undefined)) continue;
+      if (!replicas.some((r) => downSince(r, this.unreachableSince.get(r.id)) === undefined)) continue;
       if (await startEject(this.runtime, source, replicas.map((r) => r.id))) {
         this.log.warn({ instance: source.id, downSince: new Date(counted).toISOString() }, 'replica source is down: failing over to its most advanced replica');
       }
@@ -90,8 +91,9 @@ export class Reconciler {
     try {
       const state = await this.runtime.driver.ensureAgent(placementOf(this.runtime, instance, address));
       if (state === 'restarted') this.log.warn({ instance: instanceId }, 'agent was not running; restarted it');
-      if (state === 'missing') return;
+      if (state === 'missing') throw new Error('the instance has no agent to start');
       const status = await agentOf(this.runtime, instanceId).status(2000);
+      this.unreachableSince.delete(instanceId);
       const now = new Date().toISOString();
       await this.runtime.instances.update(instanceId, {
         ...(status.service !== instance.service_status ? { service_status: status.service, service_status_updated: now } : {}),
@@ -99,8 +101,11 @@ export class Reconciler {
         volume_used_bytes: status.volume.used_bytes,
         replication_status: status.replication ? JSON.stringify(status.replication) : null,
       });
-      if (instance.replica_of_id && status.replication) await this.rejoin(instance, status.replication);
+      if (instance.replica_of_id && status.replication) {
+        await this.rejoin(instance, status.replication).catch((err: Error) => this.log.warn({ instance: instanceId, err: err.message }, 'replica could not be pointed at its source; trying again at the next pass'));
+      }
     } catch (err) {
+      if (!this.unreachableSince.has(instanceId)) this.unreachableSince.set(instanceId, new Date());
       this.log.debug({ instance: instanceId, err: (err as Error).message }, 'agent did not answer');
     }
   }

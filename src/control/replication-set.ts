@@ -59,13 +59,13 @@ export async function startEject(runtime: Pick<Runtime, 'instances' | 'tasks'>, 
 }
 
 /**
- * Since when a source has been out of service, as the reconciler saw it: its engine not
- * healthy since its status last changed, or its agent silent since it last answered.
- * Undefined while it is in service.
+ * Since when a member has been out of service: unreachable since this server first failed to
+ * reach it (kept by the reconciler, so silence from before the server started is not counted),
+ * or, while its agent answers, its engine unhealthy since its status last changed. Undefined
+ * while it is in service.
  */
-export function downSince(instance: Pick<InstanceTable, 'service_status' | 'service_status_updated' | 'last_contact_at'>, now: Date, silenceMs: number): Date | undefined {
-  const lastContact = instance.last_contact_at ? new Date(instance.last_contact_at) : undefined;
-  if (!lastContact || now.getTime() - lastContact.getTime() > silenceMs) return lastContact ?? new Date(instance.service_status_updated);
+export function downSince(instance: Pick<InstanceTable, 'service_status' | 'service_status_updated'>, unreachableSince: Date | undefined): Date | undefined {
+  if (unreachableSince) return unreachableSince;
   if (instance.service_status !== 'HEALTHY') return new Date(instance.service_status_updated);
   return undefined;
 }

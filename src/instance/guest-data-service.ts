@@ -1,7 +1,7 @@
 import type { DatastoreCatalog } from '../catalog/registry.js';
 import type { DatastoreCapabilities } from '../catalog/descriptor.js';
-import { BadRequest, Conflict, NotFound, UnprocessableEntity } from '../common/errors.js';
-import { AgentClient, AgentRefused } from '../control/agent-client.js';
+import { BadRequest, Conflict, NotFound, ServiceUnavailable, UnprocessableEntity } from '../common/errors.js';
+import { AgentClient, AgentRefused, AgentUnreachable } from '../control/agent-client.js';
 import type { ComputeDriver } from '../compute/driver.js';
 import type { AuthContext } from '../identity/types.js';
 import type { InstanceTable } from '../store/schema.js';
@@ -29,8 +29,9 @@ export function parseUserRef(raw: string, hostQuery?: string): UserRef {
   return ref;
 }
 
-/** Agent refusals become API faults with the agent's message. */
+/** Agent refusals become API faults with the agent's message; a silent agent, a fault to retry. */
 function translate(err: unknown): never {
+  if (err instanceof AgentUnreachable) throw new ServiceUnavailable("The instance's guest agent does not answer right now; try again shortly.");
   if (err instanceof AgentRefused) {
     if (err.status === 404) throw new NotFound(err.message);
     if (err.status === 409) throw new Conflict(err.message);

@@ -16,7 +16,8 @@ import { checkDatabases, checkUsers, type DatabaseInput, type UserInput } from '
 
 export interface CreateInstanceInput {
   name: string;
-  flavorRef: string | number;
+  /** Optional for a replica only, which then takes its source's flavor (the OpenStack client sends none). */
+  flavorRef?: string | number;
   volume?: { size?: number };
   datastore?: { type?: string; version?: string };
   databases?: DatabaseInput[];
@@ -52,10 +53,11 @@ export class InstanceService {
   ) {}
 
   async create(caller: AuthContext, projectId: string, input: CreateInstanceInput): Promise<InstanceTable> {
-    const flavorId = String(input.flavorRef).replace(/^.*\/flavors\//, '');
+    const source = input.replica_of !== undefined ? await this.replicaSource(caller, projectId, input) : undefined;
+    if (input.flavorRef === undefined && !source) throw new BadRequest('No flavor was given: add "flavorRef" (see GET /flavors).');
+    const flavorId = input.flavorRef === undefined ? source!.flavor_id : String(input.flavorRef).replace(/^.*\/flavors\//, '');
     const flavor = await this.flavors.find(flavorId);
     if (!flavor) throw new BadRequest(`Flavor '${flavorId}' cannot be found; see GET /flavors for the ones there are.`);
-    const source = input.replica_of !== undefined ? await this.replicaSource(caller, projectId, input) : undefined;
     const count = input.replica_count ?? 1;
     if (!source && input.replica_count !== undefined) throw new BadRequest('replica_count needs replica_of: the instance to replicate.');
     if (!Number.isInteger(count) || count < 1 || count > MAX_REPLICA_COUNT) throw new BadRequest(`replica_count must be a whole number from 1 to ${MAX_REPLICA_COUNT}; got ${count}.`);

@@ -52,7 +52,19 @@ export interface DerivedStatus {
   unreachableSince?: Date;
 }
 
+/** Tasks during which the engine may keep serving: the API status they show. */
+const STATUS_DURING_TASK: Partial<Record<string, string>> = {
+  [TaskStatus.REBOOTING]: 'REBOOT',
+  [TaskStatus.RESIZING]: 'RESIZE',
+  [TaskStatus.BACKUP]: 'BACKUP',
+  [TaskStatus.PROMOTING]: 'PROMOTE',
+  [TaskStatus.EJECTING]: 'EJECT',
+  [TaskStatus.DETACHING]: 'DETACH',
+};
+
 export function deriveStatus(state: ObservedState, now: Date): DerivedStatus {
+  const during = STATUS_DURING_TASK[state.taskStatus];
+  if (during) return { status: during, operatingStatus: state.serviceStatus === ServiceStatus.HEALTHY ? 'HEALTHY' : 'SHUTDOWN' };
   switch (state.taskStatus) {
     case TaskStatus.ERROR:
       return { status: 'ERROR', operatingStatus: state.serviceStatus === ServiceStatus.HEALTHY ? 'HEALTHY' : '' };
@@ -60,18 +72,6 @@ export function deriveStatus(state: ObservedState, now: Date): DerivedStatus {
       return { status: state.hasFault ? 'ERROR' : 'BUILD', operatingStatus: '' };
     case TaskStatus.DELETING:
       return { status: 'SHUTDOWN', operatingStatus: '' };
-    case TaskStatus.REBOOTING:
-      return { status: 'REBOOT', operatingStatus: state.serviceStatus === ServiceStatus.HEALTHY ? 'HEALTHY' : 'SHUTDOWN' };
-    case TaskStatus.RESIZING:
-      return { status: 'RESIZE', operatingStatus: state.serviceStatus === ServiceStatus.HEALTHY ? 'HEALTHY' : 'SHUTDOWN' };
-    case TaskStatus.BACKUP:
-      return { status: 'BACKUP', operatingStatus: state.serviceStatus === ServiceStatus.HEALTHY ? 'HEALTHY' : 'SHUTDOWN' };
-    case TaskStatus.PROMOTING:
-      return { status: 'PROMOTE', operatingStatus: state.serviceStatus === ServiceStatus.HEALTHY ? 'HEALTHY' : 'SHUTDOWN' };
-    case TaskStatus.EJECTING:
-      return { status: 'EJECT', operatingStatus: state.serviceStatus === ServiceStatus.HEALTHY ? 'HEALTHY' : 'SHUTDOWN' };
-    case TaskStatus.DETACHING:
-      return { status: 'DETACH', operatingStatus: state.serviceStatus === ServiceStatus.HEALTHY ? 'HEALTHY' : 'SHUTDOWN' };
     default:
       break;
   }

@@ -93,4 +93,33 @@ describe('openstack database commands against a real instance', () => {
     while ((await openstack(['instance', 'list'])).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 300));
     assert.deepEqual(await openstack(['instance', 'list']), []);
   });
+
+  it('creates a replica without a flavor, promotes it, and detaches the old source, as the OpenStack client sends them', async () => {
+    const waitFor = async (name: string, wanted: (view: Record<string, unknown>) => boolean) => {
+      const deadline = Date.now() + 180_000;
+      let view = await openstack(['instance', 'show', name]);
+      while (!wanted(view)) {
+        if (Date.now() > deadline) throw new Error(`${name}: ${JSON.stringify(view)}`);
+        await new Promise((r) => setTimeout(r, 300));
+        view = await openstack(['instance', 'show', name]);
+      }
+      return view;
+    };
+    await openstack(['instance', 'create', 'os-src', '--flavor', '1', '--size', '1', '--datastore', 'mysql', '--datastore-version', '10.11']);
+    const source = await waitFor('os-src', (v) => v.status === 'ACTIVE');
+    // The client sends no flavorRef for a replica: it gets its source's.
+    await openstack(['instance', 'create', 'os-rep', '--replica-of', 'os-src']);
+    const replica = await waitFor('os-rep', (v) => v.status === 'ACTIVE');
+    assert.equal(replica.replica_of, source.id);
+    assert.equal(replica.flavor, source.flavor);
+    assert.equal((await openstack(['instance', 'show', 'os-src'])).replicas, replica.id);
+    assert.ok((await openstack(['instance', 'list'])).some((i: { Name: string; Role?: string }) => i.Name === 'os-rep' && i.Role === 'replica'));
+
+    await openstack(['instance', 'promote', 'os-rep'], false);
+    await waitFor('os-rep', (v) => v.status === 'ACTIVE' && v.replica_of === undefined);
+    assert.equal((await openstack(['instance', 'show', 'os-src'])).replica_of, replica.id);
+    await openstack(['instance', 'detach', 'os-src'], false);
+    await waitFor('os-src', (v) => v.status === 'ACTIVE' && v.replica_of === undefined);
+    for (const name of ['os-src', 'os-rep']) await openstack(['instance', 'delete', name], false);
+  });
 });

@@ -116,7 +116,11 @@ export function describeReplication(profile: DatastoreProfile, addressPool: stri
 
     it('copies users made on the source to its replicas', async () => {
       await ok(['user-create', 'src', 'reader', 'Reader-Secret-1', ...(profile.hasDatabases ? ['--databases', 'appdb'] : [])]);
-      await eventually(async () => (JSON.parse(await ok(['--json', 'user-list', 'rep-2'])) as Array<{ name: string }>).some((u) => u.name === 'reader'), true);
+      const listed = async () => {
+        const result = await cli(['--json', 'user-list', 'rep-2']);
+        return result.code === 0 ? (JSON.parse(result.stdout) as Array<{ name: string }>).some((u) => u.name === 'reader') : result.stderr.trim();
+      };
+      await eventually(listed, true);
     });
 
     it('switches over without losing a write: promote fences the source, the others follow the new one', async () => {

@@ -19,7 +19,8 @@ const Name = Type.String({ minLength: 1, maxLength: 255 });
 const CreateBody = Type.Object({
   instance: Type.Object({
     name: Name,
-    flavorRef: Type.Union([Type.String({ minLength: 1 }), Type.Integer()]),
+    /** Required, except for a replica (which then has its source's flavor). */
+    flavorRef: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Integer()])),
     volume: Type.Optional(Type.Object({ size: Type.Optional(Type.Integer()), type: Type.Optional(Type.Union([Type.String(), Type.Null()])) })),
     datastore: Type.Optional(Type.Object({ type: Type.Optional(Type.String()), version: Type.Optional(Type.String()) })),
     databases: Type.Optional(Type.Array(Type.Object({ name: Type.String(), character_set: Type.Optional(Type.String()), collate: Type.Optional(Type.String()) }), { maxItems: 100 })),

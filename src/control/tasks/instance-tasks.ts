@@ -5,6 +5,7 @@ import type { RestorePlan } from '../../backup/restore-planner.js';
 import type { InstanceTable } from '../../store/schema.js';
 import { AgentUnreachable } from '../agent-client.js';
 import { forgetSeed, replicaPrepareRequest, seedReplica, joinReplica } from './replica-seed.js';
+import { slotOf } from '../replication-set.js';
 import { agentOf, placementOf, type Runtime } from '../runtime.js';
 import { PermanentTaskError, type TaskKind, type TaskRun } from '../task-manager.js';
 
@@ -147,6 +148,19 @@ export function deleteInstanceTask(runtime: Runtime, deadlineSeconds: number): T
         async run(run) {
           await runtime.driver.remove(run.task.target_id);
           await runtime.addresses.release(run.task.target_id);
+          return 'done';
+        },
+      },
+      {
+        // A replica's slot on its source would keep the source's log for ever.
+        name: 'release-slot',
+        async run(run) {
+          const instance = await runtime.instances.find(run.task.target_id);
+          if (instance?.replica_of_id) {
+            await agentOf(runtime, instance.replica_of_id)
+              .post('/replication/drop-slot', { slot: slotOf(instance.id) })
+              .catch(() => undefined);
+          }
           return 'done';
         },
       },

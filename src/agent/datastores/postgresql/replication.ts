@@ -78,11 +78,23 @@ export const postgresqlReplication: GuestReplication = {
   },
 
   async dropSlot(config, slot) {
-    await sql(config, `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = ${literal(slot)}`);
+    // The replica is going (deleted, detached): a connection it still holds is ended, or the slot could not go.
+    await sql(config, `SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = ${literal(slot)} AND active`);
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await sql(config, `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = ${literal(slot)}`);
+        return;
+      } catch (err) {
+        if (attempt >= 50) throw err;
+        await sleep(100);
+      }
+    }
   },
 
   async follow(config, source, _seed, engine) {
     await postgresqlReplication.writeRole(config, { role: 'replica', source });
+    // Slots this server kept as a source would hold its WAL for ever: a standby serves no replicas.
+    await sql(config, 'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE NOT active').catch(() => undefined);
     // A standby takes a new primary_conninfo on reload; a primary must restart to become one.
     if (await inRecovery(config)) await sql(config, 'SELECT pg_reload_conf()');
     else await engine.restart();
