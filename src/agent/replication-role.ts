@@ -6,10 +6,16 @@ import type { ReplicationRole } from './replication-protocol.js';
 export class RoleFile {
   constructor(private readonly path: string) {}
 
+  /** No file: a source (every instance starts as one). A file that cannot be read: fenced, the safe side. */
   read(): ReplicationRole {
     if (!existsSync(this.path)) return { role: 'source' };
-    const parsed = JSON.parse(readFileSync(this.path, 'utf8')) as ReplicationRole;
-    return ['source', 'fenced', 'replica'].includes(parsed.role) ? parsed : { role: 'fenced' };
+    try {
+      const parsed = JSON.parse(readFileSync(this.path, 'utf8')) as ReplicationRole;
+      if (parsed.role === 'replica' && !parsed.source) return { role: 'fenced' };
+      return ['source', 'fenced', 'replica'].includes(parsed.role) ? parsed : { role: 'fenced' };
+    } catch {
+      return { role: 'fenced' };
+    }
   }
 
   /** Mode 0600: a replica's role holds the password it logs in to its source with. */

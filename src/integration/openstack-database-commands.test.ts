@@ -105,7 +105,7 @@ describe('openstack database commands against a real instance', () => {
       }
       return view;
     };
-    await openstack(['instance', 'create', 'os-src', '--flavor', '1', '--size', '1', '--datastore', 'mysql', '--datastore-version', '10.11']);
+    await openstack(['instance', 'create', 'os-src', '--flavor', '1', '--size', '1', '--datastore', 'redis']);
     const source = await waitFor('os-src', (v) => v.status === 'ACTIVE');
     // The client sends no flavorRef for a replica: it gets its source's.
     await openstack(['instance', 'create', 'os-rep', '--replica-of', 'os-src']);

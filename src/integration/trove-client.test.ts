@@ -212,16 +212,21 @@ describe('the trove client commands', () => {
     assert.match(await ok(['list']), /^No instances\.$/m);
   });
 
-  it('sends the replica commands as troveclient does, and shows the API refusing them', async () => {
+  it('sends the replica commands as troveclient does: a replica, refusals for what is not one, detach', async () => {
     const kv = await json(['create', 'cli-kv', '1', '--size', '1', '--datastore', 'redis', '--wait']);
-    await refused(['create', 'cli-kv-replica', '1', '--size', '1', '--replica_of', 'cli-kv'], 1, /does not support replication/);
+    const replica = await json(['create', 'cli-kv-replica', '1', '--replica_of', 'cli-kv', '--wait']);
+    assert.equal(replica.status, 'ACTIVE');
+    assert.equal(replica.replica_of.id, kv.id);
+    assert.deepEqual((await json(['show', 'cli-kv'])).replicas.map((r: { id: string }) => r.id), [replica.id]);
     await refused(['promote-to-replica-source', 'cli-kv'], 1, /is not a replica/);
-    await refused(['eject-replica-source', kv.id], 1, /is not a replica/);
-    await refused(['detach-replica', 'cli-kv'], 1, /is not a replica/);
-    await refused(['update', 'cli-kv', '--detach-replica-source'], 1, /is not a replica/);
+    await refused(['eject-replica-source', replica.id], 1, /is not a replica source/);
+    await refused(['eject-replica-source', 'cli-kv'], 1, /cannot be ejected as it has a current heartbeat/);
+    await refused(['update', 'cli-kv', '--auto_failover', 'maybe'], 2, /takes on or off/);
     await refused(['database-list', 'cli-kv'], 1, /does not support databases/);
-    assert.deepEqual((await json(['list'])).map((i: { name: string }) => i.name).filter((n: string) => n.startsWith('cli-kv')), ['cli-kv'], 'no replica was half-made');
-    await ok(['delete', 'cli-kv', '--wait']);
+    await ok(['update', 'cli-kv-replica', '--detach-replica-source', '--wait']);
+    assert.equal((await json(['show', 'cli-kv-replica'])).replica_of, undefined);
+    await refused(['detach-replica', 'cli-kv-replica'], 1, /is not a replica/);
+    await ok(['delete', 'cli-kv', 'cli-kv-replica', '--wait']);
   });
 
   it('refuses bad input before sending it, with exit 2 and what to fix', async () => {
