@@ -59,6 +59,7 @@ export class Agent {
   }
 
   private checkHealth = async (): Promise<void> => {
+    const was = this.healthy;
     if (this.supervisor.state === 'running') {
       this.healthy = await this.module.ping(this.config);
       if (this.healthy) {
@@ -68,6 +69,7 @@ export class Agent {
     } else {
       this.healthy = false;
     }
+    if (was !== this.healthy && this.prepared) this.log.info({ engine: this.supervisor.state }, this.healthy ? 'engine answers' : 'engine stopped answering');
     this.healthTimer = setTimeout(this.checkHealth, 1000);
   };
 

@@ -204,15 +204,24 @@ describe('MariaDB backups and restore', () => {
   it('expires a stuck backup at its deadline, stops its tool, and the next backup succeeds', async () => {
     const created = await host.demo.call('POST', '/backups', { backup: { name: 'stuck', instance: id } });
     await host.demo.waitForBackup(created.body.backup.id, ['BUILDING']);
-    // Freeze the engine's backup tool: the backup makes no progress until its deadline.
-    const tools = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
-      try {
-        return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(`${host.dataDir}/instances/${id}/run/my.cnf`) && readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('mariabackup');
-      } catch {
-        return false;
-      }
-    });
+    // BUILDING comes as the agent starts the backup; the tool itself follows a moment later.
+    const running = () =>
+      readdirSync('/proc')
+        .filter((p) => /^\d+$/.test(p))
+        .filter((p) => {
+          try {
+            return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(`${host.dataDir}/instances/${id}/run/my.cnf`) && readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('mariabackup');
+          } catch {
+            return false;
+          }
+        });
+    let tools = running();
+    for (let i = 0; i < 100 && tools.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      tools = running();
+    }
     assert.equal(tools.length, 1, 'one mariabackup is running');
+    // Freeze the engine's backup tool: the backup makes no progress until its deadline.
     process.kill(Number(tools[0]), 'SIGSTOP');
     const ended = await host.demo.waitForBackup(created.body.backup.id, ['COMPLETED', 'FAILED'], 60_000);
     assert.equal(ended.status, 'FAILED');

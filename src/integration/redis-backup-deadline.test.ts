@@ -48,6 +48,7 @@ describe('a Redis backup stuck in its snapshot', () => {
     const next = await host.demo.call('POST', '/backups', { backup: { name: 'next', instance: id } });
     assert.equal(next.status, 202, `the next backup is not refused as under way: ${JSON.stringify(next.body)}`);
     const completed = await host.demo.waitForBackup(next.body.backup.id, ['COMPLETED', 'FAILED'], 60_000);
-    assert.equal(completed.status, 'COMPLETED', completed.fail_reason);
+    const agentLog = () => readFileSync(join(host.dataDir, 'instances', id, 'agent.log'), 'utf8').split('\n').slice(-15).join('\n');
+    assert.equal(completed.status, 'COMPLETED', `${completed.fail_reason}\n${agentLog()}`);
   });
 });

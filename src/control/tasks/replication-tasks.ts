@@ -1,12 +1,9 @@
-import type { ReplicationStatus } from '../../agent/replication-protocol.js';
-import { REPLICATION_USER } from '../../agent/replication-protocol.js';
+import { REPLICATION_USER, type ReplicationStatus } from '../../agent/replication-protocol.js';
 import type { InstanceTable } from '../../store/schema.js';
 import { replicasOf, replicationSourceFor, slotOf } from '../replication-set.js';
 import { AgentUnreachable } from '../agent-client.js';
 import { agentOf, type Runtime } from '../runtime.js';
 import { PermanentTaskError, type TaskKind, type TaskRun } from '../task-manager.js';
-
-export type SetParams = Record<string, never>;
 
 /** How long a replica may take to apply its fenced source's last writes. */
 const CATCH_UP_MS = 60_000;
@@ -35,11 +32,7 @@ async function recordNewSource(runtime: Runtime, newSource: InstanceTable, follo
       await trx
         .updateTable('instances')
         .set({ replica_of_id: newSource.id, auto_failover: 0, updated_at: now })
-        .where(
-          'id',
-          'in',
-          followers.map((f) => f.id),
-        )
+        .where('id', 'in', followers.map((f) => f.id))
         .execute();
     }
   });
