@@ -16,7 +16,8 @@ export class ReplicationService {
     private readonly store: InstanceStore,
     private readonly tasks: TaskManager,
     private readonly driver: ComputeDriver,
-    private readonly agentTimeoutMs = 2000,
+    /** A busy agent can be slow to answer; one that is gone refuses the connection at once. */
+    private readonly agentTimeoutMs = 10_000,
   ) {}
 
   private async replicasOf(sourceId: string): Promise<InstanceTable[]> {
