@@ -7,7 +7,7 @@ import type { ConfigValue, DatastoreModule, EngineControl, GuestAdmin, GuestConf
 import { BackupRunner } from './backup-runner.js';
 import { AgentRequestError } from './errors.js';
 import type { AgentConfig, AgentStatus, PrepareRequest } from './protocol.js';
-import { ROLE_FILE, type AllowRequest, type ReplicationSource, type ReplicationStatus } from './replication-protocol.js';
+import { ROLE_FILE, type AllowRequest, type ReplicationRole, type ReplicationSource, type ReplicationStatus } from './replication-protocol.js';
 import { RoleFile } from './replication-role.js';
 import { Supervisor } from './supervisor.js';
 import { volumeUsage } from './volume-usage.js';
@@ -95,10 +95,7 @@ export class Agent {
     await this.module.initialise(this.config, request, request.restore ? this.backups.chainOf(request.restore) : undefined);
     if (request.configuration && Object.keys(request.configuration).length > 0) await this.configurationModule().apply(this.config, request.configuration, []);
     const replica = request.replica;
-    if (replica) {
-      this.role.write({ role: 'replica', source: replica.source });
-      await this.replicationModule().writeRole(this.config, this.role.read());
-    }
+    if (replica) await this.setRole(this.replicationModule(), { role: 'replica', source: replica.source });
     this.supervisor.start();
     await this.waitUntilAnswering(120_000);
     // A replica's data is its source's, already secured: writing to it would fork it from its source.
@@ -140,6 +137,12 @@ export class Agent {
 
   private readonly engineControl: EngineControl = { restart: () => this.restart() };
 
+  /** Keeps the role and writes it into the engine's configuration, so that every later start of the engine (a crash restart too) has it. */
+  private async setRole(module: GuestReplication, role: ReplicationRole): Promise<void> {
+    this.role.write(role);
+    await module.writeRole(this.config, role);
+  }
+
   /** Runs replication changes one after another, on a running engine. */
   private replicationStep<T>(step: (module: GuestReplication) => Promise<T>): Promise<T> {
     const module = this.replicationModule();
@@ -160,7 +163,7 @@ export class Agent {
   /** From now on (and after every restart) the engine follows `source`, read-only. */
   follow(source: ReplicationSource): Promise<void> {
     return this.replicationStep(async (m) => {
-      this.role.write({ role: 'replica', source });
+      await this.setRole(m, { role: 'replica', source });
       await m.follow(this.config, source, undefined, this.engineControl);
     });
   }
@@ -168,8 +171,7 @@ export class Agent {
   /** Read-only from now on (and after every restart), until promoted; returns the last write's position. */
   fence(): Promise<string> {
     return this.replicationStep(async (m) => {
-      this.role.write({ role: 'fenced' });
-      await m.writeRole(this.config, { role: 'fenced' });
+      await this.setRole(m, { role: 'fenced' });
       return m.fence(this.config, this.engineControl);
     });
   }
@@ -182,8 +184,7 @@ export class Agent {
   promote(): Promise<void> {
     return this.replicationStep(async (m) => {
       await m.promote(this.config, this.engineControl);
-      this.role.write({ role: 'source' });
-      await m.writeRole(this.config, { role: 'source' });
+      await this.setRole(m, { role: 'source' });
     });
   }
 

@@ -67,7 +67,10 @@ export interface GuestReplication {
   allowReplicas(config: AgentConfig, account: { user: string; password: string }, slots: string[]): Promise<void>;
   /** On a source: forgets a replica's slot, so it no longer holds the source's log. */
   dropSlot(config: AgentConfig, slot: string): Promise<void>;
-  /** The running engine follows `source` from now on; `seed` is where a restored copy starts. */
+  /**
+   * The running engine follows `source` from now on; `seed` is where a restored copy starts.
+   * The agent has written the replica role (writeRole) before it asks.
+   */
   follow(config: AgentConfig, source: ReplicationSource, seed: Positions | undefined, engine: EngineControl): Promise<void>;
   /** Refuses writes from now on; returns the position a replica must reach to hold every committed write. */
   fence(config: AgentConfig, engine: EngineControl): Promise<string>;

@@ -1,7 +1,7 @@
-import { readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ApiClient } from '../test-support/http-client.js';
 import type { DatastoreProfile } from '../test-support/datastore-profiles.js';
+import { loseHost } from '../test-support/host-loss.js';
 import type { Row } from './stats.js';
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -86,20 +86,6 @@ const streaming = async (api: ApiClient, id: string) => {
   return shown.status === 'ACTIVE' && shown.replication?.role === 'replica' && shown.replication.streaming === true;
 };
 
-/** The source's host is gone: its engine and agent killed, its agent's config moved away so that nothing restarts them. */
-function loseHost(dataDir: string, profile: DatastoreProfile, id: string): () => void {
-  const folder = join(dataDir, 'instances', id);
-  for (const file of ['agent.pid', profile.enginePidFile]) {
-    try {
-      process.kill(Number(readFileSync(join(folder, file), 'utf8').split('\n')[0]!.trim()), 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-  renameSync(join(folder, 'agent.json'), join(folder, 'agent.json.away'));
-  return () => renameSync(join(folder, 'agent.json.away'), join(folder, 'agent.json'));
-}
-
 /**
  * Write outage of a planned switchover (promote) and of a failover from a source whose host is
  * gone (eject right away, and automatic failover), for one datastore, `runs` times each.
@@ -150,7 +136,7 @@ export async function benchReplication(api: ApiClient, dataDir: string, profile:
       let comeBack: () => void = () => undefined;
       if (auto) await api.call('PATCH', `/instances/${set[0].id}`, { instance: { auto_failover: true } });
       const { outage } = await measure(async (_newSource, oldSource) => {
-        comeBack = loseHost(dataDir, profile, oldSource.id);
+        comeBack = loseHost(join(dataDir, 'instances', oldSource.id), profile.enginePidFile);
         if (auto) return;
         const ejected = await api.call('POST', `/instances/${oldSource.id}/action`, { eject_replica_source: {} });
         if (ejected.status !== 202) throw new Error(`eject refused: ${JSON.stringify(ejected.body)}`);

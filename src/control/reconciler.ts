@@ -1,7 +1,7 @@
 import type { Logger } from '../common/log.js';
 import type { ReplicationStatus } from '../agent/replication-protocol.js';
 import type { InstanceTable } from '../store/schema.js';
-import { downSince, replicasOf, replicationSourceFor, startEject } from './replication-set.js';
+import { downSince, replicationSourceFor, startEject } from './replication-set.js';
 import { agentOf, placementOf, type Runtime } from './runtime.js';
 
 /**
@@ -64,7 +64,7 @@ export class Reconciler {
       if (!down) continue;
       const counted = Math.max(down.getTime(), this.watchingSince.getTime());
       if (now.getTime() - counted < this.failoverAfterMs) continue;
-      const replicas = (await replicasOf(this.runtime, source.id)).filter((r) => r.task_status === 'NONE');
+      const replicas = (await this.runtime.instances.replicasOf(source.id)).filter((r) => r.task_status === 'NONE');
       // Nothing to fail over to: a replica must be in service itself.
       if (!replicas.some((r) => downSince(r, this.unreachableSince.get(r.id)) === undefined)) continue;
       if (await startEject(this.runtime, source, replicas.map((r) => r.id))) {

@@ -3,6 +3,7 @@ import { REPLICATION_USER, type ReplicationSource, type ReplicationStatus } from
 import type { InstanceTable } from '../store/schema.js';
 import type { Runtime } from './runtime.js';
 import type { SecretBox } from './secrets.js';
+import { PermanentTaskError } from './task-manager.js';
 
 /** A replica's name at its source: PostgreSQL's slot name, from the replica's id. */
 export function slotOf(replicaId: string): string {
@@ -20,9 +21,10 @@ export function replicationSourceFor(runtime: Runtime, source: InstanceTable, re
   return { host: source.address, port: source.port, user: REPLICATION_USER, password: runtime.secrets.open(sealedSecret), slot: slotOf(replicaId) };
 }
 
-/** The members of a set that follow `sourceId`. */
-export async function replicasOf(runtime: Runtime, sourceId: string): Promise<InstanceTable[]> {
-  return runtime.instances.db.selectFrom('instances').selectAll().where('replica_of_id', '=', sourceId).where('deleted', '=', 0).orderBy('created_at').orderBy('id').execute();
+/** The set's replication password, sealed, as a member's row keeps it. */
+export function secretOf(instance: InstanceTable): string {
+  if (!instance.replication_secret) throw new PermanentTaskError(`instance ${instance.id} has no replication password recorded`);
+  return instance.replication_secret;
 }
 
 export function observedReplication(instance: InstanceTable): ReplicationStatus | undefined {

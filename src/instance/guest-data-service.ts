@@ -69,7 +69,7 @@ export class GuestDataService {
    * gets them when it next joins.
    */
   private async copyAccountsToReplicas(source: InstanceTable): Promise<void> {
-    const replicas = await this.store.db.selectFrom('instances').select('id').where('replica_of_id', '=', source.id).where('deleted', '=', 0).execute();
+    const replicas = await this.store.replicasOf(source.id);
     if (replicas.length === 0) return;
     const { accounts } = await new AgentClient(this.driver.agentSocket(source.id)).get<{ accounts: string[] }>('/replication/accounts');
     if (accounts.length === 0) return;

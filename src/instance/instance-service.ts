@@ -212,7 +212,7 @@ export class InstanceService {
   async delete(caller: AuthContext, projectId: string, id: string): Promise<void> {
     const instance = await this.get(caller, projectId, id);
     if (instance.task_status === 'DELETING') return;
-    const replica = await this.instances.db.selectFrom('instances').select('id').where('replica_of_id', '=', instance.id).where('deleted', '=', 0).where('task_status', '<>', 'DELETING').executeTakeFirst();
+    const replica = (await this.instances.replicasOf(instance.id)).find((r) => r.task_status !== 'DELETING');
     if (replica) throw new BadRequest(`Instance '${instance.name}' is the source of replicas (${replica.id} …); delete or detach its replicas first.`);
     await this.instances.db.transaction().execute(async (trx) => {
       await trx.updateTable('instances').set({ task_status: 'DELETING', updated_at: new Date().toISOString() }).where('id', '=', instance.id).execute();

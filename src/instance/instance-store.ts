@@ -17,6 +17,11 @@ export class InstanceStore {
     await this.update(id, { task_status: 'ERROR', fault_message: message, fault_details: details, fault_created: new Date().toISOString() });
   }
 
+  /** The instances that follow `sourceId`, oldest first. */
+  async replicasOf(sourceId: string): Promise<InstanceTable[]> {
+    return this.db.selectFrom('instances').selectAll().where('replica_of_id', '=', sourceId).where('deleted', '=', 0).orderBy('created_at').orderBy('id').execute();
+  }
+
   /** Instances the reconciler looks after: not deleted and not in the middle of a task. */
   async idle(): Promise<InstanceTable[]> {
     return this.db.selectFrom('instances').selectAll().where('deleted', '=', 0).where('task_status', 'in', ['NONE', 'ERROR']).execute();

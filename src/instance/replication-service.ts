@@ -9,6 +9,10 @@ import type { InstanceTable } from '../store/schema.js';
 import type { InstanceService } from './instance-service.js';
 import type { InstanceStore } from './instance-store.js';
 
+function requireStarted(started: boolean): void {
+  if (!started) throw new Conflict('An instance of this replication set is busy with another operation; try again when all of them are ACTIVE.');
+}
+
 /** Detach, promote and eject: each takes the whole set (source and replicas) for its task, or nothing. */
 export class ReplicationService {
   constructor(
@@ -20,10 +24,6 @@ export class ReplicationService {
     private readonly agentTimeoutMs = 10_000,
   ) {}
 
-  private async replicasOf(sourceId: string): Promise<InstanceTable[]> {
-    return this.store.db.selectFrom('instances').selectAll().where('replica_of_id', '=', sourceId).where('deleted', '=', 0).orderBy('created_at').execute();
-  }
-
   private async requireReplica(caller: AuthContext, projectId: string, id: string): Promise<InstanceTable> {
     const instance = await this.instances.get(caller, projectId, id);
     if (!instance.replica_of_id) throw new BadRequest(`Instance '${instance.name}' (${instance.id}) is not a replica.`);
@@ -31,9 +31,7 @@ export class ReplicationService {
   }
 
   private async startSetTask(ids: string[], taskStatus: string, kind: string, targetId: string, params: object): Promise<void> {
-    if (!(await startSetTask({ instances: this.store, tasks: this.tasks }, ids, taskStatus, kind, targetId, params))) {
-      throw new Conflict('An instance of this replication set is busy with another operation; try again when all of them are ACTIVE.');
-    }
+    requireStarted(await startSetTask({ instances: this.store, tasks: this.tasks }, ids, taskStatus, kind, targetId, params));
   }
 
   private async agentStatus(id: string): Promise<AgentStatus | undefined> {
@@ -59,20 +57,18 @@ export class ReplicationService {
     const sourceId = replica.replica_of_id!;
     // A switchover fences the source first: one that does not answer cannot be fenced, only ejected.
     if ((await this.agentStatus(sourceId))?.service !== 'HEALTHY') throw new BadRequest(`The source of '${replica.name}' (${sourceId}) does not answer, so it cannot hand over; fail over from it instead (eject_replica_source on ${sourceId}).`);
-    const members = [sourceId, ...(await this.replicasOf(sourceId)).map((r) => r.id)];
+    const members = [sourceId, ...(await this.store.replicasOf(sourceId)).map((r) => r.id)];
     await this.startSetTask(members, 'PROMOTING', 'instance.promote', replica.id, { source_id: sourceId, members });
   }
 
   /** Only a source that does not answer is ejected: a healthy one is switched over with promote instead. */
   async eject(caller: AuthContext, projectId: string, id: string): Promise<void> {
     const source = await this.instances.get(caller, projectId, id);
-    const replicas = await this.replicasOf(source.id);
+    const replicas = await this.store.replicasOf(source.id);
     if (replicas.length === 0) throw new BadRequest(`Instance '${source.name}' (${source.id}) is not a replica source.`);
     if ((await this.agentStatus(source.id))?.service === 'HEALTHY') {
       throw new BadRequest(`Replica source '${source.name}' cannot be ejected as it has a current heartbeat; to make a replica the source while it runs, promote the replica (promote_to_replica_source).`);
     }
-    if (!(await startEject({ instances: this.store, tasks: this.tasks }, source, replicas.map((r) => r.id)))) {
-      throw new Conflict('An instance of this replication set is busy with another operation; try again when all of them are ACTIVE.');
-    }
+    requireStarted(await startEject({ instances: this.store, tasks: this.tasks }, source, replicas.map((r) => r.id)));
   }
 }

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { DatastoreProfile } from './datastore-profiles.js';
 import { eventually } from './eventually.js';
+import { loseHost } from './host-loss.js';
 import { run, TROVE_BIN, type RunResult } from './processes.js';
 import { DEFAULT_TOML, openstackEnv, startTroveHost, type TroveHost } from './trove-host.js';
 
@@ -60,16 +61,6 @@ export function describeReplication(profile: DatastoreProfile, addressPool: stri
       return accepting;
     };
     const folder = (name: string) => join(host.dataDir, 'instances', member(name).id);
-    const killHard = (name: string) => {
-      for (const file of ['agent.pid', profile.enginePidFile]) {
-        const pid = Number(readFileSync(join(folder(name), file), 'utf8').split('\n')[0]!.trim());
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-    };
 
     it('creates a source and two replicas seeded from it, which follow its writes and refuse their own', async () => {
       const account = [...(profile.hasDatabases ? ['--databases', 'appdb'] : []), '--users', 'app:App-Secret-1'];
@@ -144,9 +135,7 @@ export function describeReplication(profile: DatastoreProfile, addressPool: stri
       assert.ok(await writes('rep-1', 'five'));
       for (const name of ['src', 'rep-2']) await eventually(() => read(name), 'five');
       // The source's host is gone: engine and agent killed, and nothing there to restart them.
-      const config = join(folder('rep-1'), 'agent.json');
-      killHard('rep-1');
-      renameSync(config, `${config}.away`);
+      const comeBack = loseHost(folder('rep-1'), profile.enginePidFile);
       const ejected = await cli(['eject-replica-source', 'rep-1', '--wait']);
       assert.equal(ejected.code, 0, ejected.stderr);
       const views = await Promise.all(['src', 'rep-2'].map(show));
@@ -160,7 +149,7 @@ export function describeReplication(profile: DatastoreProfile, addressPool: stri
       assert.equal((await show('rep-1')).replica_of.id, member(newSource).id);
 
       // The host comes back: the old source starts fenced, never writable, and follows the new source.
-      renameSync(`${config}.away`, config);
+      comeBack();
       await eventually(async () => (await show('rep-1')).replication?.role, 'replica', 90_000);
       assert.deepEqual(await writable(['rep-1']), [], 'the old source refuses writes');
       await eventually(() => read('rep-1'), 'six', 90_000);
@@ -180,16 +169,14 @@ export function describeReplication(profile: DatastoreProfile, addressPool: stri
 
       assert.ok(await writes(source, 'eight'));
       for (const name of replicas) await eventually(() => read(name), 'eight');
-      const config = join(folder(source), 'agent.json');
-      killHard(source);
-      renameSync(config, `${config}.away`);
+      const comeBack = loseHost(folder(source), profile.enginePidFile);
       await eventually(async () => (await Promise.all(replicas.map(show))).filter((v) => v.replica_of === undefined && v.status === 'ACTIVE').length, 1, 120_000);
       const newSource = (await Promise.all(replicas.map(show))).find((v) => v.replica_of === undefined).name as string;
       assert.equal((await show(newSource)).auto_failover, true, 'the policy goes with the source role');
       assert.equal(await read(newSource), 'eight');
       assert.ok(await writes(newSource, 'nine'));
 
-      renameSync(`${config}.away`, config);
+      comeBack();
       await eventually(async () => (await show(source)).replication?.role, 'replica', 90_000);
       await eventually(() => read(source), 'nine', 90_000);
       assert.deepEqual(await writable(['src', 'rep-1', 'rep-2']), [newSource], 'one writable member');

@@ -4,7 +4,7 @@ import { keyForAgent } from '../../backup/keyring.js';
 import type { RestorePlan } from '../../backup/restore-planner.js';
 import type { InstanceTable } from '../../store/schema.js';
 import { AgentUnreachable } from '../agent-client.js';
-import { forgetSeed, replicaPrepareRequest, seedReplica, joinReplica } from './replica-seed.js';
+import { forgetSeed, joinReplica, replicaPrepareRequest, startSeed, waitForSeed } from './replica-seed.js';
 import { slotOf } from '../replication-set.js';
 import { agentOf, placementOf, type Runtime } from '../runtime.js';
 import { PermanentTaskError, type TaskKind, type TaskRun } from '../task-manager.js';
@@ -62,7 +62,13 @@ export function createInstanceTask(runtime: Runtime, deadlineSeconds: number): T
       {
         name: 'seed',
         async run(run) {
-          return run.params.replica_of ? seedReplica(runtime, await instanceOf(runtime, run), run.params.replica_of) : 'done';
+          return run.params.replica_of ? startSeed(runtime, await instanceOf(runtime, run), run.params.replica_of) : 'done';
+        },
+      },
+      {
+        name: 'wait-for-seed',
+        async run(run) {
+          return run.params.replica_of ? waitForSeed(runtime, await instanceOf(runtime, run), run.params.replica_of) : 'done';
         },
       },
       {

@@ -4,7 +4,7 @@ import { REPLICATION_USER } from '../../agent/replication-protocol.js';
 import { keyForAgent } from '../../backup/keyring.js';
 import type { InstanceTable } from '../../store/schema.js';
 import { AgentRefused, AgentUnreachable } from '../agent-client.js';
-import { replicationSourceFor, slotOf } from '../replication-set.js';
+import { replicationSourceFor, secretOf, slotOf } from '../replication-set.js';
 import { agentOf, type Runtime } from '../runtime.js';
 import { PermanentTaskError, type StepOutcome } from '../task-manager.js';
 
@@ -19,29 +19,37 @@ async function sourceOf(runtime: Runtime, sourceId: string): Promise<InstanceTab
   return source;
 }
 
-function secretOf(replica: InstanceTable): string {
-  if (!replica.replication_secret) throw new PermanentTaskError('the replica has no replication password recorded');
-  return replica.replication_secret;
-}
-
 /**
  * The source lets the replica in (its account, and its slot, which from now on keeps the log the
  * replica will need), then streams a full backup through the backup pipeline: the replica's data.
  */
-export async function seedReplica(runtime: Runtime, replica: InstanceTable, sourceId: string): Promise<StepOutcome> {
-  const source = await sourceOf(runtime, sourceId);
-  const agent = agentOf(runtime, source.id);
+export async function startSeed(runtime: Runtime, replica: InstanceTable, sourceId: string): Promise<StepOutcome> {
+  const agent = agentOf(runtime, (await sourceOf(runtime, sourceId)).id);
   const storage = runtime.backupStorage;
-  try {
+  return seedCall(async () => {
     await agent.post('/replication/allow', { user: REPLICATION_USER, password: runtime.secrets.open(secretOf(replica)), slots: [slotOf(replica.id)] });
     const request: BackupRequest = { backup_id: replica.id, kind: 'full', store: storage.spec, object: seedObject(runtime, replica.id), encryption: keyForAgent(storage.keyring.current) };
     await agent.post('/backups', request);
+    return 'done';
+  });
+}
+
+/** Until the seed backup has ended on the source (the agent holds each question up to 2 s). */
+export async function waitForSeed(runtime: Runtime, replica: InstanceTable, sourceId: string): Promise<StepOutcome> {
+  const agent = agentOf(runtime, (await sourceOf(runtime, sourceId)).id);
+  return seedCall(async () => {
     const state = await agent.get<BackupState>(`/backups/${replica.id}?wait_ms=2000`);
     if (state.state === 'running') return { waitMs: 0 };
     if (state.state !== 'completed') throw new PermanentTaskError(`the source could not be backed up for the replica: ${state.error ?? state.state}`);
     return 'done';
+  });
+}
+
+/** 409: the source is busy with a backup of its own, or its engine is restarting: wait. */
+async function seedCall(call: () => Promise<StepOutcome>): Promise<StepOutcome> {
+  try {
+    return await call();
   } catch (err) {
-    // 409: the source is busy with a backup of its own, or its engine is restarting: wait.
     if (err instanceof AgentUnreachable || (err instanceof AgentRefused && err.status === 409)) return { waitMs: 1000 };
     if (err instanceof AgentRefused) throw new PermanentTaskError(err.message);
     throw err;

@@ -1,6 +1,6 @@
 import { REPLICATION_USER, type ReplicationStatus } from '../../agent/replication-protocol.js';
 import type { InstanceTable } from '../../store/schema.js';
-import { replicasOf, replicationSourceFor, slotOf } from '../replication-set.js';
+import { replicationSourceFor, secretOf, slotOf } from '../replication-set.js';
 import { AgentUnreachable } from '../agent-client.js';
 import { agentOf, type Runtime } from '../runtime.js';
 import { PermanentTaskError, type TaskKind, type TaskRun } from '../task-manager.js';
@@ -12,11 +12,6 @@ async function memberOf(runtime: Runtime, id: string): Promise<InstanceTable> {
   const instance = await runtime.instances.find(id);
   if (!instance) throw new PermanentTaskError(`instance ${id} no longer exists`);
   return instance;
-}
-
-function secretOf(instance: InstanceTable): string {
-  if (!instance.replication_secret) throw new PermanentTaskError(`instance ${instance.id} has no replication password recorded`);
-  return instance.replication_secret;
 }
 
 /** The new source lets the others in (its account; a slot for each), and the rows say who follows whom. */
@@ -41,7 +36,7 @@ async function recordNewSource(runtime: Runtime, newSource: InstanceTable, follo
 /** Every follower of the new source is pointed at it; one that cannot be reached is re-joined by the reconciler later. */
 async function repoint(runtime: Runtime, newSourceId: string, skip: string[] = []): Promise<void> {
   const source = await memberOf(runtime, newSourceId);
-  for (const follower of await replicasOf(runtime, newSourceId)) {
+  for (const follower of await runtime.instances.replicasOf(newSourceId)) {
     if (skip.includes(follower.id)) continue;
     try {
       await agentOf(runtime, follower.id).post('/replication/follow', { source: replicationSourceFor(runtime, source, follower.id, secretOf(source)) });

@@ -1,11 +1,11 @@
-import { chownSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeFileAtomic } from '../../../common/atomic-file.js';
 import type { GuestReplication } from '../../datastore.js';
 import type { AgentConfig } from '../../protocol.js';
 import type { ReplicationRole } from '../../replication-protocol.js';
-import { systemUser } from '../../system-user.js';
+import { giveFile } from '../../system-user.js';
 import { pathsOf } from './config-file.js';
 import { ident, literal, runSql } from './sql.js';
 
@@ -32,12 +32,7 @@ export function renderReplicationConfig(role: ReplicationRole): string {
   return `${head}primary_conninfo = ${literal(conninfo)}\nprimary_slot_name = ${literal(source.slot)}\nrecovery_target_timeline = 'latest'\n`;
 }
 
-function giveToEngine(path: string): void {
-  if (process.getuid?.() === 0) {
-    const { uid, gid } = systemUser('postgres');
-    chownSync(path, uid, gid);
-  }
-}
+const giveToEngine = (path: string) => giveFile(path, 'postgres');
 
 export function ensureReplicationConfig(config: AgentConfig): void {
   const file = pathsOf(config).replicationFile;
@@ -91,8 +86,7 @@ export const postgresqlReplication: GuestReplication = {
     }
   },
 
-  async follow(config, source, _seed, engine) {
-    await postgresqlReplication.writeRole(config, { role: 'replica', source });
+  async follow(config, _source, _seed, engine) {
     // Slots this server kept as a source would hold its WAL for ever: a standby serves no replicas.
     await sql(config, 'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE NOT active').catch(() => undefined);
     // A standby takes a new primary_conninfo on reload; a primary must restart to become one.

@@ -5,14 +5,13 @@ import type { BackupStrategy } from '../../datastore.js';
 import type { AgentConfig } from '../../protocol.js';
 import { giveTree } from '../../system-user.js';
 import { writeToFile } from '../../tool-process.js';
-import { redisCommand } from './cli.js';
+import { redisCommand, redisInfo } from './cli.js';
 import { pathsOf } from './config-file.js';
 
 /** The persistence counters of INFO persistence. */
 async function persistence(config: AgentConfig): Promise<{ saves: number; inProgress: boolean; lastStatus: string }> {
-  const info = String(await redisCommand(config, ['INFO', 'persistence']));
-  const field = (name: string) => new RegExp(`^${name}:(\\S+)`, 'm').exec(info)?.[1] ?? '';
-  return { saves: Number(field('rdb_saves')), inProgress: field('rdb_bgsave_in_progress') === '1', lastStatus: field('rdb_last_bgsave_status') };
+  const info = await redisInfo(config, 'persistence');
+  return { saves: Number(info.rdb_saves ?? ''), inProgress: info.rdb_bgsave_in_progress === '1', lastStatus: info.rdb_last_bgsave_status ?? '' };
 }
 
 /** The engine's snapshot children (forked by BGSAVE; a child's ppid is the server). */

@@ -7,6 +7,12 @@ import { pathsOf } from './config-file.js';
 /** A Redis error reply (or no answer at all), with the server's message. */
 export class RedisCommandError extends Error {}
 
+/** One section of INFO as field → value. */
+export async function redisInfo(config: AgentConfig, section: string): Promise<Record<string, string>> {
+  const text = String(await redisCommand(config, ['INFO', section]));
+  return Object.fromEntries(text.split(/\r?\n/).flatMap((line) => (/^[a-z_0-9]+:/.test(line) ? [[line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1)]] : [])));
+}
+
 /**
  * Runs one command with redis-cli over the instance's unix socket as the agent's ACL user.
  * The password goes in the environment (REDISCLI_AUTH), not the argv; replies come as JSON.

@@ -10,7 +10,7 @@ import { redisAdmin } from './admin.js';
 import { ensureOverrides, redisConfiguration } from './configuration.js';
 import { redisBackup } from './backup.js';
 import { ensureReplicationConfig, redisReplication } from './replication.js';
-import { redisCommand } from './cli.js';
+import { redisInfo } from './cli.js';
 import { pathsOf, renderConfig } from './config-file.js';
 import { redisLogs } from './logs.js';
 import { tuneFor } from './tuning.js';
@@ -80,8 +80,7 @@ export const redisModule: DatastoreModule = {
 
   async version(config: AgentConfig) {
     try {
-      const info = String(await redisCommand(config, ['INFO', 'server']));
-      return /^redis_version:(\S+)/m.exec(info)?.[1];
+      return (await redisInfo(config, 'server')).redis_version;
     } catch {
       return undefined;
     }

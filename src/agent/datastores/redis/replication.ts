@@ -1,12 +1,12 @@
-import { chownSync, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeFileAtomic } from '../../../common/atomic-file.js';
 import type { GuestReplication } from '../../datastore.js';
 import type { AgentConfig } from '../../protocol.js';
 import { REPLICATION_USER, type ReplicationRole } from '../../replication-protocol.js';
-import { systemUser } from '../../system-user.js';
+import { giveFile } from '../../system-user.js';
 import { AGENT_USER, passwordHash } from './acl.js';
-import { redisCommand } from './cli.js';
+import { redisCommand, redisInfo } from './cli.js';
 import { pathsOf } from './config-file.js';
 
 /** More replicas than any source has: a source that needs this many refuses every write (NOREPLICAS). */
@@ -26,20 +26,14 @@ export function renderReplicationConfig(role: ReplicationRole): string {
 function writeConfig(config: AgentConfig, role: ReplicationRole): void {
   const file = pathsOf(config).replicationFile;
   writeFileAtomic(file, renderReplicationConfig(role), 0o600);
-  if (process.getuid?.() === 0) {
-    const { uid, gid } = systemUser('redis');
-    chownSync(file, uid, gid);
-  }
+  giveFile(file, 'redis');
 }
 
 export function ensureReplicationConfig(config: AgentConfig): void {
   if (!existsSync(pathsOf(config).replicationFile)) writeConfig(config, { role: 'source' });
 }
 
-async function info(config: AgentConfig): Promise<Record<string, string>> {
-  const text = String(await redisCommand(config, ['INFO', 'replication']));
-  return Object.fromEntries(text.split(/\r?\n/).flatMap((line) => (/^[a-z_0-9]+:/.test(line) ? [[line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1)]] : [])));
-}
+const info = (config: AgentConfig) => redisInfo(config, 'replication');
 
 /**
  * Redis replicates with REPLICAOF: the replica loads a snapshot from its source and then takes
@@ -61,7 +55,6 @@ export const redisReplication: GuestReplication = {
   },
 
   async follow(config, source) {
-    writeConfig(config, { role: 'replica', source });
     await redisCommand(config, ['CONFIG', 'SET', 'masteruser', source.user]);
     await redisCommand(config, ['CONFIG', 'SET', 'masterauth'], source.password);
     await redisCommand(config, ['CONFIG', 'SET', 'replica-read-only', 'yes', 'min-replicas-to-write', '0']);
