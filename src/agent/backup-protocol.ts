@@ -21,6 +21,19 @@ export type Positions = Static<typeof Positions>;
 
 const BACKUP_ID = '^[0-9a-f-]{36}$';
 
+/** Where an engine's finished log files (WAL) are pushed as they are written, for the incrementals that follow. */
+export const ArchiveLocation = Type.Object(
+  { container: ObjectRef.properties.container, prefix: Type.String({ pattern: '^[A-Za-z0-9_-][A-Za-z0-9_./-]{0,200}/$' }) },
+  { additionalProperties: false },
+);
+
+/** One object, besides its own, that a backup is made of: an archived log file. */
+export const ArchivePart = Type.Object(
+  { container: ObjectRef.properties.container, key: ObjectRef.properties.key, size: Type.Integer({ minimum: 0 }), sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }) },
+  { additionalProperties: false },
+);
+export type ArchivePart = Static<typeof ArchivePart>;
+
 export const BackupRequest = Type.Object(
   {
     backup_id: Type.String({ pattern: BACKUP_ID }),
@@ -30,6 +43,8 @@ export const BackupRequest = Type.Object(
     store: ObjectStoreSpec,
     object: ObjectRef,
     encryption: EncryptionKey,
+    /** Where the engine's log files go from now on, for datastores that archive them. */
+    archive: Type.Optional(ArchiveLocation),
   },
   { additionalProperties: false },
 );
@@ -41,6 +56,13 @@ export const BackupResult = Type.Object({
   sha256: Type.String(),
   tool: Type.String(),
   positions: Positions,
+  /** Archived log files the backup spans (an incremental's WAL): stored before it, verified and kept with it. */
+  parts: Type.Optional(Type.Array(ArchivePart)),
+  /**
+   * Archived files named before this one (names sort in the order they were written) are not
+   * needed by backups built on this one: those no backup lists may go.
+   */
+  archive_floor: Type.Optional(Type.String({ maxLength: 256 })),
   /** The volume's use when the backup was taken: what a restore needs room for. */
   volume_used_bytes: Type.Integer(),
   started_at: Type.String(),

@@ -1,11 +1,13 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { writeFileAtomic } from '../common/atomic-file.js';
 import type { Logger } from '../common/log.js';
 import { openBackup, uploadBackup } from '../storage/backup-pipeline.js';
 import { openObjectStore } from '../storage/store-spec.js';
-import type { BackupRequest, BackupResult, BackupState, RestoreSource } from './backup-protocol.js';
+import type { ArchivePart, BackupRequest, BackupResult, BackupState, Positions, RestoreSource } from './backup-protocol.js';
 import type { BackupStrategy, RestoreChain } from './datastore.js';
+import { PartArchive } from './part-archive.js';
 import { AgentRequestError } from './errors.js';
 import type { AgentConfig } from './protocol.js';
 import { startTool } from './tool-process.js';
@@ -34,6 +36,8 @@ export class BackupRunner {
   private abortTool: (() => void) | undefined;
   private stopping: AbortController | undefined;
   private readonly dir: string;
+  /** The engine's log files, pushed as they are finished, for datastores that archive them. */
+  readonly archive: PartArchive;
 
   constructor(
     private readonly config: AgentConfig,
@@ -41,6 +45,20 @@ export class BackupRunner {
     private readonly log: Logger,
   ) {
     this.dir = join(config.run_dir, 'backups');
+    this.archive = new PartArchive(config.run_dir, log);
+  }
+
+  /** The engine hands over a finished log file: it is stored before this resolves. */
+  async archiveFile(name: string): Promise<'stored' | 'not-archiving'> {
+    const archiving = this.strategy?.archive;
+    if (!archiving) throw new AgentRequestError(404, `The ${this.config.engine} datastore archives no log files.`);
+    let path: string | undefined;
+    try {
+      path = archiving.fileOf(this.config, name);
+    } catch (err) {
+      throw new AgentRequestError(400, (err as Error).message);
+    }
+    return path ? this.archive.push(name, path) : 'not-archiving';
   }
 
   private file(id: string): string {
@@ -79,35 +97,48 @@ export class BackupRunner {
     try {
       const store = await openObjectStore(request.store);
       const volume = await volumeUsage(this.config.volume_dir, this.config.volume_mounted, this.config.volume_size_bytes);
-      const command = await strategy.stream(this.config, request.kind, request.parent?.positions, stopped);
+      // Set before the tool runs: the log written while a full backup is taken is what its first incremental starts with.
+      if (request.archive && strategy.archive) this.archive.configure({ ...request.archive, store: request.store, encryption: request.encryption });
+      const command = await strategy.stream(this.config, request.kind, request.parent?.positions, stopped, this.archive);
       stopped.throwIfAborted();
       this.storedBytes = 0;
       const began = performance.now();
+      const target = { store, container, key, encryption: keyOf(request.encryption) };
+      const onStored = (bytes: number) => (this.storedBytes = bytes);
       let tool: ReturnType<typeof startTool> | undefined;
-      let outcome;
+      let outcome: { uploaded: { size: number; sha256: string }; positions: Positions; parts?: ArchivePart[] };
       try {
-        const uploaded = uploadBackup(
-          (stdout) => {
-            tool = startTool(command, stdout);
-            this.abortTool = tool.abort;
-          },
-          { store, container, key, encryption: keyOf(request.encryption) },
-          (bytes) => (this.storedBytes = bytes),
-        );
-        // Both awaited together: a tool that fails before the upload ends must not go unheard.
-        const [stored, positions] = await Promise.all([uploaded, tool!.exited.then((stderr) => command.positions(stderr))]);
-        outcome = { uploaded: stored, positions };
+        if ('index' in command) {
+          outcome = { uploaded: await uploadBackup(Readable.from([command.index]), target, onStored), positions: command.positions, parts: command.parts };
+        } else {
+          const uploaded = uploadBackup(
+            (stdout) => {
+              tool = startTool(command, stdout);
+              this.abortTool = tool.abort;
+            },
+            target,
+            onStored,
+          );
+          // Both awaited together: a tool that fails before the upload ends must not go unheard.
+          const [stored, positions] = await Promise.all([uploaded, tool!.exited.then((stderr) => command.positions(stderr))]);
+          outcome = { uploaded: stored, positions };
+        }
         log.info({ seconds: (performance.now() - began) / 1000, stored: outcome.uploaded.size }, 'backup stored');
       } catch (err) {
         tool?.abort();
         await store.deletePrefix(container, key).catch(() => undefined);
         throw err;
       }
+      // A full backup that incrementals may build on (a replica's seed is none) moves the archive's floor.
+      const floor = request.kind === 'full' && request.archive ? strategy.archive?.floorOf(outcome.positions) : undefined;
+      if (floor) this.archive.forgetBefore(floor);
       const result: BackupResult = {
         size: outcome.uploaded.size,
         sha256: outcome.uploaded.sha256,
         tool: strategy.tool,
         positions: outcome.positions,
+        ...(outcome.parts ? { parts: outcome.parts } : {}),
+        ...(floor ? { archive_floor: floor } : {}),
         volume_used_bytes: volume.used_bytes,
         started_at: startedAt,
         finished_at: new Date().toISOString(),
@@ -154,10 +185,13 @@ export class BackupRunner {
   /** The restore source as the datastore module reads it: each backup opened, verified and decrypted in turn. */
   chainOf(source: RestoreSource): RestoreChain {
     const encryption = keyOf(source.encryption);
+    let opened: ReturnType<typeof openObjectStore> | undefined;
+    const open = async (object: { container: string; key: string }, expected: { size: number; sha256: string }) => openBackup({ store: await (opened ??= openObjectStore(source.store)), container: object.container, key: object.key, encryption }, expected);
     return source.chain.map((step) => ({
       kind: step.kind,
       positions: step.positions,
-      open: async () => openBackup({ store: await openObjectStore(source.store), container: step.object.container, key: step.object.key, encryption }, { size: step.size, sha256: step.sha256 }),
+      open: () => open(step.object, step),
+      openPart: (part) => open(part, part),
     }));
   }
 }

@@ -1,6 +1,7 @@
 import type { DatabaseInput, UserInput } from './admin-types.js';
 import type { OpenedBackup } from '../storage/backup-pipeline.js';
-import type { Positions } from './backup-protocol.js';
+import type { ArchivePart, Positions } from './backup-protocol.js';
+import type { PartArchive } from './part-archive.js';
 import type { AgentConfig, PrepareRequest, UserInfo, UserRef, UserUpdate } from './protocol.js';
 import type { ReplicationRole, ReplicationSource, ReplicationStatus } from './replication-protocol.js';
 
@@ -112,8 +113,31 @@ export interface BackupCommand {
   positions(stderr: string): Promise<Positions>;
 }
 
-/** The backups a restore reads, full first; each opened in turn. */
-export type RestoreChain = Array<{ kind: 'full' | 'incremental'; positions: Positions; open(): Promise<OpenedBackup> }>;
+/**
+ * A backup made of parts already in the store (archived log files): its own object is the
+ * index of those parts, which the pipeline stores like any backup stream.
+ */
+export interface PartsBackup {
+  index: Buffer;
+  parts: ArchivePart[];
+  positions: Positions;
+}
+
+/** The backups a restore reads, full first; each opened in turn, and the parts a backup lists. */
+export type RestoreChain = Array<{ kind: 'full' | 'incremental'; positions: Positions; open(): Promise<OpenedBackup>; openPart(part: ArchivePart): Promise<OpenedBackup> }>;
+
+/**
+ * An engine that hands over each finished log file (PostgreSQL's archive_command): the agent
+ * pushes it through the pipeline at once, on a socket only the engine's user can reach.
+ */
+export interface LogArchiving {
+  /** The system user the engine runs as. */
+  readonly engineUser: string;
+  /** The file a name handed over stands for; undefined when no backup needs it (it is let go unstored). Throws for a name that is no log file. */
+  fileOf(config: AgentConfig, name: string): string | undefined;
+  /** For a full backup: files named before this one are not needed by backups built on it. */
+  floorOf(positions: Positions): string | undefined;
+}
 
 export interface BackupStrategy {
   /** The engine tool's name, recorded in the manifest. */
@@ -122,7 +146,9 @@ export interface BackupStrategy {
    * Gets the engine ready and names the tool to run; an incremental starts from its parent's
    * positions. `stopped` fires when the backup is aborted: a wait of the engine's must end then.
    */
-  stream(config: AgentConfig, kind: 'full' | 'incremental', parent: Positions | undefined, stopped: AbortSignal): Promise<BackupCommand>;
+  stream(config: AgentConfig, kind: 'full' | 'incremental', parent: Positions | undefined, stopped: AbortSignal, archive: PartArchive): Promise<BackupCommand | PartsBackup>;
+  /** Present when the engine's log files are archived as they are written. */
+  readonly archive?: LogArchiving;
   /** Builds the data directory from the chain's streams (before the engine's first start). */
   restore(config: AgentConfig, chain: RestoreChain): Promise<void>;
 }

@@ -8,6 +8,7 @@ import { Agent } from './agent.js';
 import { datastoreModule } from './datastores/index.js';
 import { AccessChange, AgentConfig, AgentStatus, ConfigurationApply, DatabaseList, FlavorSpec, PARAMETER_NAME, PrepareRequest, UserList, UserRef, UserUpdate } from './protocol.js';
 import { AgentRequestError } from './errors.js';
+import { ARCHIVE_SOCKET, listenForArchive } from './archive-socket.js';
 import { BackupRequest, BackupState } from './backup-protocol.js';
 import { AllowRequest, CatchUpRequest, ReplicationSource, ReplicationStatus, SLOT } from './replication-protocol.js';
 import { Type } from 'typebox';
@@ -29,7 +30,8 @@ export async function runAgent(configPath: string, log: Logger): Promise<void> {
   // stricter umask from whoever started the server. Secret files are written with explicit modes.
   process.umask(0o022);
   const config = readConfig(configPath);
-  const agent = new Agent(config, configPath, datastoreModule(config.engine), log);
+  const module = datastoreModule(config.engine);
+  const agent = new Agent(config, configPath, module, log);
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     bodyLimit: 4 * 1024 * 1024,
@@ -168,6 +170,9 @@ export async function runAgent(configPath: string, log: Logger): Promise<void> {
 
   const socket = join(dirname(configPath), AGENT_SOCKET);
   if (existsSync(socket)) rmSync(socket);
+  // Before the engine starts: it may hand over a log file at once.
+  const archiving = module.backup?.archive;
+  if (archiving) await listenForArchive(agent.backups, join(config.run_dir, ARCHIVE_SOCKET), archiving.engineUser, log);
   await agent.start();
   await app.listen({ path: socket });
   log.info({ instance: config.instance_id, socket }, 'agent listening');

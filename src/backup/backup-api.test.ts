@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { newId } from '../common/ids.js';
+import { collectArchive } from './archive-parts.js';
+import { BackupStorage } from './backup-storage.js';
 import type { BackupTable, InstanceTable } from '../store/schema.js';
 import { startTestApi, type TestApi } from '../test-support/api.js';
 
@@ -36,6 +38,8 @@ describe('backup API rules', () => {
       tool: 'mariabackup',
       positions: '{"to_lsn":"1"}',
       volume_used_bytes: 100 * 1024 * 1024,
+      parts: null,
+      archive_floor: null,
       key_id: api.services.runtime.backupStorage.keyring.current.id,
       fail_reason: null,
       deleted: 0,
@@ -126,5 +130,24 @@ describe('backup API rules', () => {
     assert.equal(row.container, 'instance-box');
     assert.equal((await call('DELETE', `/backup_strategies?instance_id=${instance.id}`)).statusCode, 202);
     assert.deepEqual((await call('GET', '/backup_strategies')).json().backup_strategies.map((s: { swift_container: string }) => s.swift_container), ['project-box']);
+  });
+
+  it('removes archived log files no backup needs: unlisted ones below the newest full backup’s floor, then all unlisted once the instance is gone', async () => {
+    const storage = api.services.runtime.backupStorage;
+    const prefix = BackupStorage.archivePrefix(instance.id);
+    const key = (name: string) => `${prefix}${name}`;
+    for (const name of ['A', 'B', 'C', 'D']) await storage.store.put(storage.defaultContainer, key(name), Buffer.from(name));
+    const part = (name: string) => ({ container: storage.defaultContainer, key: key(name), size: 1, sha256: 'b'.repeat(64) });
+    await completedBackup({ kind: 'incremental', parts: JSON.stringify([part('A')]) });
+    await completedBackup({ archive_floor: 'C' });
+    assert.equal(await collectArchive(api.services.store.db, storage, instance.id), 1);
+    assert.deepEqual(await storage.store.list(storage.defaultContainer, prefix), [key('A'), key('C'), key('D')], 'B went; A is listed; C and D are what later incrementals need');
+    await api.services.store.db.updateTable('instances').set({ deleted: 1 }).where('id', '=', instance.id).execute();
+    try {
+      assert.equal(await collectArchive(api.services.store.db, storage, instance.id), 2);
+      assert.deepEqual(await storage.store.list(storage.defaultContainer, prefix), [key('A')]);
+    } finally {
+      await api.services.store.db.updateTable('instances').set({ deleted: 0 }).where('id', '=', instance.id).execute();
+    }
   });
 });

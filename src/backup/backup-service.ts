@@ -90,6 +90,8 @@ export class BackupService {
       tool: null,
       positions: null,
       volume_used_bytes: null,
+      parts: null,
+      archive_floor: null,
       key_id: this.storage.keyring.current.id,
       fail_reason: null,
       deleted: 0,

@@ -21,6 +21,11 @@ export class BackupStorage {
     return `${backupId}/`;
   }
 
+  /** Where an instance's engine pushes its finished log files (WAL), which its incrementals list. */
+  static archivePrefix(instanceId: string): string {
+    return `archive/${instanceId}/`;
+  }
+
   static manifestKey(backupId: string): string {
     return `${backupId}/manifest.json`;
   }

@@ -1,3 +1,5 @@
+import type { ArchivePart } from '../agent/backup-protocol.js';
+import { partsOf } from './archive-parts.js';
 import { CHUNK_BYTES } from '../storage/encryption.js';
 import type { BackupTable } from '../store/schema.js';
 
@@ -15,6 +17,8 @@ export interface BackupManifest {
   tool: string;
   object: { container: string; key: string; size: number; sha256: string };
   positions: Record<string, string>;
+  /** Archived log files the backup spans, each its own object, with its checksum. */
+  parts: ArchivePart[];
   volume_used_bytes: number;
   compression: 'zstd';
   encryption: { algorithm: 'AES-256-GCM'; chunk_bytes: number; key_id: string };
@@ -33,6 +37,7 @@ export function manifestOf(backup: BackupTable, completedAt: string): BackupMani
     tool: backup.tool ?? '',
     object: { container: backup.container, key: backup.object_key, size: backup.size_bytes ?? 0, sha256: backup.sha256 ?? '' },
     positions: backup.positions ? (JSON.parse(backup.positions) as Record<string, string>) : {},
+    parts: partsOf(backup),
     volume_used_bytes: backup.volume_used_bytes ?? 0,
     compression: 'zstd',
     encryption: { algorithm: 'AES-256-GCM', chunk_bytes: CHUNK_BYTES, key_id: backup.key_id },

@@ -169,6 +169,10 @@ export interface BackupTable {
   /** JSON object of the engine's positions. */
   positions: string | null;
   volume_used_bytes: number | null;
+  /** JSON array of the archived log files the backup spans ({container, key, size, sha256}), each its own object. */
+  parts: string | null;
+  /** Archived files named before this one are not needed by backups built on this one. */
+  archive_floor: string | null;
   /** Which backup key encrypted it (never the key). */
   key_id: string;
   fail_reason: string | null;

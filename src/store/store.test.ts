@@ -24,7 +24,7 @@ function storeContract(kind: string, open: () => Promise<{ store: OpenedStore; c
     before(async () => {
       ({ store, cleanup } = await open());
       const applied = await migrateToLatest(store.db);
-      assert.deepEqual(applied, ['0001_foundation', '0002_instances', '0003_root_history', '0004_backups', '0005_configurations', '0006_replication']);
+      assert.deepEqual(applied, ['0001_foundation', '0002_instances', '0003_root_history', '0004_backups', '0005_configurations', '0006_replication', '0007_backup_parts']);
       identity = new IdentityService(store.db, 3600);
       flavors = new FlavorService(store.db);
       quotas = new QuotaService(store.db, QUOTA_DEFAULTS);
@@ -134,7 +134,7 @@ function storeContract(kind: string, open: () => Promise<{ store: OpenedStore; c
       const row = {
         id: '00000000-0000-4000-8000-000000000001', project_id: 'p', name: 'b', description: null, instance_id: 'i', datastore: 'mysql', datastore_version: '10.11', parent_id: null,
         kind: 'full', status: 'COMPLETED', container: 'database_backups', object_key: 'k', location: 'file:///k', size_bytes: 5 * 1024 ** 4, progress_bytes: null, sha256: 'a'.repeat(64),
-        tool: 'mariabackup', positions: '{"to_lsn":"42"}', volume_used_bytes: 3 * 1024 ** 3, key_id: '0123456789abcdef', fail_reason: null, deleted: 0, deleted_at: null, created_at: now, updated_at: now,
+        tool: 'mariabackup', positions: '{"to_lsn":"42"}', volume_used_bytes: 3 * 1024 ** 3, parts: '[]', archive_floor: null, key_id: '0123456789abcdef', fail_reason: null, deleted: 0, deleted_at: null, created_at: now, updated_at: now,
       };
       await store.db.insertInto('backups').values(row).execute();
       assert.deepEqual(await store.db.selectFrom('backups').selectAll().where('id', '=', row.id).executeTakeFirst(), row);

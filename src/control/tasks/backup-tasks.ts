@@ -1,4 +1,6 @@
 import type { BackupRequest, BackupState } from '../../agent/backup-protocol.js';
+import type { Logger } from '../../common/log.js';
+import { collectArchive, partsOf } from '../../backup/archive-parts.js';
 import { BackupStorage } from '../../backup/backup-storage.js';
 import { keyForAgent } from '../../backup/keyring.js';
 import { manifestOf } from '../../backup/manifest.js';
@@ -29,6 +31,15 @@ async function backupOf(runtime: Runtime, run: TaskRun<unknown>): Promise<Backup
   const backup = await runtime.backups.find(run.task.target_id);
   if (!backup) throw new PermanentTaskError('the backup no longer exists');
   return backup;
+}
+
+/** Unneeded log files cost only room: failing to remove them now must not fail the backup. */
+export async function collectArchiveQuietly(runtime: Runtime, instanceId: string, log: Logger): Promise<void> {
+  try {
+    await collectArchive(runtime.backups.db, runtime.backupStorage, instanceId);
+  } catch (err) {
+    log.warn({ instance: instanceId, err: (err as Error).message }, 'archived log files could not be removed');
+  }
 }
 
 /** The reconciler leaves busy instances alone: a backup task restarts a dead agent itself. */
@@ -66,6 +77,7 @@ export function createBackupTask(runtime: Runtime, deadlineSeconds: number): Tas
             store: storage.spec,
             object: { container: backup.container, key: backup.object_key },
             encryption: keyForAgent(storage.keyring.current),
+            archive: { container: storage.defaultContainer, prefix: BackupStorage.archivePrefix(backup.instance_id) },
           };
           try {
             await agentOf(runtime, run.params.instance_id).post('/backups', request);
@@ -108,6 +120,8 @@ export function createBackupTask(runtime: Runtime, deadlineSeconds: number): Tas
             tool: result.tool,
             positions: JSON.stringify(result.positions),
             volume_used_bytes: result.volume_used_bytes,
+            parts: result.parts ? JSON.stringify(result.parts) : null,
+            archive_floor: result.archive_floor ?? null,
             status: 'SAVING',
           });
           return 'done';
@@ -122,10 +136,19 @@ export function createBackupTask(runtime: Runtime, deadlineSeconds: number): Tas
           } catch (err) {
             throw new PermanentTaskError(`the uploaded backup failed verification: ${(err as Error).message}`);
           }
+          for (const part of partsOf(backup)) {
+            try {
+              await verifyStored({ store: storage.store, container: part.container, key: part.key }, part);
+            } catch (err) {
+              throw new PermanentTaskError(`the archived log file ${part.key} it spans failed verification: ${(err as Error).message}`);
+            }
+          }
           const now = new Date().toISOString();
           await storage.store.put(backup.container, BackupStorage.manifestKey(backup.id), Buffer.from(JSON.stringify(manifestOf(backup, now), null, 2)));
           await runtime.backups.update(backup.id, { status: 'COMPLETED' });
           await releaseInstance(runtime, run.params.instance_id);
+          // A new full backup is what later incrementals build on: older unlisted log files may go.
+          if (backup.archive_floor) await collectArchiveQuietly(runtime, backup.instance_id, run.log);
           return 'done';
         },
       },
@@ -155,15 +178,18 @@ export function deleteBackupsTask(runtime: Runtime, deadlineSeconds: number): Ta
       {
         name: 'delete',
         async run(run) {
+          const instances = new Set<string>();
           for (const id of run.params.ids) {
             const backup = await runtime.backups.find(id);
             if (!backup) continue;
+            instances.add(backup.instance_id);
             await store.deletePrefix(backup.container, BackupStorage.prefix(backup.id));
             await runtime.backups.db.transaction().execute(async (trx) => {
               await trx.updateTable('backups').set({ deleted: 1, deleted_at: new Date().toISOString(), updated_at: new Date().toISOString() }).where('id', '=', id).execute();
               await runtime.quotas.charge(trx, backup.project_id, { backups: -1 });
             });
           }
+          for (const instanceId of instances) await collectArchiveQuietly(runtime, instanceId, run.log);
           return 'done';
         },
       },

@@ -4,6 +4,7 @@ import { keyForAgent } from '../../backup/keyring.js';
 import type { RestorePlan } from '../../backup/restore-planner.js';
 import type { InstanceTable } from '../../store/schema.js';
 import { AgentUnreachable } from '../agent-client.js';
+import { collectArchiveQuietly } from './backup-tasks.js';
 import { forgetSeed, joinReplica, replicaPrepareRequest, startSeed, waitForSeed } from './replica-seed.js';
 import { slotOf } from '../replication-set.js';
 import { agentOf, placementOf, type Runtime } from '../runtime.js';
@@ -179,6 +180,14 @@ export function deleteInstanceTask(runtime: Runtime, deadlineSeconds: number): T
             await trx.updateTable('instances').set({ deleted: 1, deleted_at: new Date().toISOString(), updated_at: new Date().toISOString() }).where('id', '=', instance.id).execute();
             await runtime.quotas.charge(trx, instance.project_id, { instances: -1, volumes: -instance.volume_size, ram: -instance.ram_mb });
           });
+          return 'done';
+        },
+      },
+      {
+        // Its archived log files that no backup lists are now of use to nobody.
+        name: 'collect-archive',
+        async run(run) {
+          await collectArchiveQuietly(runtime, run.task.target_id, run.log);
           return 'done';
         },
       },

@@ -5,6 +5,7 @@ import * as rootHistory from './0003_root_history.js';
 import * as backups from './0004_backups.js';
 import * as configurations from './0005_configurations.js';
 import * as replication from './0006_replication.js';
+import * as backupParts from './0007_backup_parts.js';
 
 /** The one migration history shared by SQLite and PostgreSQL, oldest first. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004_backups': backups,
   '0005_configurations': configurations,
   '0006_replication': replication,
+  '0007_backup_parts': backupParts,
 };
 
 export const migrationProvider: MigrationProvider = {

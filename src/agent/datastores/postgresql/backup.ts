@@ -1,13 +1,14 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import type { Positions } from '../../backup-protocol.js';
+import type { OpenedBackup } from '../../../storage/backup-pipeline.js';
+import type { ArchivePart, Positions } from '../../backup-protocol.js';
 import type { BackupStrategy } from '../../datastore.js';
 import type { AgentConfig } from '../../protocol.js';
 import { giveTree, systemUser } from '../../system-user.js';
-import { feedTool } from '../../tool-process.js';
+import { feedTool, writeToFile } from '../../tool-process.js';
 import { pathsOf } from './config-file.js';
 import { runSql } from './sql.js';
 import { binDir, versionOf } from './template.js';
@@ -34,38 +35,43 @@ export function walFileName(timeline: number, lsn: string): string {
   return `${hex(timeline)}${hex(high)}${hex(Math.floor(low / SEGMENT_BYTES))}`;
 }
 
-async function waitUntilArchived(config: AgentConfig, segment: string, stopped: AbortSignal): Promise<void> {
-  const archive = pathsOf(config).walArchiveDir;
-  const deadline = Date.now() + 120_000;
-  for (let pause = 20; !existsSync(join(archive, segment)); pause = Math.min(pause * 2, 500)) {
-    if (Date.now() > deadline) {
-      const failed = (await sql(config, 'SELECT last_failed_wal FROM pg_stat_archiver'))[0]?.[0];
-      throw new Error(`WAL segment ${segment} was not archived within 120 s${failed ? ` (last failed: ${failed})` : ''}`);
-    }
-    await sleep(pause, undefined, { signal: stopped });
+/** The segment after `name` on its timeline. */
+export function nextSegment(name: string): string {
+  const timeline = name.slice(0, 8);
+  let high = Number.parseInt(name.slice(8, 16), 16);
+  let low = Number.parseInt(name.slice(16), 16) + 1;
+  if (low === 0x1_0000_0000 / SEGMENT_BYTES) {
+    low = 0;
+    high += 1;
   }
+  const hex = (n: number) => n.toString(16).toUpperCase().padStart(8, '0');
+  return `${timeline}${hex(high)}${hex(low)}`;
 }
 
-/** Archived segments an earlier backup already carries: the next one starts at its own end. */
-function pruneArchive(archive: string, keepFrom: string): void {
-  for (const name of readdirSync(archive)) if (SEGMENT.test(name) && name < keepFrom) rmSync(join(archive, name), { force: true });
+/** The index an incremental backup stores: the archived segments it spans, in order. */
+interface WalIndex {
+  format: 'trove-wal-parts/1';
+  parts: Array<ArchivePart & { name: string }>;
 }
 
-/**
- * Full backups are pg_basebackup's tar stream with the WAL needed to make it consistent.
- * Incrementals are the WAL archived since their parent ended (archive_command copies each
- * finished segment into the volume's archive), closed by a WAL switch. A restore unpacks the
- * base backup and, when incrementals follow, replays their WAL through restore_command.
- */
+async function readIndex(opened: OpenedBackup): Promise<WalIndex> {
+  const chunks: Buffer[] = [];
+  const reading = (async () => {
+    for await (const chunk of opened.readable()) chunks.push(chunk as Buffer);
+  })();
+  await Promise.all([opened.done, reading]);
+  const index = JSON.parse(Buffer.concat(chunks).toString('utf8')) as WalIndex;
+  if (index.format !== 'trove-wal-parts/1' || !Array.isArray(index.parts) || index.parts.some((p) => !SEGMENT.test(p.name))) throw new Error('the incremental backup does not hold a WAL index');
+  return index;
+}
+
 export const postgresqlBackup: BackupStrategy = {
   tool: 'pg_basebackup',
 
-  async stream(config: AgentConfig, kind, parent, stopped) {
+  async stream(config: AgentConfig, kind, parent, stopped, archive) {
     const paths = pathsOf(config);
     const user = engineUser();
     if (kind === 'full') {
-      // From now on finished segments are archived: what the next incremental ships.
-      writeFileSync(join(paths.walArchiveDir, '.on'), '');
       return {
         executable: `${binDir(versionOf(config))}/pg_basebackup`,
         args: ['-h', paths.socketDir, '-p', String(config.port), '-U', 'postgres', '-D', '-', '-F', 'tar', '-X', 'fetch', '--checkpoint=fast', '--verbose'],
@@ -74,9 +80,7 @@ export const postgresqlBackup: BackupStrategy = {
           const end = /write-ahead log end point: ([0-9A-F]+\/[0-9A-F]+)/.exec(stderr)?.[1];
           const timeline = /write-ahead log start point: \S+ on timeline (\d+)/.exec(stderr)?.[1];
           if (!end || !timeline) throw new Error('pg_basebackup did not report where its WAL ends');
-          const endSegment = walFileName(Number(timeline), end);
-          pruneArchive(paths.walArchiveDir, endSegment);
-          return { end_lsn: end, end_segment: endSegment };
+          return { end_lsn: end, end_segment: walFileName(Number(timeline), end) };
         },
       };
     }
@@ -89,17 +93,38 @@ export const postgresqlBackup: BackupStrategy = {
     const switched = (await sql(config, 'SELECT pg_walfile_name(pg_switch_wal()), pg_current_wal_lsn()'))[0];
     const last = switched?.[0];
     if (!last || !SEGMENT.test(last)) throw new Error('PostgreSQL did not switch to a new WAL segment');
-    await waitUntilArchived(config, last, stopped);
-    const segments = readdirSync(paths.walArchiveDir).filter((n) => SEGMENT.test(n) && n >= from && n <= last).sort();
-    if (segments[0] !== from) throw new Error(`WAL segment ${from}, where the parent backup ends, is no longer in the archive; take a full backup`);
-    return {
-      executable: 'tar',
-      args: ['-c', '-C', paths.walArchiveDir, '--', ...segments],
-      positions: async (): Promise<Positions> => {
-        pruneArchive(paths.walArchiveDir, last);
-        return { start_segment: from, end_segment: last, end_lsn: switched?.[1] ?? '' };
-      },
+    if (last < from) throw new Error(`the WAL is at segment ${last}, before ${from} where the parent backup ends (a new timeline?); take a full backup`);
+    const whyNot = async () => {
+      const failed = (await sql(config, 'SELECT last_failed_wal FROM pg_stat_archiver'))[0]?.[0];
+      return failed ? ` (last failed: ${failed})` : '';
     };
+    await archive.waitFor(last, stopped, 120_000, whyNot);
+    const keyId = archive.target()?.encryption.id;
+    const parts: WalIndex['parts'] = [];
+    for (let name = from; ; name = nextSegment(name)) {
+      const record = archive.archived(name);
+      if (!record) throw new Error(`WAL segment ${name}, between the parent backup and now, is not in the archive; take a full backup`);
+      if (record.key_id !== keyId) throw new Error(`WAL segment ${name} was archived under an earlier backup key; take a full backup`);
+      parts.push({ name, container: record.container, key: record.key, size: record.size, sha256: record.sha256 });
+      if (name === last) break;
+    }
+    const index: WalIndex = { format: 'trove-wal-parts/1', parts };
+    return {
+      index: Buffer.from(JSON.stringify(index)),
+      parts: parts.map(({ name: _, ...part }) => part),
+      positions: { start_segment: from, end_segment: last, end_lsn: switched?.[1] ?? '' },
+    };
+  },
+
+  archive: {
+    engineUser: 'postgres',
+    fileOf(config, name) {
+      if (SEGMENT.test(name)) return join(pathsOf(config).dataDir, 'pg_wal', name);
+      // Timeline histories, backup labels and partial segments: no incremental replays them.
+      if (/^[0-9A-F]{8}\.history$|^[0-9A-F]{24}(\.[0-9A-F]{8}\.backup|\.partial)$/.test(name)) return undefined;
+      throw new Error(`'${name}' is not the name of a WAL file`);
+    },
+    floorOf: (positions) => positions.end_segment,
   },
 
   async restore(config: AgentConfig, chain) {
@@ -114,7 +139,15 @@ export const postgresqlBackup: BackupStrategy = {
       const wal = paths.restoreWalDir;
       rmSync(wal, { recursive: true, force: true });
       mkdirSync(wal, { mode: 0o700 });
-      for (const step of incrementals) await feedTool(await step.open(), 'tar', ['-x', '-C', wal]);
+      // Adjacent incrementals share the segment where one ends and the next begins.
+      const restored = new Set<string>();
+      for (const step of incrementals) {
+        for (const part of (await readIndex(await step.open())).parts) {
+          if (restored.has(part.name)) continue;
+          await writeToFile(await step.openPart(part), join(wal, part.name));
+          restored.add(part.name);
+        }
+      }
       // Replays every segment restored, then ends recovery and opens for writes.
       writeFileSync(join(partial, 'recovery.signal'), '');
       appendFileSync(join(partial, 'postgresql.auto.conf'), `restore_command = 'cp ${wal}/%f %p'\n`);
@@ -126,10 +159,15 @@ export const postgresqlBackup: BackupStrategy = {
   },
 };
 
-/** After the first start of a restored cluster: the replayed WAL and the restore_command go. */
+/**
+ * After the first start of a restored cluster: once the incrementals' WAL is replayed, the
+ * segments and the restore_command go. PostgreSQL answers read-only queries while it replays;
+ * until it is done the instance must not be called ACTIVE, or a client reads a partial restore.
+ */
 export async function finishRestore(config: AgentConfig): Promise<void> {
   const { restoreWalDir } = pathsOf(config);
   if (!existsSync(restoreWalDir)) return;
+  while ((await sql(config, 'SELECT pg_is_in_recovery()'))[0]?.[0] === 't') await sleep(200);
   await sql(config, 'ALTER SYSTEM RESET restore_command');
   await sql(config, 'SELECT pg_reload_conf()');
   rmSync(restoreWalDir, { recursive: true, force: true });

@@ -1,3 +1,4 @@
+import { ARCHIVE_SOCKET } from '../../archive-socket.js';
 import { REPLICATION_USER } from '../../replication-protocol.js';
 import type { AgentConfig } from '../../protocol.js';
 import type { PostgresTuning } from './tuning.js';
@@ -8,8 +9,8 @@ export interface PostgresPaths {
   configFile: string;
   hbaFile: string;
   logFile: string;
-  /** Finished WAL segments, copied by archive_command: what incremental backups ship. */
-  walArchiveDir: string;
+  /** Where archive_command hands each finished WAL segment to the agent, which stores it. */
+  archiveSocket: string;
   /** WAL of incremental backups being replayed by a restore. */
   restoreWalDir: string;
   /** The configuration group's values; included last, so they win over the tuning above. */
@@ -25,7 +26,7 @@ export function pathsOf(config: AgentConfig): PostgresPaths {
     configFile: `${config.run_dir}/postgresql.conf`,
     hbaFile: `${config.run_dir}/pg_hba.conf`,
     logFile: `${config.log_dir}/postgresql.log`,
-    walArchiveDir: `${config.volume_dir}/wal-archive`,
+    archiveSocket: `${config.run_dir}/${ARCHIVE_SOCKET}`,
     restoreWalDir: `${config.volume_dir}/restore-wal`,
     overridesFile: `${config.run_dir}/overrides.conf`,
     replicationFile: `${config.run_dir}/replication.conf`,
@@ -56,10 +57,11 @@ effective_cache_size = ${tuning.effective_cache_size_mb}MB
 max_connections = ${tuning.max_connections}
 work_mem = ${tuning.work_mem_kb}kB
 maintenance_work_mem = ${tuning.maintenance_work_mem_mb}MB
-# Once a first full backup is taken (it creates .on), finished WAL segments are kept on the
-# volume for the incremental backups that follow; each backup prunes what it has shipped.
+# Each finished WAL segment goes to the agent, which answers once it is in the object store
+# (through the backup pipeline) or, before a first full backup, that nothing needs it. Until
+# then PostgreSQL keeps the segment and tries again.
 archive_mode = on
-archive_command = 'test ! -e ${paths.walArchiveDir}/.on || (test ! -f ${paths.walArchiveDir}/%f && cp %p ${paths.walArchiveDir}/%f)'
+archive_command = 'curl --silent --show-error --fail --max-time 600 --output /dev/null --unix-socket ${paths.archiveSocket} -X POST http://agent/archive/%f'
 include_if_exists = '${paths.overridesFile}'
 include_if_exists = '${paths.replicationFile}'
 `;

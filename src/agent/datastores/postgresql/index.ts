@@ -32,7 +32,7 @@ export const postgresqlModule: DatastoreModule = {
   async initialise(config: AgentConfig, request: PrepareRequest, restore) {
     const paths = pathsOf(config);
     const owner = process.getuid?.() === 0 ? systemUser(ENGINE_USER) : undefined;
-    for (const dir of [config.run_dir, config.log_dir, paths.walArchiveDir]) {
+    for (const dir of [config.run_dir, config.log_dir]) {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       if (owner) chownSync(dir, owner.uid, owner.gid);
     }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { walFileName } from './backup.js';
+import { nextSegment, walFileName } from './backup.js';
 import { lsnProgress, renderReplicationConfig } from './replication.js';
 
 describe('PostgreSQL WAL positions and standby settings', () => {
@@ -9,6 +9,12 @@ describe('PostgreSQL WAL positions and standby settings', () => {
     assert.equal(walFileName(2, '16/B374D848'), '0000000200000016000000B3');
     assert.equal(walFileName(1, '0/FFFFFFFF'), '0000000100000000000000FF');
     assert.throws(() => walFileName(1, 'nonsense'), /not an LSN/);
+  });
+
+  it('names the segment after another, across the end of a 4 GiB log file', () => {
+    assert.equal(nextSegment('000000010000000000000002'), '000000010000000000000003');
+    assert.equal(nextSegment('0000000100000000000000FF'), '000000010000000100000000');
+    assert.equal(nextSegment(walFileName(3, '16/B374D848')), walFileName(3, '16/B4000000'));
   });
 
   it('turns LSNs into numbers that order as the LSNs do', () => {
