@@ -69,7 +69,11 @@ export class Agent {
     } else {
       this.healthy = false;
     }
-    if (was !== this.healthy && this.prepared) this.log.info({ engine: this.supervisor.state }, this.healthy ? 'engine answers' : 'engine stopped answering');
+    if (was !== this.healthy && this.prepared) {
+      // Warn-level: a prepared engine that stops answering is what an operator looks for first.
+      if (this.healthy) this.log.info({ engine: this.supervisor.state }, 'engine answers');
+      else this.log.warn({ engine: this.supervisor.state }, 'engine stopped answering');
+    }
     this.healthTimer = setTimeout(this.checkHealth, 1000);
   };
 

@@ -4,13 +4,13 @@ import { Readable } from 'node:stream';
 import { writeFileAtomic } from '../common/atomic-file.js';
 import type { Logger } from '../common/log.js';
 import { openBackup, uploadBackup } from '../storage/backup-pipeline.js';
-import { openObjectStore } from '../storage/store-spec.js';
+import { openObjectStore } from '../storage/open-store.js';
 import type { ArchivePart, BackupRequest, BackupResult, BackupState, Positions, RestoreSource } from './backup-protocol.js';
 import type { BackupStrategy, RestoreChain } from './datastore.js';
 import { PartArchive } from './part-archive.js';
 import { AgentRequestError } from './errors.js';
 import type { AgentConfig } from './protocol.js';
-import { startTool } from './tool-process.js';
+import { runUploadJob } from './upload-job.js';
 import { volumeUsage } from './volume-usage.js';
 
 /** What the agent keeps of each backup it ran, so a restarted agent still answers for it. */
@@ -105,27 +105,19 @@ export class BackupRunner {
       const began = performance.now();
       const target = { store, container, key, encryption: keyOf(request.encryption) };
       const onStored = (bytes: number) => (this.storedBytes = bytes);
-      let tool: ReturnType<typeof startTool> | undefined;
       let outcome: { uploaded: { size: number; sha256: string }; positions: Positions; parts?: ArchivePart[] };
       try {
         if ('index' in command) {
           outcome = { uploaded: await uploadBackup(Readable.from([command.index]), target, onStored), positions: command.positions, parts: command.parts };
         } else {
-          const uploaded = uploadBackup(
-            (stdout) => {
-              tool = startTool(command, stdout);
-              this.abortTool = tool.abort;
-            },
-            target,
-            onStored,
-          );
-          // Both awaited together: a tool that fails before the upload ends must not go unheard.
-          const [stored, positions] = await Promise.all([uploaded, tool!.exited.then((stderr) => command.positions(stderr))]);
-          outcome = { uploaded: stored, positions };
+          const job = runUploadJob({ tool: { executable: command.executable, args: command.args, ...(command.options ? { options: command.options } : {}) }, store: request.store, container, key, encryption: request.encryption }, onStored);
+          this.abortTool = job.abort;
+          const { stored, stderr } = await job.done;
+          outcome = { uploaded: stored, positions: await command.positions(stderr) };
         }
         log.info({ seconds: (performance.now() - began) / 1000, stored: outcome.uploaded.size }, 'backup stored');
       } catch (err) {
-        tool?.abort();
+        this.abortTool?.();
         await store.deletePrefix(container, key).catch(() => undefined);
         throw err;
       }

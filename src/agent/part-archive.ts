@@ -7,7 +7,8 @@ import { writeFileAtomic } from '../common/atomic-file.js';
 import type { Logger } from '../common/log.js';
 import { uploadBackup } from '../storage/backup-pipeline.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { ObjectStoreSpec, openObjectStore } from '../storage/store-spec.js';
+import { openObjectStore } from '../storage/open-store.js';
+import { ObjectStoreSpec } from '../storage/store-spec.js';
 import { ArchiveLocation, EncryptionKey, type ArchivePart } from './backup-protocol.js';
 
 /** Where the engine's log files go as they are finished: set by the first backup, kept across restarts. */

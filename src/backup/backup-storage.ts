@@ -1,5 +1,6 @@
 import type { ObjectStore } from '../storage/object-store.js';
-import { openObjectStore, type ObjectStoreSpec } from '../storage/store-spec.js';
+import { openObjectStore } from '../storage/open-store.js';
+import type { ObjectStoreSpec } from '../storage/store-spec.js';
 import type { BackupKeyring } from './keyring.js';
 
 /** Where backups are written and read, with the keys: what the backup tasks and restores need. */

@@ -1,7 +1,18 @@
 import { request } from 'node:http';
 import type { AgentStatus, PrepareRequest } from '../agent/protocol.js';
 
-export class AgentUnreachable extends Error {}
+/** Connect errors: the request never reached an agent (none listening, or restarting), so sending it again is safe. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOENT', 'EAGAIN']);
+
+export class AgentUnreachable extends Error {
+  constructor(
+    message: string,
+    /** True when the request never reached the agent. */
+    readonly notSent = false,
+  ) {
+    super(message);
+  }
+}
 
 /** The agent refused a request (bad input, unknown user, engine not running…). */
 export class AgentRefused extends Error {
@@ -21,7 +32,9 @@ export class AgentClient {
     return new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
       const req = request(
-        { socketPath: this.socketPath, method, path, headers: payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}, timeout: timeoutMs },
+        // A connection per call (agent: false): a kept-alive socket the agent closes, or one left from
+        // an agent that restarted, fails the next call that picks it with a reset.
+        { socketPath: this.socketPath, method, path, agent: false, headers: payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}, timeout: timeoutMs },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
@@ -36,7 +49,7 @@ export class AgentClient {
         },
       );
       req.on('timeout', () => req.destroy(new AgentUnreachable(`agent did not answer ${method} ${path} within ${timeoutMs} ms`)));
-      req.on('error', (err) => reject(err instanceof AgentUnreachable ? err : new AgentUnreachable(`agent unreachable: ${err.message}`)));
+      req.on('error', (err: NodeJS.ErrnoException) => reject(err instanceof AgentUnreachable ? err : new AgentUnreachable(`agent unreachable: ${err.message}`, NOT_SENT.has(err.code ?? ''))));
       req.end(payload);
     });
   }

@@ -29,6 +29,9 @@ export function parseUserRef(raw: string, hostQuery?: string): UserRef {
   return ref;
 }
 
+/** How long a call whose agent was not listening waits before its one retry. */
+const RETRY_AFTER_MS = 1000;
+
 /** Agent refusals become API faults with the agent's message; a silent agent, a fault to retry. */
 function translate(err: unknown): never {
   if (err instanceof AgentUnreachable) throw new ServiceUnavailable("The instance's guest agent does not answer right now; try again shortly.");
@@ -71,12 +74,19 @@ export class GuestDataService {
   private async copyAccountsToReplicas(source: InstanceTable): Promise<void> {
     const replicas = await this.store.replicasOf(source.id);
     if (replicas.length === 0) return;
-    const { accounts } = await new AgentClient(this.driver.agentSocket(source.id)).get<{ accounts: string[] }>('/replication/accounts');
+    const { accounts } = await this.call(() => new AgentClient(this.driver.agentSocket(source.id)).get<{ accounts: string[] }>('/replication/accounts'));
     if (accounts.length === 0) return;
     await Promise.all(replicas.map((r) => new AgentClient(this.driver.agentSocket(r.id)).post('/replication/accounts', { accounts }).catch(() => undefined)));
   }
 
+  /** An agent restarting (its socket not listening yet) gets a second chance before the caller hears 503. */
   private async call<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      if (!(err instanceof AgentUnreachable && err.notSent)) return translate(err);
+    }
+    await new Promise((r) => setTimeout(r, RETRY_AFTER_MS));
     try {
       return await work();
     } catch (err) {

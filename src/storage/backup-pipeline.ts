@@ -43,8 +43,7 @@ export async function uploadBackup(source: Readable | ToolStarter, target: Backu
   } else {
     feeding = pipeline(source, zstd.stdin!);
   }
-  const hashing = new HashingStream(onStored);
-  const encrypted = zstd.stdout!.pipe(new EncryptStream(target.encryption.key)).pipe(hashing);
+  const encrypted = zstd.stdout!.pipe(new EncryptStream(target.encryption.key, onStored));
   const uploaded = target.store.putStream(target.container, target.key, encrypted);
   try {
     await Promise.all([feeding, compressed, uploaded]);
@@ -53,7 +52,7 @@ export async function uploadBackup(source: Readable | ToolStarter, target: Backu
     await target.store.delete(target.container, target.key).catch(() => undefined);
     throw err;
   }
-  return { size: hashing.bytes, sha256: hashing.digest() };
+  return { size: encrypted.bytes, sha256: encrypted.digest() };
 }
 
 /** Reads a stored object back and checks its size and SHA-256 against what the upload saw. */

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes, type DecipherGCM } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes, type CipherGCM, type DecipherGCM, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { STAGE_BYTES } from './hashing.js';
 
@@ -42,34 +42,92 @@ function aad(index: number, last: boolean): Buffer {
 }
 
 /**
- * Pieces handed to the cipher at a time. Large outputs are fresh allocations whose first touch
- * costs more than the cipher (a 4 MiB update runs at a tenth of the speed of 64 KiB ones here).
+ * Encrypts and hashes each piece as it arrives, so that no record ends in a burst of work: a
+ * burst stops reading the compressor's output, whose small pipe buffer then stalls it and the
+ * engine's tool (about 10 ms per 4 MiB record: 0.7 s per 300 MB, measured). A record's
+ * ciphertext is held until its tag, since its length goes first; the SHA-256 of everything
+ * emitted is computed on the way (`bytes`, `digest()`). A record is sealed as not last; should
+ * the stream end inside one, that record alone is sealed again as the last (its first sealing
+ * never leaves this object).
  */
-const PIECE_BYTES = 64 * 1024;
-
 export class EncryptStream extends Transform {
   private readonly prefix = randomBytes(4);
-  /** The record being filled; encrypted when full (or at the end), then filled again. */
-  private readonly record = Buffer.allocUnsafe(CHUNK_BYTES);
+  private hash: Hash = createHash('sha256');
+  /** The hash before the current record: where a record sealed again as the last starts from. */
+  private checkpoint: Hash | undefined;
+  private cipher: CipherGCM | undefined;
+  /** The current record's plaintext pieces (for sealing it again) and their ciphertext. */
+  private plain: Buffer[] = [];
+  private sealed: Buffer[] = [];
   private filled = 0;
   private index = 0;
+  /** Bytes emitted so far. */
+  bytes = 0;
 
-  constructor(private readonly key: Buffer) {
+  constructor(
+    private readonly key: Buffer,
+    private readonly onBytes?: (bytes: number) => void,
+  ) {
     super({ writableHighWaterMark: STAGE_BYTES, readableHighWaterMark: STAGE_BYTES });
     if (key.length !== 32) throw new Error('a backup key is 32 bytes');
-    this.push(Buffer.concat([MAGIC, this.prefix]));
+    const header = Buffer.concat([MAGIC, this.prefix]);
+    this.hash.update(header);
+    this.send(header);
   }
 
-  private seal(last: boolean): void {
+  /** The hex SHA-256 of everything emitted; once the stream has ended. */
+  digest(): string {
+    return this.hash.copy().digest('hex');
+  }
+
+  private send(...buffers: Buffer[]): void {
+    for (const buffer of buffers) {
+      this.bytes += buffer.length;
+      this.push(buffer);
+    }
+  }
+
+  private cipherFor(last: boolean): CipherGCM {
     const cipher = createCipheriv('aes-256-gcm', this.key, nonce(this.prefix, this.index));
     cipher.setAAD(aad(this.index, last));
-    const length = Buffer.allocUnsafe(4);
-    length.writeUInt32BE((this.filled | (last ? LAST : 0)) >>> 0);
-    this.push(length);
-    for (let offset = 0; offset < this.filled; offset += PIECE_BYTES) this.push(cipher.update(this.record.subarray(offset, Math.min(offset + PIECE_BYTES, this.filled))));
-    const final = cipher.final();
-    if (final.length > 0) this.push(final);
-    this.push(cipher.getAuthTag());
+    return cipher;
+  }
+
+  private lengthField(size: number, last: boolean): Buffer {
+    const field = Buffer.allocUnsafe(4);
+    field.writeUInt32BE((size | (last ? LAST : 0)) >>> 0);
+    return field;
+  }
+
+  private add(piece: Buffer): void {
+    if (!this.cipher) {
+      this.checkpoint = this.hash.copy();
+      this.cipher = this.cipherFor(false);
+      this.hash.update(this.lengthField(CHUNK_BYTES, false));
+    }
+    const encrypted = this.cipher.update(piece);
+    this.hash.update(encrypted);
+    this.plain.push(piece);
+    this.sealed.push(encrypted);
+    this.filled += piece.length;
+  }
+
+  /** A full record, not the last. */
+  private close(): void {
+    const cipher = this.cipher!;
+    const tail = cipher.final();
+    const tag = cipher.getAuthTag();
+    this.hash.update(tail);
+    this.hash.update(tag);
+    this.send(this.lengthField(CHUNK_BYTES, false), ...this.sealed, tail, tag);
+    this.onBytes?.(this.bytes);
+    this.reset();
+  }
+
+  private reset(): void {
+    this.cipher = undefined;
+    this.plain = [];
+    this.sealed = [];
     this.filled = 0;
     this.index++;
   }
@@ -77,19 +135,32 @@ export class EncryptStream extends Transform {
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     let offset = 0;
     while (offset < chunk.length) {
-      const copied = chunk.copy(this.record, this.filled, offset);
-      this.filled += copied;
-      offset += copied;
-      if (this.filled === CHUNK_BYTES) this.seal(false);
+      const taken = Math.min(CHUNK_BYTES - this.filled, chunk.length - offset);
+      this.add(offset === 0 && taken === chunk.length ? chunk : chunk.subarray(offset, offset + taken));
+      offset += taken;
+      if (this.filled === CHUNK_BYTES) this.close();
     }
     done();
   }
 
   override _flush(done: TransformCallback): void {
-    this.seal(true);
+    // The last record: what the current one holds (sealed again, as the last), or none.
+    if (this.checkpoint && this.cipher) this.hash = this.checkpoint;
+    const cipher = this.cipherFor(true);
+    const parts = [this.lengthField(this.filled, true), ...this.plain.map((piece) => cipher.update(piece)), cipher.final(), cipher.getAuthTag()];
+    for (const part of parts) this.hash.update(part);
+    this.send(...parts);
+    this.onBytes?.(this.bytes);
+    this.reset();
     done();
   }
 }
+
+/**
+ * Pieces handed to the decipher at a time. Large outputs are fresh allocations whose first touch
+ * costs more than the cipher (a 4 MiB update runs at a tenth of the speed of 64 KiB ones here).
+ */
+const PIECE_BYTES = 64 * 1024;
 
 /**
  * Decrypts as the bytes arrive, a record at a time, without joining a record's pieces: its

@@ -1,6 +1,4 @@
 import { Type, type Static } from 'typebox';
-import { LocalFolderStore } from './local-folder-store.js';
-import type { ObjectStore } from './object-store.js';
 
 /**
  * How to reach an object store: what the server's settings say, and what the control plane
@@ -22,18 +20,6 @@ export const ObjectStoreSpec = Type.Union([
   ),
 ]);
 export type ObjectStoreSpec = Static<typeof ObjectStoreSpec>;
-
-/** Opens a store; the S3 driver (and its SDK) is loaded only by those who use it. */
-export async function openObjectStore(spec: ObjectStoreSpec): Promise<ObjectStore> {
-  switch (spec.driver) {
-    case 'local':
-      return new LocalFolderStore(spec.path);
-    case 's3': {
-      const { S3Store } = await import('./s3-store.js');
-      return new S3Store(spec);
-    }
-  }
-}
 
 /** A container's S3 bucket. S3 bucket names have no underscores: they become dashes. */
 export function bucketName(prefix: string, container: string): string {

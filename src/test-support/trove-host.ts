@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '../common/log.js';
@@ -57,6 +57,12 @@ export async function startTroveHost(addressPool: string, extraToml = '', umask?
       await server.stop();
       const instances = join(dataDir, 'instances');
       if (existsSync(instances)) {
+        if (process.env.TROVE_TEST_DEBUG) {
+          for (const id of readdirSync(instances)) {
+            const log = join(instances, id, 'agent.log');
+            if (existsSync(log)) console.error(`--- agent ${id}\n${readFileSync(log, 'utf8').slice(-4000)}`);
+          }
+        }
         const driver = new LocalDriver({ root: instances, loopVolumes: true, logLevel: 'warn' }, createLogger('silent'));
         for (const id of readdirSync(instances)) await driver.remove(id);
       }

@@ -1,0 +1,47 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { uploadBackup } from '../storage/backup-pipeline.js';
+import { openObjectStore } from '../storage/open-store.js';
+import type { BackupCommand } from './datastore.js';
+import { startTool } from './tool-process.js';
+import type { UploadJob, WorkerMessage } from './upload-job.js';
+
+/* The worker thread of one backup (see upload-job.ts): runs the tool and the pipeline, reports back. */
+
+/** Progress is worth a message every few MB, not every 64 KiB piece. */
+const PROGRESS_BYTES = 8 * 1024 * 1024;
+
+const job = workerData as UploadJob;
+const port = parentPort!;
+const post = (message: WorkerMessage) => port.postMessage(message);
+let tool: ReturnType<typeof startTool> | undefined;
+let aborted = false;
+port.on('message', (message) => {
+  if (message !== 'abort') return;
+  aborted = true;
+  tool?.abort();
+});
+
+try {
+  const store = await openObjectStore(job.store);
+  let reported = 0;
+  const uploaded = uploadBackup(
+    (stdout) => {
+      // The positions callback stays with the agent: the tool here needs only what to run.
+      tool = startTool({ ...job.tool, positions: async () => ({}) } satisfies BackupCommand, stdout);
+      if (aborted) tool.abort();
+    },
+    { store, container: job.container, key: job.key, encryption: { id: job.encryption.id, key: Buffer.from(job.encryption.key, 'base64') } },
+    (bytes) => {
+      if (bytes - reported < PROGRESS_BYTES) return;
+      reported = bytes;
+      post({ type: 'progress', bytes });
+    },
+  );
+  // Both awaited together: a tool that fails before the upload ends must not go unheard.
+  const [stored, stderr] = await Promise.all([uploaded, tool!.exited]);
+  post({ type: 'done', stored, stderr });
+} catch (err) {
+  tool?.abort();
+  post({ type: 'failed', message: (err as Error).message });
+}
+port.close();
