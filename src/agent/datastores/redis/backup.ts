@@ -56,9 +56,11 @@ export const redisBackup: BackupStrategy = {
         saved = await persistence(config);
       }
     } catch (err) {
-      // Redis has no command to cancel a snapshot; its child is ended, which Redis reports and survives.
+      // Redis has no command to cancel a snapshot: its child is ended with SIGUSR1, the one signal
+      // Redis takes as a cancel rather than a failed save (any other leaves it refusing writes, and
+      // PING, with MISCONF until a later save succeeds).
       if (!stopped.aborted) throw err;
-      for (const child of snapshotChildren(config)) process.kill(child, 'SIGKILL');
+      for (const child of snapshotChildren(config)) process.kill(child, 'SIGUSR1');
       throw new Error('the backup was stopped while Redis was writing its snapshot');
     }
     if (saved.lastStatus !== 'ok') throw new Error(`Redis could not write its snapshot (rdb_last_bgsave_status: ${saved.lastStatus}); see its log`);
