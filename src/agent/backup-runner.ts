@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { writeFileAtomic } from '../common/atomic-file.js';
@@ -19,6 +19,8 @@ interface Record {
   result?: BackupResult;
   error?: string;
 }
+
+const CUT_OFF = 'the guest agent stopped while the backup was under way';
 
 function keyOf(encryption: { id: string; key: string }) {
   return { id: encryption.id, key: Buffer.from(encryption.key, 'base64') };
@@ -46,6 +48,17 @@ export class BackupRunner {
   ) {
     this.dir = join(config.run_dir, 'backups');
     this.archive = new PartArchive(config.run_dir, log);
+    // This agent starts with no backup running: one on record as running was cut off by the end of the last agent.
+    const stateOf = (file: string) => {
+      try {
+        return (JSON.parse(readFileSync(join(this.dir, file), 'utf8')) as Record).state;
+      } catch {
+        return undefined;
+      }
+    };
+    const cutOff = existsSync(this.dir) ? readdirSync(this.dir).filter((f) => f.endsWith('.json') && stateOf(f) === 'running') : [];
+    for (const file of cutOff) this.record(file.slice(0, -5), { state: 'failed', error: CUT_OFF });
+    if (cutOff.length > 0) log.warn({ backups: cutOff.map((f) => f.slice(0, -5)) }, 'the agent restarted while these backups were under way: they are failed');
   }
 
   /** The engine hands over a finished log file: it is stored before this resolves. */
@@ -162,7 +175,7 @@ export class BackupRunner {
     if (this.running?.id === id) return { backup_id: id, state: 'running', stored_bytes: this.storedBytes };
     if (!existsSync(this.file(id))) return { backup_id: id, state: 'unknown' };
     const record = JSON.parse(readFileSync(this.file(id), 'utf8')) as Record;
-    if (record.state === 'running') return { backup_id: id, state: 'failed', error: 'the guest agent stopped while the backup was under way' };
+    if (record.state === 'running') return { backup_id: id, state: 'failed', error: CUT_OFF };
     return { backup_id: id, state: record.state, ...(record.result ? { result: record.result } : {}), ...(record.error ? { error: record.error } : {}) };
   }
 

@@ -43,7 +43,7 @@ export function describeReplication(profile: DatastoreProfile, addressPool: stri
     const cli = (args: string[]): Promise<RunResult> => run(TROVE_BIN, args, env, 240_000);
     const ok = async (args: string[]) => {
       const result = await cli(args);
-      assert.equal(result.code, 0, `trove ${args.join(' ')}: ${result.stdout} ${result.stderr}`);
+      if (result.code !== 0) assert.fail(`trove ${args.join(' ')}: ${result.stdout} ${result.stderr}\n${host.agentLogs()}`);
       return result.stdout;
     };
     /** The view, read through the API: polled often, and the CLI's `show --json` prints the same object (checked once below). */

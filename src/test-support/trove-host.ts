@@ -18,7 +18,18 @@ export interface TroveHost {
   restart(): Promise<void>;
   /** Kills the server with SIGKILL, as a crash would. */
   crash(): void;
+  /** The end of every instance's agent log: what a failing test prints to say why. */
+  agentLogs(chars?: number): string;
   close(): Promise<void>;
+}
+
+function agentLogsOf(dataDir: string, chars: number): string {
+  const instances = join(dataDir, 'instances');
+  if (!existsSync(instances)) return '';
+  return readdirSync(instances)
+    .filter((id) => existsSync(join(instances, id, 'agent.log')))
+    .map((id) => `--- agent ${id}\n${readFileSync(join(instances, id, 'agent.log'), 'utf8').slice(-chars)}`)
+    .join('\n');
 }
 
 /**
@@ -52,17 +63,13 @@ export async function startTroveHost(addressPool: string, extraToml = '', umask?
     crash() {
       server.process.kill('SIGKILL');
     },
+    agentLogs: (chars = 1500) => agentLogsOf(dataDir, chars),
     async close() {
       if (process.env.TROVE_TEST_DEBUG) console.error(server.output().slice(-6000));
       await server.stop();
       const instances = join(dataDir, 'instances');
       if (existsSync(instances)) {
-        if (process.env.TROVE_TEST_DEBUG) {
-          for (const id of readdirSync(instances)) {
-            const log = join(instances, id, 'agent.log');
-            if (existsSync(log)) console.error(`--- agent ${id}\n${readFileSync(log, 'utf8').slice(-4000)}`);
-          }
-        }
+        if (process.env.TROVE_TEST_DEBUG) console.error(agentLogsOf(dataDir, 4000));
         const driver = new LocalDriver({ root: instances, loopVolumes: true, logLevel: 'warn' }, createLogger('silent'));
         for (const id of readdirSync(instances)) await driver.remove(id);
       }
