@@ -27,6 +27,9 @@ export function runSql(socket: string, sql: string, columnNames = false): Promis
       },
     );
     // The agent's own statements (status checks every few seconds) stay out of the tenant's general log.
+    // A client that exits before reading its input (EPIPE) is reported by its exit, above; unheard, the
+    // write error would end the agent.
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(`SET SESSION sql_log_off = 1;\n${sql}`);
   });
 }

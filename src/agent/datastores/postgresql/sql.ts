@@ -28,6 +28,9 @@ export function runSql(socketDir: string, port: number, sql: string, database = 
         resolve(stdout.toString().split('\n').filter((line) => line !== '').map((line) => line.split('\t')));
       },
     );
+    // A client that exits before reading its input (EPIPE) is reported by its exit, above; unheard, the
+    // write error would end the agent.
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(sql);
   });
 }

@@ -37,6 +37,9 @@ export function redisCommand(config: AgentConfig, args: string[], secretLastArgu
         }
       },
     );
+    // A client that exits before reading its input (EPIPE) is reported by its exit, above; unheard, the
+    // write error would end the agent.
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(secretLastArgument ?? '');
   });
 }
