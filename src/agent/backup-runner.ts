@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { writeFileAtomic } from '../common/atomic-file.js';
 import type { Logger } from '../common/log.js';
 import { openBackup, uploadBackup } from '../storage/backup-pipeline.js';
+import { backupKeyFrom } from '../storage/encryption.js';
 import { openObjectStore } from '../storage/open-store.js';
 import type { ArchivePart, BackupRequest, BackupResult, BackupState, Positions, RestoreSource } from './backup-protocol.js';
 import type { BackupStrategy, RestoreChain } from './datastore.js';
@@ -22,9 +23,6 @@ interface Record {
 
 const CUT_OFF = 'the guest agent stopped while the backup was under way';
 
-function keyOf(encryption: { id: string; key: string }) {
-  return { id: encryption.id, key: Buffer.from(encryption.key, 'base64') };
-}
 
 /**
  * Runs one backup at a time: the engine's tool → zstd → AES-256-GCM → SHA-256 → object store.
@@ -116,7 +114,7 @@ export class BackupRunner {
       stopped.throwIfAborted();
       this.storedBytes = 0;
       const began = performance.now();
-      const target = { store, container, key, encryption: keyOf(request.encryption) };
+      const target = { store, container, key, encryption: backupKeyFrom(request.encryption) };
       const onStored = (bytes: number) => (this.storedBytes = bytes);
       let outcome: { uploaded: { size: number; sha256: string }; positions: Positions; parts?: ArchivePart[] };
       try {
@@ -189,7 +187,7 @@ export class BackupRunner {
 
   /** The restore source as the datastore module reads it: each backup opened, verified and decrypted in turn. */
   chainOf(source: RestoreSource): RestoreChain {
-    const encryption = keyOf(source.encryption);
+    const encryption = backupKeyFrom(source.encryption);
     let opened: ReturnType<typeof openObjectStore> | undefined;
     const open = async (object: { container: string; key: string }, expected: { size: number; sha256: string }) => openBackup({ store: await (opened ??= openObjectStore(source.store)), container: object.container, key: object.key, encryption }, expected);
     return source.chain.map((step) => ({

@@ -6,6 +6,7 @@ import { Value } from 'typebox/value';
 import { writeFileAtomic } from '../common/atomic-file.js';
 import type { Logger } from '../common/log.js';
 import { uploadBackup } from '../storage/backup-pipeline.js';
+import { backupKeyFrom } from '../storage/encryption.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { openObjectStore } from '../storage/open-store.js';
 import { ObjectStoreSpec } from '../storage/store-spec.js';
@@ -78,7 +79,7 @@ export class PartArchive {
         store: await this.storeOf(target),
         container: target.container,
         key,
-        encryption: { id: target.encryption.id, key: Buffer.from(target.encryption.key, 'base64') },
+        encryption: backupKeyFrom(target.encryption),
       });
       const record: ArchivedFile = { name, container: target.container, key, size: stored.size, sha256: stored.sha256, key_id: target.encryption.id };
       writeFileAtomic(join(this.partsDir, `${name}.json`), JSON.stringify(record), 0o600);

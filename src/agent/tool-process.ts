@@ -6,8 +6,11 @@ import type { OpenedBackup } from '../storage/backup-pipeline.js';
 import { BatchedFileWriter } from '../storage/batched-file-writer.js';
 import type { BackupCommand } from './datastore.js';
 
+/** What a tool needs to run: the backup command without what the agent reads after it. */
+export type ToolCommand = Pick<BackupCommand, 'executable' | 'args' | 'options'>;
+
 /** Starts an engine tool writing into `stdout` (a pipe: the compressor's input); `exited` gives the end of its stderr. */
-export function startTool(command: BackupCommand, stdout: Writable): { exited: Promise<string>; abort(): void } {
+export function startTool(command: ToolCommand, stdout: Writable): { exited: Promise<string>; abort(): void } {
   const child = spawn(command.executable, command.args, { ...command.options, stdio: ['ignore', stdout, 'pipe'] });
   return { exited: exitOf(child, command.executable.split('/').pop()!), abort: () => child.kill('SIGKILL') };
 }

@@ -3,11 +3,11 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { UploadResult } from '../storage/backup-pipeline.js';
 import type { ObjectStoreSpec } from '../storage/store-spec.js';
-import type { BackupCommand } from './datastore.js';
+import type { ToolCommand } from './tool-process.js';
 
 /** What a backup's data path needs, as plain data: it runs in a worker thread. */
 export interface UploadJob {
-  tool: Pick<BackupCommand, 'executable' | 'args' | 'options'>;
+  tool: ToolCommand;
   store: ObjectStoreSpec;
   container: string;
   key: string;

@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { uploadBackup } from '../storage/backup-pipeline.js';
+import { backupKeyFrom } from '../storage/encryption.js';
 import { openObjectStore } from '../storage/open-store.js';
-import type { BackupCommand } from './datastore.js';
 import { startTool } from './tool-process.js';
 import type { UploadJob, WorkerMessage } from './upload-job.js';
 
@@ -26,11 +26,10 @@ try {
   let reported = 0;
   const uploaded = uploadBackup(
     (stdout) => {
-      // The positions callback stays with the agent: the tool here needs only what to run.
-      tool = startTool({ ...job.tool, positions: async () => ({}) } satisfies BackupCommand, stdout);
+      tool = startTool(job.tool, stdout);
       if (aborted) tool.abort();
     },
-    { store, container: job.container, key: job.key, encryption: { id: job.encryption.id, key: Buffer.from(job.encryption.key, 'base64') } },
+    { store, container: job.container, key: job.key, encryption: backupKeyFrom(job.encryption) },
     (bytes) => {
       if (bytes - reported < PROGRESS_BYTES) return;
       reported = bytes;

@@ -1,4 +1,5 @@
 import type { ArchivePart } from '../agent/backup-protocol.js';
+import type { Logger } from '../common/log.js';
 import type { Store } from '../store/database.js';
 import type { BackupTable } from '../store/schema.js';
 import { BackupStorage } from './backup-storage.js';
@@ -33,4 +34,13 @@ export async function collectArchive(db: Store, storage: BackupStorage, instance
     removed += 1;
   }
   return removed;
+}
+
+/** After a task's real work: unneeded log files cost only room, so failing to remove them now fails nothing. */
+export async function collectArchiveQuietly(db: Store, storage: BackupStorage, instanceId: string, log: Logger): Promise<void> {
+  try {
+    await collectArchive(db, storage, instanceId);
+  } catch (err) {
+    log.warn({ instance: instanceId, err: (err as Error).message }, 'archived log files could not be removed');
+  }
 }

@@ -7,6 +7,7 @@ import { POSTGRESQL } from '../test-support/datastore-profiles.js';
 import { APP } from '../test-support/mariadb.js';
 import { psql } from '../test-support/psql.js';
 import { startTroveHost, type TroveHost } from '../test-support/trove-host.js';
+import { takeBackup } from '../test-support/backups.js';
 
 const TOML = '[tasks]\nlease_seconds = 5\nreconcile_seconds = 1\npoll_ms = 50\n\n[rate_limits]\nGET = 0\nPOST = 0\nPUT = 0\nPATCH = 0\nDELETE = 0\n';
 const SEGMENT = /^[0-9A-F]{24}$/;
@@ -34,14 +35,7 @@ describe('PostgreSQL WAL archived segment by segment through the backup pipeline
   /** About 30 MiB of WAL: more than one 16 MiB segment fills and is handed over. */
   const writeSegments = (from: number) => sql(`INSERT INTO big SELECT g, repeat(md5(g::text), 8) || '${MARKER}' FROM generate_series(${from}, ${from + 99_999}) g`);
 
-  async function backUp(name: string, extra: object = {}): Promise<any> {
-    const created = await host.demo.call('POST', '/backups', { backup: { name, instance: id, ...extra } });
-    assert.equal(created.status, 202, JSON.stringify(created.body));
-    const done = await host.demo.waitForBackup(created.body.backup.id, ['COMPLETED', 'FAILED']);
-    assert.equal(done.status, 'COMPLETED', JSON.stringify(done));
-    await host.demo.waitForStatus(id, ['ACTIVE']);
-    return done;
-  }
+  const backUp = (name: string, extra: object = {}) => takeBackup(host.demo, id, name, extra);
 
   async function restore(name: string, backupId: string): Promise<any> {
     const created = await host.demo.call('POST', '/instances', { instance: { name, flavorRef: '1', volume: { size: 1 }, restorePoint: { backupRef: backupId } } });

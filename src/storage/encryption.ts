@@ -20,6 +20,11 @@ export interface BackupKey {
   key: Buffer;
 }
 
+/** A key as the agent's RPC carries it (base64), back as bytes. */
+export function backupKeyFrom(wire: { id: string; key: string }): BackupKey {
+  return { id: wire.id, key: Buffer.from(wire.key, 'base64') };
+}
+
 /** A key's id: what manifests record, so that restore finds the key without exposing it. */
 export function keyId(key: Buffer): string {
   return createHash('sha256').update('trove-backup-key:').update(key).digest('hex').slice(0, 16);

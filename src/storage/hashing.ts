@@ -12,14 +12,13 @@ export class HashingStream extends Transform {
   private readonly hash = createHash('sha256');
   bytes = 0;
 
-  constructor(private readonly onBytes?: (bytes: number) => void) {
+  constructor() {
     super({ highWaterMark: STAGE_BYTES });
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     this.hash.update(chunk);
     this.bytes += chunk.length;
-    this.onBytes?.(this.bytes);
     done(null, chunk);
   }
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { DatastoreProfile } from './datastore-profiles.js';
 import { DEFAULT_TOML, startTroveHost, type TroveHost } from './trove-host.js';
+import { takeBackup } from './backups.js';
 
 /**
  * Backups and restores of one datastore through the API, checked inside the engine: what was
@@ -24,14 +25,7 @@ export function describeBackups(profile: DatastoreProfile, addressPool: string, 
     };
     const write = async (v: string) => assert.equal((await profile.write(ip, v)).code, 0);
 
-    async function backUp(name: string, extra: object = {}): Promise<any> {
-      const created = await host.demo.call('POST', '/backups', { backup: { name, instance: id, ...extra } });
-      assert.equal(created.status, 202, JSON.stringify(created.body));
-      const done = await host.demo.waitForBackup(created.body.backup.id, ['COMPLETED', 'FAILED']);
-      assert.equal(done.status, 'COMPLETED', JSON.stringify(done));
-      await host.demo.waitForStatus(id, ['ACTIVE']);
-      return done;
-    }
+    const backUp = (name: string, extra: object = {}) => takeBackup(host.demo, id, name, extra);
 
     async function restore(name: string, backupId: string): Promise<string> {
       const users = profile.restoreKeepsUsers ? {} : { users: profile.account.users };

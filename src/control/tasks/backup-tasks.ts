@@ -1,6 +1,5 @@
 import type { BackupRequest, BackupState } from '../../agent/backup-protocol.js';
-import type { Logger } from '../../common/log.js';
-import { collectArchive, partsOf } from '../../backup/archive-parts.js';
+import { collectArchiveQuietly, partsOf } from '../../backup/archive-parts.js';
 import { BackupStorage } from '../../backup/backup-storage.js';
 import { keyForAgent } from '../../backup/keyring.js';
 import { manifestOf } from '../../backup/manifest.js';
@@ -31,15 +30,6 @@ async function backupOf(runtime: Runtime, run: TaskRun<unknown>): Promise<Backup
   const backup = await runtime.backups.find(run.task.target_id);
   if (!backup) throw new PermanentTaskError('the backup no longer exists');
   return backup;
-}
-
-/** Unneeded log files cost only room: failing to remove them now must not fail the backup. */
-export async function collectArchiveQuietly(runtime: Runtime, instanceId: string, log: Logger): Promise<void> {
-  try {
-    await collectArchive(runtime.backups.db, runtime.backupStorage, instanceId);
-  } catch (err) {
-    log.warn({ instance: instanceId, err: (err as Error).message }, 'archived log files could not be removed');
-  }
 }
 
 /** The reconciler leaves busy instances alone: a backup task restarts a dead agent itself. */
@@ -148,7 +138,7 @@ export function createBackupTask(runtime: Runtime, deadlineSeconds: number): Tas
           await runtime.backups.update(backup.id, { status: 'COMPLETED' });
           await releaseInstance(runtime, run.params.instance_id);
           // A new full backup is what later incrementals build on: older unlisted log files may go.
-          if (backup.archive_floor) await collectArchiveQuietly(runtime, backup.instance_id, run.log);
+          if (backup.archive_floor) await collectArchiveQuietly(runtime.backups.db, storage, backup.instance_id, run.log);
           return 'done';
         },
       },
@@ -189,7 +179,7 @@ export function deleteBackupsTask(runtime: Runtime, deadlineSeconds: number): Ta
               await runtime.quotas.charge(trx, backup.project_id, { backups: -1 });
             });
           }
-          for (const instanceId of instances) await collectArchiveQuietly(runtime, instanceId, run.log);
+          for (const instanceId of instances) await collectArchiveQuietly(runtime.backups.db, runtime.backupStorage, instanceId, run.log);
           return 'done';
         },
       },

@@ -4,7 +4,7 @@ import { keyForAgent } from '../../backup/keyring.js';
 import type { RestorePlan } from '../../backup/restore-planner.js';
 import type { InstanceTable } from '../../store/schema.js';
 import { AgentUnreachable } from '../agent-client.js';
-import { collectArchiveQuietly } from './backup-tasks.js';
+import { collectArchiveQuietly } from '../../backup/archive-parts.js';
 import { forgetSeed, joinReplica, replicaPrepareRequest, startSeed, waitForSeed } from './replica-seed.js';
 import { slotOf } from '../replication-set.js';
 import { agentOf, placementOf, type Runtime } from '../runtime.js';
@@ -187,7 +187,7 @@ export function deleteInstanceTask(runtime: Runtime, deadlineSeconds: number): T
         // Its archived log files that no backup lists are now of use to nobody.
         name: 'collect-archive',
         async run(run) {
-          await collectArchiveQuietly(runtime, run.task.target_id, run.log);
+          await collectArchiveQuietly(runtime.backups.db, runtime.backupStorage, run.task.target_id, run.log);
           return 'done';
         },
       },
