@@ -37,6 +37,7 @@ function describeValidation(context: string | undefined, errors: AjvError[]): st
   if (!first) return 'The request is invalid.';
   const where = context === 'body' ? 'request body' : context === 'querystring' ? 'query string' : context ?? 'request';
   const path = first.instancePath.replace(/^\//, '').replace(/\//g, '.');
+  if (context === 'body' && path === '' && (first.keyword === 'type' || first.keyword === 'anyOf')) return 'The request body is missing or is not a JSON object: send one as this route documents (see /openapi.json).';
   if (first.keyword === 'required') return `Invalid ${where}: '${path ? `${path}.` : ''}${String(first.params.missingProperty)}' is required.`;
   if (first.keyword === 'additionalProperties') return `Invalid ${where}: '${path ? `${path}.` : ''}${String(first.params.additionalProperty)}' is not an accepted field.`;
   if (first.keyword === 'pattern' && first.parentSchema?.description) return `Invalid ${where}: '${path}' must be ${first.parentSchema.description}.`;

@@ -5,6 +5,8 @@ import type { Services } from '../app/services.js';
 import type { Logger } from '../common/log.js';
 import { projectAuthHook } from './auth.js';
 import { faultBody, makeErrorHandler } from './faults.js';
+import { registerJsonBodyParser } from './json-body.js';
+import { refuseUnknownFields } from './strict-schemas.js';
 import { RateLimiter } from './rate-limit.js';
 import { backupRoutes } from './routes/backups.js';
 import { configurationRoutes } from './routes/configurations.js';
@@ -36,6 +38,8 @@ export async function buildApi(services: Services, options: ApiOptions): Promise
     genReqId: () => `req-${crypto.randomUUID()}`,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  registerJsonBodyParser(app);
+  refuseUnknownFields(app);
   app.decorateRequest('auth', null);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-openstack-request-id', request.id);

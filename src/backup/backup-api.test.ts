@@ -58,7 +58,7 @@ describe('backup API rules', () => {
     instance = {
       id: newId(), project_id: api.demo.projectId, name: 'src', flavor_id: '1', ram_mb: 512, vcpus: 1, volume_size: 1, datastore: 'mysql', datastore_version: '10.11', datastore_version_full: '10.11.19',
       task_status: 'NONE', address: null, port: null, server_status: 'ACTIVE', service_status: 'HEALTHY', service_status_updated: now, last_contact_at: now, volume_used_bytes: 0,
-      fault_message: null, fault_details: null, fault_created: null, deleted: 0, deleted_at: null, created_at: now, updated_at: now, root_enabled_at: null, configuration_id: null, applied_configuration: null, restart_required: 0, replica_of_id: null, replication_secret: null, replication_status: null, auto_failover: 0,
+      fault_message: null, fault_details: null, fault_created: null, deleted: 0, deleted_at: null, created_at: now, updated_at: now, root_enabled_at: null, configuration_id: null, applied_configuration: null, restart_required: 0, replica_of_id: null, replication_secret: null, replication_status: null, auto_failover: 0, access_public: 0, access_cidrs: "[]",
     };
     await api.services.store.db.insertInto('instances').values(instance).execute();
   });

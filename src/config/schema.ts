@@ -112,6 +112,18 @@ export const TaskSettings = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+export const ConfigurationGroupSettings = Type.Object(
+  {
+    /**
+     * Refuse a configuration whenever every connection using every per-connection buffer could
+     * exceed the flavor's RAM; by default that is a warning, and only fixed buffers that alone
+     * exceed it are refused.
+     */
+    strict_memory_budget: Type.Boolean({ default: false }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
 export const ReplicationSettings = Type.Object(
   {
     /** A source with automatic failover on is ejected once it has been down (or silent) this long. */
@@ -133,6 +145,7 @@ export const Settings = Type.Object(
     compute: ComputeSettings,
     tasks: TaskSettings,
     replication: ReplicationSettings,
+    configuration: ConfigurationGroupSettings,
     object_store: Type.Object(
       {
         /** local: a folder on this host; s3: an S3-compatible server. */

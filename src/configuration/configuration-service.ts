@@ -3,12 +3,13 @@ import { BadRequest, NotFound, UnprocessableEntity } from '../common/errors.js';
 import { newId } from '../common/ids.js';
 import { agentOf, type Runtime } from '../control/runtime.js';
 import type { TaskManager } from '../control/task-manager.js';
+import type { Logger } from '../common/log.js';
 import type { AuthContext } from '../identity/types.js';
 import type { ConfigurationTable, InstanceTable } from '../store/schema.js';
 import { flavorVariables } from './formula.js';
-import { groupOf, instanceFlavor, parseValues, resolveForFlavor, rulesOf } from './instance-values.js';
+import { budgetOf, groupOf, instanceFlavor, parseValues, resolveForFlavor, rulesOf } from './instance-values.js';
 import { ParameterError, TRUE_WORDS } from './parameter-rules.js';
-import { checkGroupValues, memoryBudget, valuesForFlavor, type ConfigurationValues } from './values.js';
+import { checkGroupValues, checkMemoryBudget, memoryBudget, valuesForFlavor, type ConfigurationValues } from './values.js';
 
 export interface ConfigurationInput {
   name?: string;
@@ -37,7 +38,36 @@ export class ConfigurationService {
     private readonly runtime: Runtime,
     private readonly catalog: DatastoreCatalog,
     private readonly tasks: TaskManager,
+    private readonly log: Logger,
+    /** Refuse any configuration whose worst-case memory exceeds the flavor's RAM, not only its fixed buffers. */
+    private readonly strictMemoryBudget = false,
   ) {}
+
+  /** Logs what a change was accepted in spite of, and gives it back for the caller to show. */
+  private advise(warnings: string[], context: Record<string, string>): string[] {
+    for (const warning of warnings) this.log.warn(context, warning);
+    return warnings;
+  }
+
+  /** A group's values for a flavor, refused (422) if they break a rule; the memory budget's warnings beside them. */
+  private fitted(group: Pick<ConfigurationTable, 'values' | 'datastore' | 'datastore_version'> | undefined, datastore: string, flavor: { ram_mb: number; vcpus: number }): { values: ConfigurationValues; warnings: string[] } {
+    return checked(() => {
+      const values = resolveForFlavor(this.catalog, group, datastore, flavor);
+      return { values, warnings: checkMemoryBudget(budgetOf(this.catalog, datastore, values, flavor), this.strictMemoryBudget) };
+    });
+  }
+
+  /** The memory warnings a group gives the instances it is attached to, each naming its instance. */
+  async warningsOf(group: ConfigurationTable, attached?: InstanceTable[]): Promise<string[]> {
+    const instances = attached ?? (await this.attachedInstances(group.id));
+    return instances.flatMap((instance) => {
+      try {
+        return this.fitted(group, instance.datastore, instanceFlavor(instance)).warnings.map((w) => `Instance ${instance.id} (${instance.ram_mb} MB): ${w}`);
+      } catch (err) {
+        return [`Instance ${instance.id} (${instance.ram_mb} MB): ${(err as Error).message}`];
+      }
+    });
+  }
 
   private get db() {
     return this.runtime.instances.db;
@@ -95,8 +125,8 @@ export class ConfigurationService {
     return row;
   }
 
-  /** PUT replaces the values, PATCH merges into them; attached instances get the result. */
-  async update(projectId: string, id: string, input: ConfigurationInput, mode: 'replace' | 'merge'): Promise<void> {
+  /** PUT replaces the values, PATCH merges into them; attached instances get the result. Returns the memory warnings. */
+  async update(projectId: string, id: string, input: ConfigurationInput, mode: 'replace' | 'merge'): Promise<string[]> {
     const group = await this.get(projectId, id);
     if (input.values !== undefined && (typeof input.values !== 'object' || input.values === null || Array.isArray(input.values))) throw new BadRequest('"values" must be an object of parameter names and values.');
     if (mode === 'replace' && input.values === undefined) throw new BadRequest('PUT replaces the group\'s values: give "values" (PATCH merges instead).');
@@ -106,7 +136,7 @@ export class ConfigurationService {
     const next = { ...group, values: JSON.stringify(values) };
     const attached = await this.attachedInstances(group.id);
     // Every attached instance must take the new values (ranges of formulas, memory) before any is changed.
-    for (const instance of attached) checked(() => resolveForFlavor(this.catalog, next, instance.datastore, instanceFlavor(instance)));
+    const warnings = attached.flatMap((instance) => this.advise(this.fitted(next, instance.datastore, instanceFlavor(instance)).warnings, { configuration: group.id, instance: instance.id }));
     await this.db.transaction().execute(async (trx) => {
       await trx
         .updateTable('configurations')
@@ -116,6 +146,7 @@ export class ConfigurationService {
       for (const instance of attached) await this.tasks.enqueue(trx, 'instance.configure', instance.id, {});
     });
     this.tasks.nudge();
+    return warnings;
   }
 
   async delete(projectId: string, id: string): Promise<void> {
@@ -139,15 +170,16 @@ export class ConfigurationService {
   }
 
   /** What an instance built with a group starts with: the group's values for the flavor. */
-  async valuesForNewInstance(projectId: string, ref: string, datastore: string, version: string, flavor: { ram_mb: number; vcpus: number }): Promise<{ id: string; values: ConfigurationValues }> {
+  async valuesForNewInstance(projectId: string, ref: string, datastore: string, version: string, flavor: { ram_mb: number; vcpus: number }): Promise<{ id: string; values: ConfigurationValues; warnings: string[] }> {
     const group = await this.find(projectId, ref);
     this.requireSameVersion(group, datastore, version, 'the new instance');
-    return { id: group.id, values: checked(() => resolveForFlavor(this.catalog, group, datastore, flavor)) };
+    const { values, warnings } = this.fitted(group, datastore, flavor);
+    return { id: group.id, values, warnings: this.advise(warnings, { configuration: group.id, flavor: `${flavor.ram_mb} MB` }) };
   }
 
-  /** Checks that an instance's group fits a new flavor (resize), before the resize starts. */
-  checkFlavor(instance: InstanceTable, group: ConfigurationTable | undefined, flavor: { ram_mb: number; vcpus: number }): void {
-    checked(() => resolveForFlavor(this.catalog, group, instance.datastore, flavor));
+  /** Checks that an instance's group fits a new flavor (resize), before the resize starts; returns the memory warnings. */
+  checkFlavor(instance: InstanceTable, group: ConfigurationTable | undefined, flavor: { ram_mb: number; vcpus: number }): string[] {
+    return this.advise(this.fitted(group, instance.datastore, flavor).warnings, { instance: instance.id, flavor: `${flavor.ram_mb} MB` });
   }
 
   groupOf(instance: InstanceTable): Promise<ConfigurationTable | undefined> {
@@ -160,12 +192,14 @@ export class ConfigurationService {
     }
   }
 
-  async attach(instance: InstanceTable, groupId: string): Promise<void> {
+  /** Attaches a group; returns the memory warnings it gives the instance. */
+  async attach(instance: InstanceTable, groupId: string): Promise<string[]> {
     if (instance.configuration_id) throw new BadRequest(`Instance ${instance.id} already has a Configuration Group attached: ${instance.configuration_id}.`);
     const group = await this.get(instance.project_id, groupId);
     this.requireSameVersion(group, instance.datastore, instance.datastore_version, `instance ${instance.id}`);
-    checked(() => resolveForFlavor(this.catalog, group, instance.datastore, instanceFlavor(instance)));
+    const { warnings } = this.fitted(group, instance.datastore, instanceFlavor(instance));
     await this.setGroup(instance, group.id);
+    return this.advise(warnings, { configuration: group.id, instance: instance.id });
   }
 
   async detach(instance: InstanceTable): Promise<void> {
@@ -209,7 +243,7 @@ export class ConfigurationService {
       throw new BadRequest('Give {"configuration": group id} or {"values": {…}} to preview.');
     }
     const flavor = flavorVariables(instance.ram_mb, instance.vcpus);
-    // The budget is reported here, not enforced: a dry run shows what attaching would refuse.
+    // The budget is reported here, not enforced: a dry run shows what attaching would warn of or refuse.
     const resolved = checked(() => valuesForFlavor(rules, raw, flavor, `${instance.datastore} ${instance.datastore_version}`));
     const current = await this.effective(instance);
     const changes = Object.entries(resolved)
@@ -217,11 +251,21 @@ export class ConfigurationService {
       .map(([name, value]) => ({ name, current: current[name] ?? null, proposed: value, restart_required: rules.find((r) => r.name === name)!.restart_required }));
     const removed = Object.keys(parseValues(instance.applied_configuration)).filter((name) => !(name in resolved));
     const budget = memoryBudget(rules, resolved, flavor);
+    let warnings: string[];
+    let refused = false;
+    try {
+      warnings = checkMemoryBudget(budget, this.strictMemoryBudget);
+    } catch (err) {
+      if (!(err instanceof ParameterError)) throw err;
+      warnings = [`${err.message} Attaching these values would be refused.`];
+      refused = true;
+    }
     return {
       changes,
       reverted: removed,
       restart_required: changes.some((c) => c.restart_required) || removed.length > 0,
-      ...(budget ? { memory: { fits: budget.fits, total_bytes: budget.total_bytes, ram_bytes: budget.ram_bytes, arithmetic: budget.arithmetic } } : {}),
+      ...(budget ? { memory: { fits: budget.fits, refused, total_bytes: budget.total_bytes, fixed_bytes: budget.fixed_bytes, ram_bytes: budget.ram_bytes, arithmetic: budget.arithmetic } } : {}),
+      warnings,
     };
   }
 }

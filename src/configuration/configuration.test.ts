@@ -81,21 +81,30 @@ describe('memory budget', () => {
   it('lets every engine’s flavor tuning through on every flavor size', () => {
     for (const ram of [256, 512, 1024, 2048, 4096, 16384]) {
       for (const rules of [MARIADB_PARAMETERS, POSTGRESQL_PARAMETERS, REDIS_PARAMETERS]) {
-        assert.doesNotThrow(() => checkMemoryBudget(rules, {}, flavorVariables(ram, 2)), `${rules[0]!.name} at ${ram} MB`);
+        assert.deepEqual(checkMemoryBudget(memoryBudget(rules, {}, flavorVariables(ram, 2)), true), [], `${rules[0]!.name} at ${ram} MB`);
       }
     }
   });
 
-  it('refuses buffers + connections × per-connection memory above the RAM, with the arithmetic', () => {
+  const hasArithmetic = (text: string) =>
+    text.includes('innodb_buffer_pool_size 768.0 MB') && text.includes('max_connections 500 × (sort_buffer_size 4.0 MB') && /= [\d.]+ GB > the flavor's 1.00 GB of RAM/.test(text);
+
+  it('warns of buffers + connections × per-connection memory above the RAM, with the arithmetic', () => {
     const values = valuesForFlavor(MARIADB_PARAMETERS, { innodb_buffer_pool_size: '768M', max_connections: 500, sort_buffer_size: '4M' }, GB1, 'mysql 10.11');
-    assert.throws(
-      () => checkMemoryBudget(MARIADB_PARAMETERS, values, GB1),
-      (err: Error) =>
-        err instanceof ParameterError &&
-        err.message.includes('innodb_buffer_pool_size 768.0 MB') &&
-        err.message.includes('max_connections 500 × (sort_buffer_size 4.0 MB') &&
-        /= [\d.]+ GB > the flavor's 1.00 GB of RAM/.test(err.message),
-    );
+    const warnings = checkMemoryBudget(memoryBudget(MARIADB_PARAMETERS, values, GB1), false);
+    assert.equal(warnings.length, 1);
+    assert.ok(hasArithmetic(warnings[0]!), warnings[0]);
+    assert.match(warnings[0]!, /Accepted/);
+  });
+
+  it('refuses that excess in strict mode, and fixed buffers above the RAM always', () => {
+    const values = valuesForFlavor(MARIADB_PARAMETERS, { innodb_buffer_pool_size: '768M', max_connections: 500, sort_buffer_size: '4M' }, GB1, 'mysql 10.11');
+    assert.throws(() => checkMemoryBudget(memoryBudget(MARIADB_PARAMETERS, values, GB1), true), (err: Error) => err instanceof ParameterError && hasArithmetic(err.message) && /strict_memory_budget/.test(err.message));
+    const fixed = valuesForFlavor(MARIADB_PARAMETERS, { innodb_buffer_pool_size: '2G' }, GB1, 'mysql 10.11');
+    assert.throws(() => checkMemoryBudget(memoryBudget(MARIADB_PARAMETERS, fixed, GB1), false), (err: Error) => err instanceof ParameterError && /fixed buffers alone/.test(err.message) && /innodb_buffer_pool_size 2.00 GB/.test(err.message));
+  });
+
+  it('reckons the per-connection buffers of each connection', () => {
     const budget = memoryBudget(POSTGRESQL_PARAMETERS, { shared_buffers: 65536, max_connections: 100, work_mem: 4096 }, GB1)!;
     assert.equal(budget.total_bytes, 512 * 1024 ** 2 + 100 * 4 * 1024 ** 2 + 64 * 1024 ** 2);
     assert.equal(budget.fits, true);

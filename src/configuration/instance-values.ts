@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { ConfigurationTable, Database, InstanceTable } from '../store/schema.js';
 import { flavorVariables } from './formula.js';
 import type { ParameterRule } from './parameter-rules.js';
-import { checkMemoryBudget, valuesForFlavor, type ConfigurationValues } from './values.js';
+import { memoryBudget, valuesForFlavor, type ConfigurationValues, type MemoryBudget } from './values.js';
 
 export function parseValues(json: string | null | undefined): ConfigurationValues {
   return json ? (JSON.parse(json) as ConfigurationValues) : {};
@@ -19,16 +19,16 @@ export function rulesOf(catalog: DatastoreCatalog, datastore: string): Parameter
   return catalog.get(datastore).descriptor.parameters;
 }
 
-/**
- * A group's values for one flavor, as they are written to an instance: formulas evaluated,
- * ranges checked, and the memory budget checked against the flavor's RAM.
- */
+/** A group's values for one flavor, as they are written to an instance: formulas evaluated, ranges checked. */
 export function resolveForFlavor(catalog: DatastoreCatalog, group: Pick<ConfigurationTable, 'values' | 'datastore' | 'datastore_version'> | undefined, datastore: string, flavor: { ram_mb: number; vcpus: number }): ConfigurationValues {
   const rules = rulesOf(catalog, datastore);
   const variables = flavorVariables(flavor.ram_mb, flavor.vcpus);
-  const resolved = group ? valuesForFlavor(rules, parseValues(group.values), variables, `${group.datastore} ${group.datastore_version}`) : {};
-  checkMemoryBudget(rules, resolved, variables);
-  return resolved;
+  return group ? valuesForFlavor(rules, parseValues(group.values), variables, `${group.datastore} ${group.datastore_version}`) : {};
+}
+
+/** What resolved values come to in memory on a flavor (defaults of the flavor for what they leave out). */
+export function budgetOf(catalog: DatastoreCatalog, datastore: string, resolved: ConfigurationValues, flavor: { ram_mb: number; vcpus: number }): MemoryBudget | undefined {
+  return memoryBudget(rulesOf(catalog, datastore), resolved, flavorVariables(flavor.ram_mb, flavor.vcpus));
 }
 
 export interface ConfigurationChange {

@@ -42,6 +42,8 @@ function formatBytes(bytes: number): string {
 export interface MemoryBudget {
   total_bytes: number;
   ram_bytes: number;
+  /** What is allocated whatever the load: the global buffers alone. */
+  fixed_bytes: number;
   /** The sum written out: `innodb_buffer_pool_size 800.0 MB + max_connections 200 × (…) = …`. */
   arithmetic: string;
   fits: boolean;
@@ -74,11 +76,20 @@ export function memoryBudget(rules: readonly ParameterRule[], resolved: Configur
   }
   const ram = flavor.RAM;
   const fits = total <= ram;
-  return { total_bytes: total, ram_bytes: ram, arithmetic: `${terms.join(' + ')} = ${formatBytes(total)} ${fits ? '≤' : '>'} the flavor's ${formatBytes(ram)} of RAM`, fits };
+  return { total_bytes: total, ram_bytes: ram, fixed_bytes: globalBytes, arithmetic: `${terms.join(' + ')} = ${formatBytes(total)} ${fits ? '≤' : '>'} the flavor's ${formatBytes(ram)} of RAM`, fits };
 }
 
-/** Refuses values whose memory budget exceeds the flavor's RAM, with the arithmetic. */
-export function checkMemoryBudget(rules: readonly ParameterRule[], resolved: ConfigurationValues, flavor: FlavorVariables): void {
-  const budget = memoryBudget(rules, resolved, flavor);
-  if (budget && !budget.fits) throw new ParameterError(`The configuration would let the engine use more memory than the flavor has: ${budget.arithmetic}. Lower the buffers or the connections.`);
+/**
+ * The budget as advice: every connection at once using every per-connection buffer is a worst
+ * case engines rarely reach, so a sum above the RAM is a warning, and only buffers that are
+ * allocated whatever the load and alone exceed the RAM are refused (or any excess, in strict mode).
+ * Returns the warnings to show and log.
+ */
+export function checkMemoryBudget(budget: MemoryBudget | undefined, strict: boolean): string[] {
+  if (!budget || budget.fits) return [];
+  if (budget.fixed_bytes > budget.ram_bytes) {
+    throw new ParameterError(`The configuration's fixed buffers alone need more memory than the flavor has: ${budget.arithmetic}. Lower the buffers.`);
+  }
+  if (strict) throw new ParameterError(`The configuration would let the engine use more memory than the flavor has: ${budget.arithmetic}. Lower the buffers or the connections (this server refuses any excess: configuration.strict_memory_budget).`);
+  return [`At full load the engine could use more memory than the flavor has: ${budget.arithmetic}. Accepted; lower the buffers or the connections if the engine runs short of memory.`];
 }

@@ -141,6 +141,8 @@ export class InstanceService {
       replication_secret: secret,
       replication_status: null,
       auto_failover: input.auto_failover ? 1 : 0,
+      access_public: 0,
+      access_cidrs: '[]',
     }));
     const params: CreateParams = {
       flavor: { ram_mb: flavor.ram, vcpus: flavor.vcpus },

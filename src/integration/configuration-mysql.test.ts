@@ -129,12 +129,32 @@ describe('configuration groups on MariaDB', () => {
     await restart();
   });
 
-  it('refuses an OOM-prone group when it meets a flavor, with the arithmetic, and bad values with the rule', async () => {
+  it('accepts a worst case above the RAM with a warning, refuses fixed buffers above it, and bad values with the rule', async () => {
     const greedy = await host.demo.call('POST', '/configurations', { configuration: { name: 'greedy', values: { innodb_buffer_pool_size: '1536M', max_connections: 400 }, datastore: { type: 'mysql', version: '10.11' } } });
     assert.equal(greedy.status, 200);
-    const attach = await host.demo.call('PUT', `/instances/${instance.id}`, { instance: { configuration: greedy.body.configuration.id } });
-    assert.equal(attach.status, 422);
-    assert.match(attach.body.unprocessableEntity.message, /more memory than the flavor has: innodb_buffer_pool_size 1\.50 GB \+ .*max_connections 400 × \(.*\) = [\d.]+ GB > the flavor's 2\.00 GB of RAM/);
+    const greedyId = greedy.body.configuration.id as string;
+    const arithmetic = /innodb_buffer_pool_size 1\.50 GB \+ .*max_connections 400 × \(.*\) = [\d.]+ GB > the flavor's 2\.00 GB of RAM/;
+    const preview = await host.demo.call('POST', `/instances/${instance.id}/configuration/preview`, { configuration: greedyId });
+    assert.equal(preview.status, 200, JSON.stringify(preview.body));
+    assert.equal(preview.body.preview.memory.refused, false);
+    assert.match(preview.body.preview.warnings[0], arithmetic);
+    const attach = await host.demo.call('PUT', `/instances/${instance.id}`, { instance: { configuration: greedyId } });
+    assert.equal(attach.status, 202, JSON.stringify(attach.body));
+    assert.equal((await host.demo.call('GET', `/instances/${instance.id}`)).body.instance.configuration.id, greedyId);
+    const shown = await host.demo.call('GET', `/configurations/${greedyId}`);
+    assert.match(shown.body.configuration.warnings[0], new RegExp(`^Instance ${instance.id} \\(2048 MB\\): At full load`));
+    assert.match(shown.body.configuration.warnings[0], arithmetic);
+    assert.match(host.server.output(), /At full load the engine could use more memory than the flavor has/);
+    await eventually(status, 'ACTIVE');
+    assert.equal((await host.demo.call('PUT', `/instances/${instance.id}`, { instance: { configuration: null } })).status, 202);
+    await eventually(status, 'RESTART_REQUIRED');
+    await restart();
+
+    const fixed = await host.demo.call('POST', '/configurations', { configuration: { name: 'fixed', values: { innodb_buffer_pool_size: '3G' }, datastore: { type: 'mysql', version: '10.11' } } });
+    assert.equal(fixed.status, 200);
+    const refused = await host.demo.call('PUT', `/instances/${instance.id}`, { instance: { configuration: fixed.body.configuration.id } });
+    assert.equal(refused.status, 422);
+    assert.match(refused.body.unprocessableEntity.message, /fixed buffers alone need more memory than the flavor has: innodb_buffer_pool_size 3\.00 GB .* > the flavor's 2\.00 GB of RAM/);
     assert.equal((await host.demo.call('GET', `/instances/${instance.id}`)).body.instance.configuration, undefined);
 
     const bad = await troveCli(['configuration-create', 'bad', '{"max_connections": -5}', '--datastore', 'mysql', '--datastore_version', '10.11']);

@@ -105,6 +105,10 @@ export interface InstanceTable {
   replication_status: string | null;
   /** 1: a source that stays down is failed over from without being asked. */
   auto_failover: number;
+  /** 1: published on the host's public address too (Trove's access.is_public). */
+  access_public: number;
+  /** JSON array of IPv4 CIDRs that may reach the engine's port; empty: any source. */
+  access_cidrs: string;
 }
 
 export interface ConfigurationTable {
@@ -142,6 +146,14 @@ export interface TaskTable {
 
 export interface AddressLeaseTable {
   address: string;
+  instance_id: string;
+  created_at: string;
+}
+
+/** A public address and port in use by one instance. */
+export interface PublicEndpointTable {
+  address: string;
+  port: number;
   instance_id: string;
   created_at: string;
 }
@@ -202,6 +214,7 @@ export interface Database {
   instances: InstanceTable;
   tasks: TaskTable;
   address_leases: AddressLeaseTable;
+  public_endpoints: PublicEndpointTable;
   backups: BackupTable;
   backup_strategies: BackupStrategyTable;
   configurations: ConfigurationTable;

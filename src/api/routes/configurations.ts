@@ -28,12 +28,18 @@ export const configurationRoutes: FastifyPluginAsyncTypebox<{ configurations: Co
     datastore_version_id: configurations.versionIdOf(group),
     datastore_version_name: group.datastore_version,
   });
-  const detail = async (group: ConfigurationTable) => ({
-    ...summary(group),
-    values: JSON.parse(group.values) as Record<string, unknown>,
-    instance_count: (await configurations.attachedInstances(group.id)).length,
-    datastore_version_number: group.datastore_version,
-  });
+  const detail = async (group: ConfigurationTable) => {
+    const attached = await configurations.attachedInstances(group.id);
+    const warnings = await configurations.warningsOf(group, attached);
+    return {
+      ...summary(group),
+      values: JSON.parse(group.values) as Record<string, unknown>,
+      instance_count: attached.length,
+      datastore_version_number: group.datastore_version,
+      // What the group's values come to in memory on the flavors of the instances it is attached to.
+      ...(warnings.length > 0 ? { warnings } : {}),
+    };
+  };
 
   app.get('/configurations', { schema: { tags: ['configurations'], summary: 'List configuration groups', params: ProjectParams, response: { 200: Type.Object({ configurations: Type.Array(Type.Unknown()) }), ...COMMON_FAULTS } } }, async (request) => {
     caller(request);

@@ -6,6 +6,7 @@ import * as backups from './0004_backups.js';
 import * as configurations from './0005_configurations.js';
 import * as replication from './0006_replication.js';
 import * as backupParts from './0007_backup_parts.js';
+import * as access from './0008_access.js';
 
 /** The one migration history shared by SQLite and PostgreSQL, oldest first. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005_configurations': configurations,
   '0006_replication': replication,
   '0007_backup_parts': backupParts,
+  '0008_access': access,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,30 @@
+import type { FastifyInstance } from 'fastify';
+
+type Schema = Record<string, unknown>;
+
+/**
+ * A copy of a request schema in which every object that names its properties refuses others,
+ * unless it says otherwise: Trove's schemas refuse fields they do not know, so a misspelt or
+ * unsupported field is a 400 naming it, never a 202 that ignored it.
+ */
+export function strictSchema(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(strictSchema);
+  if (schema === null || typeof schema !== 'object') return schema;
+  const copy: Schema = {};
+  for (const [key, value] of Object.entries(schema as Schema)) {
+    copy[key] = key === 'properties' || key === 'patternProperties' ? mapValues(value as Schema, strictSchema) : key === 'default' || key === 'const' || key === 'enum' || key === 'examples' ? value : strictSchema(value);
+  }
+  if (copy.type === 'object' && copy.properties !== undefined && copy.additionalProperties === undefined && copy.patternProperties === undefined) copy.additionalProperties = false;
+  return copy;
+}
+
+function mapValues(record: Schema, f: (value: unknown) => unknown): Schema {
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, f(v)]));
+}
+
+/** Applies strictSchema to the body of every route registered after this call. */
+export function refuseUnknownFields(app: FastifyInstance): void {
+  app.addHook('onRoute', (route) => {
+    if (route.schema?.body) route.schema = { ...route.schema, body: strictSchema(route.schema.body) };
+  });
+}
