@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { writeFileAtomic } from '../common/atomic-file.js';
 import { dirname, join } from 'node:path';
@@ -96,15 +96,19 @@ export class Agent {
   private async runPrepare(request: PrepareRequest): Promise<void> {
     this.log.info({ databases: request.databases.length, users: request.users.length, restore: request.restore?.chain.length ?? 0 }, 'prepare started');
     if (request.restore && !this.module.backup) throw new Error(`the ${this.module.engine} datastore cannot restore backups`);
+    if (request.rebuild && !volumeHoldsData(this.config.volume_dir)) throw new Error('the volume holds no data to rebuild the guest on');
     await this.module.initialise(this.config, request, request.restore ? this.backups.chainOf(request.restore) : undefined);
     if (request.configuration && Object.keys(request.configuration).length > 0) await this.configurationModule().apply(this.config, request.configuration, []);
+    if (request.allowed_cidrs && request.allowed_cidrs.length > 0) await this.module.access?.apply(this.config, request.allowed_cidrs, false);
     const replica = request.replica;
     if (replica) await this.setRole(this.replicationModule(), { role: 'replica', source: replica.source });
+    // A rebuilt guest keeps its place in a replication set: the role it had is written again.
+    if (request.rebuild && this.module.replication) await this.module.replication.writeRole(this.config, this.role.read());
     this.supervisor.start();
     await this.waitUntilAnswering(120_000);
     // A replica's data is its source's, already secured: writing to it would fork it from its source.
     if (replica) await this.replicationModule().follow(this.config, replica.source, replica.seed, this.engineControl);
-    else await this.module.secure(this.config, request);
+    else if (!request.rebuild) await this.module.secure(this.config, request);
     writeFileAtomic(this.stateFile, JSON.stringify({ prepared: true } satisfies PersistedState), 0o600);
     this.prepared = true;
     this.healthy = true;
@@ -219,6 +223,14 @@ export class Agent {
     await this.configurationModule().apply(this.config, values, live);
   }
 
+  /** Who may log in, in the engine's own rules; false when the engine has none (the host's packet filter is the only wall). */
+  async applyAccess(allowedCidrs: string[]): Promise<boolean> {
+    if (!this.module.access) return false;
+    if (!this.prepared) throw new AgentRequestError(409, 'The engine is not prepared yet.');
+    await this.module.access.apply(this.config, allowedCidrs, this.healthy);
+    return true;
+  }
+
   async readConfiguration(names: string[]): Promise<Record<string, string>> {
     const module = this.configurationModule();
     this.requireRunning();
@@ -311,6 +323,11 @@ export class Agent {
       ...(replication ? { replication } : {}),
     };
   }
+}
+
+/** Whether a volume holds anything but what a fresh file system has. */
+function volumeHoldsData(volumeDir: string): boolean {
+  return existsSync(volumeDir) && readdirSync(volumeDir).some((entry) => entry !== 'lost+found');
 }
 
 function fileSize(path: string): number {

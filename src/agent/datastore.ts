@@ -50,6 +50,14 @@ export interface DatastoreModule {
   configuration?: GuestConfiguration;
   /** Replicas, promotion and fencing, for datastores whose catalog entry says they have them. */
   replication?: GuestReplication;
+  /** The engine's own rule of who may log in from where, for engines that have one. */
+  access?: GuestAccess;
+}
+
+/** An engine's own wall behind the host's packet filter: only these networks may log in. */
+export interface GuestAccess {
+  /** Keeps `allowedCidrs` (empty: any) for every later rewrite of the engine's files; `live` puts it in force now. */
+  apply(config: AgentConfig, allowedCidrs: string[], live: boolean): Promise<void>;
 }
 
 /** What a replication step may ask of the engine process the agent supervises. */

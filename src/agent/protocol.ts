@@ -43,6 +43,12 @@ export type ConfigurationApply = Static<typeof ConfigurationApply>;
 
 export const FlavorSpec = Type.Object({ ram_mb: Type.Integer({ minimum: 64 }), vcpus: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
 
+/** IPv4 networks that may log in to the engine; empty: any (the engine's own wall where it has one). */
+export const AllowedCidrs = Type.Array(Type.String({ pattern: '^([0-9]{1,3}\\.){3}[0-9]{1,3}/([0-9]|[1-2][0-9]|3[0-2])$' }), { maxItems: 64 });
+
+export const AccessApply = Type.Object({ allowed_cidrs: AllowedCidrs }, { additionalProperties: false });
+export type AccessApply = Static<typeof AccessApply>;
+
 export const PrepareRequest = Type.Object(
   {
     flavor: FlavorSpec,
@@ -54,6 +60,13 @@ export const PrepareRequest = Type.Object(
     configuration: Type.Optional(Type.Record(Type.String({ pattern: PARAMETER_NAME }), ConfigValue)),
     /** A replica: the restored copy follows this source (and is left as its source secured it). */
     replica: Type.Optional(FollowRequest),
+    /** Who may log in, in the engine's own rules, from the first start. */
+    allowed_cidrs: Type.Optional(AllowedCidrs),
+    /**
+     * A rebuilt guest on a volume that holds a prepared engine: its files are written again and
+     * it starts on the data it has (nothing is initialised, secured or created).
+     */
+    rebuild: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );

@@ -6,7 +6,7 @@ import { Value } from 'typebox/value';
 import type { Logger } from '../common/log.js';
 import { Agent } from './agent.js';
 import { datastoreModule } from './datastores/index.js';
-import { AccessChange, AgentConfig, AgentStatus, ConfigurationApply, DatabaseList, FlavorSpec, PARAMETER_NAME, PrepareRequest, UserList, UserRef, UserUpdate } from './protocol.js';
+import { AccessApply, AccessChange, AgentConfig, AgentStatus, ConfigurationApply, DatabaseList, FlavorSpec, PARAMETER_NAME, PrepareRequest, UserList, UserRef, UserUpdate } from './protocol.js';
 import { AgentRequestError } from './errors.js';
 import { ARCHIVE_SOCKET, listenForArchive } from './archive-socket.js';
 import { BackupRequest, BackupState } from './backup-protocol.js';
@@ -116,6 +116,7 @@ export async function runAgent(configPath: string, log: Logger): Promise<void> {
     await agent.applyConfiguration(request.body.values, request.body.live);
     return { ok: true };
   });
+  app.put('/access', { schema: { body: AccessApply } }, async (request) => ({ engine_rule: await agent.applyAccess(request.body.allowed_cidrs) }));
   app.post('/configuration/read', { schema: { body: Type.Object({ names: Type.Array(Type.String({ pattern: PARAMETER_NAME }), { maxItems: 500 }) }, { additionalProperties: false }) } }, async (request) => ({
     values: await agent.readConfiguration(request.body.names),
   }));

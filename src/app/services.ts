@@ -13,6 +13,8 @@ import type { ComputeDriver } from '../compute/driver.js';
 import { LocalDriver } from '../compute/local/local-driver.js';
 import type { Settings } from '../config/schema.js';
 import { AddressPool } from '../control/addresses.js';
+import { PublicEndpoints, publicSpace } from '../control/public-endpoints.js';
+import { updateAccessTask } from '../control/tasks/access-tasks.js';
 import { Reconciler } from '../control/reconciler.js';
 import type { Runtime } from '../control/runtime.js';
 import { SecretBox } from '../control/secrets.js';
@@ -92,6 +94,7 @@ export async function createServices(settings: Settings, options: ServiceOptions
       instances: instanceStore,
       driver: options.driver ?? new LocalDriver({ root: join(settings.data_dir, 'instances'), loopVolumes: settings.compute.loop_volumes, logLevel: settings.log.level === 'silent' ? 'warn' : settings.log.level }, log.child({ component: 'local-driver' })),
       addresses: new AddressPool(store.db, settings.compute.address_pool),
+      publicEndpoints: new PublicEndpoints(store.db, publicSpace(settings.compute, settings.server.host)),
       catalog,
       quotas,
       secrets: new SecretBox(settings.secret_key_file || join(settings.data_dir, 'secret.key')),
@@ -106,12 +109,13 @@ export async function createServices(settings: Settings, options: ServiceOptions
     tasks.register(resizeFlavorTask(runtime, settings.tasks.build_timeout_seconds));
     tasks.register(createBackupTask(runtime, settings.backups.timeout_seconds));
     tasks.register(deleteBackupsTask(runtime, settings.tasks.delete_timeout_seconds));
+    tasks.register(updateAccessTask(runtime, settings.tasks.build_timeout_seconds));
     tasks.register(configureInstanceTask(runtime, settings.tasks.build_timeout_seconds));
     tasks.register(detachReplicaTask(runtime, settings.tasks.build_timeout_seconds));
     tasks.register(promoteReplicaTask(runtime, settings.tasks.build_timeout_seconds));
     tasks.register(ejectSourceTask(runtime, settings.tasks.build_timeout_seconds));
     const configurations = new ConfigurationService(runtime, catalog, tasks, log.child({ component: 'configurations' }), settings.configuration.strict_memory_budget);
-    const instances = new InstanceService(instanceStore, flavors, catalog, quotas, tasks, settings.compute.max_volume_gb, new RestorePlanner(backupStore, keyring), configurations, runtime.secrets);
+    const instances = new InstanceService(instanceStore, flavors, catalog, quotas, tasks, settings.compute.max_volume_gb, new RestorePlanner(backupStore, keyring), configurations, runtime.secrets, runtime.publicEndpoints);
     const reconciler = new Reconciler(runtime, settings.tasks.reconcile_seconds * 1000, log.child({ component: 'reconciler' }), settings.replication.failover_after_seconds * 1000);
     return {
       settings,

@@ -29,6 +29,8 @@ export interface DatastoreDescriptor {
   engine: string;
   description: string;
   defaultPort: number;
+  /** The unprivileged system user the engine runs as (from its Debian package): its own connections are replication between instances. */
+  engineUser: string;
   /** Debian packages that provide the engine and its tools. */
   packages: string[];
   probe: VersionProbe;

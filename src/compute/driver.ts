@@ -22,6 +22,19 @@ export interface Placement {
   limits: 'cgroup-v1' | 'cgroup-v2' | 'none';
 }
 
+/** How an instance is reached: its private address, its public endpoint if public, and who may connect. */
+export interface Exposure {
+  /** The engine's private address and port. */
+  address: string;
+  port: number;
+  /** Where it is also published, when public. */
+  public?: { address: string; port: number };
+  /** IPv4 networks that may reach the engine's port, on either path; empty: any source. */
+  allowedCidrs: string[];
+  /** The system user the datastore's engines run as: their own connections (replication) pass. */
+  engineUser: string;
+}
+
 export type AgentProcessState = 'running' | 'restarted' | 'missing';
 
 export interface ComputeDriver {
@@ -47,6 +60,8 @@ export interface ComputeDriver {
    * whenever it starts again, starts the engine read-only (the agent's replication role file).
    */
   fence(instanceId: string): Promise<void>;
-  /** Idempotent: processes, mount, limits and folder are gone afterwards. */
+  /** Publishes the instance as `exposure` says and enforces who may reach it; replaces what was there. Safe to repeat. */
+  expose(instanceId: string, exposure: Exposure): Promise<void>;
+  /** Idempotent: processes, mount, limits, published endpoints, rules and folder are gone afterwards. */
   remove(instanceId: string): Promise<void>;
 }

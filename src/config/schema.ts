@@ -94,6 +94,14 @@ export const ComputeSettings = Type.Object(
     address_pool: Type.String({ default: '127.0.10.0/24' }),
     /** Loop-mounted ext4 volumes when running as root with loop devices; false: plain folders. */
     loop_volumes: Type.Boolean({ default: true }),
+    /**
+     * Where public instances (access.is_public) are published: one address, each instance on a
+     * port of its own from public_ports, or an IPv4 block (a.b.c.d/n), each instance on an
+     * address of its own at its engine's port. Empty: the address `trove serve` listens on,
+     * unless that is a loopback or wildcard address (then instances cannot be made public).
+     */
+    public_address: Type.String({ default: '' }),
+    public_ports: Type.String({ default: '47000-47999', pattern: '^[0-9]{1,5}-[0-9]{1,5}$' }),
     max_volume_gb: Int(1, 100_000, 100),
   },
   { additionalProperties: false, default: {} },

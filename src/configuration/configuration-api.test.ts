@@ -47,7 +47,7 @@ describe('configuration API', () => {
     assert.equal(patched.statusCode, 200);
     assert.equal(patched.body, '');
     assert.deepEqual((await call('GET', `/configurations/${group.id}`)).json().configuration.values, { innodb_buffer_pool_size: '{RAM / 2}', max_connections: 200, wait_timeout: 120 });
-    assert.equal((await call('PUT', `/configurations/${group.id}`, { configuration: { values: { wait_timeout: 60 } } })).statusCode, 200);
+    assert.equal((await call('PUT', `/configurations/${group.id}`, { configuration: { values: { wait_timeout: 60 } } })).statusCode, 202);
     assert.deepEqual((await call('GET', `/configurations/${group.id}`)).json().configuration.values, { wait_timeout: 60 });
     const noValues = await call('PUT', `/configurations/${group.id}`, { configuration: { name: 'x' } });
     assert.equal(noValues.statusCode, 400);

@@ -6,6 +6,7 @@ import type { InstanceStore } from '../instance/instance-store.js';
 import type { QuotaService } from '../quota/quota-service.js';
 import type { InstanceTable } from '../store/schema.js';
 import type { AddressPool } from './addresses.js';
+import type { PublicEndpoints } from './public-endpoints.js';
 import { AgentClient } from './agent-client.js';
 import type { SecretBox } from './secrets.js';
 import type { TaskManager } from './task-manager.js';
@@ -15,6 +16,7 @@ export interface Runtime {
   instances: InstanceStore;
   driver: ComputeDriver;
   addresses: AddressPool;
+  publicEndpoints: PublicEndpoints;
   catalog: DatastoreCatalog;
   quotas: QuotaService;
   secrets: SecretBox;

@@ -1,6 +1,6 @@
 import type { RestorePlan, RestorePlanner } from '../backup/restore-planner.js';
 import type { DatastoreCatalog } from '../catalog/registry.js';
-import { BadRequest, Conflict, NotFound, OverLimit, UnprocessableEntity } from '../common/errors.js';
+import { BadRequest, Conflict, NotFound, NotImplementedFault, OverLimit, UnprocessableEntity } from '../common/errors.js';
 import { newId } from '../common/ids.js';
 import type { TaskManager } from '../control/task-manager.js';
 import { newReplicationSecret } from '../control/replication-set.js';
@@ -12,6 +12,8 @@ import type { QuotaService } from '../quota/quota-service.js';
 import type { InstanceTable } from '../store/schema.js';
 import type { ConfigurationService } from '../configuration/configuration-service.js';
 import type { InstanceStore } from './instance-store.js';
+import type { Endpoint, PublicEndpoints } from '../control/public-endpoints.js';
+import { accessColumns, accessFrom, canonicalCidr } from './access.js';
 import { checkDatabases, checkUsers, type DatabaseInput, type UserInput } from './validation.js';
 
 export interface CreateInstanceInput {
@@ -31,6 +33,19 @@ export interface CreateInstanceInput {
   replica_count?: number;
   /** When this instance is a source and stays down, promote its most advanced replica without being asked. */
   auto_failover?: boolean;
+  /** Who may reach it: private (the default) or public, and from which networks. */
+  access?: AccessInput;
+}
+
+export interface AccessInput {
+  is_public?: boolean;
+  allowed_cidrs?: string[];
+}
+
+/** What starting a task charges to a project's quota. */
+interface TaskCharge {
+  projectId: string;
+  deltas: Partial<Record<'ram' | 'volumes', number>>;
 }
 
 /** At most this many replicas are made by one request. */
@@ -50,7 +65,14 @@ export class InstanceService {
     private readonly restores: RestorePlanner,
     private readonly configurations: ConfigurationService,
     private readonly secrets: SecretBox,
+    private readonly publicEndpoints: PublicEndpoints,
   ) {}
+
+  private requirePublishable(isPublic: boolean): void {
+    if (isPublic && !this.publicEndpoints.available) {
+      throw new BadRequest('This server has no public address, so instances cannot be public: leave out "is_public" (or set it false), or ask the operator to set compute.public_address.');
+    }
+  }
 
   async create(caller: AuthContext, projectId: string, input: CreateInstanceInput): Promise<InstanceTable> {
     const source = input.replica_of !== undefined ? await this.replicaSource(caller, projectId, input) : undefined;
@@ -103,6 +125,9 @@ export class InstanceService {
     checkDatabases(databases);
     checkUsers(users, new Set(databases.map((d) => d.name)));
 
+    const access = accessFrom(input.access);
+    this.requirePublishable(access.isPublic);
+
     const configuration = input.configuration ? await this.configurations.valuesForNewInstance(projectId, input.configuration, datastore.name, version.name, { ram_mb: flavor.ram, vcpus: flavor.vcpus }) : undefined;
 
     const now = new Date().toISOString();
@@ -141,8 +166,7 @@ export class InstanceService {
       replication_secret: secret,
       replication_status: null,
       auto_failover: input.auto_failover ? 1 : 0,
-      access_public: 0,
-      access_cidrs: '[]',
+      ...accessColumns(access),
     }));
     const params: CreateParams = {
       flavor: { ram_mb: flavor.ram, vcpus: flavor.vcpus },
@@ -151,6 +175,7 @@ export class InstanceService {
       ...(restore ? { restore } : {}),
       ...(configuration ? { configuration: configuration.values } : {}),
       ...(source ? { replica_of: source.id } : {}),
+      ...(access.allowedCidrs.length > 0 ? { allowed_cidrs: access.allowedCidrs.map(canonicalCidr) } : {}),
     };
     await this.instances.db.transaction().execute(async (trx) => {
       await this.quotas.charge(trx, projectId, { instances: count, volumes: size * count, ram: flavor.ram * count });
@@ -199,6 +224,42 @@ export class InstanceService {
     return this.instances.db.selectFrom('instances').selectAll().where('deleted', '=', 0).orderBy('created_at', 'desc').orderBy('id').execute();
   }
 
+  /** Public endpoints of instances, for views. */
+  endpointsOf(ids: string[]): Promise<Map<string, Endpoint>> {
+    return this.publicEndpoints.of(ids);
+  }
+
+  /** A new `access` for a running instance: recorded at once, put in force by a task (no restart). */
+  async updateAccess(caller: AuthContext, projectId: string, id: string, input: AccessInput): Promise<void> {
+    const instance = await this.get(caller, projectId, id);
+    // Trove's update takes what it is sent as the whole of access: what is left out goes back to its default.
+    const access = accessFrom({ is_public: input.is_public ?? false, allowed_cidrs: input.allowed_cidrs ?? [] });
+    this.requirePublishable(access.isPublic);
+    this.requireIdle(instance, 'change its access');
+    await this.instances.db.transaction().execute(async (trx) => {
+      const updated = await trx
+        .updateTable('instances')
+        .set({ ...accessColumns(access), task_status: 'UPDATING', updated_at: new Date().toISOString() })
+        .where('id', '=', instance.id)
+        .where('task_status', '=', 'NONE')
+        .executeTakeFirst();
+      if (Number(updated.numUpdatedRows) !== 1) throw new Conflict(`Instance '${id}' is busy with another operation.`);
+      await this.tasks.enqueue(trx, 'instance.update_access', instance.id, {});
+    });
+    this.tasks.nudge();
+  }
+
+  /**
+   * `datastore_version` on update: the version the instance runs is a no-op, as in Trove; another
+   * one would be an upgrade, which this server does not do yet.
+   */
+  requireCurrentVersion(instance: InstanceTable, versionRef: string): void {
+    const datastore = this.catalog.get(instance.datastore);
+    const version = this.catalog.getVersion(datastore, versionRef);
+    if (version.name === instance.datastore_version) return;
+    throw new NotImplementedFault(`Instance '${instance.name}' runs ${datastore.name} ${instance.datastore_version}; upgrading it to ${version.name} is not available on this server yet.`);
+  }
+
   async setAutoFailover(caller: AuthContext, projectId: string, id: string, on: boolean): Promise<void> {
     const instance = await this.get(caller, projectId, id);
     if (on && !this.catalog.get(instance.datastore).descriptor.capabilities.replication) throw new UnprocessableEntity(`Datastore '${instance.datastore}' does not support replication, so there is nothing to fail over to.`);
@@ -230,12 +291,19 @@ export class InstanceService {
   }
 
   /** Starts a task that needs the instance idle, atomically: two requests cannot both start one. */
-  private async startTask(id: string, taskStatus: string, kind: string, params: object, charge?: { projectId: string; deltas: Partial<Record<'ram' | 'volumes', number>> }): Promise<void> {
+  private startTask(id: string, taskStatus: string, kind: string, params: object, charge?: TaskCharge): Promise<void> {
+    return this.startTasks([{ id, taskStatus, kind, params, ...(charge ? { charge } : {}) }]);
+  }
+
+  /** Starts tasks on several instances that all need to be idle: all of them start, or none. */
+  private async startTasks(starts: Array<{ id: string; taskStatus: string; kind: string; params: object; charge?: TaskCharge }>): Promise<void> {
     await this.instances.db.transaction().execute(async (trx) => {
-      const updated = await trx.updateTable('instances').set({ task_status: taskStatus, updated_at: new Date().toISOString() }).where('id', '=', id).where('task_status', '=', 'NONE').executeTakeFirst();
-      if (Number(updated.numUpdatedRows) !== 1) throw new Conflict(`Instance '${id}' is busy with another operation.`);
-      if (charge) await this.quotas.charge(trx, charge.projectId, charge.deltas);
-      await this.tasks.enqueue(trx, kind, id, params);
+      for (const { id, taskStatus, kind, params, charge } of starts) {
+        const updated = await trx.updateTable('instances').set({ task_status: taskStatus, updated_at: new Date().toISOString() }).where('id', '=', id).where('task_status', '=', 'NONE').executeTakeFirst();
+        if (Number(updated.numUpdatedRows) !== 1) throw new Conflict(`Instance '${id}' is busy with another operation.`);
+        if (charge) await this.quotas.charge(trx, charge.projectId, charge.deltas);
+        await this.tasks.enqueue(trx, kind, id, params);
+      }
     });
     this.tasks.nudge();
   }
@@ -244,13 +312,24 @@ export class InstanceService {
     if (instance.task_status !== 'NONE') throw new UnprocessableEntity(`Instance '${instance.id}' cannot ${what} while ${instance.task_status.toLowerCase()}; wait until it is ACTIVE.`);
   }
 
+  /** A source's replicas grow with it, as in Trove: they hold the same data, and a replica that runs out of room stops following. */
   async resizeVolume(caller: AuthContext, projectId: string, id: string, size: unknown): Promise<void> {
     const instance = await this.get(caller, projectId, id);
     if (typeof size !== 'number' || !Number.isInteger(size)) throw new BadRequest(`The new volume size must be a whole number of GB, got ${JSON.stringify(size)}.`);
     if (size <= instance.volume_size) throw new BadRequest(`The new volume size (${size} GB) must be larger than the current one (${instance.volume_size} GB); volumes only grow.`);
     if (size > this.maxVolumeGb) throw new OverLimit(`Volume 'size' cannot exceed maximum of ${this.maxVolumeGb} GB, ${size} cannot be accepted.`);
     this.requireIdle(instance, 'resize its volume');
-    await this.startTask(instance.id, 'RESIZING', 'instance.resize_volume', { from: instance.volume_size, to: size }, { projectId: instance.project_id, deltas: { volumes: size - instance.volume_size } });
+    const replicas = (await this.instances.replicasOf(instance.id)).filter((r) => r.volume_size < size);
+    for (const replica of replicas) this.requireIdle(replica, `resize its volume with its source '${instance.name}'`);
+    await this.startTasks(
+      [instance, ...replicas].map((target) => ({
+        id: target.id,
+        taskStatus: 'RESIZING',
+        kind: 'instance.resize_volume',
+        params: { from: target.volume_size, to: size },
+        charge: { projectId: target.project_id, deltas: { volumes: size - target.volume_size } },
+      })),
+    );
   }
 
   async resizeFlavor(caller: AuthContext, projectId: string, id: string, flavorRef: unknown): Promise<void> {

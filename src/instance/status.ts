@@ -16,6 +16,8 @@ export const TaskStatus = {
   PROMOTING: 'PROMOTING',
   EJECTING: 'EJECTING',
   DETACHING: 'DETACHING',
+  /** Who may reach the instance is changing; it serves throughout, so its status is what is observed. */
+  UPDATING: 'UPDATING',
   /** A task failed; the instance keeps its fault until reset or deleted. */
   ERROR: 'ERROR',
 } as const;

@@ -73,11 +73,18 @@ export const configurationRoutes: FastifyPluginAsyncTypebox<{ configurations: Co
     app.route({
       method,
       url: '/configurations/:id',
-      schema: { tags: ['configurations'], summary: mode === 'replace' ? 'Replace a group’s values (applied to its instances)' : 'Merge values into a group (applied to its instances)', params: GroupParams, body: GroupBody, response: { 200: Type.Unknown({ description: 'Empty body, as Trove answers' }), ...COMMON_FAULTS, 422: FaultSchema } },
+      schema: {
+        tags: ['configurations'],
+        summary: mode === 'replace' ? 'Replace a group’s values (applied to its instances)' : 'Merge values into a group (applied to its instances)',
+        params: GroupParams,
+        body: GroupBody,
+        // Trove answers PUT with 202 and PATCH with 200, both with an empty body.
+        response: { 200: Type.Unknown({ description: 'PATCH: empty body, as Trove answers' }), 202: Type.Unknown({ description: 'PUT: accepted (empty body), as Trove answers' }), ...COMMON_FAULTS, 422: FaultSchema },
+      },
       handler: async (request, reply) => {
         caller(request);
         await configurations.update(request.params.tenant_id, request.params.id, request.body.configuration, mode);
-        return reply.code(200).send();
+        return reply.code(mode === 'replace' ? 202 : 200).send();
       },
     });
   }

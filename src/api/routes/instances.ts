@@ -10,11 +10,35 @@ import { caller, requireAdmin } from '../auth.js';
 import { baseUrl } from '../links.js';
 import { pageLinks, paginate } from '../pagination.js';
 import { ACCEPTED, COMMON_FAULTS, FaultSchema, LinksSchema, PageQuery, ProjectParams } from '../schemas.js';
+import { CIDR_PATTERN, MAX_ALLOWED_CIDRS } from '../../instance/access.js';
 import { InstanceSchema, instanceView } from '../views/instance-view.js';
 
 const PAGE_SIZE = 20;
 const InstanceParams = Type.Object({ tenant_id: Type.String(), id: Type.String() });
 const Name = Type.String({ minLength: 1, maxLength: 255 });
+
+/** Trove's `access`: public or private, and the IPv4 networks that may connect. */
+const AccessBody = Type.Object({
+  is_public: Type.Optional(Type.Boolean()),
+  allowed_cidrs: Type.Optional(Type.Array(Type.String({ pattern: CIDR_PATTERN, description: 'an IPv4 network: a.b.c.d or a.b.c.d/mask' }), { uniqueItems: true, maxItems: MAX_ALLOWED_CIDRS })),
+});
+
+/** Any value of `replica_of` (null, "", an id) asks to detach the replica from its source, as in Trove. */
+const DetachField = Type.Optional(Type.Unknown({ description: 'present (any value): detach this replica from its source' }));
+const ConfigurationField = Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Null()], { description: 'a group id to attach, or null to detach' }));
+const UpdateFields = {
+  name: Type.Optional(Name),
+  configuration: ConfigurationField,
+  replica_of: DetachField,
+  datastore_version: Type.Optional(Type.String({ minLength: 1 })),
+  /** This server's own: when the instance is a source and stays down, fail over to its most advanced replica. */
+  auto_failover: Type.Optional(Type.Boolean()),
+};
+/** PUT: one attribute besides the name; `{"instance": {}}` detaches the configuration group, as troveclient's configuration-detach sends it. */
+const PutBody = Type.Object({ instance: Type.Optional(Type.Object({ ...UpdateFields, access: Type.Optional(AccessBody) })), configuration: ConfigurationField });
+/** PATCH: as PUT, with `slave_of` (replica_of's older name) and without access, as in Trove. */
+const PatchBody = Type.Object({ instance: Type.Optional(Type.Object({ ...UpdateFields, slave_of: DetachField })), configuration: ConfigurationField });
+type UpdateBody = Static<typeof PutBody> & Static<typeof PatchBody>;
 
 const CreateBody = Type.Object({
   instance: Type.Object({
@@ -41,22 +65,8 @@ const CreateBody = Type.Object({
     /** What `trove create --backup` sends; `restoreFrom` is accepted as another name for it. */
     restorePoint: Type.Optional(Type.Object({ backupRef: Type.Optional(Type.String()) })),
     restoreFrom: Type.Optional(Type.Object({ backupRef: Type.Optional(Type.String()) })),
+    access: Type.Optional(AccessBody),
   }),
-});
-
-/** PUT/PATCH: a new name, or a configuration group to attach (an id) or detach (null, or an empty body as troveclient sends). */
-const UpdateBody = Type.Object({
-  instance: Type.Optional(
-    Type.Object({
-      name: Type.Optional(Name),
-      configuration: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Null()])),
-      /** null detaches a replica from its source (`trove detach-replica`); `slave_of` is its older name. */
-      replica_of: Type.Optional(Type.Null()),
-      slave_of: Type.Optional(Type.Null()),
-      auto_failover: Type.Optional(Type.Boolean()),
-    }),
-  ),
-  configuration: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Null()])),
 });
 
 const KNOWN_ACTIONS = 'restart, resize, promote_to_replica_source, eject_replica_source and reset_status';
@@ -80,11 +90,21 @@ export const instanceRoutes: FastifyPluginAsyncTypebox<{ instances: InstanceServ
 ) => {
   const views = async (request: FastifyRequest, list: InstanceTable[]) => {
     const ids = list.map((i) => i.id);
-    const [names, pending, replicas] = await Promise.all([configurations.namesOf(list.flatMap((i) => (i.configuration_id ? [i.configuration_id] : []))), instances.pendingTasks(ids), replication.replicaIds(ids)]);
+    const [names, pending, replicas, endpoints] = await Promise.all([
+      configurations.namesOf(list.flatMap((i) => (i.configuration_id ? [i.configuration_id] : []))),
+      instances.pendingTasks(ids),
+      replication.replicaIds(ids),
+      instances.endpointsOf(ids),
+    ]);
     const base = baseUrl(request, publicUrl);
     const projectId = (request.params as { tenant_id: string }).tenant_id;
     return list.map((i) =>
-      instanceView(i, base, projectId, region, caller(request).isAdmin, { ...(i.configuration_id ? { configurationName: names.get(i.configuration_id) } : {}), pendingTasks: pending.get(i.id) ?? [], replicaIds: replicas.get(i.id) ?? [] }),
+      instanceView(i, base, projectId, region, caller(request).isAdmin, {
+        ...(i.configuration_id ? { configurationName: names.get(i.configuration_id) } : {}),
+        pendingTasks: pending.get(i.id) ?? [],
+        replicaIds: replicas.get(i.id) ?? [],
+        ...(endpoints.has(i.id) ? { publicEndpoint: endpoints.get(i.id)! } : {}),
+      }),
     );
   };
   const oneView = async (request: FastifyRequest, instance: InstanceTable) => (await views(request, [instance]))[0]!;
@@ -124,22 +144,26 @@ export const instanceRoutes: FastifyPluginAsyncTypebox<{ instances: InstanceServ
     return reply.code(202).send();
   });
 
-  const update = async (request: FastifyRequest<{ Params: { tenant_id: string; id: string }; Body: Static<typeof UpdateBody> }>, reply: FastifyReply) => {
-    const instance = await instances.get(caller(request), request.params.tenant_id, request.params.id);
-    const body = request.body.instance ?? {};
-    if ('replica_of' in body || 'slave_of' in body) await replication.detach(caller(request), request.params.tenant_id, request.params.id);
-    if (body.auto_failover !== undefined) await instances.setAutoFailover(caller(request), request.params.tenant_id, request.params.id, body.auto_failover);
-    const name = body.name;
-    if (name !== undefined) await instances.rename(caller(request), request.params.tenant_id, request.params.id, name);
+  const update = async (request: FastifyRequest<{ Params: { tenant_id: string; id: string }; Body: UpdateBody }>, reply: FastifyReply) => {
+    const { tenant_id: projectId, id } = request.params;
+    const who = caller(request);
+    const instance = await instances.get(who, projectId, id);
+    const body: UpdateBody['instance'] & object = request.body.instance ?? {};
     const group = 'configuration' in body ? body.configuration : request.body.configuration;
-    // troveclient detaches with {"instance": {}} on PUT (update_instance with no configuration); a rename comes by PATCH.
-    const detach = group === null || (request.method === 'PUT' && name === undefined && group === undefined && body.auto_failover === undefined && instance.configuration_id !== null);
+    const asked = [...Object.keys(body).filter((k) => k !== 'name' && k !== 'configuration'), ...(group !== undefined || 'configuration' in body ? ['configuration'] : [])];
+    if (asked.length > 1) throw new BadRequest(`Only one attribute (except 'name') is allowed to update; got ${asked.join(', ')}.`);
+    if (body.name !== undefined) await instances.rename(who, projectId, id, body.name);
+    if ('replica_of' in body || 'slave_of' in body) await replication.detach(who, projectId, id);
+    if (body.access !== undefined) await instances.updateAccess(who, projectId, id, body.access);
+    if (body.auto_failover !== undefined) await instances.setAutoFailover(who, projectId, id, body.auto_failover);
+    if (body.datastore_version !== undefined) instances.requireCurrentVersion(instance, body.datastore_version);
     if (typeof group === 'string') await configurations.attach(instance, group);
-    else if (detach) await configurations.detach(instance);
+    // troveclient's configuration-detach sends {"instance": {}} by PUT.
+    else if ((group === null || (request.method === 'PUT' && asked.length === 0 && body.name === undefined)) && instance.configuration_id !== null) await configurations.detach(instance);
     return reply.code(202).send();
   };
-  app.patch('/instances/:id', { schema: { tags: ['instances'], summary: 'Rename an instance', params: InstanceParams, body: UpdateBody, response: { ...ACCEPTED, ...COMMON_FAULTS } } }, update);
-  app.put('/instances/:id', { schema: { tags: ['instances'], summary: 'Update an instance', params: InstanceParams, body: UpdateBody, response: { ...ACCEPTED, ...COMMON_FAULTS } } }, update);
+  app.patch('/instances/:id', { schema: { tags: ['instances'], summary: 'Update an instance (Trove’s older form): rename, detach a replica, attach or detach a configuration group', params: InstanceParams, body: PatchBody, response: { ...ACCEPTED, ...COMMON_FAULTS } } }, update);
+  app.put('/instances/:id', { schema: { tags: ['instances'], summary: 'Update an instance: rename, access, detach a replica, attach or detach a configuration group', params: InstanceParams, body: PutBody, response: { ...ACCEPTED, ...COMMON_FAULTS } } }, update);
 
   app.post(
     '/instances/:id/action',

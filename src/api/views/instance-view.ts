@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { troveTime } from '../../common/time.js';
+import { accessOf } from '../../instance/access.js';
 import { deriveStatus } from '../../instance/status.js';
 import type { InstanceTable } from '../../store/schema.js';
 import { resourceLinks } from '../links.js';
@@ -16,10 +17,12 @@ export const InstanceSchema = Type.Object({
   flavor: Type.Object({ id: Type.String(), links: LinksSchema }),
   datastore: Type.Object({ type: Type.String(), version: Type.String(), version_number: Type.String() }),
   region: Type.String(),
-  access: Type.Object({}),
+  access: Type.Object({ is_public: Type.Boolean(), allowed_cidrs: Type.Array(Type.String()) }, { description: 'public: also published on the host’s public address; allowed_cidrs: the only networks that may connect (empty: any)' }),
   volume: Type.Object({ size: Type.Integer(), used: Type.Optional(Type.Number({ description: 'GB in use' })) }),
   ip: Type.Optional(Type.Array(Type.String())),
-  addresses: Type.Optional(Type.Array(Type.Object({ address: Type.String(), type: Type.String(), network: Type.String() }))),
+  addresses: Type.Optional(
+    Type.Array(Type.Object({ address: Type.String(), type: Type.String({ description: 'private or public' }), network: Type.Optional(Type.String()), port: Type.Optional(Type.Integer({ description: "the engine's port at that address" })) })),
+  ),
   port: Type.Optional(Type.Integer({ description: "the engine's port at that address" })),
   created: Type.String(),
   updated: Type.String(),
@@ -51,10 +54,13 @@ export interface InstanceViewExtras {
   pendingTasks?: string[];
   /** The ids of the instance's replicas, if it is a source. */
   replicaIds?: string[];
+  /** Where it is published, when public. */
+  publicEndpoint?: { address: string; port: number };
 }
 
 export function instanceView(instance: InstanceTable, base: string, projectId: string, region: string, isAdmin: boolean, extras: InstanceViewExtras = {}, now = new Date()) {
-  const { configurationName, pendingTasks = [], replicaIds = [] } = extras;
+  const { configurationName, pendingTasks = [], replicaIds = [], publicEndpoint } = extras;
+  const access = accessOf(instance);
   const replication = instance.replication_status ? (JSON.parse(instance.replication_status) as { role: string; streaming: boolean; position: string; lag_seconds?: number; error?: string }) : undefined;
   const derived = deriveStatus(
     {
@@ -80,10 +86,17 @@ export function instanceView(instance: InstanceTable, base: string, projectId: s
     flavor: { id: instance.flavor_id, links: resourceLinks(base, projectId, 'flavors', instance.flavor_id) },
     datastore: { type: instance.datastore, version: instance.datastore_version, version_number: instance.datastore_version_full },
     region,
-    access: {},
+    access: { is_public: access.isPublic, allowed_cidrs: access.allowedCidrs },
     volume: { size: instance.volume_size, ...(instance.volume_used_bytes !== null ? { used: Math.round((instance.volume_used_bytes / GB) * 100) / 100 } : {}) },
     ...(instance.address
-      ? { ip: [instance.address], addresses: [{ address: instance.address, type: 'private', network: 'local' }], ...(instance.port ? { port: instance.port } : {}) }
+      ? {
+          ip: [instance.address, ...(publicEndpoint ? [publicEndpoint.address] : [])],
+          addresses: [
+            { address: instance.address, type: 'private', network: 'local', ...(instance.port ? { port: instance.port } : {}) },
+            ...(publicEndpoint ? [{ address: publicEndpoint.address, type: 'public', port: publicEndpoint.port }] : []),
+          ],
+          ...(instance.port ? { port: instance.port } : {}),
+        }
       : {}),
     created: troveTime(new Date(instance.created_at)),
     updated: troveTime(new Date(instance.updated_at)),

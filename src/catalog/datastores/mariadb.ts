@@ -22,6 +22,7 @@ export const mariadb: DatastoreDescriptor = {
   engine: 'mariadb',
   description: 'MariaDB, the community fork of MySQL',
   defaultPort: 3306,
+  engineUser: 'mysql',
   packages: ['mariadb-server', 'mariadb-backup'],
   probe: MYSQL_FAMILY_PROBE,
   capabilities: MYSQL_FAMILY_CAPABILITIES,

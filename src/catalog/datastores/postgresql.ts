@@ -6,6 +6,7 @@ export const postgresql: DatastoreDescriptor = {
   engine: 'postgresql',
   description: 'PostgreSQL',
   defaultPort: 5432,
+  engineUser: 'postgres',
   packages: ['postgresql'],
   probe: {
     executables: ['/usr/lib/postgresql/*/bin/postgres'],

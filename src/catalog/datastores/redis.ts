@@ -6,6 +6,7 @@ export const redis: DatastoreDescriptor = {
   engine: 'redis',
   description: 'Redis key-value store',
   defaultPort: 6379,
+  engineUser: 'redis',
   packages: ['redis-server'],
   probe: {
     executables: ['/usr/bin/redis-server'],

@@ -1,13 +1,14 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AgentConfig } from '../../agent/protocol.js';
 import { ROLE_FILE } from '../../agent/replication-protocol.js';
 import type { Logger } from '../../common/log.js';
-import type { AgentProcessState, ComputeDriver, Placement, PlacementSpec } from '../driver.js';
+import type { AgentProcessState, ComputeDriver, Exposure, Placement, PlacementSpec } from '../driver.js';
 import { writeFileAtomic } from '../../common/atomic-file.js';
 import { applyLimits, cgroupPids, detectLimits, removeLimits, type LimitsKind } from './limits.js';
+import { PacketFilter, type ExposedInstance } from './packet-filter.js';
 import { alive, processesUsing, terminate } from './processes.js';
 import { OnlineResizeDenied, ensureLoopVolume, growLoopVolume, growUnmountedVolume, isMounted, loopVolumesAvailable, unmountVolume } from './volume.js';
 
@@ -30,6 +31,7 @@ export class LocalDriver implements ComputeDriver {
   readonly name = 'local';
   private readonly limits: LimitsKind;
   private readonly loop: boolean;
+  private readonly filter: PacketFilter;
 
   constructor(
     private readonly options: LocalDriverOptions,
@@ -37,6 +39,7 @@ export class LocalDriver implements ComputeDriver {
   ) {
     this.limits = detectLimits();
     this.loop = options.loopVolumes && loopVolumesAvailable();
+    this.filter = new PacketFilter(options.root, join(options.root, '..', 'route_localnet.before'));
     mkdirSync(options.root, { recursive: true });
     mkdirSync(join(options.root, '..', 'templates'), { recursive: true });
     // Engines run as unprivileged users: they must be able to pass through to their folder.
@@ -45,6 +48,32 @@ export class LocalDriver implements ComputeDriver {
 
   folder(instanceId: string): string {
     return join(this.options.root, instanceId);
+  }
+
+  private exposureFile(instanceId: string): string {
+    return join(this.folder(instanceId), 'exposure.json');
+  }
+
+  /** Every instance's exposure, from their folders: what the packet filter holds. */
+  private exposures(): ExposedInstance[] {
+    if (!existsSync(this.options.root)) return [];
+    return readdirSync(this.options.root).flatMap((id) => {
+      const file = this.exposureFile(id);
+      return existsSync(file) ? [{ instanceId: id, ...(JSON.parse(readFileSync(file, 'utf8')) as Exposure) }] : [];
+    });
+  }
+
+  private needsRules(exposure: Exposure): boolean {
+    return exposure.public !== undefined || exposure.allowedCidrs.length > 0;
+  }
+
+  async expose(instanceId: string, exposure: Exposure): Promise<void> {
+    const file = this.exposureFile(instanceId);
+    const before = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Exposure) : undefined;
+    // Kept with the instance: the rules are rendered again from it after a reboot, and go with the folder.
+    writeFileAtomic(file, JSON.stringify(exposure), 0o600);
+    if (this.needsRules(exposure) || (before && this.needsRules(before))) await this.filter.apply(this.exposures());
+    this.log.info({ instance: instanceId, public: exposure.public, allowed_cidrs: exposure.allowedCidrs }, 'access applied');
   }
 
   agentSocket(instanceId: string): string {
@@ -106,6 +135,9 @@ export class LocalDriver implements ComputeDriver {
       this.log.warn({ instance: spec.instanceId }, 'could not apply cgroup limits');
     }
     this.log.info({ instance: spec.instanceId, pid: child.pid }, 'agent started');
+    // A host that lost its agents (a reboot) lost its packet filter rules too.
+    const exposure = existsSync(this.exposureFile(spec.instanceId)) ? (JSON.parse(readFileSync(this.exposureFile(spec.instanceId), 'utf8')) as Exposure) : undefined;
+    if (exposure && this.needsRules(exposure)) await this.filter.apply(this.exposures());
     return 'restarted';
   }
 
@@ -167,6 +199,13 @@ export class LocalDriver implements ComputeDriver {
 
   async remove(instanceId: string): Promise<void> {
     const folder = this.folder(instanceId);
+    const file = this.exposureFile(instanceId);
+    const exposure = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Exposure) : undefined;
+    if (exposure && this.needsRules(exposure)) {
+      // The rules go first: the address is about to be released for another instance.
+      rmSync(file);
+      await this.filter.apply(this.exposures());
+    }
     const pids = new Set([...processesUsing(folder), ...cgroupPids(this.limits, instanceId)]);
     if (pids.size > 0) await terminate([...pids], 10_000);
     await unmountVolume(join(folder, 'volume'));

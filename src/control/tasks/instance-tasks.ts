@@ -8,6 +8,7 @@ import { collectArchiveQuietly } from '../../backup/archive-parts.js';
 import { forgetSeed, joinReplica, replicaPrepareRequest, startSeed, waitForSeed } from './replica-seed.js';
 import { slotOf } from '../replication-set.js';
 import { agentOf, placementOf, type Runtime } from '../runtime.js';
+import { publish } from './access-tasks.js';
 import { PermanentTaskError, type TaskKind, type TaskRun } from '../task-manager.js';
 
 /** What the create task keeps (secrets sealed): the restore source gets its store and key only when it is sent. */
@@ -57,6 +58,14 @@ export function createInstanceTask(runtime: Runtime, deadlineSeconds: number): T
         async run(run) {
           const instance = await instanceOf(runtime, run);
           await runtime.driver.place(placementOf(runtime, instance, instance.address!));
+          return 'done';
+        },
+      },
+      {
+        // Before the engine first listens: who may reach it holds from its first connection.
+        name: 'publish',
+        async run(run) {
+          await publish(runtime, await instanceOf(runtime, run));
           return 'done';
         },
       },
@@ -120,6 +129,7 @@ export function createInstanceTask(runtime: Runtime, deadlineSeconds: number): T
       // Leave nothing behind but the row, which shows the fault until the user deletes it.
       await runtime.driver.remove(id);
       await runtime.addresses.release(id);
+      await runtime.publicEndpoints.release(id);
       await runtime.instances.update(id, { address: null, port: null, service_status: 'FAILED', volume_used_bytes: null });
       await runtime.instances.setFault(id, `Instance could not be built: ${reason}`, reason);
     },
@@ -155,6 +165,7 @@ export function deleteInstanceTask(runtime: Runtime, deadlineSeconds: number): T
         async run(run) {
           await runtime.driver.remove(run.task.target_id);
           await runtime.addresses.release(run.task.target_id);
+          await runtime.publicEndpoints.release(run.task.target_id);
           return 'done';
         },
       },

@@ -17,6 +17,8 @@ export interface PostgresPaths {
   overridesFile: string;
   /** The replication role's settings (a standby's source); included after the overrides, so a group cannot undo them. */
   replicationFile: string;
+  /** The networks allowed to log in (the instance's `allowed_cidrs`), kept for every rewrite of pg_hba.conf. */
+  accessFile: string;
 }
 
 export function pathsOf(config: AgentConfig): PostgresPaths {
@@ -30,6 +32,7 @@ export function pathsOf(config: AgentConfig): PostgresPaths {
     restoreWalDir: `${config.volume_dir}/restore-wal`,
     overridesFile: `${config.run_dir}/overrides.conf`,
     replicationFile: `${config.run_dir}/replication.conf`,
+    accessFile: `${config.run_dir}/allowed-cidrs.json`,
   };
 }
 
@@ -67,13 +70,17 @@ include_if_exists = '${paths.replicationFile}'
 `;
 }
 
-/** Passwords (scram-sha-256) over TCP for everyone; the superuser only by peer on the socket. */
-export function renderHba(): string {
+/**
+ * Passwords (scram-sha-256) over TCP; the superuser only by peer on the socket. With allowed
+ * networks, only they (and the instance's own address, which the agent's health check comes
+ * from) may log in: the engine's own wall behind the host's packet filter.
+ */
+export function renderHba(config: AgentConfig, allowedCidrs: readonly string[] = []): string {
+  const sources = allowedCidrs.length === 0 ? ['0.0.0.0/0', '::/0'] : [`${config.address}/32`, ...allowedCidrs];
   return `# Written by the Trove guest agent.
 local   all          postgres                 peer
 local   replication  postgres                 peer
 host    replication  ${REPLICATION_USER}  0.0.0.0/0  scram-sha-256
-host    all          all        0.0.0.0/0     scram-sha-256
-host    all          all        ::/0          scram-sha-256
+${sources.map((source) => `host    all          all        ${source.padEnd(13)} scram-sha-256`).join('\n')}
 `;
 }

@@ -6,6 +6,7 @@ import type { DatastoreModule } from '../../datastore.js';
 import { probeSocket } from '../../socket-probe.js';
 import type { AgentConfig, PrepareRequest } from '../../protocol.js';
 import { systemUser } from '../../system-user.js';
+import { allowedCidrsOf, postgresqlAccess } from './access.js';
 import { postgresAdmin } from './admin.js';
 import { finishRestore, postgresqlBackup } from './backup.js';
 import { pathsOf, renderConfig, renderHba } from './config-file.js';
@@ -28,6 +29,7 @@ export const postgresqlModule: DatastoreModule = {
   backup: postgresqlBackup,
   configuration: postgresqlConfiguration,
   replication: postgresqlReplication,
+  access: postgresqlAccess,
 
   async initialise(config: AgentConfig, request: PrepareRequest, restore) {
     const paths = pathsOf(config);
@@ -47,7 +49,7 @@ export const postgresqlModule: DatastoreModule = {
     ensureOverrides(config);
     ensureReplicationConfig(config);
     writeFileAtomic(paths.configFile, renderConfig(config, paths, tuneFor(flavor.ram_mb)), 0o644);
-    writeFileAtomic(paths.hbaFile, renderHba(), 0o644);
+    writeFileAtomic(paths.hbaFile, renderHba(config, allowedCidrsOf(config)), 0o644);
   },
 
   command(config: AgentConfig) {
@@ -58,7 +60,8 @@ export const postgresqlModule: DatastoreModule = {
   async ping(config: AgentConfig) {
     // Over TCP, where pg_hba asks any user for a password: the server answers 'R' and, when the
     // client leaves without one, logs nothing (a ping every second must not fill the log).
-    return probeSocket({ host: config.address, port: config.port }, startupPacket(), acceptsConnections);
+    // From the instance's own address, which every allowed_cidrs lets through.
+    return probeSocket({ host: config.address, port: config.port, localAddress: config.address }, startupPacket(), acceptsConnections);
   },
 
   async secure(config: AgentConfig, request: PrepareRequest) {
