@@ -9,6 +9,7 @@ PACKAGES=(
   mariadb-server mariadb-backup galera-4 postgresql redis-server   # the engines Trove runs
   python3-troveclient python3-openstackclient                      # the real OpenStack clients
   zstd curl jq ca-certificates util-linux e2fsprogs iproute2       # tools the service and README use
+  nftables                                                         # the packet filter that enforces access
   python3 make g++                                                 # builds the SQLite driver
 )
 # Only the test suite needs these: a real S3-compatible server (OpenStack Swift with its s3api

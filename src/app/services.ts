@@ -21,7 +21,7 @@ import { SecretBox } from '../control/secrets.js';
 import { TaskManager } from '../control/task-manager.js';
 import { configureInstanceTask } from '../control/tasks/configuration-tasks.js';
 import { ConfigurationService } from '../configuration/configuration-service.js';
-import { createInstanceTask, deleteInstanceTask, resizeFlavorTask, resizeVolumeTask, restartInstanceTask } from '../control/tasks/instance-tasks.js';
+import { createInstanceTask, deleteInstanceTask, rebuildInstanceTask, resizeFlavorTask, resizeVolumeTask, restartInstanceTask } from '../control/tasks/instance-tasks.js';
 import { FlavorService } from '../flavor/flavor-service.js';
 import { IdentityService } from '../identity/identity-service.js';
 import { GuestDataService } from '../instance/guest-data-service.js';
@@ -80,9 +80,10 @@ export async function createServices(settings: Settings, options: ServiceOptions
   const store = openStore(settings.database.url, settings.data_dir);
   try {
     await migrateToLatest(store.db);
+    const driver = options.driver ?? new LocalDriver({ root: join(settings.data_dir, 'instances'), loopVolumes: settings.compute.loop_volumes, logLevel: settings.log.level === 'silent' ? 'warn' : settings.log.level }, log.child({ component: 'local-driver' }));
     const catalog = options.withoutCatalog
       ? await DatastoreCatalog.build([], { disabled: [], versions: [] })
-      : await DatastoreCatalog.build(DESCRIPTORS, settings.catalog, options.discover);
+      : await DatastoreCatalog.build(DESCRIPTORS, settings.catalog, options.discover, driver.imageId());
     const flavors = new FlavorService(store.db);
     const quotas = new QuotaService(store.db, settings.quotas);
     const tasks = new TaskManager(store.db, settings.tasks, log.child({ component: 'tasks' }));
@@ -92,7 +93,7 @@ export async function createServices(settings: Settings, options: ServiceOptions
     const backupStorage = await BackupStorage.open(objectStoreSpec(settings), keyring, settings.backups.container);
     const runtime: Runtime = {
       instances: instanceStore,
-      driver: options.driver ?? new LocalDriver({ root: join(settings.data_dir, 'instances'), loopVolumes: settings.compute.loop_volumes, logLevel: settings.log.level === 'silent' ? 'warn' : settings.log.level }, log.child({ component: 'local-driver' })),
+      driver,
       addresses: new AddressPool(store.db, settings.compute.address_pool),
       publicEndpoints: new PublicEndpoints(store.db, publicSpace(settings.compute, settings.server.host)),
       catalog,
@@ -109,6 +110,7 @@ export async function createServices(settings: Settings, options: ServiceOptions
     tasks.register(resizeFlavorTask(runtime, settings.tasks.build_timeout_seconds));
     tasks.register(createBackupTask(runtime, settings.backups.timeout_seconds));
     tasks.register(deleteBackupsTask(runtime, settings.tasks.delete_timeout_seconds));
+    tasks.register(rebuildInstanceTask(runtime, settings.tasks.build_timeout_seconds));
     tasks.register(updateAccessTask(runtime, settings.tasks.build_timeout_seconds));
     tasks.register(configureInstanceTask(runtime, settings.tasks.build_timeout_seconds));
     tasks.register(detachReplicaTask(runtime, settings.tasks.build_timeout_seconds));

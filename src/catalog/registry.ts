@@ -46,7 +46,8 @@ function compareVersions(a: string, b: string): number {
 export class DatastoreCatalog {
   private constructor(private readonly datastores: CatalogDatastore[]) {}
 
-  static async build(descriptors: readonly DatastoreDescriptor[], settings: CatalogSettings, discover: VersionDiscoverer = discoverVersions): Promise<DatastoreCatalog> {
+  /** `installedImage`: the image the compute driver builds guests of installed versions from. */
+  static async build(descriptors: readonly DatastoreDescriptor[], settings: CatalogSettings, discover: VersionDiscoverer = discoverVersions, installedImage = ''): Promise<DatastoreCatalog> {
     settings.versions.forEach((extra, index) => {
       if (!descriptors.some((d) => d.name === extra.datastore)) {
         throw new ConfigError(`catalog.versions[${index}].datastore: unknown datastore "${extra.datastore}"; known: ${descriptors.map((d) => d.name).join(', ')}`);
@@ -75,12 +76,12 @@ export class DatastoreCatalog {
         image,
         packages: descriptor.packages,
       });
-      const versions = installed.map((v) => version(v.name, v.full, true, true, ''));
+      const versions = installed.map((v) => version(v.name, v.full, true, true, installedImage));
       for (const extra of settings.versions.filter((v) => v.datastore === descriptor.name)) {
         const existing = versions.find((v) => v.name === extra.version);
         if (existing) {
           existing.active = extra.active;
-          existing.image = extra.image;
+          if (extra.image) existing.image = extra.image;
         } else {
           versions.push(version(extra.version, extra.version, extra.active, false, extra.image));
         }

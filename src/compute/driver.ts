@@ -39,6 +39,8 @@ export type AgentProcessState = 'running' | 'restarted' | 'missing';
 
 export interface ComputeDriver {
   readonly name: string;
+  /** The image guests are built from: one id that serves every installed datastore version. */
+  imageId(): string;
   /** Idempotent: whatever already exists is kept, whatever is missing is made. */
   place(spec: PlacementSpec): Promise<Placement>;
   agentSocket(instanceId: string): string;
@@ -60,6 +62,12 @@ export interface ComputeDriver {
    * whenever it starts again, starts the engine read-only (the agent's replication role file).
    */
   fence(instanceId: string): Promise<void>;
+  /**
+   * A new guest on the instance's volume: the agent and everything it generated are replaced by
+   * the current image's, the volume (and the instance's place in a replication set) is kept.
+   * Leaves a started agent that must be prepared with `rebuild`. Safe to repeat.
+   */
+  rebuild(spec: PlacementSpec): Promise<void>;
   /** Publishes the instance as `exposure` says and enforces who may reach it; replaces what was there. Safe to repeat. */
   expose(instanceId: string, exposure: Exposure): Promise<void>;
   /** Idempotent: processes, mount, limits, published endpoints, rules and folder are gone afterwards. */

@@ -349,6 +349,17 @@ export class InstanceService {
     await this.startTask(instance.id, 'RESIZING', 'instance.resize_flavor', { from, to }, { projectId: instance.project_id, deltas: { ram: flavor.ram - instance.ram_mb } });
   }
 
+  /** Admins: a new guest from the image of the instance's datastore version, on the same volume and data. */
+  async rebuild(caller: AuthContext, projectId: string, id: string, imageId: string): Promise<void> {
+    const instance = await this.get(caller, projectId, id);
+    const datastore = this.catalog.get(instance.datastore);
+    const version = this.catalog.getVersion(datastore, instance.datastore_version);
+    if (!version.image) throw new UnprocessableEntity(`Datastore version ${datastore.name} ${version.name} has no image to rebuild from.`);
+    if (imageId !== version.image) throw new BadRequest(`Image '${imageId}' cannot be found for ${datastore.name} ${version.name}; its guests are built from image '${version.image}' (see the admin view of the datastore version).`);
+    this.requireIdle(instance, 'be rebuilt');
+    await this.startTask(instance.id, 'REBUILDING', 'instance.rebuild', {});
+  }
+
   /** Admins: stop whatever task holds the instance and clear its fault; the reconciler then observes it afresh. */
   async resetStatus(caller: AuthContext, projectId: string, id: string): Promise<void> {
     const instance = await this.get(caller, projectId, id);

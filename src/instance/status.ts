@@ -16,6 +16,8 @@ export const TaskStatus = {
   PROMOTING: 'PROMOTING',
   EJECTING: 'EJECTING',
   DETACHING: 'DETACHING',
+  /** A new guest is being built on the instance's volume. */
+  REBUILDING: 'REBUILDING',
   /** Who may reach the instance is changing; it serves throughout, so its status is what is observed. */
   UPDATING: 'UPDATING',
   /** A task failed; the instance keeps its fault until reset or deleted. */
@@ -62,6 +64,7 @@ const STATUS_DURING_TASK: Partial<Record<string, string>> = {
   [TaskStatus.PROMOTING]: 'PROMOTE',
   [TaskStatus.EJECTING]: 'EJECT',
   [TaskStatus.DETACHING]: 'DETACH',
+  [TaskStatus.REBUILDING]: 'REBUILD',
 };
 
 export function deriveStatus(state: ObservedState, now: Date): DerivedStatus {

@@ -106,6 +106,6 @@ describe('backups through the real trove and openstack clients', () => {
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline && /cli-/.test(await ok(['list']))) await new Promise((r) => setTimeout(r, 250));
     assert.doesNotMatch(await ok(['list']), /cli-/);
-    assert.deepEqual(leftovers(host.dataDir), { folders: [], mounts: [], processes: [] });
+    assert.deepEqual(leftovers(host.dataDir), { folders: [], mounts: [], processes: [], rules: [] });
   });
 });

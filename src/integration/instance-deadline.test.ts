@@ -38,7 +38,7 @@ describe('a build that misses its deadline', () => {
     assert.match(failed.fault.message, /Instance could not be built: did not finish before its deadline \(10 s\)/);
     assert.match(failed.fault.created, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/);
     assert.equal(failed.ip, undefined, 'the address went back to the pool');
-    assert.deepEqual(leftovers(host.dataDir), { folders: [], mounts: [], processes: [] });
+    assert.deepEqual(leftovers(host.dataDir), { folders: [], mounts: [], processes: [], rules: [] });
 
     assert.equal((await host.demo.call('DELETE', `/instances/${id}`)).status, 202, 'a failed instance can be deleted');
     await host.demo.waitForStatus(id, ['GONE'], 60_000);

@@ -146,6 +146,6 @@ describe('Redis instances', () => {
   it('is deleted without leftovers', async () => {
     assert.equal((await host.demo.call('DELETE', `/instances/${id}`)).status, 202);
     await host.demo.waitForStatus(id, ['GONE'], 60_000);
-    assert.deepEqual(leftovers(host.dataDir), { folders: [], mounts: [], processes: [] });
+    assert.deepEqual(leftovers(host.dataDir), { folders: [], mounts: [], processes: [], rules: [] });
   });
 });

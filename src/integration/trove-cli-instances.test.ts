@@ -78,7 +78,7 @@ describe('instances through the real trove CLI', () => {
     assert.equal(name, 'default');
     assert.equal((await run('redis-cli', ['-h', ip, '--pass', password!, '--no-auth-warning', 'GET', 'k'])).stdout.trim(), 'v');
     await deleteAndWait('cli-kv');
-    assert.deepEqual(leftovers(host.dataDir), { folders: [], mounts: [], processes: [] });
+    assert.deepEqual(leftovers(host.dataDir), { folders: [], mounts: [], processes: [], rules: [] });
   });
 
   it('creates, shows, connects to and deletes an instance', async () => {
@@ -112,7 +112,7 @@ describe('instances through the real trove CLI', () => {
       await new Promise((r) => setTimeout(r, 250));
     }
     assert.doesNotMatch((await troveCli(['list'])).stdout, /cli-db/);
-    assert.deepEqual(leftovers(host.dataDir), { folders: [], mounts: [], processes: [] });
+    assert.deepEqual(leftovers(host.dataDir), { folders: [], mounts: [], processes: [], rules: [] });
   });
 
   it('reports a bad flavor as the API says, with a non-zero exit', async () => {

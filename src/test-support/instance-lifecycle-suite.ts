@@ -127,6 +127,27 @@ export function describeInstanceLifecycle(profile: DatastoreProfile, addressPool
       assert.equal(await eventually(() => profile.read(ip), 'before-crash'), 'before-crash');
     });
 
+    it('rebuilds the guest from its image on the same volume: the data stays, the agent and its files are new', async () => {
+      const version = (await host.admin.call('GET', `/datastores/${profile.type}/versions/${profile.version}`)).body.version;
+      assert.match(version.image, /^[0-9a-f-]{36}$/, 'the admin view shows the image');
+      const other = (await host.admin.call('GET', '/datastores')).body.datastores.flatMap((d: { versions: Array<{ image: string }> }) => d.versions.map((v) => v.image));
+      assert.deepEqual([...new Set(other)], [version.image], 'one image serves every installed datastore version');
+      const unknown = await host.admin.call('POST', `/mgmt/instances/${id}/action`, { rebuild: { image_id: '00000000-0000-5000-8000-000000000000' } });
+      assert.equal(unknown.status, 400);
+      assert.match(unknown.body.badRequest.message, new RegExp(`cannot be found.*built from image '${version.image}'`));
+      assert.equal((await host.demo.call('POST', `/mgmt/instances/${id}/action`, { rebuild: { image_id: version.image } })).status, 403, 'admins only');
+      const agentBefore = Number(readFileSync(join(folder(), 'agent.pid'), 'utf8').trim());
+      const written = await profile.write(ip, 'before-rebuild');
+      assert.equal(written.code, 0, written.stderr);
+      assert.equal((await host.admin.call('POST', `/mgmt/instances/${id}/action`, { rebuild: { image_id: version.image } })).status, 202);
+      assert.equal((await host.demo.call('GET', `/instances/${id}`)).body.instance.status, 'REBUILD');
+      const rebuilt = await host.demo.waitForStatus(id, ['ACTIVE', 'ERROR'], 120_000);
+      assert.equal(rebuilt.status, 'ACTIVE', JSON.stringify(rebuilt));
+      assert.notEqual(Number(readFileSync(join(folder(), 'agent.pid'), 'utf8').trim()), agentBefore, 'a new agent runs');
+      assert.equal((await profile.read(ip)).stdout.trim(), 'before-rebuild');
+      await steadilyActive();
+    });
+
     it('refuses bad input with a 4xx that says what to fix, leaving no instance behind', async () => {
       const cases: Array<[object | string, number, RegExp]> = [
         [createBody('x', { flavorRef: '9999' }), 400, /Flavor '9999' cannot be found/],
@@ -184,7 +205,7 @@ export function describeInstanceLifecycle(profile: DatastoreProfile, addressPool
       for (const instance of instances) assert.equal((await host.demo.call('DELETE', `/instances/${instance.id}`)).status, 202);
       assert.equal((await host.demo.call('DELETE', `/instances/${id}`)).status, 202, 'deleting again is accepted');
       for (const instance of instances) await host.demo.waitForStatus(instance.id, ['GONE'], 120_000);
-      assert.deepEqual(leftovers(host.dataDir), { folders: [], mounts: [], processes: [] });
+      assert.deepEqual(leftovers(host.dataDir), { folders: [], mounts: [], processes: [], rules: [] });
       const state = new Database(join(host.dataDir, 'trove.db'), { readonly: true });
       try {
         assert.deepEqual(state.prepare('SELECT COUNT(*) AS n FROM address_leases').get(), { n: 0 }, 'every address went back to the pool');

@@ -36,9 +36,9 @@ function agentLogsOf(dataDir: string, chars: number): string {
  * A `trove serve` of its own (data folder, address pool, fast leases) with an admin and a demo
  * user. close() stops it and removes whatever instances are left, so tests never leak engines.
  */
-export async function startTroveHost(addressPool: string, extraToml = '', umask?: string): Promise<TroveHost> {
+export async function startTroveHost(addressPool: string, extraToml = '', umask?: string, computeToml = ''): Promise<TroveHost> {
   const dataDir = mkdtempSync(join(tmpdir(), 'trove-test-host-'));
-  const baseToml = `[compute]\naddress_pool = "${addressPool}"\n`;
+  const baseToml = `[compute]\naddress_pool = "${addressPool}"\n${computeToml}`;
   writeFileSync(join(dataDir, 'trove.toml'), `${baseToml}\n${extraToml || DEFAULT_TOML}`);
   const env = { TROVE_DATA_DIR: dataDir };
   for (const args of [

@@ -218,6 +218,23 @@ export const instanceRoutes: FastifyPluginAsyncTypebox<{ instances: InstanceServ
     async (request) => ({ preview: await configurations.preview(await instances.get(caller(request), request.params.tenant_id, request.params.id), request.body) }),
   );
 
+  app.post(
+    '/mgmt/instances/:id/action',
+    {
+      schema: {
+        tags: ['instances'],
+        summary: 'Admins: rebuild the guest from an image, keeping the volume and its data',
+        params: InstanceParams,
+        body: Type.Object({ rebuild: Type.Object({ image_id: Type.String({ minLength: 1, maxLength: 64, description: "the image of the instance's datastore version (its admin view shows it)" }) }) }),
+        response: { ...ACCEPTED, ...COMMON_FAULTS, 422: FaultSchema },
+      },
+    },
+    async (request, reply) => {
+      await instances.rebuild(requireAdmin(request), request.params.tenant_id, request.params.id, request.body.rebuild.image_id);
+      return reply.code(202).send();
+    },
+  );
+
   app.get(
     '/mgmt/instances',
     { schema: { tags: ['instances'], summary: 'All projects’ instances (admin)', params: ProjectParams, response: { 200: Type.Object({ instances: Type.Array(InstanceSchema) }), ...COMMON_FAULTS } } },

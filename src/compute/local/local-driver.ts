@@ -1,10 +1,12 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AgentConfig } from '../../agent/protocol.js';
 import { ROLE_FILE } from '../../agent/replication-protocol.js';
 import type { Logger } from '../../common/log.js';
+import { stableUuid } from '../../common/ids.js';
 import type { AgentProcessState, ComputeDriver, Exposure, Placement, PlacementSpec } from '../driver.js';
 import { writeFileAtomic } from '../../common/atomic-file.js';
 import { applyLimits, cgroupPids, detectLimits, removeLimits, type LimitsKind } from './limits.js';
@@ -78,6 +80,23 @@ export class LocalDriver implements ComputeDriver {
 
   agentSocket(instanceId: string): string {
     return join(this.folder(instanceId), 'agent.sock');
+  }
+
+  private image: string | undefined;
+
+  /** The local guest image is the installed engines and the agent build: its id changes with the build. */
+  imageId(): string {
+    this.image ??= stableUuid(`local-image:${existsSync(AGENT_MAIN) ? createHash('sha256').update(readFileSync(AGENT_MAIN)).digest('hex') : 'unbuilt'}`);
+    return this.image;
+  }
+
+  async rebuild(spec: PlacementSpec): Promise<void> {
+    const folder = this.folder(spec.instanceId);
+    const pids = new Set([...processesUsing(folder), ...cgroupPids(this.limits, spec.instanceId)]);
+    if (pids.size > 0) await terminate([...pids], 10_000);
+    // What the old guest generated goes; the volume, the replication role, the access rules and the logs stay.
+    for (const name of ['run', 'agent.json', 'agent-state.json', 'agent.pid', 'agent.sock']) rmSync(join(folder, name), { recursive: true, force: true });
+    await this.place(spec);
   }
 
   async place(spec: PlacementSpec): Promise<Placement> {

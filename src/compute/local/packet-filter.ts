@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Exposure } from '../driver.js';
 
 /** One instance's exposure, as the packet filter renders it. */
@@ -34,8 +35,9 @@ function chainOf(instanceId: string): string {
  * - public: connections to the public endpoint are translated to the private one, from this
  *   host (output) and from others (prerouting);
  * - allowed_cidrs: a new connection to the engine's private port from any other source is
- *   dropped, whichever path it came by; connections the engines make themselves (replication
- *   between instances on this host, by the engine's system user) pass on the private path.
+ *   dropped, whichever path it came by; connections from the instance's own address and those
+ *   the engines make themselves (replication between instances on this host, by the engine's
+ *   system user) pass on the private path.
  * - a public address off loopback needs the kernel to route to loopback addresses
  *   (route_localnet); then packets for 127.0.0.0/8 that arrive from outside are dropped unless
  *   this table translated them, so the private addresses stay private.
@@ -52,7 +54,8 @@ export function renderTable(table: string, instances: readonly ExposedInstance[]
     chains.push(
       [
         `  chain ${chain} {`,
-        `    ip saddr { ${i.allowedCidrs.map(canonical).join(', ')} } accept`,
+        // The instance's own address is always inside: its agent's health check comes from it.
+        `    ip saddr { ${[`${i.address}/32`, ...i.allowedCidrs.map(canonical)].join(', ')} } accept`,
         `    ct original ip daddr ${i.address} meta skuid "${i.engineUser}" accept`,
         '    drop',
         '  }',
@@ -90,6 +93,11 @@ export function renderTable(table: string, instances: readonly ExposedInstance[]
  * instances' folder so that two servers on one host keep apart, holding every instance's rules.
  * Changes are serialised in this process; each one renders the table anew from what it is given.
  */
+/** The table of the server whose instances live in `root`. */
+export function tableFor(root: string): string {
+  return `trove_${createHash('sha256').update(resolve(root)).digest('hex').slice(0, 10)}`;
+}
+
 export class PacketFilter {
   readonly table: string;
   private queue: Promise<unknown> = Promise.resolve();
@@ -99,7 +107,7 @@ export class PacketFilter {
     /** Where the route_localnet value found before this server changed it is kept. */
     private readonly routeLocalnetFile: string,
   ) {
-    this.table = `trove_${createHash('sha256').update(root).digest('hex').slice(0, 10)}`;
+    this.table = tableFor(root);
   }
 
   /** Replaces the table with the rules of `instances` (removes it when none need rules). */

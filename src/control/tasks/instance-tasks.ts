@@ -8,7 +8,7 @@ import { collectArchiveQuietly } from '../../backup/archive-parts.js';
 import { forgetSeed, joinReplica, replicaPrepareRequest, startSeed, waitForSeed } from './replica-seed.js';
 import { slotOf } from '../replication-set.js';
 import { agentOf, placementOf, type Runtime } from '../runtime.js';
-import { publish } from './access-tasks.js';
+import { allowedCidrsOf, publish } from './access-tasks.js';
 import { PermanentTaskError, type TaskKind, type TaskRun } from '../task-manager.js';
 
 /** What the create task keeps (secrets sealed): the restore source gets its store and key only when it is sent. */
@@ -337,6 +337,73 @@ export function resizeFlavorTask(runtime: Runtime, deadlineSeconds: number): Tas
         await runtime.instances.db.transaction().execute((trx) => runtime.quotas.charge(trx, instance.project_id, { ram: run.params.from.ram_mb - run.params.to.ram_mb }));
       }
       await runtime.instances.setFault(run.task.target_id, `Flavor could not be changed: ${reason}`, reason);
+    },
+  };
+}
+
+/**
+ * Rebuilds the guest from the current image on the same volume: the data, the configuration
+ * group's values, the access rules and the instance's place in a replication set are kept.
+ */
+export function rebuildInstanceTask(runtime: Runtime, deadlineSeconds: number): TaskKind<NoParams> {
+  return {
+    kind: 'instance.rebuild',
+    deadlineSeconds,
+    steps: [
+      {
+        name: 'stop-guest',
+        async run(run) {
+          // A clean stop of the engine when its agent answers; the driver ends whatever is left.
+          await agentOf(runtime, run.task.target_id)
+            .shutdown()
+            .catch((err: Error) => run.log.warn({ err: err.message }, 'the old guest did not stop cleanly; its processes are ended'));
+          return 'done';
+        },
+      },
+      {
+        name: 'reimage',
+        async run(run) {
+          const instance = await instanceOf(runtime, run);
+          await runtime.driver.rebuild(placementOf(runtime, instance, instance.address!));
+          return 'done';
+        },
+      },
+      {
+        name: 'prepare',
+        async run(run) {
+          const instance = await instanceOf(runtime, run);
+          const configuration = instance.applied_configuration ? (JSON.parse(instance.applied_configuration) as PrepareRequest['configuration']) : undefined;
+          const cidrs = allowedCidrsOf(instance);
+          try {
+            await agentOf(runtime, instance.id).prepare({
+              flavor: { ram_mb: instance.ram_mb, vcpus: instance.vcpus },
+              databases: [],
+              users: [],
+              rebuild: true,
+              ...(configuration && Object.keys(configuration).length > 0 ? { configuration } : {}),
+              ...(cidrs.length > 0 ? { allowed_cidrs: cidrs } : {}),
+            });
+            return 'done';
+          } catch (err) {
+            if (err instanceof AgentUnreachable) return { waitMs: 20 };
+            throw err;
+          }
+        },
+      },
+      {
+        name: 'wait-healthy',
+        async run(run) {
+          const status = await agentOf(runtime, run.task.target_id).status();
+          if (status.service === 'FAILED') throw new PermanentTaskError(`the rebuilt guest could not start its engine: ${status.message ?? 'no reason given'}`);
+          if (status.service !== 'HEALTHY') return { waitMs: 20 };
+          const now = new Date().toISOString();
+          await runtime.instances.update(run.task.target_id, { task_status: 'NONE', service_status: 'HEALTHY', service_status_updated: now, last_contact_at: now, restart_required: 0, volume_used_bytes: status.volume.used_bytes });
+          return 'done';
+        },
+      },
+    ],
+    async onFailure(run, reason) {
+      await runtime.instances.setFault(run.task.target_id, `Instance could not be rebuilt: ${reason}`, reason);
     },
   };
 }
