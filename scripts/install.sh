@@ -14,9 +14,10 @@ PACKAGES=(
 )
 # Only the test suite needs these: a real S3-compatible server (OpenStack Swift with its s3api
 # middleware, and memcached for its tokens) to test the S3 object store against, and zsh to load
-# the client's zsh completion script.
+# the client's zsh completion script; tempest (with jsonschema), whose own response schemas check
+# the compute view.
 if [ "${1:-}" = "--with-test-tools" ]; then
-  PACKAGES+=(swift swift-proxy swift-object swift-container swift-account python3-swift memcached zsh)
+  PACKAGES+=(swift swift-proxy swift-object swift-container swift-account python3-swift memcached zsh python3-tempest)
 fi
 
 if [ "$(id -u)" -ne 0 ]; then

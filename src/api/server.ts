@@ -9,6 +9,7 @@ import { registerJsonBodyParser } from './json-body.js';
 import { refuseUnknownFields } from './strict-schemas.js';
 import { RateLimiter } from './rate-limit.js';
 import { backupRoutes } from './routes/backups.js';
+import { computeRoutes } from './routes/compute.js';
 import { configurationRoutes } from './routes/configurations.js';
 import { datastoreRoutes } from './routes/datastores.js';
 import { flavorRoutes } from './routes/flavors.js';
@@ -24,7 +25,7 @@ export interface ApiOptions {
   logger: Logger;
 }
 
-/** The HTTP edge: Keystone v3 subset under /v3, Trove v1.0 under /v1.0/{project_id}. */
+/** The HTTP edge: Keystone v3 subset under /v3, Trove v1.0 under /v1.0/{project_id}, a read-only compute view under /compute. */
 export async function buildApi(services: Services, options: ApiOptions): Promise<FastifyInstance> {
   const { settings } = services;
   const publicUrl = settings.server.public_url;
@@ -76,6 +77,7 @@ export async function buildApi(services: Services, options: ApiOptions): Promise
     },
     { prefix: '/v1.0/:tenant_id' },
   );
+  await app.register(computeRoutes, { instances: services.instances, catalog: services.catalog, identity: services.identity, limiter, publicUrl, prefix: '/compute' });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.ready();

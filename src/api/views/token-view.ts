@@ -5,7 +5,7 @@ function endpoints(id: string, url: string, region: string) {
   return ['public', 'internal', 'admin'].map((iface) => ({ id: `${id}-${iface}`, interface: iface, region, region_id: region, url }));
 }
 
-/** The Keystone v3 token body, with a catalog naming this server for identity and database. */
+/** The Keystone v3 token body, with a catalog naming this server for identity, database and its read-only compute view. */
 export function tokenView(context: AuthContext, base: string, region: string) {
   return {
     token: {
@@ -20,6 +20,7 @@ export function tokenView(context: AuthContext, base: string, region: string) {
       catalog: [
         { type: 'identity', name: 'keystone', id: 'identity', endpoints: endpoints('identity', `${base}/v3`, region) },
         { type: 'database', name: 'trove', id: 'database', endpoints: endpoints('database', `${base}/v1.0/${context.project.id}`, region) },
+        { type: 'compute', name: 'nova', id: 'compute', endpoints: endpoints('compute', `${base}/compute/v2.1`, region) },
       ],
     },
   };
