@@ -108,7 +108,9 @@ describe('compute view (Nova servers, read-only)', () => {
     assert.equal(server['OS-EXT-SRV-ATTR:host'] !== undefined, true, 'admins see the host attributes');
     const replica = servers.find((s) => s.name === 'orders-db-replica')!;
     assert.equal(replica.status, 'RESIZE');
-    assert.equal(replica.image, '', 'a datastore version without an image shows none');
+    const installedImage = api.services.catalog.get('postgresql').versions[0]!.image;
+    assert.match(installedImage, /^[0-9a-f-]{36}$/);
+    assert.equal((replica.image as { id: string }).id, installedImage, "an installed version's guests are built from the local image");
     const byStatus = (await get('/compute/v2.1/servers/detail?all_tenants=True&status=error', 'admin')).json().servers;
     assert.deepEqual(byStatus.map((s: { name: string }) => s.name), ['broken-orders']);
     assert.deepEqual(byStatus[0].fault.message, 'Instance could not be built: disk full');
