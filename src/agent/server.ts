@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
@@ -25,6 +26,21 @@ function readConfig(path: string): AgentConfig {
 }
 
 /** Runs the agent of one instance: RPC on a unix socket beside its config file. */
+/** Whether something accepts connections on a unix socket (within a second). */
+function socketAnswers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = connect({ path });
+    const done = (answer: boolean) => {
+      clearTimeout(timer);
+      probe.destroy();
+      resolve(answer);
+    };
+    const timer = setTimeout(() => done(false), 1000);
+    probe.on('connect', () => done(true));
+    probe.on('error', () => done(false));
+  });
+}
+
 export async function runAgent(configPath: string, log: Logger): Promise<void> {
   // Engines run as other users and must read what the agent writes for them: do not inherit a
   // stricter umask from whoever started the server. Secret files are written with explicit modes.
@@ -170,7 +186,14 @@ export async function runAgent(configPath: string, log: Logger): Promise<void> {
   });
 
   const socket = join(dirname(configPath), AGENT_SOCKET);
-  if (existsSync(socket)) rmSync(socket);
+  if (existsSync(socket)) {
+    // One agent per instance: a second one would take the socket while the first goes on.
+    if (await socketAnswers(socket)) {
+      log.warn({ instance: config.instance_id }, 'another agent already serves this instance; this one exits');
+      process.exit(0);
+    }
+    rmSync(socket);
+  }
   // Before the engine starts: it may hand over a log file at once.
   const archiving = module.backup?.archive;
   if (archiving) await listenForArchive(agent.backups, join(config.run_dir, ARCHIVE_SOCKET), archiving.engineUser, log);

@@ -18,6 +18,9 @@ export interface ConfigurationInput {
   datastore?: { type?: string; version?: string };
 }
 
+/** How long a change of values waits for its instances to take them before answering. */
+const APPLY_WAIT_MS = 15_000;
+
 /** Turns a rule violation into Trove's 422 with its message. */
 function checked<T>(work: () => T): T {
   try {
@@ -137,15 +140,15 @@ export class ConfigurationService {
     const attached = await this.attachedInstances(group.id);
     // Every attached instance must take the new values (ranges of formulas, memory) before any is changed.
     const warnings = attached.flatMap((instance) => this.advise(this.fitted(next, instance.datastore, instanceFlavor(instance)).warnings, { configuration: group.id, instance: instance.id }));
-    await this.db.transaction().execute(async (trx) => {
+    const taskIds = await this.db.transaction().execute(async (trx) => {
       await trx
         .updateTable('configurations')
         .set({ values: next.values, updated_at: new Date().toISOString(), ...(input.name ? { name: input.name } : {}), ...(input.description !== undefined ? { description: input.description } : {}) })
         .where('id', '=', group.id)
         .execute();
-      for (const instance of attached) await this.tasks.enqueue(trx, 'instance.configure', instance.id, {});
+      return Promise.all(attached.map((instance) => this.tasks.enqueue(trx, 'instance.configure', instance.id, {})));
     });
-    this.tasks.nudge();
+    await this.putInForce(taskIds);
     return warnings;
   }
 
@@ -209,11 +212,21 @@ export class ConfigurationService {
 
   private async setGroup(instance: InstanceTable, groupId: string | null): Promise<void> {
     if (instance.task_status === 'DELETING' || instance.task_status === 'BUILDING') throw new UnprocessableEntity(`Instance ${instance.id} is ${instance.task_status.toLowerCase()}; its configuration cannot change now.`);
-    await this.db.transaction().execute(async (trx) => {
+    const taskId = await this.db.transaction().execute(async (trx) => {
       await trx.updateTable('instances').set({ configuration_id: groupId, updated_at: new Date().toISOString() }).where('id', '=', instance.id).execute();
-      await this.tasks.enqueue(trx, 'instance.configure', instance.id, {});
+      return this.tasks.enqueue(trx, 'instance.configure', instance.id, {});
     });
+    await this.putInForce([taskId]);
+  }
+
+  /**
+   * Answers once the values are in force (or wait for a restart), as Trove's attach does: clients
+   * read the engine's value right after the call. A slow engine only delays the answer so long;
+   * the task finishes either way.
+   */
+  private async putInForce(taskIds: string[]): Promise<void> {
     this.tasks.nudge();
+    await this.tasks.settled(taskIds, APPLY_WAIT_MS);
   }
 
   /** The running engine's values of every catalog parameter: what the instance has in effect. */

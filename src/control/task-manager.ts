@@ -133,6 +133,22 @@ export class TaskManager {
     while (this.running.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   }
 
+  /**
+   * Waits (at most `timeoutMs`) until these tasks are done, failed or cancelled; true when they
+   * are. For an API that answers once quick work is in force; the work goes on past the wait.
+   * A task manager that is not running here settles nothing: it returns at once.
+   */
+  async settled(taskIds: string[], timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (this.stopped || taskIds.length === 0) return taskIds.length === 0;
+      const open = await this.db.selectFrom('tasks').select('id').where('id', 'in', taskIds).where('state', 'in', ['pending', 'running']).execute();
+      if (open.length === 0) return true;
+      if (Date.now() >= deadline) return false;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
   /** Looks for work now rather than at the next poll (after an enqueue in this process). */
   nudge(): void {
     if (!this.stopped) this.schedule(0);

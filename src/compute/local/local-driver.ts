@@ -11,7 +11,7 @@ import type { AgentProcessState, ComputeDriver, Exposure, Placement, PlacementSp
 import { writeFileAtomic } from '../../common/atomic-file.js';
 import { applyLimits, cgroupPids, detectLimits, removeLimits, type LimitsKind } from './limits.js';
 import { PacketFilter, type ExposedInstance } from './packet-filter.js';
-import { alive, processesUsing, terminate } from './processes.js';
+import { alive, commandLine, processesUsing, terminate } from './processes.js';
 import { OnlineResizeDenied, ensureLoopVolume, growLoopVolume, growUnmountedVolume, isMounted, loopVolumesAvailable, unmountVolume } from './volume.js';
 
 /** The agent as one bundled file (see agent/main.ts): it starts in a third of the time. */
@@ -128,9 +128,14 @@ export class LocalDriver implements ComputeDriver {
 
   private agentPid(instanceId: string): number | undefined {
     const file = join(this.folder(instanceId), 'agent.pid');
-    if (!existsSync(file)) return undefined;
-    const pid = Number(readFileSync(file, 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : undefined;
+    const recorded = existsSync(file) ? Number(readFileSync(file, 'utf8').trim()) : NaN;
+    if (Number.isInteger(recorded) && recorded > 0 && alive(recorded)) return recorded;
+    // A server killed between starting an agent and writing its pid left an agent that runs
+    // unrecorded: a second one would take its socket while the first goes on preparing.
+    const config = join(this.folder(instanceId), 'agent.json');
+    const running = processesUsing(this.folder(instanceId)).find((pid) => commandLine(pid).includes(AGENT_MAIN) && commandLine(pid).includes(config));
+    if (running !== undefined) writeFileAtomic(file, String(running), 0o644);
+    return running;
   }
 
   async ensureAgent(spec: PlacementSpec): Promise<AgentProcessState> {

@@ -9,6 +9,15 @@ export function alive(pid: number): boolean {
   }
 }
 
+/** A process's command line, its arguments joined by spaces ('' once it has exited). */
+export function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+  } catch {
+    return '';
+  }
+}
+
 /** Processes whose command line names a path inside `folder` (the agent, and its engine). */
 export function processesUsing(folder: string): number[] {
   const pids: number[] = [];
