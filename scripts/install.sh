@@ -13,11 +13,13 @@ PACKAGES=(
   python3 make g++                                                 # builds the SQLite driver
 )
 # Only the test suite needs these: a real S3-compatible server (OpenStack Swift with its s3api
-# middleware, and memcached for its tokens) to test the S3 object store against, and zsh to load
-# the client's zsh completion script; tempest (with jsonschema), whose own response schemas check
-# the compute view.
+# middleware, and memcached for its tokens) to test the S3 object store against, zsh to load
+# the client's zsh completion script, and OpenStack's own Trove tests (tempest with the Trove
+# plugin, psycopg2 for its PostgreSQL checks, python3-subunit to read its results); tempest's
+# own response schemas also check the compute view.
 if [ "${1:-}" = "--with-test-tools" ]; then
-  PACKAGES+=(swift swift-proxy swift-object swift-container swift-account python3-swift memcached zsh python3-tempest)
+  PACKAGES+=(swift swift-proxy swift-object swift-container swift-account python3-swift memcached zsh)
+  PACKAGES+=(tempest python3-tempest trove-tempest-plugin python3-psycopg2 python3-subunit)
 fi
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -52,7 +52,7 @@ describe('access: public and private, allowed networks enforced on the host', ()
   before(async () => {
     routeLocalnetBefore = readFileSync(ROUTE_LOCALNET, 'utf8').trim();
     net = createTestNetwork(`acc${process.pid % 1000}`, process.pid % 250);
-    host = await startTroveHost('127.0.70.0/24', '', undefined, `public_address = "${net.hostAddress}"\npublic_ports = "47100-47199"\n`);
+    host = await startTroveHost('127.0.70.0/24', { compute: `public_address = "${net.hostAddress}"\npublic_ports = "47100-47199"\n` });
   });
   after(async () => {
     await host?.close();

@@ -9,9 +9,30 @@ import { startServe, trove, type RunningServer } from './processes.js';
 /** What test hosts run with unless told otherwise: fast leases and reconciles, and no rate limits for tests that poll hard. */
 export const DEFAULT_TOML = '[tasks]\nlease_seconds = 5\nreconcile_seconds = 1\npoll_ms = 50\n\n[rate_limits]\nGET = 0\nPOST = 0\nPUT = 0\nPATCH = 0\nDELETE = 0\n';
 
+/** A user of a test host: its name, project, password and role on that project. */
+export interface HostAccount {
+  name: string;
+  project: string;
+  password: string;
+  role: 'admin' | 'member' | 'reader';
+}
+
+export interface TroveHostOptions {
+  /** Settings after the address pool; DEFAULT_TOML when empty. */
+  toml?: string;
+  /** The umask `trove serve` runs with. */
+  umask?: string;
+  /** Users beyond admin and demo; their projects are created as needed. */
+  accounts?: HostAccount[];
+  /** Compute settings beside the address pool (public_address…), as TOML lines. */
+  compute?: string;
+}
+
 export interface TroveHost {
   dataDir: string;
   server: RunningServer;
+  /** Every user of the host with its password: admin, demo, then the extra accounts. */
+  accounts: HostAccount[];
   demo: ApiClient;
   admin: ApiClient;
   /** Stops the server and starts it again on the same port and data (as after a crash). */
@@ -34,18 +55,29 @@ function agentLogsOf(dataDir: string, chars: number): string {
 
 /**
  * A `trove serve` of its own (data folder, address pool, fast leases) with an admin and a demo
- * user. close() stops it and removes whatever instances are left, so tests never leak engines.
+ * user, and any further accounts asked for. close() stops it and removes whatever instances are
+ * left, so tests never leak engines. The second argument is either the extra TOML or the options.
  */
-export async function startTroveHost(addressPool: string, extraToml = '', umask?: string, computeToml = ''): Promise<TroveHost> {
+export async function startTroveHost(addressPool: string, extraTomlOrOptions: string | TroveHostOptions = '', umaskArgument?: string): Promise<TroveHost> {
+  const options: TroveHostOptions = typeof extraTomlOrOptions === 'string' ? { toml: extraTomlOrOptions, umask: umaskArgument } : extraTomlOrOptions;
+  const umask = options.umask;
   const dataDir = mkdtempSync(join(tmpdir(), 'trove-test-host-'));
-  const baseToml = `[compute]\naddress_pool = "${addressPool}"\n${computeToml}`;
-  writeFileSync(join(dataDir, 'trove.toml'), `${baseToml}\n${extraToml || DEFAULT_TOML}`);
+  const baseToml = `[compute]\naddress_pool = "${addressPool}"\n${options.compute ?? ''}`;
+  writeFileSync(join(dataDir, 'trove.toml'), `${baseToml}\n${options.toml || DEFAULT_TOML}`);
   const env = { TROVE_DATA_DIR: dataDir };
-  for (const args of [
-    ['manage', 'bootstrap', '--admin-password', 'admin-secret'],
-    ['manage', 'project-create', 'demo'],
-    ['manage', 'user-create', 'demo', '--project', 'demo', '--password', 'demo-secret'],
-  ]) {
+  const accounts: HostAccount[] = [
+    { name: 'admin', project: 'admin', password: 'admin-secret', role: 'admin' },
+    { name: 'demo', project: 'demo', password: 'demo-secret', role: 'member' },
+    ...(options.accounts ?? []),
+  ];
+  const commands = [['manage', 'bootstrap', '--admin-password', 'admin-secret']];
+  const projects = new Set(['admin']);
+  for (const account of accounts.slice(1)) {
+    if (!projects.has(account.project)) commands.push(['manage', 'project-create', account.project]);
+    projects.add(account.project);
+    commands.push(['manage', 'user-create', account.name, '--project', account.project, '--password', account.password, '--role', account.role]);
+  }
+  for (const args of commands) {
     const result = await trove(args, env);
     if (result.code !== 0) throw new Error(`trove ${args.join(' ')}: ${result.stderr}`);
   }
@@ -53,6 +85,7 @@ export async function startTroveHost(addressPool: string, extraToml = '', umask?
   const host: TroveHost = {
     dataDir,
     server,
+    accounts,
     demo: await ApiClient.login(server.url, 'demo', 'demo-secret', 'demo'),
     admin: await ApiClient.login(server.url, 'admin', 'admin-secret', 'admin'),
     async restart() {
