@@ -216,11 +216,11 @@ export class Agent {
     return this.module.configuration;
   }
 
-  /** Writes a configuration group's values; sets the live ones in the running engine. */
-  async applyConfiguration(values: Record<string, ConfigValue>, live: string[]): Promise<void> {
+  /** Writes a configuration group's values; sets the live ones in the running engine and reverts the ones it dropped; returns what waits for a restart. */
+  async applyConfiguration(values: Record<string, ConfigValue>, live: string[], revert: string[] = []): Promise<string[]> {
     if (!this.prepared) throw new AgentRequestError(409, 'The engine is not prepared yet.');
-    if (live.length > 0) this.requireRunning();
-    await this.configurationModule().apply(this.config, values, live);
+    if (live.length > 0 || revert.length > 0) this.requireRunning();
+    return this.configurationModule().apply(this.config, values, live, revert);
   }
 
   /** Who may log in, in the engine's own rules; false when the engine has none (the host's packet filter is the only wall). */

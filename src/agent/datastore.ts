@@ -102,9 +102,11 @@ export type ConfigValue = number | string | boolean;
 export interface GuestConfiguration {
   /**
    * Replaces the overrides file (read after the tuned configuration, so its values win at every
-   * start) and sets the `live` parameters in the running engine now.
+   * start), sets the `live` parameters in the running engine now, and sets the `revert` ones (no
+   * longer in the group) back to what the engine starts with. Returns the reverted parameters it
+   * could not set back now: they wait for a restart.
    */
-  apply(config: AgentConfig, values: Record<string, ConfigValue>, live: string[]): Promise<void>;
+  apply(config: AgentConfig, values: Record<string, ConfigValue>, live: string[], revert?: string[]): Promise<string[]>;
   /** The running engine's current values of the named parameters. */
   read(config: AgentConfig, names: string[]): Promise<Record<string, string>>;
 }

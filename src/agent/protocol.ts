@@ -36,6 +36,8 @@ export const ConfigurationApply = Type.Object(
     values: Type.Record(Type.String({ pattern: PARAMETER_NAME }), ConfigValue),
     /** The parameters to set in the running engine now (the others wait for its next start). */
     live: Type.Array(Type.String({ pattern: PARAMETER_NAME }), { maxItems: 500 }),
+    /** Parameters the group no longer sets, to put back now to what the engine starts with. */
+    revert: Type.Optional(Type.Array(Type.String({ pattern: PARAMETER_NAME }), { maxItems: 500 })),
   },
   { additionalProperties: false },
 );

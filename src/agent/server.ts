@@ -129,8 +129,7 @@ export async function runAgent(configPath: string, log: Logger): Promise<void> {
     agent.readLog(request.query.name, Number(request.query.offset)),
   );
   app.put('/configuration', { schema: { body: ConfigurationApply } }, async (request) => {
-    await agent.applyConfiguration(request.body.values, request.body.live);
-    return { ok: true };
+    return { ok: true, restart_pending: await agent.applyConfiguration(request.body.values, request.body.live, request.body.revert) };
   });
   app.put('/access', { schema: { body: AccessApply } }, async (request) => ({ engine_rule: await agent.applyAccess(request.body.allowed_cidrs) }));
   app.post('/configuration/read', { schema: { body: Type.Object({ names: Type.Array(Type.String({ pattern: PARAMETER_NAME }), { maxItems: 500 }) }, { additionalProperties: false }) } }, async (request) => ({

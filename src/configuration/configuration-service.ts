@@ -276,7 +276,7 @@ export class ConfigurationService {
     return {
       changes,
       reverted: removed,
-      restart_required: changes.some((c) => c.restart_required) || removed.length > 0,
+      restart_required: changes.some((c) => c.restart_required) || removed.some((name) => rules.find((r) => r.name === name)?.restart_required !== false),
       ...(budget ? { memory: { fits: budget.fits, refused, total_bytes: budget.total_bytes, fixed_bytes: budget.fixed_bytes, ram_bytes: budget.ram_bytes, arithmetic: budget.arithmetic } } : {}),
       warnings,
     };

@@ -36,7 +36,9 @@ export interface ConfigurationChange {
   changed: string[];
   /** Changed parameters the running engine takes now. */
   live: string[];
-  /** True when some change waits for a restart: a restart-required parameter, or a removed one. */
+  /** Dynamic parameters no longer set, which the running engine goes back to what it starts with now. */
+  revert: string[];
+  /** True when some change waits for a restart: a restart-required parameter, set or removed. */
   restartRequired: boolean;
 }
 
@@ -46,9 +48,9 @@ export function changeBetween(rules: readonly ParameterRule[], applied: Configur
   const changed = names.filter((name) => applied[name] !== next[name]);
   const dynamic = (name: string) => rules.find((r) => r.name === name)?.restart_required === false;
   const live = changed.filter((name) => name in next && dynamic(name));
-  // A removed value goes back to the tuned one only when the engine reads its files again.
-  const restartRequired = changed.some((name) => !(name in next) || !dynamic(name));
-  return { changed, live, restartRequired };
+  const revert = changed.filter((name) => !(name in next) && dynamic(name));
+  const restartRequired = changed.some((name) => !dynamic(name));
+  return { changed, live, revert, restartRequired };
 }
 
 export function instanceFlavor(instance: InstanceTable): { ram_mb: number; vcpus: number } {

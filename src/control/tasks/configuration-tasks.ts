@@ -32,15 +32,16 @@ export function configureInstanceTask(runtime: Runtime, deadlineSeconds: number)
           const agent = agentOf(runtime, instance.id);
           let restartRequired = change.restartRequired;
           try {
-            await agent.put('/configuration', { values: next, live: change.live });
+            const { restart_pending: pending } = await agent.put<{ restart_pending?: string[] }>('/configuration', { values: next, live: change.live, revert: change.revert });
+            if ((pending ?? []).length > 0) restartRequired = true;
           } catch (err) {
             // The engine is down (stopped, crashed): the files take it all, for its next start.
-            if (!(err instanceof AgentRefused && err.status === 409) || change.live.length === 0) throw err;
+            if (!(err instanceof AgentRefused && err.status === 409) || change.live.length + change.revert.length === 0) throw err;
             await agent.put('/configuration', { values: next, live: [] });
             restartRequired = true;
           }
           await runtime.instances.update(instance.id, { applied_configuration: JSON.stringify(next), restart_required: instance.restart_required || restartRequired ? 1 : 0 });
-          run.log.info({ changed: change.changed, live: change.live, restart_required: change.restartRequired }, 'configuration applied');
+          run.log.info({ changed: change.changed, live: change.live, reverted: change.revert, restart_required: restartRequired }, 'configuration applied');
           return 'done';
         },
       },

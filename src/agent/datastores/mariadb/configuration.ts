@@ -24,8 +24,21 @@ export function ensureOverrides(config: AgentConfig): void {
 
 const NAME = /^[a-z_]+$/;
 
+/** What the engine starts with when no group sets `name`: its value in my.cnf, or the server's own default. */
+function baselineOf(configFile: string, name: string): string {
+  for (const line of readFileSync(configFile, 'utf8').split('\n')) {
+    const match = /^\s*([A-Za-z0-9_-]+)\s*=\s*(.*?)\s*$/.exec(line);
+    if (!match || match[1]!.replace(/-/g, '_') !== name) continue;
+    // my.cnf takes size suffixes, SET GLOBAL does not.
+    const size = /^(\d+)([KMG])$/i.exec(match[2]!);
+    if (size) return String(Number(size[1]) * 1024 ** ('KMG'.indexOf(size[2]!.toUpperCase()) + 1));
+    return /^-?\d+$/.test(match[2]!) ? match[2]! : literal(match[2]!);
+  }
+  return 'DEFAULT';
+}
+
 export const mariadbConfiguration: GuestConfiguration = {
-  async apply(config, values, live) {
+  async apply(config, values, live, revert = []) {
     for (const name of Object.keys(values)) if (!NAME.test(name)) throw new Error(`invalid parameter name ${name}`);
     const paths = pathsOf(config);
     writeFileAtomic(paths.overridesConfig, renderOverrides(values), 0o644);
@@ -38,7 +51,9 @@ export const mariadbConfiguration: GuestConfiguration = {
         const value = values[name]!;
         return `SET GLOBAL ${name} = ${typeof value === 'string' ? literal(value) : rendered(value)};`;
       });
+    for (const name of revert.filter((n) => NAME.test(n) && !(n in values))) statements.push(`SET GLOBAL ${name} = ${baselineOf(paths.configFile, name)};`);
     if (statements.length > 0) await runSql(paths.socket, statements.join('\n'));
+    return [];
   },
 
   async read(config, names) {

@@ -29,7 +29,7 @@ const NAME = /^[a-z_]+$/;
  * parameter PostgreSQL can change without a restart; the postmaster's wait for the next start.
  */
 export const postgresqlConfiguration: GuestConfiguration = {
-  async apply(config, values, live) {
+  async apply(config, values, live, revert = []) {
     for (const name of Object.keys(values)) if (!NAME.test(name)) throw new Error(`invalid parameter name ${name}`);
     const paths = pathsOf(config);
     const lines = Object.entries(values).map(([name, value]) => `${name} = ${rendered(value)}`);
@@ -37,7 +37,9 @@ export const postgresqlConfiguration: GuestConfiguration = {
     // postgresql.conf written before groups existed lacks the include (it is regenerated on resize).
     const include = `include_if_exists = '${paths.overridesFile}'`;
     if (!readFileSync(paths.configFile, 'utf8').includes(include)) appendFileSync(paths.configFile, `${include}\n`);
-    if (live.length > 0) await runSql(paths.socketDir, config.port, 'SELECT pg_reload_conf();');
+    // A reload also sets what the file no longer names back to its value without it.
+    if (live.length > 0 || revert.length > 0) await runSql(paths.socketDir, config.port, 'SELECT pg_reload_conf();');
+    return [];
   },
 
   async read(config, names) {

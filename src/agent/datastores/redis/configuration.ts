@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../../../common/atomic-file.js';
 import type { ConfigValue, GuestConfiguration } from '../../datastore.js';
 import type { AgentConfig } from '../../protocol.js';
@@ -24,13 +24,31 @@ export function ensureOverrides(config: AgentConfig): void {
 
 const NAME = /^[a-z-]+$/;
 
+/** What Redis starts with when no group sets `name`: its line in redis.conf; undefined when only Redis's own default applies. */
+function baselineOf(configFile: string, name: string): string | undefined {
+  for (const line of readFileSync(configFile, 'utf8').split('\n')) {
+    const match = /^\s*([a-z-]+)\s+(.*?)\s*$/.exec(line);
+    if (match && match[1] === name) return match[2]!.replace(/^"(.*)"$/, '$1');
+  }
+  return undefined;
+}
+
 /** Values go to an overrides file that redis.conf includes last, and live ones through CONFIG SET. */
 export const redisConfiguration: GuestConfiguration = {
-  async apply(config, values, live) {
+  async apply(config, values, live, revert = []) {
     for (const name of Object.keys(values)) if (!NAME.test(name)) throw new Error(`invalid parameter name ${name}`);
-    writeFileAtomic(pathsOf(config).overridesFile, renderOverrides(values), 0o644);
+    const paths = pathsOf(config);
+    writeFileAtomic(paths.overridesFile, renderOverrides(values), 0o644);
     const pairs = live.filter((name) => name in values).flatMap((name) => [name, rendered(values[name]!)]);
+    // Redis cannot name its own defaults: a dropped value only redis.conf does not set waits for a restart.
+    const pending: string[] = [];
+    for (const name of revert.filter((n) => NAME.test(n) && !(n in values))) {
+      const baseline = baselineOf(paths.configFile, name);
+      if (baseline === undefined) pending.push(name);
+      else pairs.push(name, baseline);
+    }
     if (pairs.length > 0) await redisCommand(config, ['CONFIG', 'SET', ...pairs]);
+    return pending;
   },
 
   async read(config, names) {
