@@ -61,6 +61,17 @@ describe('openstack database commands against a real instance', () => {
     await openstack(['log', 'set', id, 'general', '--enable']);
     assert.notEqual((await openstack(['log', 'show', id, 'general'])).status, 'Disabled');
 
+    // 200 connections on the smallest flavor: more than its RAM at worst, which is a warning, not a refusal.
+    await openstack(['configuration', 'create', 'cfg-small', '{"max_connections": 200}', '--datastore', 'mysql', '--datastore-version', '10.11']);
+    const smallId = (await openstack(['configuration', 'show', 'cfg-small'])).id as string;
+    const preview = await host.demo.call('POST', `/instances/${id}/configuration/preview`, { configuration: smallId });
+    assert.equal(preview.status, 200, JSON.stringify(preview.body));
+    assert.match(preview.body.preview.warnings[0], /At full load .*max_connections 200 × .* > the flavor's 512\.0 MB of RAM/);
+    await openstack(['configuration', 'attach', id, 'cfg-small'], false);
+    assert.equal((await host.demo.call('GET', `/instances/${id}/configuration`)).body.instance.configuration.max_connections, '200');
+    await openstack(['configuration', 'detach', id], false);
+    await openstack(['configuration', 'delete', 'cfg-small'], false);
+
     await openstack(['instance', 'resize', 'volume', id, '2'], false);
     await waitActive();
     await openstack(['instance', 'resize', 'flavor', id, '2'], false);
