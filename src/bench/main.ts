@@ -6,6 +6,7 @@ import { startServe, trove } from '../test-support/processes.js';
 import { benchBackups, MARIADB_BENCH, POSTGRES_BENCH } from './backup-throughput.js';
 import { rawMariadbBoot, rawPostgresBoot, rawRedisBoot } from './raw-boot.js';
 import { benchReplication } from './replication-outage.js';
+import { benchAccessPaths } from './access-paths.js';
 import { MYSQL, POSTGRESQL, REDIS } from '../test-support/datastore-profiles.js';
 import { formatRows, type Row } from './stats.js';
 
@@ -14,8 +15,10 @@ const BACKUP_RUNS = Number(process.env.TROVE_BENCH_BACKUP_RUNS ?? 3);
 const BACKUP_MIB = Number(process.env.TROVE_BENCH_BACKUP_MIB ?? 1024);
 const REPLICATION_RUNS = Number(process.env.TROVE_BENCH_REPLICATION_RUNS ?? 5);
 const FAILOVER_AFTER_SECONDS = 5;
-/** Which parts to run: create, backup, replication (default all). */
-const PARTS = (process.env.TROVE_BENCH ?? 'create,backup,replication').split(',');
+const ACCESS_RUNS = Number(process.env.TROVE_BENCH_ACCESS_RUNS ?? 5);
+const ACCESS_SECONDS = Number(process.env.TROVE_BENCH_ACCESS_SECONDS ?? 10);
+/** Which parts to run: create, backup, replication, access (default all). */
+const PARTS = (process.env.TROVE_BENCH ?? 'create,backup,replication,access').split(',');
 
 /** Seconds from POST /instances to the first GET that shows ACTIVE (polled every 10 ms). */
 async function createToActive(api: ApiClient, datastore: string, version: string): Promise<number> {
@@ -39,7 +42,7 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'trove-bench-'));
   writeFileSync(
     join(dataDir, 'trove.toml'),
-    `[compute]\naddress_pool = "127.0.30.0/24"\n\n[rate_limits]\nGET = 0\nPOST = 0\nPATCH = 0\nDELETE = 0\n\n[tasks]\nreconcile_seconds = 1\n\n[replication]\nfailover_after_seconds = ${FAILOVER_AFTER_SECONDS}\n`,
+    `[compute]\naddress_pool = "127.0.30.0/24"\npublic_address = "127.0.39.0/24"\n\n[rate_limits]\nGET = 0\nPOST = 0\nPATCH = 0\nDELETE = 0\n\n[tasks]\nreconcile_seconds = 1\n\n[replication]\nfailover_after_seconds = ${FAILOVER_AFTER_SECONDS}\n`,
   );
   const env = { TROVE_DATA_DIR: dataDir };
   await trove(['manage', 'bootstrap', '--admin-password', 'bench-admin'], env);
@@ -64,6 +67,7 @@ async function main(): Promise<void> {
       console.log(formatRows(`\nwrite outage of a source and one replica under a steady stream of writes (longest gap between acknowledged writes); failover: the source's host is gone (kill -9, nothing restarts it); ${REPLICATION_RUNS} runs each`, rows));
       console.log(PUBLISHED_OUTAGES);
     }
+    if (PARTS.includes('access')) console.log(await benchAccessPaths(api, ACCESS_RUNS, ACCESS_SECONDS));
   } finally {
     await server.stop();
     rmSync(dataDir, { recursive: true, force: true });
