@@ -21,7 +21,7 @@ export interface CreateInstanceInput {
   /** Optional for a replica only, which then takes its source's flavor (the OpenStack client sends none). */
   flavorRef?: string | number;
   volume?: { size?: number };
-  datastore?: { type?: string; version?: string };
+  datastore?: { type?: string; version?: string; version_number?: string };
   databases?: DatabaseInput[];
   users?: Array<Omit<UserInput, 'databases'> & { databases?: Array<{ name: string }> }>;
   restorePoint?: { backupRef?: string };
@@ -113,6 +113,8 @@ export class InstanceService {
     const version = versionName === undefined ? datastore.versions.find((v) => v.id === datastore.defaultVersionId) : datastore.versions.find((v) => v.name === versionName || v.id === versionName);
     if (!version) throw new BadRequest(`Datastore version '${versionName}' cannot be found for datastore '${datastore.name}'; see GET /datastores/${datastore.name}/versions.`);
     if (!version.active) throw new BadRequest(`Datastore version '${version.name}' is not active.`);
+    const versionNumber = input.datastore?.version_number;
+    if (versionNumber !== undefined && versionNumber !== version.version) throw new BadRequest(`Datastore version ${datastore.name} ${version.name} is ${version.version} on this server, not ${versionNumber}.`);
     if (!version.installed) throw new UnprocessableEntity(`Datastore version '${version.name}' is not installed on this host's compute driver.`);
     const { descriptor } = datastore;
     if (flavor.ram < descriptor.minRamMb) throw new BadRequest(`Flavor '${flavor.id}' has ${flavor.ram} MB of RAM; ${datastore.name} needs at least ${descriptor.minRamMb} MB.`);

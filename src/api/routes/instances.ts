@@ -46,7 +46,7 @@ const CreateBody = Type.Object({
     /** Required, except for a replica (which then has its source's flavor). */
     flavorRef: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Integer()])),
     volume: Type.Optional(Type.Object({ size: Type.Optional(Type.Integer()), type: Type.Optional(Type.Union([Type.String(), Type.Null()])) })),
-    datastore: Type.Optional(Type.Object({ type: Type.Optional(Type.String()), version: Type.Optional(Type.String()) })),
+    datastore: Type.Optional(Type.Object({ type: Type.Optional(Type.String()), version: Type.Optional(Type.String()), version_number: Type.Optional(Type.String()) })),
     databases: Type.Optional(Type.Array(Type.Object({ name: Type.String(), character_set: Type.Optional(Type.String()), collate: Type.Optional(Type.String()) }), { maxItems: 100 })),
     users: Type.Optional(
       Type.Array(
@@ -66,6 +66,8 @@ const CreateBody = Type.Object({
     restorePoint: Type.Optional(Type.Object({ backupRef: Type.Optional(Type.String()) })),
     restoreFrom: Type.Optional(Type.Object({ backupRef: Type.Optional(Type.String()) })),
     access: Type.Optional(AccessBody),
+    /** What troveclient sends with --region: it must be this server's region. */
+    region_name: Type.Optional(Type.String()),
   }),
 });
 
@@ -128,7 +130,8 @@ export const instanceRoutes: FastifyPluginAsyncTypebox<{ instances: InstanceServ
     '/instances',
     { schema: { tags: ['instances'], summary: 'Create an instance', params: ProjectParams, body: CreateBody, response: { 200: Type.Object({ instance: InstanceSchema }), ...COMMON_FAULTS, 422: FaultSchema } } },
     async (request) => {
-      const { restorePoint, restoreFrom, ...body } = request.body.instance;
+      const { restorePoint, restoreFrom, region_name: regionName, ...body } = request.body.instance;
+      if (regionName !== undefined && regionName !== region) throw new BadRequest(`This server serves region '${region}', not '${regionName}'.`);
       const restore = restorePoint ?? restoreFrom;
       const instance = await instances.create(caller(request), request.params.tenant_id, { ...body, ...(restore ? { restorePoint: restore } : {}) });
       return { instance: await oneView(request, instance) };

@@ -15,6 +15,7 @@ export interface InstanceView {
   replica_of?: { id: string };
   replicas?: Array<{ id: string }>;
   auto_failover?: boolean;
+  access?: { is_public: boolean; allowed_cidrs: string[] };
   replication?: { role: string; streaming: boolean; position: string; lag_seconds?: number; error?: string };
   pending_tasks?: string[];
   created: string;

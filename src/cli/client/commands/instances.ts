@@ -46,6 +46,8 @@ export function printInstance(out: Output, instance: InstanceView): void {
     ['volume', instance.volume?.size],
     ['volume_used', instance.volume?.used],
     ['ip', instance.ip],
+    ['public', instance.access ? String(instance.access.is_public) : undefined],
+    ['allowed_cidrs', instance.access?.allowed_cidrs.length ? instance.access.allowed_cidrs : undefined],
     ['port', instance.port],
     ['configuration', instance.configuration ? `${instance.configuration.name} (${instance.configuration.id})` : undefined],
     ['replica_of', instance.replica_of?.id],
@@ -116,6 +118,8 @@ interface CreateFlags extends WaitFlags {
   auto_failover?: boolean;
   locality?: string;
   region?: string;
+  isPublic?: boolean;
+  allowedCidr: string[];
 }
 
 async function create(api: TroveApi, out: Output, name: string, flavor: string, flags: CreateFlags): Promise<void> {
@@ -142,6 +146,7 @@ async function create(api: TroveApi, out: Output, name: string, flavor: string, 
       ...(flags.availability_zone ? { availability_zone: flags.availability_zone } : {}),
       ...(flags.locality ? { locality: flags.locality } : {}),
       ...(flags.region ? { region_name: flags.region } : {}),
+      ...(flags.isPublic || flags.allowedCidr.length > 0 ? { access: { is_public: Boolean(flags.isPublic), ...(flags.allowedCidr.length > 0 ? { allowed_cidrs: flags.allowedCidr } : {}) } } : {}),
     },
   };
   const { instance } = await api.post<{ instance: InstanceView }>('/instances', body);
@@ -178,7 +183,9 @@ export function registerInstanceCommands(program: Command): void {
       .option('--replica_count <n>', 'how many replicas to create with --replica_of', positiveInteger('--replica_count'))
       .option('--auto_failover', 'when this instance is a replica source and stays down, promote its most advanced replica')
       .option('--locality <policy>', 'affinity or anti-affinity')
-      .option('--region <region>', 'region'),
+      .option('--region <region>', 'region')
+      .option('--is-public', "also publish it on the host's public address")
+      .option('--allowed-cidr <cidr>', 'only this IPv4 network may connect (repeatable)', collect, []),
   ).action(async (name: string, flavor: string, flags: CreateFlags, command: Command) => withClient(command, ({ api, out }) => create(api, out, name, flavor, flags)));
 
   addWaitOptions(program.command('delete <instances...>').description('delete instances (by name or id)')).action(async (refs: string[], flags: WaitFlags, command: Command) =>
@@ -239,16 +246,21 @@ export function registerInstanceCommands(program: Command): void {
     .description('rename an instance, attach or remove its configuration group, or detach it from its replica source')
     .option('--name <name>', 'new name')
     .option('--configuration <group>', 'configuration group (name or id) to attach')
-    .option('--auto_failover <on|off>', 'fail over automatically when this replica source stays down', onOff);
+    .option('--auto_failover <on|off>', 'fail over automatically when this replica source stays down', onOff)
+    .option('--is-public', "publish it on the host's public address too (as Trove, unset access fields reset)")
+    .option('--is-private', 'reachable only at its private address')
+    .option('--allowed-cidr <cidr>', 'only this IPv4 network may connect (repeatable)', collect, []);
   addFlagWithAlias(update, '--remove_configuration', 'detach its configuration group');
   addFlagWithAlias(update, '--detach_replica_source', 'make a replica a standalone instance');
-  addWaitOptions(update).action(async (ref: string, flags: WaitFlags & { name?: string; configuration?: string; auto_failover?: boolean }, command: Command) =>
+  addWaitOptions(update).action(async (ref: string, flags: WaitFlags & { name?: string; configuration?: string; auto_failover?: boolean; isPublic?: boolean; isPrivate?: boolean; allowedCidr: string[] }, command: Command) =>
     withClient(command, async ({ api, out }) => {
       const removeConfiguration = flagGiven(flags, '--remove_configuration');
       const detachReplica = flagGiven(flags, '--detach_replica_source');
       if (flags.configuration && removeConfiguration) throw usageError('give --configuration or --remove_configuration, not both');
-      if (!flags.name && !flags.configuration && !removeConfiguration && !detachReplica && flags.auto_failover === undefined) {
-        throw usageError('nothing to update: give --name, --configuration, --remove_configuration, --detach_replica_source or --auto_failover');
+      if (flags.isPublic && flags.isPrivate) throw usageError('give --is-public or --is-private, not both');
+      const accessGiven = Boolean(flags.isPublic || flags.isPrivate) || flags.allowedCidr.length > 0;
+      if (!flags.name && !flags.configuration && !removeConfiguration && !detachReplica && flags.auto_failover === undefined && !accessGiven) {
+        throw usageError('nothing to update: give --name, --configuration, --remove_configuration, --detach_replica_source, --auto_failover, --is-public, --is-private or --allowed-cidr');
       }
       const instance = await find<InstanceView>(api, INSTANCES, ref);
       const body: Record<string, unknown> = {
@@ -257,6 +269,7 @@ export function registerInstanceCommands(program: Command): void {
         ...(removeConfiguration ? { configuration: null } : {}),
         ...(detachReplica ? { replica_of: null } : {}),
         ...(flags.auto_failover !== undefined ? { auto_failover: flags.auto_failover } : {}),
+        ...(accessGiven ? { access: { ...(flags.isPublic || flags.isPrivate ? { is_public: Boolean(flags.isPublic) } : {}), ...(flags.allowedCidr.length > 0 ? { allowed_cidrs: flags.allowedCidr } : {}) } } : {}),
       };
       await api.request('PUT', `/instances/${instance.id}`, { instance: body });
       await settle(api, out, { ...instance, name: flags.name ?? instance.name }, flags, `Instance ${flags.name ?? instance.name} was updated.`);
