@@ -148,7 +148,7 @@ describe('instance API: request edges, access and update rules', () => {
     await api.services.runtime.publicEndpoints.lease(instance.id, 3306);
     const published = (await call('GET', `/instances/${instance.id}`)).json().instance;
     assert.deepEqual(published.addresses, [
-      { address: '127.0.10.9', type: 'private', network: 'local', port: 3306 },
+      { address: '127.0.10.9', type: 'private', network: 'local' },
       { address: '127.66.0.1', type: 'public', port: 3306 },
     ]);
     assert.deepEqual(published.ip, ['127.0.10.9', '127.66.0.1']);

@@ -3,6 +3,8 @@
  * what the driver and agent last reported. Pure: no I/O, so every rule is unit-tested.
  */
 
+import type { InstanceTable } from '../store/schema.js';
+
 /** What the control plane is doing to an instance. */
 export const TaskStatus = {
   NONE: 'NONE',
@@ -95,4 +97,18 @@ export function deriveStatus(state: ObservedState, now: Date): DerivedStatus {
     default:
       return { status: 'SHUTDOWN', operatingStatus: 'SHUTDOWN' };
   }
+}
+
+/** The derived status of an instance's row: what every view of it shows. */
+export function statusOfInstance(instance: Pick<InstanceTable, 'task_status' | 'service_status' | 'last_contact_at' | 'fault_message' | 'restart_required'>, now: Date): DerivedStatus {
+  return deriveStatus(
+    {
+      taskStatus: instance.task_status,
+      serviceStatus: instance.service_status,
+      lastContactAt: instance.last_contact_at ? new Date(instance.last_contact_at) : undefined,
+      hasFault: instance.fault_message !== null,
+      restartRequired: instance.restart_required === 1,
+    },
+    now,
+  );
 }

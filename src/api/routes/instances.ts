@@ -84,7 +84,8 @@ const ActionBody = Type.Object({
       volume: Type.Optional(Type.Object({ size: Type.Optional(Type.Unknown()) })),
     }),
   ),
-});
+  // Another key is answered by the handler, which names the actions there are.
+}, { additionalProperties: true });
 
 export const instanceRoutes: FastifyPluginAsyncTypebox<{ instances: InstanceService; replication: ReplicationService; configurations: ConfigurationService; publicUrl: string; region: string }> = async (
   app,

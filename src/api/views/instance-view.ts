@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { troveTime } from '../../common/time.js';
 import { accessOf } from '../../instance/access.js';
-import { deriveStatus } from '../../instance/status.js';
+import { statusOfInstance } from '../../instance/status.js';
 import type { InstanceTable } from '../../store/schema.js';
 import { resourceLinks } from '../links.js';
 import { LinksSchema } from '../schemas.js';
@@ -62,16 +62,7 @@ export function instanceView(instance: InstanceTable, base: string, projectId: s
   const { configurationName, pendingTasks = [], replicaIds = [], publicEndpoint } = extras;
   const access = accessOf(instance);
   const replication = instance.replication_status ? (JSON.parse(instance.replication_status) as { role: string; streaming: boolean; position: string; lag_seconds?: number; error?: string }) : undefined;
-  const derived = deriveStatus(
-    {
-      taskStatus: instance.task_status,
-      serviceStatus: instance.service_status,
-      lastContactAt: instance.last_contact_at ? new Date(instance.last_contact_at) : undefined,
-      hasFault: instance.fault_message !== null,
-      restartRequired: instance.restart_required === 1,
-    },
-    now,
-  );
+  const derived = statusOfInstance(instance, now);
   const fault = instance.fault_message
     ? { message: instance.fault_message, created: troveTime(new Date(instance.fault_created ?? instance.updated_at)), details: instance.fault_details ?? '' }
     : derived.unreachableSince
@@ -92,7 +83,7 @@ export function instanceView(instance: InstanceTable, base: string, projectId: s
       ? {
           ip: [instance.address, ...(publicEndpoint ? [publicEndpoint.address] : [])],
           addresses: [
-            { address: instance.address, type: 'private', network: 'local', ...(instance.port ? { port: instance.port } : {}) },
+            { address: instance.address, type: 'private', network: 'local' },
             ...(publicEndpoint ? [{ address: publicEndpoint.address, type: 'public', port: publicEndpoint.port }] : []),
           ],
           ...(instance.port ? { port: instance.port } : {}),

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Type } from 'typebox';
-import { deriveStatus, TaskStatus } from '../../instance/status.js';
+import { statusOfInstance, TaskStatus } from '../../instance/status.js';
 import type { InstanceTable } from '../../store/schema.js';
 import type { Link } from '../links.js';
 import { LinksSchema } from '../schemas.js';
@@ -66,16 +66,7 @@ export interface NovaState {
  * running, so they are ACTIVE; a restart and a resize are Nova's REBOOT and RESIZE.
  */
 export function novaState(instance: InstanceTable, now: Date): NovaState {
-  const derived = deriveStatus(
-    {
-      taskStatus: instance.task_status,
-      serviceStatus: instance.service_status,
-      lastContactAt: instance.last_contact_at ? new Date(instance.last_contact_at) : undefined,
-      hasFault: instance.fault_message !== null,
-      restartRequired: instance.restart_required === 1,
-    },
-    now,
-  );
+  const derived = statusOfInstance(instance, now);
   const running = (status: string, taskState: string | null = null): NovaState => ({ status, vmState: 'active', taskState, powerState: POWER.RUNNING });
   switch (derived.status) {
     case 'BUILD':

@@ -9,7 +9,7 @@ import { forgetSeed, joinReplica, replicaPrepareRequest, startSeed, waitForSeed 
 import { slotOf } from '../replication-set.js';
 import { agentOf, placementOf, type Runtime } from '../runtime.js';
 import { allowedCidrsOf, publish } from './access-tasks.js';
-import { PermanentTaskError, type TaskKind, type TaskRun } from '../task-manager.js';
+import { PermanentTaskError, type StepOutcome, type TaskKind, type TaskRun } from '../task-manager.js';
 
 /** What the create task keeps (secrets sealed): the restore source gets its store and key only when it is sent. */
 export type CreateParams = Omit<PrepareRequest, 'restore' | 'replica'> & {
@@ -31,6 +31,36 @@ function prepareRequest(runtime: Runtime, params: CreateParams): PrepareRequest 
   const key = runtime.backupStorage.keyring.find(restore.key_id);
   if (!key) throw new PermanentTaskError(`the backup was encrypted with key ${restore.key_id}, which this server does not have`);
   return { ...request, restore: { store: runtime.backupStorage.spec, encryption: keyForAgent(key), chain: restore.chain } };
+}
+
+/** Asks the agent to prepare; an agent still starting up is asked again shortly. */
+async function askToPrepare(runtime: Runtime, instanceId: string, request: PrepareRequest): Promise<StepOutcome> {
+  try {
+    await agentOf(runtime, instanceId).prepare(request);
+    return 'done';
+  } catch (err) {
+    if (err instanceof AgentUnreachable) return { waitMs: 20 };
+    throw err;
+  }
+}
+
+/** Waits for the prepared engine to answer, then records the instance ACTIVE with what its agent says. */
+async function recordWhenHealthy(runtime: Runtime, instanceId: string, failure: string): Promise<StepOutcome> {
+  const status = await agentOf(runtime, instanceId).status();
+  if (status.service === 'FAILED') throw new PermanentTaskError(`${failure}: ${status.message ?? 'no reason given'}`);
+  if (status.service !== 'HEALTHY') return { waitMs: 20 };
+  const now = new Date().toISOString();
+  await runtime.instances.update(instanceId, {
+    task_status: 'NONE',
+    service_status: 'HEALTHY',
+    server_status: 'ACTIVE',
+    service_status_updated: now,
+    last_contact_at: now,
+    restart_required: 0,
+    volume_used_bytes: status.volume.used_bytes,
+    ...(status.replication ? { replication_status: JSON.stringify(status.replication) } : {}),
+  });
+  return 'done';
 }
 
 /** Builds an instance: address, placement (folder, volume, limits, agent), prepare, wait for health. */
@@ -84,36 +114,14 @@ export function createInstanceTask(runtime: Runtime, deadlineSeconds: number): T
       {
         name: 'prepare',
         async run(run) {
-          try {
-            const { replica_of: sourceId, ...params } = run.params;
-            const request = sourceId ? await replicaPrepareRequest(runtime, await instanceOf(runtime, run), sourceId, params) : prepareRequest(runtime, params);
-            await agentOf(runtime, run.task.target_id).prepare(request);
-            return 'done';
-          } catch (err) {
-            // The agent is still starting up: ask again shortly.
-            if (err instanceof AgentUnreachable) return { waitMs: 20 };
-            throw err;
-          }
+          const { replica_of: sourceId, ...params } = run.params;
+          const request = sourceId ? await replicaPrepareRequest(runtime, await instanceOf(runtime, run), sourceId, params) : prepareRequest(runtime, params);
+          return askToPrepare(runtime, run.task.target_id, request);
         },
       },
       {
         name: 'wait-healthy',
-        async run(run) {
-          const status = await agentOf(runtime, run.task.target_id).status();
-          if (status.service === 'FAILED') throw new PermanentTaskError(`the datastore could not be prepared: ${status.message ?? 'no reason given'}`);
-          if (status.service !== 'HEALTHY') return { waitMs: 20 };
-          const now = new Date().toISOString();
-          await runtime.instances.update(run.task.target_id, {
-            task_status: 'NONE',
-            service_status: 'HEALTHY',
-            server_status: 'ACTIVE',
-            service_status_updated: now,
-            last_contact_at: now,
-            volume_used_bytes: status.volume.used_bytes,
-            ...(status.replication ? { replication_status: JSON.stringify(status.replication) } : {}),
-          });
-          return 'done';
-        },
+        run: (run) => recordWhenHealthy(runtime, run.task.target_id, 'the datastore could not be prepared'),
       },
       {
         name: 'join',
@@ -374,32 +382,19 @@ export function rebuildInstanceTask(runtime: Runtime, deadlineSeconds: number): 
           const instance = await instanceOf(runtime, run);
           const configuration = instance.applied_configuration ? (JSON.parse(instance.applied_configuration) as PrepareRequest['configuration']) : undefined;
           const cidrs = allowedCidrsOf(instance);
-          try {
-            await agentOf(runtime, instance.id).prepare({
-              flavor: { ram_mb: instance.ram_mb, vcpus: instance.vcpus },
-              databases: [],
-              users: [],
-              rebuild: true,
-              ...(configuration && Object.keys(configuration).length > 0 ? { configuration } : {}),
-              ...(cidrs.length > 0 ? { allowed_cidrs: cidrs } : {}),
-            });
-            return 'done';
-          } catch (err) {
-            if (err instanceof AgentUnreachable) return { waitMs: 20 };
-            throw err;
-          }
+          return askToPrepare(runtime, instance.id, {
+            flavor: { ram_mb: instance.ram_mb, vcpus: instance.vcpus },
+            databases: [],
+            users: [],
+            rebuild: true,
+            ...(configuration && Object.keys(configuration).length > 0 ? { configuration } : {}),
+            ...(cidrs.length > 0 ? { allowed_cidrs: cidrs } : {}),
+          });
         },
       },
       {
         name: 'wait-healthy',
-        async run(run) {
-          const status = await agentOf(runtime, run.task.target_id).status();
-          if (status.service === 'FAILED') throw new PermanentTaskError(`the rebuilt guest could not start its engine: ${status.message ?? 'no reason given'}`);
-          if (status.service !== 'HEALTHY') return { waitMs: 20 };
-          const now = new Date().toISOString();
-          await runtime.instances.update(run.task.target_id, { task_status: 'NONE', service_status: 'HEALTHY', service_status_updated: now, last_contact_at: now, restart_required: 0, volume_used_bytes: status.volume.used_bytes });
-          return 'done';
-        },
+        run: (run) => recordWhenHealthy(runtime, run.task.target_id, 'the rebuilt guest could not start its engine'),
       },
     ],
     async onFailure(run, reason) {

@@ -22,7 +22,17 @@ export const TENANT_RULES = ['~*', '&*', '-@all', '+@all', '-@admin', '-flushall
 /** Root adds FLUSHALL and the administration that stays inside the instance. */
 export const ROOT_RULES = [...TENANT_RULES, '+flushall', '+swapdb', '+config|get', '+slowlog', '+latency', '+client|list', '+client|kill', '+lastsave', '+bgsave', '+bgrewriteaof', '+role'];
 
+function agentLine(agentPassword: string): string {
+  return `user ${AGENT_USER} on ${passwordHash(agentPassword)} ~* &* +@all`;
+}
+
 /** The ACL file a new instance starts with: root off, the agent with its password. */
 export function initialAclFile(agentPassword: string): string {
-  return `user ${ROOT_USER} off resetpass resetkeys resetchannels -@all\nuser ${AGENT_USER} on ${passwordHash(agentPassword)} ~* &* +@all\n`;
+  return `user ${ROOT_USER} off resetpass resetkeys resetchannels -@all\n${agentLine(agentPassword)}\n`;
+}
+
+/** An ACL file whose agent logs in with a new password (a rebuilt guest's): every other user is kept. */
+export function withAgentPassword(aclFile: string, agentPassword: string): string {
+  const others = aclFile.split('\n').filter((line) => line.trim() !== '' && !line.startsWith(`user ${AGENT_USER} `));
+  return `${[...others, agentLine(agentPassword)].join('\n')}\n`;
 }

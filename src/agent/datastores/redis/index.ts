@@ -5,7 +5,7 @@ import type { DatastoreModule } from '../../datastore.js';
 import type { AgentConfig, PrepareRequest } from '../../protocol.js';
 import { probeSocket } from '../../socket-probe.js';
 import { systemUser } from '../../system-user.js';
-import { AGENT_USER, initialAclFile } from './acl.js';
+import { AGENT_USER, initialAclFile, withAgentPassword } from './acl.js';
 import { redisAdmin } from './admin.js';
 import { ensureOverrides, redisConfiguration } from './configuration.js';
 import { redisBackup } from './backup.js';
@@ -33,9 +33,13 @@ export const redisModule: DatastoreModule = {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       if (owner) chownSync(dir, owner.uid, owner.gid);
     }
-    if (!existsSync(paths.agentSecretFile)) writeFileAtomic(paths.agentSecretFile, randomBytes(32).toString('base64url'), 0o600);
-    if (!existsSync(paths.aclFile)) {
-      writeFileAtomic(paths.aclFile, initialAclFile(readFileSync(paths.agentSecretFile, 'utf8').trim()), 0o600);
+    const newSecret = !existsSync(paths.agentSecretFile);
+    if (newSecret) writeFileAtomic(paths.agentSecretFile, randomBytes(32).toString('base64url'), 0o600);
+    const secret = readFileSync(paths.agentSecretFile, 'utf8').trim();
+    // A new guest on a volume that has users (a rebuild) keeps them; only its own password is new.
+    const acl = existsSync(paths.aclFile) ? (newSecret ? withAgentPassword(readFileSync(paths.aclFile, 'utf8'), secret) : undefined) : initialAclFile(secret);
+    if (acl !== undefined) {
+      writeFileAtomic(paths.aclFile, acl, 0o600);
       if (owner) chownSync(paths.aclFile, owner.uid, owner.gid);
     }
     await redisModule.configure(config, request.flavor);
