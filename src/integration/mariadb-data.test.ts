@@ -12,6 +12,14 @@ describe('managing a running MariaDB: databases, users, access, root', () => {
   let id = '';
   let ip = '';
   const path = (p: string) => `/instances/${id}${p}`;
+  /** The instance's binary log as text (what its replicas and backups carry). */
+  const binaryLog = async () => {
+    const files = (await run('sh', ['-c', `ls ${host.dataDir}/instances/${id}/volume/mysql/mysql-bin.[0-9]*`])).stdout.trim().split('\n').filter(Boolean);
+    assert.ok(files.length > 0, 'the instance writes a binary log');
+    const decoded = await run('mariadb-binlog', ['--no-defaults', ...files], process.env, 60_000);
+    assert.equal(decoded.code, 0, decoded.stderr);
+    return decoded.stdout;
+  };
 
   before(async () => {
     host = await startTroveHost('127.0.25.0/24');
@@ -41,6 +49,18 @@ describe('managing a running MariaDB: databases, users, access, root', () => {
     assert.equal((await host.demo.call('DELETE', path('/users/inspector'))).status, 202);
     assert.equal((await host.demo.call('DELETE', path('/databases/scratch'))).status, 202);
     assert.deepEqual((await host.demo.call('GET', path('/databases'))).body.databases, [{ name: 'legacy' }, { name: 'sales' }]);
+  });
+
+  it('never sends the engine a password in clear: the binary log (and so replicas and backups) holds only its hash', async () => {
+    const secrets = ['Binlog-Secret-1', 'Binlog-Secret-2'];
+    assert.equal((await host.demo.call('POST', path('/users'), { users: [{ name: 'carol', password: secrets[0] }] })).status, 202);
+    assert.equal((await mariadb(ip, 'carol', secrets[0]!, 'SELECT 1')).code, 0);
+    assert.equal((await host.demo.call('PUT', path('/users/carol'), { user: { password: secrets[1] } })).status, 202);
+    assert.equal((await mariadb(ip, 'carol', secrets[1]!, 'SELECT 1')).code, 0, 'the new password logs in');
+    const log = await binaryLog();
+    assert.match(log, /CREATE USER 'carol'/i, 'the statement is in the log');
+    for (const secret of secrets) assert.ok(!log.includes(secret), 'no password in clear in the binary log');
+    assert.equal((await host.demo.call('DELETE', path('/users/carol'))).status, 202);
   });
 
   it('creates users who can log in and see only the databases granted to them', async () => {
@@ -132,6 +152,7 @@ describe('managing a running MariaDB: databases, users, access, root', () => {
     const root = await mariadb(ip, 'root', password, 'SELECT COUNT(*) FROM mysql.user');
     assert.equal(root.code, 0, root.stderr);
     assert.deepEqual((await host.demo.call('GET', path('/root'))).body, { rootEnabled: true });
+    assert.ok(!(await binaryLog()).includes(password), "root's password is not in the binary log in clear");
     assert.equal((await host.demo.call('DELETE', path('/root'))).status, 204);
     assert.notEqual((await mariadb(ip, 'root', password, 'SELECT 1')).code, 0, 'root cannot log in once disabled');
     assert.deepEqual((await host.demo.call('GET', path('/root'))).body, { rootEnabled: true }, 'Trove reports that root was ever enabled');

@@ -4,7 +4,7 @@ import type { GuestAdmin } from '../../datastore.js';
 import { AgentRequestError } from '../../errors.js';
 import type { AgentConfig, UserRef } from '../../protocol.js';
 import { pathsOf } from './config-file.js';
-import { ident, literal, runSql } from './sql.js';
+import { ident, identifiedBy, literal, runSql } from './sql.js';
 
 /** Schemas and accounts that belong to the server, not the tenant. */
 const SYSTEM_DATABASES = ['mysql', 'information_schema', 'performance_schema', 'sys'];
@@ -80,7 +80,7 @@ export const mariadbAdmin: GuestAdmin = {
     const statements: string[] = [];
     for (const user of users) {
       const ref = { name: user.name, host: user.host ?? '%' };
-      statements.push(`CREATE USER ${account(ref)} IDENTIFIED BY ${literal(user.password)};`);
+      statements.push(`CREATE USER ${account(ref)} ${identifiedBy(user.password)};`);
       for (const db of user.databases) statements.push(`GRANT ALL PRIVILEGES ON ${ident(db)}.* TO ${account(ref)};`);
     }
     await sql(config, statements.join('\n'));
@@ -96,7 +96,7 @@ export const mariadbAdmin: GuestAdmin = {
     }
     const statements: string[] = [];
     if (renamed) statements.push(`RENAME USER ${account(update.user)} TO ${account(target)};`);
-    if (update.password !== undefined) statements.push(`ALTER USER ${account(target)} IDENTIFIED BY ${literal(update.password)};`);
+    if (update.password !== undefined) statements.push(`ALTER USER ${account(target)} ${identifiedBy(update.password)};`);
     if (statements.length > 0) await sql(config, statements.join('\n'));
   },
 
@@ -125,8 +125,8 @@ export const mariadbAdmin: GuestAdmin = {
   async enableRoot(config, chosen) {
     const password = chosen ?? randomBytes(24).toString('base64url');
     // Like Trove: a remote superuser for the tenant, with a password that only the caller ever sees.
-    await sql(config, `CREATE USER IF NOT EXISTS 'root'@'%' IDENTIFIED BY ${literal(password)};
-ALTER USER 'root'@'%' IDENTIFIED BY ${literal(password)};
+    await sql(config, `CREATE USER IF NOT EXISTS 'root'@'%' ${identifiedBy(password)};
+ALTER USER 'root'@'%' ${identifiedBy(password)};
 GRANT ALL PRIVILEGES ON *.* TO 'root'@'%' WITH GRANT OPTION;`);
     return { name: 'root', password };
   },

@@ -13,7 +13,7 @@ import { ensureLogsConfig, mariadbLogs } from './logs.js';
 import { pathsOf, renderConfig } from './config-file.js';
 import { ensureOverrides, mariadbConfiguration } from './configuration.js';
 import { ensureReplicationConfig, mariadbReplication } from './replication.js';
-import { ident, literal, runSql } from './sql.js';
+import { ident, identifiedBy, literal, nativeHash, runSql } from './sql.js';
 import { copyTemplate, installedVersion, pristineDataDir } from './template.js';
 import { tuneFor } from './tuning.js';
 
@@ -32,7 +32,7 @@ async function removeUnsafeAccounts(socket: string): Promise<void> {
   const mangled = randomBytes(32).toString('base64');
   // root keeps socket access for the agent; its password is random and thrown away.
   await runSql(socket, `${drops}
-ALTER USER root@localhost IDENTIFIED VIA unix_socket OR mysql_native_password USING PASSWORD(${literal(mangled)});
+ALTER USER root@localhost IDENTIFIED VIA unix_socket OR mysql_native_password USING '${nativeHash(mangled)}';
 DROP DATABASE IF EXISTS test;
 DELETE FROM mysql.db WHERE Db = 'test' OR Db = 'test\\\\_%';
 FLUSH PRIVILEGES;`);
@@ -45,7 +45,7 @@ async function createDatabasesAndUsers(socket: string, request: PrepareRequest):
   }
   for (const user of request.users) {
     const account = `${literal(user.name)}@${literal(user.host ?? '%')}`;
-    statements.push(`CREATE USER IF NOT EXISTS ${account} IDENTIFIED BY ${literal(user.password)};`);
+    statements.push(`CREATE USER IF NOT EXISTS ${account} ${identifiedBy(user.password)};`);
     for (const db of user.databases) statements.push(`GRANT ALL PRIVILEGES ON ${ident(db)}.* TO ${account};`);
   }
   if (statements.length > 0) await runSql(socket, statements.join('\n'));

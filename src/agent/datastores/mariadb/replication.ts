@@ -4,7 +4,7 @@ import type { GuestReplication } from '../../datastore.js';
 import type { AgentConfig } from '../../protocol.js';
 import { REPLICATION_USER, type ReplicationRole, type ReplicationSource } from '../../replication-protocol.js';
 import { pathsOf } from './config-file.js';
-import { literal, runSql, runSqlRecords } from './sql.js';
+import { identifiedBy, literal, runSql, runSqlRecords } from './sql.js';
 
 const sql = (config: AgentConfig, statement: string) => runSql(pathsOf(config).socket, statement);
 
@@ -61,8 +61,8 @@ export const mariadbReplication: GuestReplication = {
     // Replicated to the replicas too: after a promotion the account is already where it is needed.
     await sql(
       config,
-      `CREATE USER IF NOT EXISTS ${literal(account.user)}@'%' IDENTIFIED BY ${literal(account.password)};
-ALTER USER ${literal(account.user)}@'%' IDENTIFIED BY ${literal(account.password)};
+      `CREATE USER IF NOT EXISTS ${literal(account.user)}@'%' ${identifiedBy(account.password)};
+ALTER USER ${literal(account.user)}@'%' ${identifiedBy(account.password)};
 GRANT REPLICATION SLAVE ON *.* TO ${literal(account.user)}@'%';`,
     );
   },

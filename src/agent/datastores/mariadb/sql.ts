@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 
 /** A MariaDB identifier in backquotes. */
 export function ident(name: string): string {
@@ -8,6 +9,21 @@ export function ident(name: string): string {
 /** A MariaDB string literal. */
 export function literal(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\0/g, '\\0')}'`;
+}
+
+/**
+ * `IDENTIFIED BY PASSWORD '*…'`: the engine is sent the password's mysql_native_password hash,
+ * never the password, so no statement text (binary log, replicas, backups, an error echoed into
+ * a log) holds it in clear.
+ */
+export function identifiedBy(password: string): string {
+  return `IDENTIFIED BY PASSWORD '${nativeHash(password)}'`;
+}
+
+/** MariaDB's mysql_native_password hash of a password: `*` and the hex of SHA1(SHA1(password)). */
+export function nativeHash(password: string): string {
+  const inner = createHash('sha1').update(password, 'utf8').digest();
+  return `*${createHash('sha1').update(inner).digest('hex').toUpperCase()}`;
 }
 
 /**
