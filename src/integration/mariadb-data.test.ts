@@ -142,6 +142,27 @@ describe('managing a running MariaDB: databases, users, access, root', () => {
     }
   });
 
+  it("answers the engine's refusals and races on one user with a 4xx, never a 500", async () => {
+    const charset = await host.demo.call('POST', path('/databases'), { databases: [{ name: 'odd', character_set: 'nosuchcharset' }] });
+    assert.equal(charset.status, 400, JSON.stringify(charset.body));
+    assert.match(charset.body.badRequest.message, /Unknown character set: 'nosuchcharset'/);
+    const collation = await host.demo.call('POST', path('/databases'), { databases: [{ name: 'odd', character_set: 'latin1', collate: 'utf8mb4_bin' }] });
+    assert.equal(collation.status, 400, JSON.stringify(collation.body));
+    // MariaDB keeps hosts in lower case: the same account given twice in capitals is a duplicate.
+    assert.equal((await host.demo.call('POST', path('/users'), { users: [{ name: 'fzcase', password: 'Fz-Secret-1', host: 'FZHOST' }] })).status, 202);
+    const again = await host.demo.call('POST', path('/users'), { users: [{ name: 'fzcase', password: 'Fz-Secret-1', host: 'FZHOST' }] });
+    assert.equal(again.status, 409, JSON.stringify(again.body));
+    const racing = await Promise.all([1, 2].map(() => host.demo.call('POST', path('/users'), { users: [{ name: 'racer', password: 'Race-Secret-1' }] })));
+    assert.deepEqual(racing.map((r) => r.status).sort(), [202, 409], JSON.stringify(racing.map((r) => r.body)));
+    for (let i = 0; i < 3; i++) {
+      if (i > 0) assert.equal((await host.demo.call('POST', path('/users'), { users: [{ name: 'racer', password: 'Race-Secret-1' }] })).status, 202);
+      const [changed, deleted] = await Promise.all([host.demo.call('PUT', path('/users/racer'), { user: { password: `Race-Secret-${i + 2}` } }), host.demo.call('DELETE', path('/users/racer'))]);
+      assert.ok([202, 404, 409].includes(changed.status), `password change beside a delete: ${changed.status} ${JSON.stringify(changed.body)}`);
+      assert.ok([202, 404, 409].includes(deleted.status), `delete beside a password change: ${deleted.status} ${JSON.stringify(deleted.body)}`);
+    }
+    assert.equal((await host.demo.call('DELETE', path(`/users/${encodeURIComponent('fzcase@fzhost')}`))).status, 202);
+  });
+
   it('enables root once with a password shown once, reports it, and disables it', async () => {
     assert.deepEqual((await host.demo.call('GET', path('/root'))).body, { rootEnabled: false });
     const enabled = await host.demo.call('POST', path('/root'));

@@ -4,14 +4,36 @@ import type { GuestAdmin } from '../../datastore.js';
 import { AgentRequestError } from '../../errors.js';
 import type { AgentConfig, UserRef } from '../../protocol.js';
 import { pathsOf } from './config-file.js';
-import { ident, identifiedBy, literal, runSql } from './sql.js';
+import { ident, identifiedBy, literal, MariadbError, runSql } from './sql.js';
 
 /** Schemas and accounts that belong to the server, not the tenant. */
 const SYSTEM_DATABASES = ['mysql', 'information_schema', 'performance_schema', 'sys'];
 const RESERVED_USERS = ['root', 'mysql', 'mariadb.sys', 'PUBLIC', REPLICATION_USER];
 
 const account = (user: UserRef) => `${literal(user.name)}@${literal(user.host)}`;
-const sql = (config: AgentConfig, statements: string) => runSql(pathsOf(config).socket, statements);
+
+/** What the tenant's request did wrong, by the server's error number: the tenant's to fix, with the server's words. */
+const REFUSALS: Record<number, 400 | 404 | 409> = {
+  1007: 409, // database exists
+  1008: 404, // database does not exist
+  1049: 404, // unknown database
+  1102: 400, // incorrect database name
+  1115: 400, // unknown character set
+  1253: 400, // collation not valid for the character set
+  1273: 400, // unknown collation
+  1396: 409, // CREATE/ALTER/DROP USER on an account that exists (or no longer does): another request got there first
+  1470: 400, // user or host name too long
+};
+
+async function sql(config: AgentConfig, statements: string): Promise<string[][]> {
+  try {
+    return await runSql(pathsOf(config).socket, statements);
+  } catch (err) {
+    const status = err instanceof MariadbError ? REFUSALS[err.code] : undefined;
+    if (status) throw new AgentRequestError(status, `The database server refused the request: ${err instanceof MariadbError ? err.serverMessage : ''}`);
+    throw err;
+  }
+}
 
 function refuseReserved(name: string): void {
   if (RESERVED_USERS.includes(name)) throw new AgentRequestError(400, `User '${name}' is reserved for the server and cannot be changed here.`);
@@ -26,7 +48,8 @@ async function databaseNames(config: AgentConfig): Promise<Set<string>> {
 }
 
 async function userExists(config: AgentConfig, user: UserRef): Promise<boolean> {
-  const rows = await sql(config, `SELECT 1 FROM mysql.global_priv WHERE User = ${literal(user.name)} AND Host = ${literal(user.host)}`);
+  // MariaDB keeps host names in lower case: 'a'@'HOST' is the account 'a'@'host'.
+  const rows = await sql(config, `SELECT 1 FROM mysql.global_priv WHERE User = ${literal(user.name)} AND Host = ${literal(user.host.toLowerCase())}`);
   return rows.length > 0;
 }
 
@@ -117,7 +140,7 @@ export const mariadbAdmin: GuestAdmin = {
 
   async revoke(config, user, database) {
     await requireUser(config, user);
-    const rows = await sql(config, `SELECT Db FROM mysql.db WHERE User = ${literal(user.name)} AND Host = ${literal(user.host)}`);
+    const rows = await sql(config, `SELECT Db FROM mysql.db WHERE User = ${literal(user.name)} AND Host = ${literal(user.host.toLowerCase())}`);
     if (!rows.some(([db]) => unescapeDb(db!) === database)) throw new AgentRequestError(404, `User ${user.name}@${user.host} has no access to database '${database}'.`);
     await sql(config, `REVOKE ALL PRIVILEGES ON ${ident(database)}.* FROM ${account(user)}`);
   },

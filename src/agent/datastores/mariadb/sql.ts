@@ -11,6 +11,22 @@ export function literal(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\0/g, '\\0')}'`;
 }
 
+/** A statement the server refused: its error number and its own message (never the statement). */
+export class MariadbError extends Error {
+  constructor(
+    readonly code: number,
+    readonly serverMessage: string,
+  ) {
+    super(`SQL failed: MariaDB error ${code}: ${serverMessage}`);
+  }
+}
+
+/** The client's report of a refused statement: `ERROR 1115 (42000) at line 1: Unknown character set: 'x'`. */
+function refusal(stderr: string): MariadbError | undefined {
+  const match = /ERROR (\d+) \([0-9A-Z]{5}\)(?: at line \d+)?: (.*)/.exec(stderr);
+  return match ? new MariadbError(Number(match[1]), match[2]!.trim()) : undefined;
+}
+
 /**
  * `IDENTIFIED BY PASSWORD '*…'`: the engine is sent the password's mysql_native_password hash,
  * never the password, so no statement text (binary log, replicas, backups, an error echoed into
@@ -38,7 +54,7 @@ export function runSql(socket: string, sql: string, columnNames = false): Promis
       ['--no-defaults', `--socket=${socket}`, '--user=root', '--default-character-set=utf8mb4', '--batch', '--raw', ...(columnNames ? [] : ['--skip-column-names'])],
       { timeout: 30_000, maxBuffer: 64 * 1024 * 1024 },
       (err, stdout, stderr) => {
-        if (err) return reject(new Error(`SQL failed: ${stderr.toString().trim() || err.message}`));
+        if (err) return reject(refusal(stderr.toString()) ?? new Error(`SQL failed: ${stderr.toString().trim() || err.message}`));
         resolve(stdout.toString().split('\n').filter((line) => line !== '').map((line) => line.split('\t')));
       },
     );
