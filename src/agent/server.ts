@@ -25,7 +25,6 @@ function readConfig(path: string): AgentConfig {
   return raw;
 }
 
-/** Runs the agent of one instance: RPC on a unix socket beside its config file. */
 /** Whether something accepts connections on a unix socket (within a second). */
 function socketAnswers(path: string): Promise<boolean> {
   return new Promise((resolve) => {
@@ -41,6 +40,7 @@ function socketAnswers(path: string): Promise<boolean> {
   });
 }
 
+/** Runs the agent of one instance: RPC on a unix socket beside its config file. */
 export async function runAgent(configPath: string, log: Logger): Promise<void> {
   // Engines run as other users and must read what the agent writes for them: do not inherit a
   // stricter umask from whoever started the server. Secret files are written with explicit modes.

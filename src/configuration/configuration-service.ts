@@ -46,10 +46,9 @@ export class ConfigurationService {
     private readonly strictMemoryBudget = false,
   ) {}
 
-  /** Logs what a change was accepted in spite of, and gives it back for the caller to show. */
-  private advise(warnings: string[], context: Record<string, string>): string[] {
+  /** Logs what a change was accepted in spite of (the preview and the group's view show it too). */
+  private advise(warnings: string[], context: Record<string, string>): void {
     for (const warning of warnings) this.log.warn(context, warning);
-    return warnings;
   }
 
   /** A group's values for a flavor, refused (422) if they break a rule; the memory budget's warnings beside them. */
@@ -128,8 +127,8 @@ export class ConfigurationService {
     return row;
   }
 
-  /** PUT replaces the values, PATCH merges into them; attached instances get the result. Returns the memory warnings. */
-  async update(projectId: string, id: string, input: ConfigurationInput, mode: 'replace' | 'merge'): Promise<string[]> {
+  /** PUT replaces the values, PATCH merges into them; attached instances get the result. */
+  async update(projectId: string, id: string, input: ConfigurationInput, mode: 'replace' | 'merge'): Promise<void> {
     const group = await this.get(projectId, id);
     if (input.values !== undefined && (typeof input.values !== 'object' || input.values === null || Array.isArray(input.values))) throw new BadRequest('"values" must be an object of parameter names and values.');
     if (mode === 'replace' && input.values === undefined) throw new BadRequest('PUT replaces the group\'s values: give "values" (PATCH merges instead).');
@@ -139,7 +138,7 @@ export class ConfigurationService {
     const next = { ...group, values: JSON.stringify(values) };
     const attached = await this.attachedInstances(group.id);
     // Every attached instance must take the new values (ranges of formulas, memory) before any is changed.
-    const warnings = attached.flatMap((instance) => this.advise(this.fitted(next, instance.datastore, instanceFlavor(instance)).warnings, { configuration: group.id, instance: instance.id }));
+    for (const instance of attached) this.advise(this.fitted(next, instance.datastore, instanceFlavor(instance)).warnings, { configuration: group.id, instance: instance.id });
     const taskIds = await this.db.transaction().execute(async (trx) => {
       await trx
         .updateTable('configurations')
@@ -149,7 +148,6 @@ export class ConfigurationService {
       return Promise.all(attached.map((instance) => this.tasks.enqueue(trx, 'instance.configure', instance.id, {})));
     });
     await this.putInForce(taskIds);
-    return warnings;
   }
 
   async delete(projectId: string, id: string): Promise<void> {
@@ -173,16 +171,17 @@ export class ConfigurationService {
   }
 
   /** What an instance built with a group starts with: the group's values for the flavor. */
-  async valuesForNewInstance(projectId: string, ref: string, datastore: string, version: string, flavor: { ram_mb: number; vcpus: number }): Promise<{ id: string; values: ConfigurationValues; warnings: string[] }> {
+  async valuesForNewInstance(projectId: string, ref: string, datastore: string, version: string, flavor: { ram_mb: number; vcpus: number }): Promise<{ id: string; values: ConfigurationValues }> {
     const group = await this.find(projectId, ref);
     this.requireSameVersion(group, datastore, version, 'the new instance');
     const { values, warnings } = this.fitted(group, datastore, flavor);
-    return { id: group.id, values, warnings: this.advise(warnings, { configuration: group.id, flavor: `${flavor.ram_mb} MB` }) };
+    this.advise(warnings, { configuration: group.id, flavor: `${flavor.ram_mb} MB` });
+    return { id: group.id, values };
   }
 
-  /** Checks that an instance's group fits a new flavor (resize), before the resize starts; returns the memory warnings. */
-  checkFlavor(instance: InstanceTable, group: ConfigurationTable | undefined, flavor: { ram_mb: number; vcpus: number }): string[] {
-    return this.advise(this.fitted(group, instance.datastore, flavor).warnings, { instance: instance.id, flavor: `${flavor.ram_mb} MB` });
+  /** Checks that an instance's group fits a new flavor (resize), before the resize starts. */
+  checkFlavor(instance: InstanceTable, group: ConfigurationTable | undefined, flavor: { ram_mb: number; vcpus: number }): void {
+    this.advise(this.fitted(group, instance.datastore, flavor).warnings, { instance: instance.id, flavor: `${flavor.ram_mb} MB` });
   }
 
   groupOf(instance: InstanceTable): Promise<ConfigurationTable | undefined> {
@@ -195,14 +194,13 @@ export class ConfigurationService {
     }
   }
 
-  /** Attaches a group; returns the memory warnings it gives the instance. */
-  async attach(instance: InstanceTable, groupId: string): Promise<string[]> {
+  async attach(instance: InstanceTable, groupId: string): Promise<void> {
     if (instance.configuration_id) throw new BadRequest(`Instance ${instance.id} already has a Configuration Group attached: ${instance.configuration_id}.`);
     const group = await this.get(instance.project_id, groupId);
     this.requireSameVersion(group, instance.datastore, instance.datastore_version, `instance ${instance.id}`);
     const { warnings } = this.fitted(group, instance.datastore, instanceFlavor(instance));
+    this.advise(warnings, { configuration: group.id, instance: instance.id });
     await this.setGroup(instance, group.id);
-    return this.advise(warnings, { configuration: group.id, instance: instance.id });
   }
 
   async detach(instance: InstanceTable): Promise<void> {

@@ -129,7 +129,7 @@ describe('the catalog’s defaults repeat the agents’ flavor tuning', () => {
 });
 
 describe('what a change needs', () => {
-  it('sets dynamic changes live and asks a restart for restart-required or removed ones', () => {
+  it('sets dynamic changes live, reverts dropped dynamic ones live, and asks a restart for restart-required ones', () => {
     assert.deepEqual(changeBetween(MARIADB_PARAMETERS, {}, { max_connections: 200 }), { changed: ['max_connections'], live: ['max_connections'], revert: [], restartRequired: false });
     assert.deepEqual(changeBetween(MARIADB_PARAMETERS, { max_connections: 200 }, { max_connections: 200, innodb_log_file_size: 1 << 26 }), { changed: ['innodb_log_file_size'], live: [], revert: [], restartRequired: true });
     // A dropped dynamic value goes back live; a dropped restart-required one waits for the restart.

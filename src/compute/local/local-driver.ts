@@ -56,12 +56,17 @@ export class LocalDriver implements ComputeDriver {
     return join(this.folder(instanceId), 'exposure.json');
   }
 
+  private exposureOf(instanceId: string): Exposure | undefined {
+    const file = this.exposureFile(instanceId);
+    return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Exposure) : undefined;
+  }
+
   /** Every instance's exposure, from their folders: what the packet filter holds. */
   private exposures(): ExposedInstance[] {
     if (!existsSync(this.options.root)) return [];
     return readdirSync(this.options.root).flatMap((id) => {
-      const file = this.exposureFile(id);
-      return existsSync(file) ? [{ instanceId: id, ...(JSON.parse(readFileSync(file, 'utf8')) as Exposure) }] : [];
+      const exposure = this.exposureOf(id);
+      return exposure ? [{ instanceId: id, ...exposure }] : [];
     });
   }
 
@@ -70,10 +75,9 @@ export class LocalDriver implements ComputeDriver {
   }
 
   async expose(instanceId: string, exposure: Exposure): Promise<void> {
-    const file = this.exposureFile(instanceId);
-    const before = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Exposure) : undefined;
+    const before = this.exposureOf(instanceId);
     // Kept with the instance: the rules are rendered again from it after a reboot, and go with the folder.
-    writeFileAtomic(file, JSON.stringify(exposure), 0o600);
+    writeFileAtomic(this.exposureFile(instanceId), JSON.stringify(exposure), 0o600);
     if (this.needsRules(exposure) || (before && this.needsRules(before))) await this.filter.apply(this.exposures());
     this.log.info({ instance: instanceId, public: exposure.public, allowed_cidrs: exposure.allowedCidrs }, 'access applied');
   }
@@ -160,7 +164,7 @@ export class LocalDriver implements ComputeDriver {
     }
     this.log.info({ instance: spec.instanceId, pid: child.pid }, 'agent started');
     // A host that lost its agents (a reboot) lost its packet filter rules too.
-    const exposure = existsSync(this.exposureFile(spec.instanceId)) ? (JSON.parse(readFileSync(this.exposureFile(spec.instanceId), 'utf8')) as Exposure) : undefined;
+    const exposure = this.exposureOf(spec.instanceId);
     if (exposure && this.needsRules(exposure)) await this.filter.apply(this.exposures());
     return 'restarted';
   }
@@ -223,11 +227,10 @@ export class LocalDriver implements ComputeDriver {
 
   async remove(instanceId: string): Promise<void> {
     const folder = this.folder(instanceId);
-    const file = this.exposureFile(instanceId);
-    const exposure = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Exposure) : undefined;
+    const exposure = this.exposureOf(instanceId);
     if (exposure && this.needsRules(exposure)) {
       // The rules go first: the address is about to be released for another instance.
-      rmSync(file);
+      rmSync(this.exposureFile(instanceId));
       await this.filter.apply(this.exposures());
     }
     const pids = new Set([...processesUsing(folder), ...cgroupPids(this.limits, instanceId)]);
