@@ -9,6 +9,7 @@ import { AgentRequestError } from './errors.js';
 import type { AgentConfig, AgentStatus, PrepareRequest } from './protocol.js';
 import { ROLE_FILE, type AllowRequest, type ReplicationRole, type ReplicationSource, type ReplicationStatus } from './replication-protocol.js';
 import { RoleFile } from './replication-role.js';
+import { serialised } from './serial-admin.js';
 import { Supervisor } from './supervisor.js';
 import { volumeUsage } from './volume-usage.js';
 
@@ -33,6 +34,7 @@ export class Agent {
   private readonly role: RoleFile;
   /** One replication change at a time: a fence must not interleave with a follow. */
   private replicationQueue: Promise<unknown> = Promise.resolve();
+  private readonly serialAdmin: GuestAdmin | undefined;
   readonly startedAt = new Date();
 
   constructor(
@@ -46,6 +48,7 @@ export class Agent {
     this.role = new RoleFile(join(dirname(configPath), ROLE_FILE));
     this.supervisor = new Supervisor(module.command(config), join(config.log_dir, 'engine.out'), log);
     this.backups = new BackupRunner(config, module.backup, log);
+    this.serialAdmin = module.admin && serialised(module.admin);
   }
 
   /** After a restart of the agent, a prepared engine is started (or adopted) at once. */
@@ -133,9 +136,9 @@ export class Agent {
 
   /** The module's admin operations; refused while the engine is not prepared and answering. */
   admin(): GuestAdmin {
-    if (!this.module.admin) throw new AgentRequestError(422, `The ${this.module.engine} datastore has no databases, users or root to manage.`);
+    if (!this.serialAdmin) throw new AgentRequestError(422, `The ${this.module.engine} datastore has no databases, users or root to manage.`);
     this.requireRunning();
-    return this.module.admin;
+    return this.serialAdmin;
   }
 
   private replicationModule(): GuestReplication {

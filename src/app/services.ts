@@ -13,6 +13,7 @@ import type { ComputeDriver } from '../compute/driver.js';
 import { LocalDriver } from '../compute/local/local-driver.js';
 import type { Settings } from '../config/schema.js';
 import { AddressPool } from '../control/addresses.js';
+import { defaultClaimsDir, HostAddressClaims } from '../compute/local/host-address-claims.js';
 import { PublicEndpoints, publicSpace } from '../control/public-endpoints.js';
 import { updateAccessTask } from '../control/tasks/access-tasks.js';
 import { Reconciler } from '../control/reconciler.js';
@@ -91,10 +92,14 @@ export async function createServices(settings: Settings, options: ServiceOptions
     const backupStore = new BackupStore(store.db);
     const keyring = new BackupKeyring(settings.backups.encryption_key_file || join(settings.data_dir, 'backup.key'), settings.backups.previous_key_files);
     const backupStorage = await BackupStorage.open(objectStoreSpec(settings), keyring, settings.backups.container);
+    // Only the local driver's addresses are this host's to share with other servers.
+    const claims = options.driver ? undefined : new HostAddressClaims(settings.compute.address_claims_dir || defaultClaimsDir(), settings.data_dir);
+    const addresses = new AddressPool(store.db, settings.compute.address_pool, claims);
+    for (const held of await addresses.reclaim()) log.error(held, 'another server on this host holds the address of this instance; its engine cannot listen until that is resolved');
     const runtime: Runtime = {
       instances: instanceStore,
       driver,
-      addresses: new AddressPool(store.db, settings.compute.address_pool),
+      addresses,
       publicEndpoints: new PublicEndpoints(store.db, publicSpace(settings.compute, settings.server.host)),
       catalog,
       quotas,

@@ -92,6 +92,11 @@ export const ComputeSettings = Type.Object(
     driver: Type.Literal('local', { default: 'local' }),
     /** Loopback addresses given to instances, one each. */
     address_pool: Type.String({ default: '127.0.10.0/24' }),
+    /**
+     * Where the servers of this host record which of them holds each address, so two servers
+     * never hand out one address. Empty: /run/trove/address-claims (as root).
+     */
+    address_claims_dir: Type.String({ default: '' }),
     /** Loop-mounted ext4 volumes when running as root with loop devices; false: plain folders. */
     loop_volumes: Type.Boolean({ default: true }),
     /**

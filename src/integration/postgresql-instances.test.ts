@@ -77,6 +77,33 @@ describe('PostgreSQL instances', () => {
     assert.notEqual((await psql(ip, root.name, root.password, 'postgres', 'SELECT 1')).code, 0);
   });
 
+  it("answers the engine's refusals and races on one user with a 4xx, never a 500", async () => {
+    const encoding = await host.demo.call('POST', path('/databases'), { databases: [{ name: 'odd', character_set: 'nosuchcharset' }] });
+    assert.equal(encoding.status, 400, JSON.stringify(encoding.body));
+    assert.match(encoding.body.badRequest.message, /nosuchcharset/);
+    const locale = await host.demo.call('POST', path('/databases'), { databases: [{ name: 'odd', collate: 'xx_NOWHERE.utf8' }] });
+    assert.equal(locale.status, 400, JSON.stringify(locale.body));
+    assert.match(locale.body.badRequest.message, /locale/);
+    const racing = await Promise.all([1, 2].map(() => host.demo.call('POST', path('/users'), { users: [{ name: 'racer', password: 'Race-Secret-1' }] })));
+    assert.deepEqual(racing.map((r) => r.status).sort(), [202, 409], JSON.stringify(racing.map((r) => r.body)));
+    for (let i = 0; i < 3; i++) {
+      if (i > 0) assert.equal((await host.demo.call('POST', path('/users'), { users: [{ name: 'racer', password: 'Race-Secret-1' }] })).status, 202);
+      const [changed, deleted] = await Promise.all([host.demo.call('PUT', path('/users/racer'), { user: { password: `Race-Secret-${i + 2}` } }), host.demo.call('DELETE', path('/users/racer'))]);
+      assert.ok([202, 404].includes(changed.status), `password change beside a delete: ${changed.status} ${JSON.stringify(changed.body)}`);
+      assert.equal(deleted.status, 202, JSON.stringify(deleted.body));
+    }
+    // The engine gets a SCRAM verifier made after SASLprep, as libpq prepares the password it logs in with: "ﬁ" is "fi".
+    assert.equal((await host.demo.call('POST', path('/users'), { users: [{ name: 'ligature', password: 'Liga-ﬁ-Secret', databases: [{ name: 'shop' }] }] })).status, 202);
+    const asLigature = await psql(ip, 'ligature', 'Liga-ﬁ-Secret', 'shop', 'SELECT 1');
+    assert.equal(asLigature.code, 0, asLigature.stderr);
+    assert.equal((await psql(ip, 'ligature', 'Liga-fi-Secret', 'shop', 'SELECT 1')).code, 0, 'the same password after SASLprep');
+    const stored = (await host.demo.call('POST', path('/root'))).body.user;
+    const verifier = await psql(ip, stored.name, stored.password, 'postgres', "SELECT rolpassword ~ '^SCRAM-SHA-256[$]4096:' FROM pg_authid WHERE rolname = 'ligature'");
+    assert.equal(verifier.stdout.trim(), 't', verifier.stderr);
+    assert.equal((await host.demo.call('DELETE', path('/root'))).status, 204);
+    assert.equal((await host.demo.call('DELETE', path('/users/ligature'))).status, 202);
+  });
+
   it('logs statements when the general log is on, and publishes them', async () => {
     assert.equal((await host.demo.call('POST', path('/log'), { name: 'general', enable: 1 })).status, 200);
     await psql(ip, CLERK.name, CLERK.password, 'shop', "SELECT 'pg-marker'");

@@ -26,6 +26,8 @@ export interface TroveHostOptions {
   accounts?: HostAccount[];
   /** Compute settings beside the address pool (public_address…), as TOML lines. */
   compute?: string;
+  /** Environment for `trove serve` beside the test defaults (TROVE_LOG_LEVEL…). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface TroveHost {
@@ -81,7 +83,7 @@ export async function startTroveHost(addressPool: string, extraTomlOrOptions: st
     const result = await trove(args, env);
     if (result.code !== 0) throw new Error(`trove ${args.join(' ')}: ${result.stderr}`);
   }
-  let server = await startServe(dataDir, {}, undefined, umask);
+  let server = await startServe(dataDir, options.env ?? {}, undefined, umask);
   const host: TroveHost = {
     dataDir,
     server,
@@ -90,7 +92,7 @@ export async function startTroveHost(addressPool: string, extraTomlOrOptions: st
     admin: await ApiClient.login(server.url, 'admin', 'admin-secret', 'admin'),
     async restart() {
       await server.stop();
-      server = await startServe(dataDir, {}, server.port, umask);
+      server = await startServe(dataDir, options.env ?? {}, server.port, umask);
       host.server = server;
     },
     crash() {

@@ -13,7 +13,7 @@ const RESERVED_USERS = ['root', 'mysql', 'mariadb.sys', 'PUBLIC', REPLICATION_US
 const account = (user: UserRef) => `${literal(user.name)}@${literal(user.host)}`;
 
 /** What the tenant's request did wrong, by the server's error number: the tenant's to fix, with the server's words. */
-const REFUSALS: Record<number, 400 | 404 | 409> = {
+const REFUSALS: Record<number, 400 | 404 | 409 | 422> = {
   1007: 409, // database exists
   1008: 404, // database does not exist
   1049: 404, // unknown database
@@ -21,8 +21,10 @@ const REFUSALS: Record<number, 400 | 404 | 409> = {
   1115: 400, // unknown character set
   1253: 400, // collation not valid for the character set
   1273: 400, // unknown collation
+  1290: 422, // a server option (read_only, strict_password_validation with a validation plugin) forbids the statement
   1396: 409, // CREATE/ALTER/DROP USER on an account that exists (or no longer does): another request got there first
   1470: 400, // user or host name too long
+  1819: 400, // the password does not satisfy the server's password policy
 };
 
 async function sql(config: AgentConfig, statements: string): Promise<string[][]> {

@@ -4,12 +4,44 @@ import type { GuestAdmin } from '../../datastore.js';
 import { AgentRequestError } from '../../errors.js';
 import type { AgentConfig } from '../../protocol.js';
 import { pathsOf } from './config-file.js';
-import { ident, literal, runSql } from './sql.js';
+import { ident, literal, passwordClause, PostgresError, runSql } from './sql.js';
 
 const SYSTEM_DATABASES = ['postgres', 'template0', 'template1'];
 const RESERVED_ROLES = ['postgres', 'root', 'public', REPLICATION_USER];
 
-const sql = (config: AgentConfig, statements: string, database?: string) => runSql(pathsOf(config).socketDir, config.port, statements, database);
+/** What the tenant's request did wrong, by SQLSTATE: the tenant's to fix, with the server's words. */
+const REFUSALS: Record<string, 400 | 404 | 409 | 422> = {
+  '22021': 400, // character not in the encoding's repertoire
+  '22023': 400, // invalid parameter value (an encoding that does not fit the locale…)
+  '25006': 422, // the server is read-only (a replica, or a server put in read-only mode): waiting does not change that
+  '2BP01': 409, // other objects still depend on it
+  '3D000': 404, // database does not exist
+  '42601': 400, // syntax error
+  '42602': 400, // invalid name
+  '42622': 400, // name too long
+  '42704': 404, // no such object (a role another request dropped first)
+  '42710': 409, // role exists: another request got there first
+  '42809': 400, // wrong object type (an invalid locale name)
+  '42939': 400, // reserved name
+  '42P04': 409, // database exists: another request got there first
+  '55006': 409, // database in use
+};
+
+async function sql(config: AgentConfig, statements: string, database?: string): Promise<string[][]> {
+  try {
+    return await runSql(pathsOf(config).socketDir, config.port, statements, database);
+  } catch (err) {
+    const status = err instanceof PostgresError ? REFUSALS[err.sqlstate] : undefined;
+    if (status && err instanceof PostgresError) throw new AgentRequestError(status, `The database server refused the request: ${err.serverMessage}`);
+    throw err;
+  }
+}
+
+/** An encoding the server does not know is the tenant's mistake, not a missing object. */
+async function requireEncoding(config: AgentConfig, name: string): Promise<void> {
+  const rows = await sql(config, `SELECT pg_char_to_encoding(${literal(name)}) >= 0`);
+  if (rows[0]?.[0] !== 't') throw new AgentRequestError(400, `Character set '${name}' is not one PostgreSQL knows; use one of its encodings, such as UTF8 or LATIN1.`);
+}
 
 function refuseReserved(name: string): void {
   if (RESERVED_ROLES.includes(name.toLowerCase()) || name.startsWith('pg_')) throw new AgentRequestError(400, `User '${name}' is reserved for the server and cannot be changed here.`);
@@ -56,6 +88,7 @@ export const postgresAdmin: GuestAdmin = {
     for (const db of list) {
       refuseSystemDatabase(db.name);
       if (existing.has(db.name)) throw new AgentRequestError(409, `Database '${db.name}' already exists.`);
+      if (db.character_set !== undefined) await requireEncoding(config, db.character_set);
     }
     for (const db of list) {
       await sql(config, `CREATE DATABASE ${ident(db.name)} TEMPLATE template0 ENCODING ${literal(db.character_set ?? 'UTF8')}${db.collate ? ` LC_COLLATE ${literal(db.collate)}` : ''}`);
@@ -84,7 +117,7 @@ export const postgresAdmin: GuestAdmin = {
       for (const db of user.databases) if (!existing.has(db)) throw new AgentRequestError(404, `Database '${db}' cannot be found on the instance.`);
     }
     for (const user of users) {
-      await sql(config, `CREATE ROLE ${ident(user.name)} LOGIN PASSWORD ${literal(user.password)}`);
+      await sql(config, `CREATE ROLE ${ident(user.name)} LOGIN ${passwordClause(user.password)}`);
       for (const db of user.databases) await grantOne(config, user.name, db);
     }
   },
@@ -99,7 +132,7 @@ export const postgresAdmin: GuestAdmin = {
       await sql(config, `ALTER ROLE ${ident(name)} RENAME TO ${ident(update.name)}`);
       name = update.name;
     }
-    if (update.password !== undefined) await sql(config, `ALTER ROLE ${ident(name)} PASSWORD ${literal(update.password)}`);
+    if (update.password !== undefined) await sql(config, `ALTER ROLE ${ident(name)} ${passwordClause(update.password)}`);
   },
 
   async deleteUser(config, user) {
@@ -133,7 +166,7 @@ export const postgresAdmin: GuestAdmin = {
   async enableRoot(config, chosen) {
     const password = chosen ?? randomBytes(24).toString('base64url');
     const exists = await roleExists(config, 'root');
-    await sql(config, `${exists ? 'ALTER' : 'CREATE'} ROLE root SUPERUSER LOGIN PASSWORD ${literal(password)}`);
+    await sql(config, `${exists ? 'ALTER' : 'CREATE'} ROLE root SUPERUSER LOGIN ${passwordClause(password)}`);
     return { name: 'root', password };
   },
 

@@ -7,7 +7,7 @@ import type { AgentConfig } from '../../protocol.js';
 import type { ReplicationRole } from '../../replication-protocol.js';
 import { giveFile } from '../../system-user.js';
 import { pathsOf } from './config-file.js';
-import { ident, literal, runSql } from './sql.js';
+import { ident, literal, passwordClause, runSql } from './sql.js';
 
 const sql = (config: AgentConfig, statement: string) => runSql(pathsOf(config).socketDir, config.port, statement);
 
@@ -66,7 +66,7 @@ export const postgresqlReplication: GuestReplication = {
   async allowReplicas(config, account, slots) {
     const role = ident(account.user);
     const exists = (await sql(config, `SELECT 1 FROM pg_roles WHERE rolname = ${literal(account.user)}`)).length > 0;
-    await sql(config, `${exists ? `ALTER ROLE ${role}` : `CREATE ROLE ${role}`} WITH LOGIN REPLICATION PASSWORD ${literal(account.password)}`);
+    await sql(config, `${exists ? `ALTER ROLE ${role}` : `CREATE ROLE ${role}`} WITH LOGIN REPLICATION ${passwordClause(account.password)}`);
     for (const slot of slots) {
       await sql(config, `SELECT pg_create_physical_replication_slot(${literal(slot)}, true) WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = ${literal(slot)})`);
     }

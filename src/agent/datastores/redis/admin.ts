@@ -3,7 +3,21 @@ import type { GuestAdmin } from '../../datastore.js';
 import { AgentRequestError } from '../../errors.js';
 import type { AgentConfig } from '../../protocol.js';
 import { passwordHash, RESERVED_USERS, ROOT_RULES, ROOT_USER, TENANT_RULES } from './acl.js';
-import { redisCommand } from './cli.js';
+import { redisCommand as command, RedisCommandError } from './cli.js';
+
+/**
+ * A tenant's user change the server answers with ERR (a user name Redis does not take…) is the
+ * tenant's to fix: a 400 with the server's words. Other failures stay the agent's.
+ */
+async function redisCommand(config: AgentConfig, args: string[]): Promise<unknown> {
+  try {
+    return await command(config, args);
+  } catch (err) {
+    // Only a change to a user is the tenant's doing; ACL SAVE failing (a full or read-only disk) is not.
+    if (err instanceof RedisCommandError && args[1] === 'SETUSER' && err.reply?.startsWith('ERR ')) throw new AgentRequestError(400, `The database server refused the request: ${err.reply.slice(4)}`);
+    throw err;
+  }
+}
 
 const NO_DATABASES = 'Redis has no databases to list, create or grant: a Redis user reaches every key of the instance.';
 

@@ -5,7 +5,18 @@ import { AGENT_USER } from './acl.js';
 import { pathsOf } from './config-file.js';
 
 /** A Redis error reply (or no answer at all), with the server's message. */
-export class RedisCommandError extends Error {}
+export class RedisCommandError extends Error {
+  constructor(
+    message: string,
+    /** The server's error reply (`ERR Usernames can't contain spaces…`), when the server answered. */
+    readonly reply?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** redis-cli -e prints an error reply as its code in capitals and the server's words; anything else is the client's own failure. */
+const errorReply = (stderr: string): string | undefined => (/^[A-Z]+ /.test(stderr) ? stderr.split('\n')[0] : undefined);
 
 /** One section of INFO as field → value. */
 export async function redisInfo(config: AgentConfig, section: string): Promise<Record<string, string>> {
@@ -28,7 +39,7 @@ export function redisCommand(config: AgentConfig, args: string[], secretLastArgu
       { timeout: 30_000, maxBuffer: 64 * 1024 * 1024, cwd: '/', env: { PATH: process.env.PATH, REDISCLI_AUTH: secret } },
       (err, stdout, stderr) => {
         const out = stdout.toString().trim();
-        if (err) return reject(new RedisCommandError(`Redis refused ${args[0]}: ${(out || stderr.toString().trim() || err.message).replace(/^error:/, '')}`));
+        if (err) return reject(new RedisCommandError(`Redis refused ${args[0]}: ${(out || stderr.toString().trim() || err.message).replace(/^error:/, '')}`, errorReply(stderr.toString().trim())));
         try {
           resolve(JSON.parse(out));
         } catch {
