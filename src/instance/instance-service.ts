@@ -49,7 +49,7 @@ interface TaskCharge {
 }
 
 /** At most this many replicas are made by one request. */
-const MAX_REPLICA_COUNT = 5;
+export const MAX_REPLICA_COUNT = 5;
 
 const GB = 1024 ** 3;
 

@@ -7,7 +7,7 @@ import type { BackupTable } from '../../store/schema.js';
 import { caller } from '../auth.js';
 import { baseUrl } from '../links.js';
 import { pageLinks, paginate } from '../pagination.js';
-import { ACCEPTED, COMMON_FAULTS, FaultSchema, LinksSchema, PageQuery, ProjectParams } from '../schemas.js';
+import { ACCEPTED, COMMON_FAULTS, Flag, FaultSchema, LinksSchema, PageQuery, ProjectParams, TroveBoolean, isTrue } from '../schemas.js';
 import { BackupSchema, BackupStrategySchema, backupStrategyView, backupView } from '../views/backup-view.js';
 
 const PAGE_SIZE = 20;
@@ -21,7 +21,7 @@ const CreateBody = Type.Object({
     instance: Type.Optional(Type.String({ minLength: 1 })),
     description: Type.Optional(Text),
     parent_id: Type.Optional(Text),
-    incremental: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 1 }), Type.Boolean()])),
+    incremental: Type.Optional(Flag()),
     swift_container: Type.Optional(Text),
   }),
 });

@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { newId } from '../common/ids.js';
+import type { InstanceTable } from '../store/schema.js';
+import { startTestApi, type TestApi } from '../test-support/api.js';
+
+/**
+ * Input taken as the schema says, at every route: no string booleans or numbers, integers in a
+ * stated range, no unknown query parameters, 404 for a parent that does not exist. Rows are
+ * written straight into the store: no engine is needed, and none of these requests reaches one.
+ */
+describe('strict input at the HTTP edge', () => {
+  let api: TestApi;
+  let instance: InstanceTable;
+  const call = (method: string, path: string, payload?: unknown, who: 'demo' | 'admin' = 'demo') =>
+    api.app.inject({
+      method: method as 'GET',
+      url: path.startsWith('/') && !path.startsWith('/v1.0') ? `/v1.0/${api[who].projectId}${path}` : path,
+      headers: { 'x-auth-token': api[who].token },
+      ...(payload !== undefined ? { payload: payload as object } : {}),
+    });
+  const message = (response: { json(): unknown }) => Object.values(response.json() as Record<string, { message: string }>)[0]!.message;
+
+  before(async () => {
+    api = await startTestApi();
+    const now = new Date().toISOString();
+    instance = {
+      id: newId(), project_id: api.demo.projectId, name: 'edge', flavor_id: '1', ram_mb: 512, vcpus: 1, volume_size: 1, datastore: 'mysql', datastore_version: '10.11', datastore_version_full: '10.11.19',
+      task_status: 'NONE', address: '127.0.10.9', port: 3306, server_status: 'ACTIVE', service_status: 'HEALTHY', service_status_updated: now, last_contact_at: now, volume_used_bytes: 0,
+      fault_message: null, fault_details: null, fault_created: null, deleted: 0, deleted_at: null, created_at: now, updated_at: now, root_enabled_at: null, configuration_id: null, applied_configuration: null,
+      restart_required: 0, replica_of_id: null, replication_secret: null, replication_status: null, auto_failover: 0, access_public: 0, access_cidrs: '[]',
+    };
+    await api.services.store.db.insertInto('instances').values(instance).execute();
+  });
+  after(() => api.close());
+
+  it('refuses string booleans in a log action, naming the field and what it takes', async () => {
+    for (const [field, value] of [['enable', 'false'], ['publish', 'no'], ['disable', 'true'], ['discard', 1.5], ['enable', 2], ['publish', null]] as const) {
+      const response = await call('POST', `/instances/${instance.id}/log`, { name: 'general', [field]: value });
+      assert.equal(response.statusCode, 400, `${field}: ${JSON.stringify(value)}`);
+      assert.match(message(response), new RegExp(`^Invalid request body: '${field}' must be 0 or 1, or false or true`), `${field}: ${JSON.stringify(value)}`);
+    }
+    assert.match(message(await call('POST', `/instances/${instance.id}/log`, { name: 'general', enable: 'false' })), /\(got a string\)/);
+  });
+
+  it('refuses quotas that are not whole numbers from -1 to 2^31-1, stating the range, and stores nothing', async () => {
+    const url = `/mgmt/quotas/${api.demo.projectId}`;
+    const before = await api.services.store.db.selectFrom('quotas').selectAll().execute();
+    for (const value of [null, 1e12, 9007199254740993, 1.5, '5', -2, true, [1]]) {
+      const response = await call('PUT', url, { quotas: { instances: 7, ram: value } }, 'admin');
+      assert.equal(response.statusCode, 400, JSON.stringify(value));
+      assert.match(message(response), /^Invalid request body: 'quotas\.ram' must be a whole number from -1 to 2147483647 \(-1: unlimited\)/, JSON.stringify(value));
+    }
+    // The body's text, not JSON.stringify's: a number JavaScript cannot hold exactly is refused, not rounded.
+    const exact = await api.app.inject({ method: 'PUT', url: `/v1.0/${api.admin.projectId}${url}`, headers: { 'x-auth-token': api.admin.token, 'content-type': 'application/json' }, payload: '{"quotas": {"backups": 9007199254740993}}' });
+    assert.equal(exact.statusCode, 400);
+    const empty = await call('PUT', url, { quotas: {} }, 'admin');
+    assert.equal(empty.statusCode, 400);
+    assert.match(message(empty), /at least one quota/);
+    assert.deepEqual(await api.services.store.db.selectFrom('quotas').selectAll().execute(), before);
+    const fine = await call('PUT', url, { quotas: { instances: -1, backups: 2147483647 } }, 'admin');
+    assert.equal(fine.statusCode, 200, fine.body);
+    assert.deepEqual(fine.json(), { quotas: { instances: -1, backups: 2147483647 } });
+  });
+
+  it('refuses integers out of range or of another type in instance bodies (volume size, flavorRef, replica_count, resize)', async () => {
+    const create = (fields: object) => call('POST', '/instances', { instance: { name: 'n', flavorRef: '1', volume: { size: 1 }, datastore: { type: 'mysql', version: '10.11' }, ...fields } });
+    const cases: Array<[object, RegExp]> = [
+      [{ volume: { size: '5' } }, /'instance\.volume\.size' must be a whole number of GB from 1 to 2147483647 \(got a string\)/],
+      [{ volume: { size: 1e12 } }, /'instance\.volume\.size' must be a whole number of GB from 1 to 2147483647 \(got 1000000000000\)/],
+      [{ volume: { size: 0 } }, /'instance\.volume\.size' must be a whole number of GB from 1/],
+      [{ flavorRef: 1.5 }, /'instance\.flavorRef' must be a flavor id or link/],
+      [{ flavorRef: 0 }, /'instance\.flavorRef' must be a flavor id/],
+      [{ replica_of: instance.id, replica_count: 6 }, /'instance\.replica_count' must be a whole number from 1 to 5/],
+      [{ replica_of: instance.id, replica_count: '2' }, /'instance\.replica_count' must be a whole number from 1 to 5 \(got a string\)/],
+      [{ auto_failover: 'true' }, /'instance\.auto_failover' must be boolean/],
+    ];
+    for (const [fields, pattern] of cases) {
+      const response = await create(fields);
+      assert.equal(response.statusCode, 400, JSON.stringify(fields));
+      assert.match(message(response), pattern);
+    }
+    const resize = await call('POST', `/instances/${instance.id}/action`, { resize: { volume: { size: '2' } } });
+    assert.equal(resize.statusCode, 400);
+    assert.match(message(resize), /'resize\.volume\.size' must be a whole number of GB from 1 to 2147483647 \(got a string\)/);
+    const backup = await call('POST', '/backups', { backup: { name: 'b', instance: instance.id, incremental: 'yes' } });
+    assert.equal(backup.statusCode, 400);
+    assert.match(message(backup), /'backup\.incremental' must be 0 or 1, or false or true/);
+  });
+
+  it('states a range for every integer of every request body in the OpenAPI document', async () => {
+    const doc = (await api.app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: unknown }> } }>> };
+    const unbounded: string[] = [];
+    const walk = (schema: unknown, where: string): void => {
+      if (Array.isArray(schema)) return schema.forEach((s, i) => walk(s, `${where}[${i}]`));
+      if (schema === null || typeof schema !== 'object') return;
+      const node = schema as Record<string, unknown>;
+      if ((node.type === 'integer' || node.type === 'number') && (node.minimum === undefined || node.maximum === undefined)) unbounded.push(where);
+      for (const [key, value] of Object.entries(node)) walk(value, `${where}.${key}`);
+    };
+    let bodies = 0;
+    for (const [path, methods] of Object.entries(doc.paths)) {
+      for (const [method, operation] of Object.entries(methods)) {
+        for (const content of Object.values(operation.requestBody?.content ?? {})) {
+          bodies++;
+          walk(content.schema, `${method.toUpperCase()} ${path}`);
+        }
+      }
+    }
+    assert.ok(bodies >= 15, `only ${bodies} request bodies found`);
+    assert.deepEqual(unbounded, []);
+  });
+
+});
