@@ -88,6 +88,12 @@ describe('strict input at the HTTP edge', () => {
     assert.match(message(backup), /'backup\.incremental' must be 0 or 1, or false or true/);
   });
 
+  it('refuses a configuration value in a string where its parameter takes a number, in a preview too', async () => {
+    const preview = await call('POST', `/instances/${instance.id}/configuration/preview`, { values: { max_connections: '60' } });
+    assert.equal(preview.statusCode, 422);
+    assert.match(message(preview), /max_connections is not of type integer: give a whole JSON number \(not a string\)/);
+  });
+
   it('states a range for every integer of every request body in the OpenAPI document', async () => {
     const doc = (await api.app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: unknown }> } }>> };
     const unbounded: string[] = [];
