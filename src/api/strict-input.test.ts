@@ -117,4 +117,20 @@ describe('strict input at the HTTP edge', () => {
     assert.deepEqual(unbounded, []);
   });
 
+  it('refuses passwords with control characters (NUL, newline, DEL) wherever one is set, without echoing it', async () => {
+    const cases: Array<[string, string, object]> = [
+      ['POST', `/instances/${instance.id}/users`, { users: [{ name: 'u1', password: 'secret\u0000' }] }],
+      ['POST', `/instances/${instance.id}/users`, { users: [{ name: 'u1', password: 'sec\nret' }] }],
+      ['PUT', `/instances/${instance.id}/users/u1`, { user: { password: 'secret\u007f' } }],
+      ['POST', `/instances/${instance.id}/root`, { password: '\u0000secret' }],
+      ['POST', '/instances', { instance: { name: 'p', flavorRef: '1', volume: { size: 1 }, users: [{ name: 'u2', password: 'tab\tbed' }] } }],
+    ];
+    for (const [method, path, body] of cases) {
+      const response = await call(method, path, body);
+      assert.equal(response.statusCode, 400, `${method} ${path}: ${response.body}`);
+      assert.match(message(response), /must not contain control characters/);
+      assert.doesNotMatch(response.body, /secret|bed/);
+    }
+  });
+
 });
