@@ -133,4 +133,27 @@ describe('strict input at the HTTP edge', () => {
     }
   });
 
+  it('answers 404 naming the instance for every nested route of an instance that does not exist or is malformed', async () => {
+    const routes: Array<[string, string, unknown?]> = [
+      ['GET', 'backups'], ['GET', 'databases'], ['POST', 'databases', { databases: [{ name: 'd' }] }], ['DELETE', 'databases/d'],
+      ['GET', 'users'], ['POST', 'users', { users: [{ name: 'u', password: 'p' }] }], ['GET', 'users/u'], ['PUT', 'users/u', { user: { password: 'p' } }], ['DELETE', 'users/u'],
+      ['GET', 'users/u/databases'], ['PUT', 'users/u/databases', { databases: [{ name: 'd' }] }], ['DELETE', 'users/u/databases/d'],
+      ['GET', 'root'], ['POST', 'root', null], ['DELETE', 'root'], ['GET', 'log'], ['POST', 'log', { name: 'general', enable: 1 }],
+      ['GET', 'configuration'], ['POST', 'configuration/preview', { values: { max_connections: 100 } }], ['POST', 'action', { restart: {} }],
+    ];
+    for (const id of ['00000000-0000-0000-0000-000000000000', 'not-an-id']) {
+      for (const [method, rest, body] of routes) {
+        const response = await call(method, `/instances/${id}/${rest}`, body);
+        assert.equal(response.statusCode, 404, `${method} …/${rest} (${id.slice(0, 12)}): ${response.body.slice(0, 300)}`);
+        assert.match(message(response), /^Instance '/, `${method} …/${rest}`);
+      }
+    }
+    const found = await call('GET', `/instances/${instance.id}/backups`);
+    assert.equal(found.statusCode, 200);
+    const other = await call('GET', `/instances/${instance.id}/backups`, undefined, 'admin');
+    assert.equal(other.statusCode, 200, 'an admin reaches any project’s instance');
+    const group = await call('GET', '/configurations/00000000-0000-0000-0000-000000000000/instances');
+    assert.equal(group.statusCode, 404);
+  });
+
 });

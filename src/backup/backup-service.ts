@@ -125,6 +125,12 @@ export class BackupService {
     return query.orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
   }
 
+  /** An instance's backups: 404 for an instance the caller cannot see, never an empty list that hides the mistake. */
+  async listOfInstance(caller: AuthContext, projectId: string, instanceId: string): Promise<BackupTable[]> {
+    const instance = await this.instances.get(caller, projectId, instanceId);
+    return this.list(caller, instance.project_id, { instanceId: instance.id });
+  }
+
   /** Deletes the backup and, as Trove does, every incremental built on it. */
   async delete(caller: AuthContext, projectId: string, id: string): Promise<void> {
     await this.get(caller, projectId, id);

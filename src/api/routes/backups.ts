@@ -67,7 +67,7 @@ export const backupRoutes: FastifyPluginAsyncTypebox<{ backups: BackupService; c
   });
 
   app.get('/instances/:id/backups', { schema: { tags: ['backups'], summary: "An instance's backups", params: BackupParams, querystring: PageQuery, response: listResponse } }, async (request) => {
-    const rows = await backups.list(caller(request), request.params.tenant_id, { instanceId: request.params.id });
+    const rows = await backups.listOfInstance(caller(request), request.params.tenant_id, request.params.id);
     return page(request, rows, request.query);
   });
 
