@@ -6,7 +6,7 @@ import type { Logger } from '../common/log.js';
 import { projectAuthHook } from './auth.js';
 import { faultBody, makeErrorHandler } from './faults.js';
 import { registerJsonBodyParser } from './json-body.js';
-import { refuseUnknownFields } from './strict-schemas.js';
+import { refuseUnknownFields, refuseUnknownQueryParameters } from './strict-schemas.js';
 import { RateLimiter } from './rate-limit.js';
 import { backupRoutes } from './routes/backups.js';
 import { computeRoutes } from './routes/compute.js';
@@ -41,6 +41,7 @@ export async function buildApi(services: Services, options: ApiOptions): Promise
 
   registerJsonBodyParser(app);
   refuseUnknownFields(app);
+  refuseUnknownQueryParameters(app);
   app.decorateRequest('auth', null);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-openstack-request-id', request.id);
@@ -73,7 +74,7 @@ export async function buildApi(services: Services, options: ApiOptions): Promise
       await project.register(guestDataRoutes, { data: services.guestData, publicUrl });
       await project.register(guestLogRoutes, { logs: services.guestLogs });
       await project.register(backupRoutes, { backups: services.backups, catalog: services.catalog, publicUrl });
-      await project.register(configurationRoutes, { configurations: services.configurations });
+      await project.register(configurationRoutes, { configurations: services.configurations, publicUrl });
     },
     { prefix: '/v1.0/:tenant_id' },
   );

@@ -26,15 +26,13 @@ const CreateBody = Type.Object({
   }),
 });
 
-const ListQuery = Type.Intersect([
-  PageQuery,
-  Type.Object({
-    instance_id: Type.Optional(Type.String()),
-    datastore: Type.Optional(Type.String()),
-    all_projects: Type.Optional(Type.String()),
-    project_id: Type.Optional(Type.String()),
-  }),
-]);
+const ListQuery = Type.Object({
+  ...PageQuery.properties,
+  instance_id: Type.Optional(Type.String()),
+  datastore: Type.Optional(Type.String()),
+  all_projects: Type.Optional(TroveBoolean),
+  project_id: Type.Optional(Type.String()),
+});
 
 const StrategyQuery = Type.Object({ instance_id: Type.Optional(Type.String()), project_id: Type.Optional(Type.String()) });
 
@@ -53,7 +51,7 @@ export const backupRoutes: FastifyPluginAsyncTypebox<{ backups: BackupService; c
 
   app.get('/backups', { schema: { tags: ['backups'], summary: 'List backups, newest first (20 a page)', params: ProjectParams, querystring: ListQuery, response: listResponse } }, async (request) => {
     const { instance_id, datastore, all_projects } = request.query;
-    const rows = await backups.list(caller(request), request.params.tenant_id, { ...(instance_id ? { instanceId: instance_id } : {}), ...(datastore ? { datastore } : {}), allProjects: all_projects === 'True' || all_projects === 'true' || all_projects === '1' });
+    const rows = await backups.list(caller(request), request.params.tenant_id, { ...(instance_id ? { instanceId: instance_id } : {}), ...(datastore ? { datastore } : {}), allProjects: isTrue(all_projects) });
     return page(request, rows, request.query);
   });
 

@@ -126,7 +126,7 @@ export const instanceRoutes: FastifyPluginAsyncTypebox<{ instances: InstanceServ
   const listSchema = {
     tags: ['instances'],
     params: ProjectParams,
-    querystring: Type.Intersect([PageQuery, Type.Object({ include_clustered: Type.Optional(Type.String()) })]),
+    querystring: Type.Object({ ...PageQuery.properties, include_clustered: Type.Optional(TroveBoolean) }),
     response: { 200: Type.Object({ instances: Type.Array(InstanceSchema), links: LinksSchema }), ...COMMON_FAULTS },
   };
   app.get('/instances', { schema: { ...listSchema, summary: 'List instances, newest first (20 a page)' } }, listHandler);
@@ -246,10 +246,27 @@ export const instanceRoutes: FastifyPluginAsyncTypebox<{ instances: InstanceServ
 
   app.get(
     '/mgmt/instances',
-    { schema: { tags: ['instances'], summary: 'All projects’ instances (admin)', params: ProjectParams, response: { 200: Type.Object({ instances: Type.Array(InstanceSchema) }), ...COMMON_FAULTS } } },
+    {
+      schema: {
+        tags: ['instances'],
+        summary: 'All projects’ instances, or one project’s (admin), 20 a page',
+        params: ProjectParams,
+        // What `openstack database instance list --all-projects` sends.
+        querystring: Type.Object({
+          ...PageQuery.properties,
+          include_clustered: Type.Optional(TroveBoolean),
+          deleted: Type.Optional(TroveBoolean),
+          project_id: Type.Optional(Type.String({ minLength: 1 })),
+        }),
+        response: { 200: Type.Object({ instances: Type.Array(InstanceSchema), links: LinksSchema }), ...COMMON_FAULTS },
+      },
+    },
     async (request) => {
       requireAdmin(request);
-      return { instances: await views(request, await instances.listAll()) };
+      const { limit, marker, deleted, project_id: projectId } = request.query;
+      const all = await instances.listAll({ deleted: isTrue(deleted), ...(projectId !== undefined ? { projectId } : {}) });
+      const page = paginate(all, (i) => i.id, { limit: limit === undefined ? undefined : Number(limit), marker }, PAGE_SIZE);
+      return { instances: await views(request, page.items), links: pageLinks(request.url, baseUrl(request, publicUrl), page.next) };
     },
   );
 };
