@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { TroveFault, type FaultName } from '../common/errors.js';
+import { drainOversizedBody } from './body-drain.js';
 
 /** The one place typed errors become Trove's fault bodies: {"badRequest": {"code": 400, "message": …}}. */
 const NAME_BY_STATUS: Record<number, FaultName> = {
@@ -17,9 +18,19 @@ const NAME_BY_STATUS: Record<number, FaultName> = {
   503: 'serviceUnavailable',
 };
 
+/** Longer runs without a space are cut: a message quotes what it refuses, and that may be 100 KB sent to be echoed. */
+const MAX_WORD = 80;
+const MAX_MESSAGE = 1000;
+
+/** A message with every over-long word (an echoed name, value or URL) and the whole cut to a readable size. */
+export function boundedMessage(message: string): string {
+  const words = message.replace(new RegExp(`\\S{${MAX_WORD + 1},}`, 'g'), (word) => `${word.slice(0, MAX_WORD / 2)}…(${word.length} characters)`);
+  return words.length > MAX_MESSAGE ? `${words.slice(0, MAX_MESSAGE)}…` : words;
+}
+
 export function faultBody(status: number, message: string): Record<string, { code: number; message: string }> {
   const name = NAME_BY_STATUS[status] ?? (status >= 500 ? 'instanceFault' : 'badRequest');
-  return { [name]: { code: status, message } };
+  return { [name]: { code: status, message: boundedMessage(message) } };
 }
 
 interface AjvError {
@@ -105,6 +116,7 @@ export function makeErrorHandler(bodyLimit: number) {
       return;
     }
     const framework = describeFrameworkError(error, bodyLimit);
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') drainOversizedBody(request, reply);
     if (framework) {
       reply.code(framework.status).send(faultBody(framework.status, framework.message));
       return;

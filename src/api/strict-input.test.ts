@@ -141,7 +141,7 @@ describe('strict input at the HTTP edge', () => {
       ['GET', 'root'], ['POST', 'root', null], ['DELETE', 'root'], ['GET', 'log'], ['POST', 'log', { name: 'general', enable: 1 }],
       ['GET', 'configuration'], ['POST', 'configuration/preview', { values: { max_connections: 100 } }], ['POST', 'action', { restart: {} }],
     ];
-    for (const id of ['00000000-0000-0000-0000-000000000000', 'not-an-id']) {
+    for (const id of ['00000000-0000-0000-0000-000000000000', 'not-an-id', 'x'.repeat(300)]) {
       for (const [method, rest, body] of routes) {
         const response = await call(method, `/instances/${id}/${rest}`, body);
         assert.equal(response.statusCode, 404, `${method} …/${rest} (${id.slice(0, 12)}): ${response.body.slice(0, 300)}`);
@@ -206,5 +206,4 @@ describe('strict input at the HTTP edge', () => {
     const paged = await call('GET', '/configurations?limit=0');
     assert.deepEqual(paged.json().configurations, [], 'limit is obeyed');
   });
-
 });
