@@ -39,6 +39,13 @@ export const WholeNumber = (minimum: number, maximum: number, noun = 'a whole nu
 /** Trove's flags (`"enable": 1`): 0 or 1, or a JSON boolean; never a string such as "false". */
 export const Flag = () => Type.Union([Type.Integer({ minimum: 0, maximum: 1 }), Type.Boolean()], { description: '0 or 1, or false or true (a JSON boolean, not a string)' });
 
+/**
+ * A name or description: no control characters (NUL, tab, newline, DEL, C1), which clients and
+ * logs cut or turn into line breaks, so what was stored would not be what is shown.
+ */
+export const PlainText = (minLength: number, maxLength: number) =>
+  Type.String({ minLength, maxLength, pattern: '^[^\\u0000-\\u001f\\u007f-\\u009f]*$', description: `text of ${minLength} to ${maxLength} characters without control characters (such as NUL, tab or newline)` });
+
 /** A yes/no query parameter as Trove's clients write it (troveclient sends Python's `False`). */
 export const TroveBoolean = Type.String({ pattern: '^([Tt]rue|TRUE|[Ff]alse|FALSE|1|0)$', description: 'true or false (True, False, 1 or 0)' });
 export const isTrue = (value: string | undefined): boolean => value !== undefined && /^(true|1)$/i.test(value);

@@ -133,6 +133,22 @@ describe('strict input at the HTTP edge', () => {
     }
   });
 
+  it('refuses names and descriptions with control characters, saying what they may hold', async () => {
+    const cases: Array<[string, string, object, string]> = [
+      ['POST', '/instances', { instance: { name: 'bad\u0000name', flavorRef: '1', volume: { size: 1 } } }, 'instance.name'],
+      ['PATCH', `/instances/${instance.id}`, { instance: { name: 'two\nlines' } }, 'instance.name'],
+      ['POST', '/backups', { backup: { name: 'b\tb', instance: instance.id } }, 'backup.name'],
+      ['POST', '/backups', { backup: { name: 'b', instance: instance.id, description: 'x\u007f' } }, 'backup.description'],
+      ['POST', '/configurations', { configuration: { name: 'g\rg', values: {}, datastore: { type: 'mysql' } } }, 'configuration.name'],
+    ];
+    for (const [method, path, body, field] of cases) {
+      const response = await call(method, path, body);
+      assert.equal(response.statusCode, 400, `${method} ${path}: ${response.body}`);
+      assert.equal(message(response), `Invalid request body: '${field}' must be text of ${field.endsWith('description') ? 0 : 1} to 255 characters without control characters (such as NUL, tab or newline).`);
+    }
+    assert.equal((await call('GET', `/instances/${instance.id}`)).json().instance.name, 'edge', 'the rename was refused');
+  });
+
   it('answers 404 naming the instance for every nested route of an instance that does not exist or is malformed', async () => {
     const routes: Array<[string, string, unknown?]> = [
       ['GET', 'backups'], ['GET', 'databases'], ['POST', 'databases', { databases: [{ name: 'd' }] }], ['DELETE', 'databases/d'],

@@ -7,17 +7,17 @@ import type { BackupTable } from '../../store/schema.js';
 import { caller } from '../auth.js';
 import { baseUrl } from '../links.js';
 import { pageLinks, paginate } from '../pagination.js';
-import { ACCEPTED, COMMON_FAULTS, Flag, FaultSchema, LinksSchema, PageQuery, ProjectParams, TroveBoolean, isTrue } from '../schemas.js';
+import { ACCEPTED, COMMON_FAULTS, Flag, FaultSchema, LinksSchema, PageQuery, PlainText, ProjectParams, TroveBoolean, isTrue } from '../schemas.js';
 import { BackupSchema, BackupStrategySchema, backupStrategyView, backupView } from '../views/backup-view.js';
 
 const PAGE_SIZE = 20;
 const FAULTS = { ...COMMON_FAULTS, 409: FaultSchema, 422: FaultSchema };
 const BackupParams = Type.Object({ tenant_id: Type.String(), id: Type.String() });
-const Text = Type.Union([Type.String({ maxLength: 255 }), Type.Null()]);
+const Text = Type.Union([PlainText(0, 255), Type.Null()]);
 
 const CreateBody = Type.Object({
   backup: Type.Object({
-    name: Type.String({ minLength: 1, maxLength: 255 }),
+    name: PlainText(1, 255),
     instance: Type.Optional(Type.String({ minLength: 1 })),
     description: Type.Optional(Text),
     parent_id: Type.Optional(Text),

@@ -7,14 +7,14 @@ import type { FastifyRequest } from 'fastify';
 import { caller } from '../auth.js';
 import { baseUrl } from '../links.js';
 import { pageLinks, paginate } from '../pagination.js';
-import { ACCEPTED, COMMON_FAULTS, FaultSchema, LinksSchema, PageQuery, ProjectParams } from '../schemas.js';
+import { ACCEPTED, COMMON_FAULTS, FaultSchema, LinksSchema, PageQuery, PlainText, ProjectParams } from '../schemas.js';
 
 const GroupParams = Type.Object({ tenant_id: Type.String(), id: Type.String() });
 const Values = Type.Record(Type.String(), Type.Unknown());
 const GroupBody = Type.Object({
   configuration: Type.Object({
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
-    description: Type.Optional(Type.Union([Type.String({ maxLength: 1024 }), Type.Null()])),
+    name: Type.Optional(PlainText(1, 255)),
+    description: Type.Optional(Type.Union([PlainText(0, 1024), Type.Null()])),
     values: Type.Optional(Values),
     datastore: Type.Optional(Type.Object({ type: Type.Optional(Type.String()), version: Type.Optional(Type.String()) })),
   }),

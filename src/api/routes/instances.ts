@@ -9,13 +9,13 @@ import type { InstanceTable } from '../../store/schema.js';
 import { caller, requireAdmin } from '../auth.js';
 import { baseUrl } from '../links.js';
 import { pageLinks, paginate } from '../pagination.js';
-import { ACCEPTED, COMMON_FAULTS, FaultSchema, INT32_MAX, LinksSchema, PageQuery, ProjectParams, TroveBoolean, WholeNumber, isTrue } from '../schemas.js';
+import { ACCEPTED, COMMON_FAULTS, FaultSchema, INT32_MAX, LinksSchema, PageQuery, PlainText, ProjectParams, TroveBoolean, WholeNumber, isTrue } from '../schemas.js';
 import { CIDR_PATTERN, MAX_ALLOWED_CIDRS } from '../../instance/access.js';
 import { InstanceSchema, instanceView } from '../views/instance-view.js';
 
 const PAGE_SIZE = 20;
 const InstanceParams = Type.Object({ tenant_id: Type.String(), id: Type.String() });
-const Name = Type.String({ minLength: 1, maxLength: 255 });
+const Name = PlainText(1, 255);
 
 /** Trove's `access`: public or private, and the IPv4 networks that may connect. */
 const AccessBody = Type.Object({
