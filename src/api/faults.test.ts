@@ -111,6 +111,9 @@ describe('request faults on real routes', () => {
     const nested = await api.app.inject({ method: 'PATCH', url: `/v1.0/${api.demo.projectId}/instances/some-id/users/`, headers: { 'x-auth-token': api.demo.token } });
     assert.equal(nested.statusCode, 405);
     assert.equal(nested.headers.allow, 'GET, HEAD, POST');
+    const deep = `/v1.0/${api.demo.projectId}/instances/${'f'.repeat(36)}/users/${'u'.repeat(16)}/databases/${'d'.repeat(16)}`;
+    const deepAnswer = await api.app.inject({ method: 'GET', url: deep, headers: { 'x-auth-token': api.demo.token } });
+    assert.equal(deepAnswer.json().badMethod.message, `Method GET is not allowed on ${deep}; it takes DELETE.`, 'a long path is quoted whole');
     const quota = await api.app.inject({ method: 'POST', url: quotaUrl(), headers: { 'x-auth-token': api.admin.token } });
     assert.equal(quota.headers.allow, 'GET, HEAD, PUT');
   });

@@ -18,8 +18,11 @@ const NAME_BY_STATUS: Record<number, FaultName> = {
   503: 'serviceUnavailable',
 };
 
-/** Longer runs without a space are cut: a message quotes what it refuses, and that may be 100 KB sent to be echoed. */
-const MAX_WORD = 80;
+/**
+ * Longer runs without a space are cut: a message quotes what it refuses, and that may be 100 KB
+ * sent to be echoed. Long enough for any path of this API (a nested user's database is about 120).
+ */
+const MAX_WORD = 200;
 const MAX_MESSAGE = 1000;
 
 /** A message with every over-long word (an echoed name, value or URL) and the whole cut to a readable size. */
