@@ -168,8 +168,10 @@ describe('strict input at the HTTP edge', () => {
     assert.equal(found.statusCode, 200);
     const other = await call('GET', `/instances/${instance.id}/backups`, undefined, 'admin');
     assert.equal(other.statusCode, 200, 'an admin reaches any project’s instance');
-    const group = await call('GET', '/configurations/00000000-0000-0000-0000-000000000000/instances');
-    assert.equal(group.statusCode, 404);
+    // The other parents: a configuration group, a datastore, a datastore version.
+    for (const path of ['/configurations/00000000-0000-0000-0000-000000000000/instances', '/datastores/nosuch/versions', '/datastores/mysql/versions/9.9/parameters', '/datastores/mysql/versions/9.9/flavors', '/datastores/versions/00000000-0000-0000-0000-000000000000/parameters']) {
+      assert.equal((await call('GET', path)).statusCode, 404, path);
+    }
   });
 
   it('refuses unknown query parameters, naming them and what the route takes', async () => {
@@ -219,6 +221,11 @@ describe('strict input at the HTTP edge', () => {
     assert.deepEqual(mgmt.json().instances.map((i: { id: string }) => i.id), [instance.id]);
     const otherProject = await call('GET', `/mgmt/instances?project_id=${api.admin.projectId}`, undefined, 'admin');
     assert.deepEqual(otherProject.json().instances, [], 'project_id filters, it is not ignored');
+    const gone = { ...instance, id: newId(), name: 'gone', deleted: 1, deleted_at: new Date().toISOString() };
+    await api.services.store.db.insertInto('instances').values(gone).execute();
+    const deleted = await call('GET', `/mgmt/instances?deleted=True&project_id=${api.demo.projectId}`, undefined, 'admin');
+    assert.deepEqual(deleted.json().instances.map((i: { id: string }) => i.id), [gone.id], 'deleted=True lists the deleted ones');
+    assert.deepEqual((await call('GET', '/mgmt/instances?deleted=false', undefined, 'admin')).json().instances.map((i: { id: string }) => i.id), [instance.id]);
     const paged = await call('GET', '/configurations?limit=0');
     assert.deepEqual(paged.json().configurations, [], 'limit is obeyed');
   });
