@@ -50,7 +50,8 @@ interface AjvError {
 function kindOf(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'number') return String(value);
+  // Past 2^53 JSON.parse has already rounded it: showing the rounded number would mislead.
+  if (typeof value === 'number') return Number.isInteger(value) && !Number.isSafeInteger(value) ? 'a number too large to hold exactly' : String(value);
   if (typeof value === 'string') return 'a string';
   return `${typeof value === 'object' ? 'an' : 'a'} ${typeof value}`;
 }

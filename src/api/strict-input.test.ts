@@ -54,6 +54,7 @@ describe('strict input at the HTTP edge', () => {
     // The body's text, not JSON.stringify's: a number JavaScript cannot hold exactly is refused, not rounded.
     const exact = await api.app.inject({ method: 'PUT', url: `/v1.0/${api.admin.projectId}${url}`, headers: { 'x-auth-token': api.admin.token, 'content-type': 'application/json' }, payload: '{"quotas": {"backups": 9007199254740993}}' });
     assert.equal(exact.statusCode, 400);
+    assert.match(message(exact), /\(got a number too large to hold exactly\)\.$/);
     const empty = await call('PUT', url, { quotas: {} }, 'admin');
     assert.equal(empty.statusCode, 400);
     assert.match(message(empty), /at least one quota/);
