@@ -100,12 +100,22 @@ describe('request faults on real routes', () => {
     assert.match(response.json().badMediaType.message, /application\/json/);
   });
 
-  it('answers unknown paths and methods with 404 in Trove’s shape', async () => {
+  it('answers unknown paths with 404, and a method a route lacks with 405 and Allow, in Trove’s shape', async () => {
     const unknownPath = await api.app.inject({ method: 'GET', url: `/v1.0/${api.demo.projectId}/nosuchthing`, headers: { 'x-auth-token': api.demo.token } });
     assert.equal(unknownPath.statusCode, 404);
     assert.match(unknownPath.json().itemNotFound.message, /not a route/);
     const wrongMethod = await api.app.inject({ method: 'DELETE', url: `/v1.0/${api.demo.projectId}/flavors`, headers: { 'x-auth-token': api.demo.token } });
-    assert.equal(wrongMethod.statusCode, 404);
+    assert.equal(wrongMethod.statusCode, 405);
+    assert.equal(wrongMethod.headers.allow, 'GET, HEAD');
+    assert.deepEqual(wrongMethod.json(), { badMethod: { code: 405, message: `Method DELETE is not allowed on /v1.0/${api.demo.projectId}/flavors; it takes GET, HEAD.` } });
+    const nested = await api.app.inject({ method: 'PATCH', url: `/v1.0/${api.demo.projectId}/instances/some-id/users/`, headers: { 'x-auth-token': api.demo.token } });
+    assert.equal(nested.statusCode, 405);
+    assert.equal(nested.headers.allow, 'GET, HEAD, POST');
+    const deep = `/v1.0/${api.demo.projectId}/instances/${'f'.repeat(36)}/users/${'u'.repeat(16)}/databases/${'d'.repeat(16)}`;
+    const deepAnswer = await api.app.inject({ method: 'GET', url: deep, headers: { 'x-auth-token': api.demo.token } });
+    assert.equal(deepAnswer.json().badMethod.message, `Method GET is not allowed on ${deep}; it takes DELETE.`, 'a long path is quoted whole');
+    const quota = await api.app.inject({ method: 'POST', url: quotaUrl(), headers: { 'x-auth-token': api.admin.token } });
+    assert.equal(quota.headers.allow, 'GET, HEAD, PUT');
   });
 
   it('rate-limits a user per verb with 413 and Retry-After, leaving other users alone', async () => {

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { TroveFault, type FaultName } from '../common/errors.js';
+import { drainOversizedBody } from './body-drain.js';
 
 /** The one place typed errors become Trove's fault bodies: {"badRequest": {"code": 400, "message": …}}. */
 const NAME_BY_STATUS: Record<number, FaultName> = {
@@ -17,9 +18,22 @@ const NAME_BY_STATUS: Record<number, FaultName> = {
   503: 'serviceUnavailable',
 };
 
+/**
+ * Longer runs without a space are cut: a message quotes what it refuses, and that may be 100 KB
+ * sent to be echoed. Long enough for any path of this API (a nested user's database is about 120).
+ */
+const MAX_WORD = 200;
+const MAX_MESSAGE = 1000;
+
+/** A message with every over-long word (an echoed name, value or URL) and the whole cut to a readable size. */
+export function boundedMessage(message: string): string {
+  const words = message.replace(new RegExp(`\\S{${MAX_WORD + 1},}`, 'g'), (word) => `${word.slice(0, MAX_WORD / 2)}…(${word.length} characters)`);
+  return words.length > MAX_MESSAGE ? `${words.slice(0, MAX_MESSAGE)}…` : words;
+}
+
 export function faultBody(status: number, message: string): Record<string, { code: number; message: string }> {
   const name = NAME_BY_STATUS[status] ?? (status >= 500 ? 'instanceFault' : 'badRequest');
-  return { [name]: { code: status, message } };
+  return { [name]: { code: status, message: boundedMessage(message) } };
 }
 
 interface AjvError {
@@ -27,9 +41,23 @@ interface AjvError {
   keyword: string;
   message?: string;
   params: Record<string, unknown>;
-  /** Present because ajv runs verbose: lets a pattern error say what the field should be. */
-  parentSchema?: { description?: string };
+  /** Present because ajv runs verbose: lets an error say what the field should be. */
+  parentSchema?: { description?: string; type?: string; minimum?: number; maximum?: number };
+  data?: unknown;
 }
+
+/** What was sent, in a few words that never repeat a string the caller sent. */
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  // Past 2^53 JSON.parse has already rounded it: showing the rounded number would mislead.
+  if (typeof value === 'number') return Number.isInteger(value) && !Number.isSafeInteger(value) ? 'a number too large to hold exactly' : String(value);
+  if (typeof value === 'string') return 'a string';
+  return `${typeof value === 'object' ? 'an' : 'a'} ${typeof value}`;
+}
+
+/** Keywords about a value's type or range: answered with what the field must be, from its schema. */
+const VALUE_KEYWORDS = new Set(['type', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf', 'anyOf', 'enum', 'const']);
 
 /** Turns a schema violation into a sentence naming the field and what it must be. */
 function describeValidation(context: string | undefined, errors: AjvError[]): string {
@@ -39,8 +67,24 @@ function describeValidation(context: string | undefined, errors: AjvError[]): st
   const path = first.instancePath.replace(/^\//, '').replace(/\//g, '.');
   if (context === 'body' && path === '' && (first.keyword === 'type' || first.keyword === 'anyOf')) return 'The request body is missing or is not a JSON object: send one as this route documents (see /openapi.json).';
   if (first.keyword === 'required') return `Invalid ${where}: '${path ? `${path}.` : ''}${String(first.params.missingProperty)}' is required.`;
-  if (first.keyword === 'additionalProperties') return `Invalid ${where}: '${path ? `${path}.` : ''}${String(first.params.additionalProperty)}' is not an accepted field.`;
+  if (first.keyword === 'additionalProperties') {
+    if (context === 'querystring') {
+      const accepted = Object.keys((first.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+      return `Unknown query parameter '${String(first.params.additionalProperty)}': this route takes ${accepted.length ? accepted.join(', ') : 'no query parameters'}.`;
+    }
+    return `Invalid ${where}: '${path ? `${path}.` : ''}${String(first.params.additionalProperty)}' is not an accepted field.`;
+  }
   if (first.keyword === 'pattern' && first.parentSchema?.description) return `Invalid ${where}: '${path}' must be ${first.parentSchema.description}.`;
+  if (VALUE_KEYWORDS.has(first.keyword)) {
+    // A union (anyOf) reports each branch first, then itself: its description covers them all.
+    const union = errors.find((e) => e.keyword === 'anyOf' && e.instancePath === first.instancePath);
+    const schema = (union ?? first).parentSchema;
+    const scalar = union !== undefined || ['integer', 'number', 'boolean', 'string'].includes(schema?.type ?? '');
+    const range = schema?.type === 'integer' && schema.minimum !== undefined && schema.maximum !== undefined ? `a whole number from ${schema.minimum} to ${schema.maximum}` : undefined;
+    const wanted = scalar ? (schema?.description ?? range) : undefined;
+    if (wanted) return `Invalid ${where}: '${path || '(root)'}' must be ${wanted} (got ${kindOf(first.data)}).`;
+    return `Invalid ${where}: '${path || '(root)'}' ${first.message ?? 'is invalid'} (got ${kindOf(first.data)}).`;
+  }
   return `Invalid ${where}: '${path || '(root)'}' ${first.message ?? 'is invalid'}.`;
 }
 
@@ -76,6 +120,7 @@ export function makeErrorHandler(bodyLimit: number) {
       return;
     }
     const framework = describeFrameworkError(error, bodyLimit);
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') drainOversizedBody(request, reply);
     if (framework) {
       reply.code(framework.status).send(faultBody(framework.status, framework.message));
       return;

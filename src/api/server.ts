@@ -1,12 +1,14 @@
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { maxHeaderSize } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Services } from '../app/services.js';
 import type { Logger } from '../common/log.js';
 import { projectAuthHook } from './auth.js';
-import { faultBody, makeErrorHandler } from './faults.js';
+import { makeErrorHandler } from './faults.js';
+import { clientErrorHandler, frameworkErrorHandler, MAX_PATH_PARAMETER, notFoundHandler, trackAllowedMethods } from './http-edge.js';
 import { registerJsonBodyParser } from './json-body.js';
-import { refuseUnknownFields } from './strict-schemas.js';
+import { refuseUnknownFields, refuseUnknownQueryParameters } from './strict-schemas.js';
 import { RateLimiter } from './rate-limit.js';
 import { backupRoutes } from './routes/backups.js';
 import { computeRoutes } from './routes/compute.js';
@@ -34,21 +36,23 @@ export async function buildApi(services: Services, options: ApiOptions): Promise
     bodyLimit: settings.server.body_limit_bytes,
     // Bodies are taken as sent: "5" is not a volume size, and unknown fields are not dropped silently.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, verbose: true } },
-    routerOptions: { ignoreTrailingSlash: true },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PATH_PARAMETER },
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler: clientErrorHandler(maxHeaderSize),
     requestIdHeader: 'x-openstack-request-id',
     genReqId: () => `req-${crypto.randomUUID()}`,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  const allowedMethods = trackAllowedMethods(app);
   registerJsonBodyParser(app);
   refuseUnknownFields(app);
+  refuseUnknownQueryParameters(app);
   app.decorateRequest('auth', null);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-openstack-request-id', request.id);
   });
   app.setErrorHandler(makeErrorHandler(settings.server.body_limit_bytes));
-  app.setNotFoundHandler((request, reply) => {
-    reply.code(404).send(faultBody(404, `The resource could not be found: ${request.method} ${request.url.split('?')[0]} is not a route of this API.`));
-  });
+  app.setNotFoundHandler(notFoundHandler(allowedMethods));
 
   await app.register(swagger, {
     openapi: {
@@ -73,7 +77,7 @@ export async function buildApi(services: Services, options: ApiOptions): Promise
       await project.register(guestDataRoutes, { data: services.guestData, publicUrl });
       await project.register(guestLogRoutes, { logs: services.guestLogs });
       await project.register(backupRoutes, { backups: services.backups, catalog: services.catalog, publicUrl });
-      await project.register(configurationRoutes, { configurations: services.configurations });
+      await project.register(configurationRoutes, { configurations: services.configurations, publicUrl });
     },
     { prefix: '/v1.0/:tenant_id' },
   );

@@ -28,3 +28,20 @@ export function refuseUnknownFields(app: FastifyInstance): void {
     if (route.schema?.body) route.schema = { ...route.schema, body: strictSchema(route.schema.body) };
   });
 }
+
+/** Keystone's routes keep their own rules on query strings (its clients send options such as `nocatalog`). */
+const OWN_QUERY_RULES = /^\/v3(\/|$)/;
+
+/**
+ * Refuses query parameters a route does not name, for every route registered after this call:
+ * a misspelt filter (`?instanceid=…`) would otherwise list everything as if it had been obeyed.
+ * A route without a query schema takes none; one whose schema allows others says so itself.
+ */
+export function refuseUnknownQueryParameters(app: FastifyInstance): void {
+  app.addHook('onRoute', (route) => {
+    if (OWN_QUERY_RULES.test(route.url)) return;
+    const query = route.schema?.querystring as Schema | undefined;
+    const strict = query === undefined ? { type: 'object', properties: {}, additionalProperties: false } : strictSchema(query);
+    route.schema = { ...route.schema, querystring: strict };
+  });
+}

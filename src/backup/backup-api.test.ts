@@ -105,6 +105,29 @@ describe('backup API rules', () => {
     assert.equal((await call('GET', '/backups/not-a-backup')).statusCode, 404);
   });
 
+  it('shows where a backup is in the store’s own URL form, never the server’s folder', async () => {
+    const dataDir = api.services.settings.data_dir;
+    // An instance of its own: the backup leaves it in BACKUP, and counts against the quota, until the task (not running here) ends.
+    const source = { ...instance, id: newId(), name: 'where' };
+    await api.services.store.db.insertInto('instances').values(source).execute();
+    const created = await call('POST', '/backups', { backup: { name: 'where', instance: source.id } });
+    assert.equal(created.statusCode, 202, created.body);
+    const { id } = created.json().backup;
+    await api.services.store.db.updateTable('backups').set({ status: 'COMPLETED' }).where('id', '=', id).execute();
+    const shown = (await call('GET', `/backups/${id}`)).json().backup;
+    assert.equal(shown.locationRef, `local://database_backups/${id}/data.full.zst.enc`);
+    const stored = await api.services.store.db.selectFrom('backups').select('location').where('id', '=', id).executeTakeFirstOrThrow();
+    assert.ok(!stored.location.includes(dataDir), 'the store keeps no server path either');
+    // A backup recorded with the server's path before the store had this form is shown in it too.
+    const legacy = await completedBackup({ location: `file://${dataDir}/objects/database_backups/x/data.full.zst.enc` });
+    const legacyShown = (await call('GET', `/backups/${legacy.id}`)).json().backup;
+    assert.equal(legacyShown.locationRef, `local://database_backups/${legacy.object_key}`);
+    for (const listed of (await call('GET', '/backups')).json().backups as Array<{ locationRef: string | null }>) assert.doesNotMatch(String(listed.locationRef), /^file:|\/objects\//);
+    await api.services.store.db.deleteFrom('backups').where('id', 'in', [id, legacy.id]).execute();
+    await api.services.store.db.deleteFrom('tasks').where('target_id', '=', id).execute();
+    await api.services.store.db.updateTable('quota_usages').set((eb) => ({ in_use: eb('in_use', '-', 1) })).where('project_id', '=', api.demo.projectId).where('resource', '=', 'backups').execute();
+  });
+
   it('counts backups against the quota, refusing one over it with 413 and writing nothing', async () => {
     await api.app.inject({ method: 'PUT', url: `/v1.0/${api.admin.projectId}/mgmt/quotas/${api.demo.projectId}`, headers: { 'x-auth-token': api.admin.token }, payload: { quotas: { backups: 0 } } });
     const before = (await call('GET', '/backups')).json().backups.length;

@@ -6,7 +6,7 @@ import type { AuthContext } from '../identity/types.js';
 import type { InstanceService } from '../instance/instance-service.js';
 import { deriveStatus } from '../instance/status.js';
 import type { QuotaService } from '../quota/quota-service.js';
-import { describeLocation } from '../storage/store-spec.js';
+import { describeLocation, localLocation } from '../storage/store-spec.js';
 import type { BackupStrategyTable, BackupTable } from '../store/schema.js';
 import type { BackupStorage } from './backup-storage.js';
 import { RUNNING_STATES, type BackupStore } from './backup-store.js';
@@ -31,6 +31,15 @@ const CONTAINER = /^[a-z0-9][a-z0-9._-]{2,62}$/;
 function checkContainer(name: string): string {
   if (!CONTAINER.test(name)) throw new BadRequest(`Container name '${name}' is not valid: use 3 to 63 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit.`);
   return name;
+}
+
+/**
+ * Where a backup is, as users see it (locationRef). Nothing reads it back: restores name backups by
+ * id. Backups recorded before the folder store had a URL form of its own carry the server's path
+ * (file:///…/objects/…): they are shown in the store's form too.
+ */
+export function publicLocation(backup: Pick<BackupTable, 'location' | 'container' | 'object_key'>): string {
+  return backup.location.startsWith('file://') ? localLocation(backup.container, backup.object_key) : backup.location;
 }
 
 /** What the API can do with backups and backup strategies; every rule is checked before anything is written. */
@@ -123,6 +132,12 @@ export class BackupService {
     if (filter.instanceId) query = query.where('instance_id', '=', filter.instanceId);
     if (filter.datastore) query = query.where('datastore', '=', filter.datastore);
     return query.orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+  }
+
+  /** An instance's backups: 404 for an instance the caller cannot see, never an empty list that hides the mistake. */
+  async listOfInstance(caller: AuthContext, projectId: string, instanceId: string): Promise<BackupTable[]> {
+    const instance = await this.instances.get(caller, projectId, instanceId);
+    return this.list(caller, instance.project_id, { instanceId: instance.id });
   }
 
   /** Deletes the backup and, as Trove does, every incremental built on it. */

@@ -82,6 +82,39 @@ describe('configuration API', () => {
     assert.equal((await call('PATCH', '/configurations/00000000-0000-0000-0000-000000000000', { configuration: { values: {} } })).statusCode, 404);
   });
 
+  it('takes values in the JSON type of their parameter: "60" is not an integer, "ON" not a boolean, on create, PUT and PATCH (the preview: api/strict-input.test.ts)', async () => {
+    const group = (await create({ max_connections: 100 })).json().configuration;
+    const wrong: Array<[Record<string, unknown>, RegExp]> = [
+      [{ max_connections: '60' }, /^The value provided for the configuration parameter max_connections is not of type integer: give a whole JSON number \(not a string\)/],
+      [{ max_connections: ' 60 ' }, /max_connections is not of type integer/],
+      [{ max_connections: null }, /max_connections is not of type integer: give a whole JSON number \(not null\)/],
+      [{ long_query_time: '0.5' }, /long_query_time is not of type float: give a JSON number \(not a string\)/],
+      [{ autocommit: 'OFF' }, /autocommit is not of type boolean: give true or false \(a JSON boolean, not a string\)/],
+      [{ autocommit: 0 }, /autocommit is not of type boolean: give true or false \(a JSON boolean, not a number\)/],
+      [{ character_set_server: 8 }, /character_set_server is not of type string/],
+      [{ max_connections: 9 }, /max_connections is less than the minimum allowed: 10/],
+      [{ max_connections: 100001 }, /max_connections is greater than the maximum allowed: 100000/],
+      [{ max_connections: 9007199254740993 }, /max_connections is not of type integer/],
+    ];
+    for (const [values, message] of wrong) {
+      for (const [method, path, body] of [
+        ['POST', '/configurations', { configuration: { name: 'g', values, datastore: { type: 'mysql', version: '10.11' } } }],
+        ['PUT', `/configurations/${group.id}`, { configuration: { values } }],
+        ['PATCH', `/configurations/${group.id}`, { configuration: { values } }],
+      ] as const) {
+        const refused = await call(method, path, body);
+        assert.equal(refused.statusCode, 422, `${method} ${JSON.stringify(values)}: ${refused.body}`);
+        assert.match(refused.json().unprocessableEntity.message, message, `${method} ${JSON.stringify(values)}`);
+      }
+    }
+    assert.deepEqual((await call('GET', `/configurations/${group.id}`)).json().configuration.values, { max_connections: 100 }, 'nothing was written');
+    // What a string says beyond a number stays: sizes with their suffix and formulas of the flavor.
+    const sized = await create({ innodb_buffer_pool_size: '512M', max_connections: '{RAM_MB / 8}', autocommit: false, long_query_time: 2 });
+    assert.equal(sized.statusCode, 200, sized.body);
+    assert.deepEqual(sized.json().configuration.values, { autocommit: false, innodb_buffer_pool_size: 512 * 1024 ** 2, long_query_time: 2, max_connections: '{RAM_MB / 8}' });
+    for (const id of [group.id, sized.json().configuration.id]) await call('DELETE', `/configurations/${id}`);
+  });
+
   it('refuses an instance whose group does not fit its flavor or datastore, before anything is made', async () => {
     const greedy = (await create({ innodb_buffer_pool_size: '{RAM}' })).json().configuration;
     const instance = (configuration: string, datastore = { type: 'mysql', version: '10.11' }) =>

@@ -84,6 +84,39 @@ function numeric(rule: ParameterRule, raw: ParameterValue, flavor: FlavorVariabl
   return sizeInUnit(rule, Number(match[1]), match[2]!);
 }
 
+/** A number with a size suffix, as written for a size parameter ("512M", "1GB"). */
+const WITH_SUFFIX = /^\s*\d+(?:\.\d+)?\s*[A-Za-z]+\s*$/;
+
+/**
+ * The JSON type a tenant must write a value in, as Trove checks it: a number for integers and
+ * floats, true or false for booleans, a string for strings. Strings are taken for numbers only
+ * where they say more than a number can: a formula of the flavor, or a size with its suffix.
+ * "60" for max_connections is refused, not read as 60: the caller meant something else or
+ * made a mistake, and either way should hear of it.
+ */
+export function checkWrittenType(rule: ParameterRule, raw: unknown): void {
+  const wrongType = (give: string) => new ParameterError(`The value provided for the configuration parameter ${rule.name} is not of type ${rule.type}: give ${give}.`);
+  switch (rule.type) {
+    case 'integer':
+    case 'float': {
+      const give = rule.type === 'integer' ? 'a whole JSON number' : 'a JSON number';
+      const sizeText = bytesPerUnit(rule) !== undefined ? `, a size such as "512M"` : '';
+      if (typeof raw === 'number') {
+        if (!Number.isFinite(raw) || (rule.type === 'integer' && !Number.isSafeInteger(raw))) throw wrongType(`${give}${sizeText} or a formula of the flavor such as "{RAM_MB / 4}"`);
+        return;
+      }
+      if (typeof raw === 'string' && (isFormula(raw) || (sizeText !== '' && WITH_SUFFIX.test(raw)))) return;
+      throw wrongType(`${give} (not ${typeof raw === 'string' ? 'a string' : raw === null ? 'null' : `a ${typeof raw}`})${sizeText} or a formula of the flavor such as "{RAM_MB / 4}"`);
+    }
+    case 'boolean':
+      if (typeof raw !== 'boolean') throw wrongType(`true or false (a JSON boolean, not ${typeof raw === 'string' ? 'a string' : raw === null ? 'null' : `a ${typeof raw}`})`);
+      return;
+    case 'string':
+      if (typeof raw !== 'string') throw wrongType('a JSON string');
+      return;
+  }
+}
+
 /**
  * Checks a value against its rule and gives it as the engine takes it: integers in the rule's
  * unit, booleans as booleans, strings in their canonical spelling. A formula is evaluated for

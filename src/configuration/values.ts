@@ -1,5 +1,5 @@
 import { evaluateFormula, type FlavorVariables } from './formula.js';
-import { bytesPerUnit, normalizeValue, ParameterError, type ParameterRule, type ParameterValue } from './parameter-rules.js';
+import { bytesPerUnit, checkWrittenType, normalizeValue, ParameterError, type ParameterRule, type ParameterValue } from './parameter-rules.js';
 
 export type ConfigurationValues = Record<string, ParameterValue>;
 
@@ -10,12 +10,16 @@ function ruleFor(rules: readonly ParameterRule[], name: string, datastoreLabel: 
   return rule;
 }
 
-/** Checks a group's values as written (formulas kept as formulas): what create, PUT and PATCH store. */
+/** Checks a group's values as a tenant wrote them (JSON types as the rules say, formulas kept as formulas): what create, PUT, PATCH and a preview take. */
 export function checkGroupValues(rules: readonly ParameterRule[], values: Record<string, unknown>, datastoreLabel: string): ConfigurationValues {
   const names = Object.keys(values);
   if (names.length > 200) throw new ParameterError('A configuration group holds at most 200 parameters.');
   const checked: ConfigurationValues = {};
-  for (const name of names.sort()) checked[name] = normalizeValue(ruleFor(rules, name, datastoreLabel), values[name]);
+  for (const name of names.sort()) {
+    const rule = ruleFor(rules, name, datastoreLabel);
+    checkWrittenType(rule, values[name]);
+    checked[name] = normalizeValue(rule, values[name]);
+  }
   return checked;
 }
 

@@ -49,7 +49,7 @@ interface TaskCharge {
 }
 
 /** At most this many replicas are made by one request. */
-const MAX_REPLICA_COUNT = 5;
+export const MAX_REPLICA_COUNT = 5;
 
 const GB = 1024 ** 3;
 
@@ -222,8 +222,11 @@ export class InstanceService {
     return this.tasks.unfinishedKinds(ids);
   }
 
-  async listAll(): Promise<InstanceTable[]> {
-    return this.instances.db.selectFrom('instances').selectAll().where('deleted', '=', 0).orderBy('created_at', 'desc').orderBy('id').execute();
+  /** Every project's instances (or one project's), the live ones or the deleted ones. */
+  async listAll(filter: { projectId?: string; deleted?: boolean } = {}): Promise<InstanceTable[]> {
+    let query = this.instances.db.selectFrom('instances').selectAll().where('deleted', '=', filter.deleted ? 1 : 0);
+    if (filter.projectId !== undefined) query = query.where('project_id', '=', filter.projectId);
+    return query.orderBy('created_at', 'desc').orderBy('id').execute();
   }
 
   /** Public endpoints of instances, for views. */

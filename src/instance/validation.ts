@@ -37,7 +37,8 @@ export function checkUsers(users: UserInput[], knownDatabases?: Set<string>): vo
   for (const user of users) {
     if (!USER_NAME.test(user.name)) throw new BadRequest(`User create error: '${user.name}' is not a valid user name.`);
     if (user.host !== undefined && !USER_HOST.test(user.host)) throw new BadRequest(`User create error: '${user.host}' is not a valid host for user '${user.name}'.`);
-    if (user.password.length < 1 || user.password.length > 256) throw new BadRequest(`User create error: the password of '${user.name}' must have 1 to 256 characters.`);
+    const problem = passwordProblem(user.password);
+    if (problem) throw new BadRequest(`User create error: the password of '${user.name}' ${problem}.`);
     const key = `${user.name}@${user.host ?? '%'}`;
     if (seen.has(key)) throw new BadRequest(`User '${key}' is given twice.`);
     seen.add(key);
@@ -60,6 +61,20 @@ export function checkDatabaseName(name: string): void {
   if (!DATABASE_NAME.test(name)) throw new BadRequest(`'${name}' is not a valid schema name: use up to 64 letters, digits, '_', '$' or '-'.`);
 }
 
+/**
+ * Control characters (NUL, tab, newline, DEL, C1): engines and clients cut or mangle them, so a
+ * password holding one may be stored as another than the one its owner keeps (one with a
+ * trailing NUL logged in without it).
+ */
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
+
+function passwordProblem(password: string): string | undefined {
+  if (password.length < 1 || password.length > 256) return 'must have 1 to 256 characters';
+  if (CONTROL_CHARACTER.test(password)) return 'must not contain control characters (such as NUL, tab or newline)';
+  return undefined;
+}
+
 export function checkPassword(password: string): void {
-  if (password.length < 1 || password.length > 256) throw new BadRequest('A password must have 1 to 256 characters.');
+  const problem = passwordProblem(password);
+  if (problem) throw new BadRequest(`A password ${problem}.`);
 }

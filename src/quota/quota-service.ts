@@ -15,6 +15,9 @@ export interface QuotaUsage {
   limit: number;
 }
 
+/** The largest limit kept exactly: Trove's hard_limit is a signed 32-bit column. */
+export const QUOTA_MAX = 2 ** 31 - 1;
+
 type Executor = Store | Transaction<Database>;
 
 function isResource(name: string): name is QuotaResource {
@@ -46,15 +49,17 @@ export class QuotaService {
 
   /**
    * Sets hard limits. The whole request is checked before anything is written, so a bad
-   * entry leaves every limit as it was. A null value leaves that resource alone.
+   * entry leaves every limit as it was. A resource left out keeps its limit; null is refused
+   * rather than taken as "no change", which a caller could mistake for "no limit".
    */
   async update(projectId: string, requested: Record<string, unknown>): Promise<Record<string, number>> {
     const changes: Array<[QuotaResource, number]> = [];
+    if (Object.keys(requested).length === 0) throw new BadRequest(`Give at least one quota to set: ${QUOTA_RESOURCES.join(', ')}.`);
     for (const [resource, value] of Object.entries(requested)) {
-      if (value === null) continue;
       if (!isResource(resource)) throw new BadRequest(`Quota resource '${resource}' is unknown; known resources are ${QUOTA_RESOURCES.join(', ')}.`);
-      if (typeof value !== 'number' || !Number.isInteger(value)) throw new BadRequest(`Quota limit for '${resource}' must be a whole number, got ${JSON.stringify(value)}.`);
-      if (value < -1) throw new BadRequest(`Quota limit for '${resource}' must be -1 (unlimited) or more, got ${value}.`);
+      if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < -1 || value > QUOTA_MAX) {
+        throw new BadRequest(`Quota limit for '${resource}' must be a whole number from -1 (unlimited) to ${QUOTA_MAX}${typeof value === 'number' ? '' : `, not ${value === null ? 'null' : `a ${typeof value}`}`}.`);
+      }
       changes.push([resource, value]);
     }
     await this.db.transaction().execute(async (trx) => {

@@ -26,11 +26,14 @@ export function bucketName(prefix: string, container: string): string {
   return `${prefix}${container}`.replace(/_/g, '-');
 }
 
-/** Where an object is, in words a user may see: no credentials. */
+/** The folder store's own URL form: container and key, never the folder the server keeps it in. */
+export const localLocation = (container: string, key: string): string => `local://${container}/${key}`;
+
+/** Where an object is, in words a user may see: no credentials, no path of the server's. */
 export function describeLocation(spec: ObjectStoreSpec, container: string, key: string): string {
   switch (spec.driver) {
     case 'local':
-      return `file://${spec.path}/${container}/${key}`;
+      return localLocation(container, key);
     case 's3':
       return `${spec.endpoint.replace(/\/+$/, '')}/${bucketName(spec.bucket_prefix, container)}/${key}`;
   }

@@ -110,7 +110,8 @@ function storeContract(kind: string, open: () => Promise<{ store: OpenedStore; c
 
     it('updates quotas all or nothing', async () => {
       const project = await identity.requireProject('tenant-a');
-      assert.deepEqual(await quotas.update(project.id, { instances: 4, backups: null }), { instances: 4 });
+      assert.deepEqual(await quotas.update(project.id, { instances: 4 }), { instances: 4 });
+      await assert.rejects(quotas.update(project.id, { instances: 6, backups: null }), /from -1 \(unlimited\) to 2147483647, not null/);
       await assert.rejects(quotas.update(project.id, { instances: 9, volumes: -5 }), BadRequest);
       await assert.rejects(quotas.update(project.id, { ram: 100, unicorns: 1 }), /unknown/);
       const limits = await quotas.limits(project.id);

@@ -7,34 +7,32 @@ import type { BackupTable } from '../../store/schema.js';
 import { caller } from '../auth.js';
 import { baseUrl } from '../links.js';
 import { pageLinks, paginate } from '../pagination.js';
-import { ACCEPTED, COMMON_FAULTS, FaultSchema, LinksSchema, PageQuery, ProjectParams } from '../schemas.js';
+import { ACCEPTED, COMMON_FAULTS, Flag, FaultSchema, LinksSchema, PageQuery, PlainText, ProjectParams, TroveBoolean, isTrue } from '../schemas.js';
 import { BackupSchema, BackupStrategySchema, backupStrategyView, backupView } from '../views/backup-view.js';
 
 const PAGE_SIZE = 20;
 const FAULTS = { ...COMMON_FAULTS, 409: FaultSchema, 422: FaultSchema };
 const BackupParams = Type.Object({ tenant_id: Type.String(), id: Type.String() });
-const Text = Type.Union([Type.String({ maxLength: 255 }), Type.Null()]);
+const Text = Type.Union([PlainText(0, 255), Type.Null()]);
 
 const CreateBody = Type.Object({
   backup: Type.Object({
-    name: Type.String({ minLength: 1, maxLength: 255 }),
+    name: PlainText(1, 255),
     instance: Type.Optional(Type.String({ minLength: 1 })),
     description: Type.Optional(Text),
     parent_id: Type.Optional(Text),
-    incremental: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 1 }), Type.Boolean()])),
+    incremental: Type.Optional(Flag()),
     swift_container: Type.Optional(Text),
   }),
 });
 
-const ListQuery = Type.Intersect([
-  PageQuery,
-  Type.Object({
-    instance_id: Type.Optional(Type.String()),
-    datastore: Type.Optional(Type.String()),
-    all_projects: Type.Optional(Type.String()),
-    project_id: Type.Optional(Type.String()),
-  }),
-]);
+const ListQuery = Type.Object({
+  ...PageQuery.properties,
+  instance_id: Type.Optional(Type.String()),
+  datastore: Type.Optional(Type.String()),
+  all_projects: Type.Optional(TroveBoolean),
+  project_id: Type.Optional(Type.String()),
+});
 
 const StrategyQuery = Type.Object({ instance_id: Type.Optional(Type.String()), project_id: Type.Optional(Type.String()) });
 
@@ -53,7 +51,7 @@ export const backupRoutes: FastifyPluginAsyncTypebox<{ backups: BackupService; c
 
   app.get('/backups', { schema: { tags: ['backups'], summary: 'List backups, newest first (20 a page)', params: ProjectParams, querystring: ListQuery, response: listResponse } }, async (request) => {
     const { instance_id, datastore, all_projects } = request.query;
-    const rows = await backups.list(caller(request), request.params.tenant_id, { ...(instance_id ? { instanceId: instance_id } : {}), ...(datastore ? { datastore } : {}), allProjects: all_projects === 'True' || all_projects === 'true' || all_projects === '1' });
+    const rows = await backups.list(caller(request), request.params.tenant_id, { ...(instance_id ? { instanceId: instance_id } : {}), ...(datastore ? { datastore } : {}), allProjects: isTrue(all_projects) });
     return page(request, rows, request.query);
   });
 
@@ -67,7 +65,7 @@ export const backupRoutes: FastifyPluginAsyncTypebox<{ backups: BackupService; c
   });
 
   app.get('/instances/:id/backups', { schema: { tags: ['backups'], summary: "An instance's backups", params: BackupParams, querystring: PageQuery, response: listResponse } }, async (request) => {
-    const rows = await backups.list(caller(request), request.params.tenant_id, { instanceId: request.params.id });
+    const rows = await backups.listOfInstance(caller(request), request.params.tenant_id, request.params.id);
     return page(request, rows, request.query);
   });
 

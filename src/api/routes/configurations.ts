@@ -3,21 +3,32 @@ import { Type } from 'typebox';
 import type { ConfigurationService } from '../../configuration/configuration-service.js';
 import { troveTime } from '../../common/time.js';
 import type { ConfigurationTable } from '../../store/schema.js';
+import type { FastifyRequest } from 'fastify';
 import { caller } from '../auth.js';
-import { ACCEPTED, COMMON_FAULTS, FaultSchema, ProjectParams } from '../schemas.js';
+import { baseUrl } from '../links.js';
+import { pageLinks, paginate } from '../pagination.js';
+import { ACCEPTED, COMMON_FAULTS, FaultSchema, LinksSchema, PageQuery, PlainText, ProjectParams } from '../schemas.js';
 
 const GroupParams = Type.Object({ tenant_id: Type.String(), id: Type.String() });
 const Values = Type.Record(Type.String(), Type.Unknown());
 const GroupBody = Type.Object({
   configuration: Type.Object({
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
-    description: Type.Optional(Type.Union([Type.String({ maxLength: 1024 }), Type.Null()])),
+    name: Type.Optional(PlainText(1, 255)),
+    description: Type.Optional(Type.Union([PlainText(0, 1024), Type.Null()])),
     values: Type.Optional(Values),
     datastore: Type.Optional(Type.Object({ type: Type.Optional(Type.String()), version: Type.Optional(Type.String()) })),
   }),
 });
 
-export const configurationRoutes: FastifyPluginAsyncTypebox<{ configurations: ConfigurationService }> = async (app, { configurations }) => {
+const PAGE_SIZE = 20;
+
+export const configurationRoutes: FastifyPluginAsyncTypebox<{ configurations: ConfigurationService; publicUrl: string }> = async (app, { configurations, publicUrl }) => {
+  /** Trove's paging (troveclient sends limit and marker here): a `links` entry when there is a next page. */
+  const page = <T extends { id: string }>(request: FastifyRequest, items: T[]) => {
+    const { limit, marker } = request.query as { limit?: string; marker?: string };
+    const selected = paginate(items, (item) => item.id, { limit: limit === undefined ? undefined : Number(limit), marker }, PAGE_SIZE);
+    return { items: selected.items, ...(selected.next !== undefined ? { links: pageLinks(request.url, baseUrl(request, publicUrl), selected.next) } : {}) };
+  };
   const summary = (group: ConfigurationTable) => ({
     id: group.id,
     name: group.name,
@@ -41,10 +52,15 @@ export const configurationRoutes: FastifyPluginAsyncTypebox<{ configurations: Co
     };
   };
 
-  app.get('/configurations', { schema: { tags: ['configurations'], summary: 'List configuration groups', params: ProjectParams, response: { 200: Type.Object({ configurations: Type.Array(Type.Unknown()) }), ...COMMON_FAULTS } } }, async (request) => {
-    caller(request);
-    return { configurations: (await configurations.list(request.params.tenant_id)).map(summary) };
-  });
+  app.get(
+    '/configurations',
+    { schema: { tags: ['configurations'], summary: 'List configuration groups (20 a page)', params: ProjectParams, querystring: PageQuery, response: { 200: Type.Object({ configurations: Type.Array(Type.Unknown()), links: Type.Optional(LinksSchema) }), ...COMMON_FAULTS } } },
+    async (request) => {
+      caller(request);
+      const { items, ...links } = page(request, await configurations.list(request.params.tenant_id));
+      return { configurations: items.map(summary), ...links };
+    },
+  );
   app.post(
     '/configurations',
     { schema: { tags: ['configurations'], summary: 'Create a configuration group; values are checked against the datastore version’s parameters', params: ProjectParams, body: GroupBody, response: { 200: Type.Object({ configuration: Type.Unknown() }), ...COMMON_FAULTS, 422: FaultSchema } } },
@@ -59,11 +75,20 @@ export const configurationRoutes: FastifyPluginAsyncTypebox<{ configurations: Co
   });
   app.get(
     '/configurations/:id/instances',
-    { schema: { tags: ['configurations'], summary: 'Instances the group is attached to', params: GroupParams, response: { 200: Type.Object({ instances: Type.Array(Type.Object({ id: Type.String(), name: Type.String() })) }), ...COMMON_FAULTS } } },
+    {
+      schema: {
+        tags: ['configurations'],
+        summary: 'Instances the group is attached to (20 a page)',
+        params: GroupParams,
+        querystring: PageQuery,
+        response: { 200: Type.Object({ instances: Type.Array(Type.Object({ id: Type.String(), name: Type.String() })), links: Type.Optional(LinksSchema) }), ...COMMON_FAULTS },
+      },
+    },
     async (request) => {
       caller(request);
       const group = await configurations.get(request.params.tenant_id, request.params.id);
-      return { instances: (await configurations.attachedInstances(group.id)).map((i) => ({ id: i.id, name: i.name })) };
+      const { items, ...links } = page(request, await configurations.attachedInstances(group.id));
+      return { instances: items.map((i) => ({ id: i.id, name: i.name })), ...links };
     },
   );
   for (const [method, mode] of [

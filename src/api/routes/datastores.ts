@@ -5,7 +5,9 @@ import { NotFound } from '../../common/errors.js';
 import type { FlavorService } from '../../flavor/flavor-service.js';
 import { caller } from '../auth.js';
 import { baseUrl } from '../links.js';
-import { COMMON_FAULTS, ProjectParams } from '../schemas.js';
+import type { FastifyRequest } from 'fastify';
+import { pageLinks, paginate } from '../pagination.js';
+import { COMMON_FAULTS, LinksSchema, PageQuery, ProjectParams } from '../schemas.js';
 import { DatastoreSchema, VersionSchema, datastoreView, versionView } from '../views/datastore-view.js';
 import { FlavorSchema, flavorView } from '../views/flavor-view.js';
 import { ParameterSchema, parameterView } from '../views/parameter-view.js';
@@ -13,14 +15,23 @@ import { ParameterSchema, parameterView } from '../views/parameter-view.js';
 const DatastoreParams = Type.Object({ tenant_id: Type.String(), datastore: Type.String({ description: 'Datastore id or name' }) });
 const VersionParams = Type.Object({ tenant_id: Type.String(), datastore: Type.String(), version: Type.String({ description: 'Version id or name' }) });
 
+/** troveclient pages datastores and versions with limit and marker; without them, every one is listed. */
+const MAX_PAGE = 1000;
+
 export const datastoreRoutes: FastifyPluginAsyncTypebox<{ catalog: DatastoreCatalog; flavors: FlavorService; publicUrl: string }> = async (app, { catalog, flavors, publicUrl }) => {
+  const page = <T extends { id: string }>(request: FastifyRequest, items: T[]) => {
+    const { limit, marker } = request.query as { limit?: string; marker?: string };
+    const selected = paginate(items, (item) => item.id, { limit: limit === undefined ? undefined : Number(limit), marker }, MAX_PAGE);
+    return { items: selected.items, ...(selected.next !== undefined ? { links: pageLinks(request.url, baseUrl(request, publicUrl), selected.next) } : {}) };
+  };
   app.get(
     '/datastores',
-    { schema: { tags: ['datastores'], summary: 'List datastores and their versions', params: ProjectParams, response: { 200: Type.Object({ datastores: Type.Array(DatastoreSchema) }), ...COMMON_FAULTS } } },
+    { schema: { tags: ['datastores'], summary: 'List datastores and their versions', params: ProjectParams, querystring: PageQuery, response: { 200: Type.Object({ datastores: Type.Array(DatastoreSchema), links: Type.Optional(LinksSchema) }), ...COMMON_FAULTS } } },
     async (request) => {
       const { isAdmin } = caller(request);
       const base = baseUrl(request, publicUrl);
-      return { datastores: catalog.list(isAdmin).map((ds) => datastoreView(ds, base, request.params.tenant_id, isAdmin)) };
+      const { items, ...links } = page(request, catalog.list(isAdmin));
+      return { datastores: items.map((ds) => datastoreView(ds, base, request.params.tenant_id, isAdmin)), ...links };
     },
   );
 
@@ -36,12 +47,13 @@ export const datastoreRoutes: FastifyPluginAsyncTypebox<{ catalog: DatastoreCata
 
   app.get(
     '/datastores/:datastore/versions',
-    { schema: { tags: ['datastores'], summary: 'List the versions of a datastore', params: DatastoreParams, response: { 200: Type.Object({ versions: Type.Array(VersionSchema) }), ...COMMON_FAULTS } } },
+    { schema: { tags: ['datastores'], summary: 'List the versions of a datastore', params: DatastoreParams, querystring: PageQuery, response: { 200: Type.Object({ versions: Type.Array(VersionSchema), links: Type.Optional(LinksSchema) }), ...COMMON_FAULTS } } },
     async (request) => {
       const { isAdmin } = caller(request);
       const base = baseUrl(request, publicUrl);
       const datastore = catalog.get(request.params.datastore, isAdmin);
-      return { versions: datastore.versions.map((v) => versionView(v, base, request.params.tenant_id, isAdmin, true)) };
+      const { items, ...links } = page(request, datastore.versions);
+      return { versions: items.map((v) => versionView(v, base, request.params.tenant_id, isAdmin, true)), ...links };
     },
   );
 

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { GuestLogService } from '../../instance/guest-log-service.js';
 import { caller } from '../auth.js';
-import { COMMON_FAULTS, FaultSchema } from '../schemas.js';
+import { COMMON_FAULTS, Flag, FaultSchema } from '../schemas.js';
 
 const LogView = Type.Object({
   name: Type.String(),
@@ -32,10 +32,10 @@ export const guestLogRoutes: FastifyPluginAsyncTypebox<{ logs: GuestLogService }
         params: Params,
         body: Type.Object({
           name: Type.String(),
-          enable: Type.Optional(Type.Unknown()),
-          disable: Type.Optional(Type.Unknown()),
-          publish: Type.Optional(Type.Unknown()),
-          discard: Type.Optional(Type.Unknown()),
+          enable: Type.Optional(Flag()),
+          disable: Type.Optional(Flag()),
+          publish: Type.Optional(Flag()),
+          discard: Type.Optional(Flag()),
         }),
         response: { 200: Type.Object({ log: LogView }), ...FAULTS },
       },

@@ -3,19 +3,19 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { BadRequest } from '../../common/errors.js';
 import type { ConfigurationService } from '../../configuration/configuration-service.js';
-import type { InstanceService } from '../../instance/instance-service.js';
+import { MAX_REPLICA_COUNT, type InstanceService } from '../../instance/instance-service.js';
 import type { ReplicationService } from '../../instance/replication-service.js';
 import type { InstanceTable } from '../../store/schema.js';
 import { caller, requireAdmin } from '../auth.js';
 import { baseUrl } from '../links.js';
 import { pageLinks, paginate } from '../pagination.js';
-import { ACCEPTED, COMMON_FAULTS, FaultSchema, LinksSchema, PageQuery, ProjectParams } from '../schemas.js';
+import { ACCEPTED, COMMON_FAULTS, FaultSchema, INT32_MAX, LinksSchema, PageQuery, PlainText, ProjectParams, TroveBoolean, WholeNumber, isTrue } from '../schemas.js';
 import { CIDR_PATTERN, MAX_ALLOWED_CIDRS } from '../../instance/access.js';
 import { InstanceSchema, instanceView } from '../views/instance-view.js';
 
 const PAGE_SIZE = 20;
 const InstanceParams = Type.Object({ tenant_id: Type.String(), id: Type.String() });
-const Name = Type.String({ minLength: 1, maxLength: 255 });
+const Name = PlainText(1, 255);
 
 /** Trove's `access`: public or private, and the IPv4 networks that may connect. */
 const AccessBody = Type.Object({
@@ -40,12 +40,17 @@ const PutBody = Type.Object({ instance: Type.Optional(Type.Object({ ...UpdateFie
 const PatchBody = Type.Object({ instance: Type.Optional(Type.Object({ ...UpdateFields, slave_of: DetachField })), configuration: ConfigurationField });
 type UpdateBody = Static<typeof PutBody> & Static<typeof PatchBody>;
 
+/** A flavor's id (or its link); ids are whole numbers or strings, as Nova's are. */
+const FlavorRef = Type.Union([Type.String({ minLength: 1, maxLength: 255 }), WholeNumber(1, INT32_MAX)], { description: `a flavor id or link (see GET /flavors): a string, or a whole number from 1 to ${INT32_MAX}` });
+/** GB; the server's own maximum (a 413, as in Trove) is checked beyond this. */
+const VolumeSize = WholeNumber(1, INT32_MAX, 'a whole number of GB');
+
 const CreateBody = Type.Object({
   instance: Type.Object({
     name: Name,
     /** Required, except for a replica (which then has its source's flavor). */
-    flavorRef: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Integer()])),
-    volume: Type.Optional(Type.Object({ size: Type.Optional(Type.Integer()), type: Type.Optional(Type.Union([Type.String(), Type.Null()])) })),
+    flavorRef: Type.Optional(FlavorRef),
+    volume: Type.Optional(Type.Object({ size: Type.Optional(VolumeSize), type: Type.Optional(Type.Union([Type.String(), Type.Null()])) })),
     datastore: Type.Optional(Type.Object({ type: Type.Optional(Type.String()), version: Type.Optional(Type.String()), version_number: Type.Optional(Type.String()) })),
     databases: Type.Optional(Type.Array(Type.Object({ name: Type.String(), character_set: Type.Optional(Type.String()), collate: Type.Optional(Type.String()) }), { maxItems: 100 })),
     users: Type.Optional(
@@ -59,7 +64,7 @@ const CreateBody = Type.Object({
     locality: Type.Optional(Type.Union([Type.String(), Type.Null()])),
     configuration: Type.Optional(Type.String({ minLength: 1 })),
     replica_of: Type.Optional(Type.String({ minLength: 1 })),
-    replica_count: Type.Optional(Type.Integer({ minimum: 1 })),
+    replica_count: Type.Optional(WholeNumber(1, MAX_REPLICA_COUNT)),
     /** This server's own: when the instance is a source and stays down, fail over to its most advanced replica. */
     auto_failover: Type.Optional(Type.Boolean()),
     /** What `trove create --backup` sends; `restoreFrom` is accepted as another name for it. */
@@ -80,8 +85,8 @@ const ActionBody = Type.Object({
   eject_replica_source: Type.Optional(Type.Object({})),
   resize: Type.Optional(
     Type.Object({
-      flavorRef: Type.Optional(Type.Union([Type.String(), Type.Integer()])),
-      volume: Type.Optional(Type.Object({ size: Type.Optional(Type.Unknown()) })),
+      flavorRef: Type.Optional(FlavorRef),
+      volume: Type.Optional(Type.Object({ size: Type.Optional(VolumeSize) })),
     }),
   ),
   // Another key is answered by the handler, which names the actions there are.
@@ -121,7 +126,7 @@ export const instanceRoutes: FastifyPluginAsyncTypebox<{ instances: InstanceServ
   const listSchema = {
     tags: ['instances'],
     params: ProjectParams,
-    querystring: Type.Intersect([PageQuery, Type.Object({ include_clustered: Type.Optional(Type.String()) })]),
+    querystring: Type.Object({ ...PageQuery.properties, include_clustered: Type.Optional(TroveBoolean) }),
     response: { 200: Type.Object({ instances: Type.Array(InstanceSchema), links: LinksSchema }), ...COMMON_FAULTS },
   };
   app.get('/instances', { schema: { ...listSchema, summary: 'List instances, newest first (20 a page)' } }, listHandler);
@@ -241,10 +246,27 @@ export const instanceRoutes: FastifyPluginAsyncTypebox<{ instances: InstanceServ
 
   app.get(
     '/mgmt/instances',
-    { schema: { tags: ['instances'], summary: 'All projects’ instances (admin)', params: ProjectParams, response: { 200: Type.Object({ instances: Type.Array(InstanceSchema) }), ...COMMON_FAULTS } } },
+    {
+      schema: {
+        tags: ['instances'],
+        summary: 'All projects’ instances, or one project’s (admin), 20 a page',
+        params: ProjectParams,
+        // What `openstack database instance list --all-projects` sends.
+        querystring: Type.Object({
+          ...PageQuery.properties,
+          include_clustered: Type.Optional(TroveBoolean),
+          deleted: Type.Optional(TroveBoolean),
+          project_id: Type.Optional(Type.String({ minLength: 1 })),
+        }),
+        response: { 200: Type.Object({ instances: Type.Array(InstanceSchema), links: LinksSchema }), ...COMMON_FAULTS },
+      },
+    },
     async (request) => {
       requireAdmin(request);
-      return { instances: await views(request, await instances.listAll()) };
+      const { limit, marker, deleted, project_id: projectId } = request.query;
+      const all = await instances.listAll({ deleted: isTrue(deleted), ...(projectId !== undefined ? { projectId } : {}) });
+      const page = paginate(all, (i) => i.id, { limit: limit === undefined ? undefined : Number(limit), marker }, PAGE_SIZE);
+      return { instances: await views(request, page.items), links: pageLinks(request.url, baseUrl(request, publicUrl), page.next) };
     },
   );
 };

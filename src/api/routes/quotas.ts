@@ -4,7 +4,7 @@ import { Forbidden } from '../../common/errors.js';
 import type { IdentityService } from '../../identity/identity-service.js';
 import type { QuotaService } from '../../quota/quota-service.js';
 import { caller, requireAdmin } from '../auth.js';
-import { COMMON_FAULTS } from '../schemas.js';
+import { COMMON_FAULTS, INT32_MAX, WholeNumber } from '../schemas.js';
 
 const QuotaParams = Type.Object({ tenant_id: Type.String(), project_id: Type.String({ description: 'The project whose quotas to show or set' }) });
 
@@ -41,7 +41,9 @@ export const quotaRoutes: FastifyPluginAsyncTypebox<{ quotas: QuotaService; iden
         tags: ['quotas'],
         summary: "Set a project's quota limits (admin); -1 means unlimited",
         params: QuotaParams,
-        body: Type.Object({ quotas: Type.Record(Type.String(), Type.Unknown(), { description: 'resource → limit: instances, ram (MB), volumes (GB), backups' }) }),
+        body: Type.Object({
+          quotas: Type.Record(Type.String(), WholeNumber(-1, INT32_MAX, 'a whole number', '-1: unlimited'), { description: 'resource → limit: instances, ram (MB), volumes (GB), backups; leave a resource out to keep its limit' }),
+        }),
         response: { 200: Type.Object({ quotas: Type.Record(Type.String(), Type.Integer()) }), ...COMMON_FAULTS },
       },
     },

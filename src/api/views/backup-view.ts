@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import type { DatastoreCatalog } from '../../catalog/registry.js';
 import { troveTime } from '../../common/time.js';
+import { publicLocation } from '../../backup/backup-service.js';
 import type { BackupStrategyTable, BackupTable } from '../../store/schema.js';
 
 const GB = 1024 ** 3;
@@ -41,7 +42,7 @@ export function backupView(backup: BackupTable, catalog: DatastoreCatalog) {
     id: backup.id,
     name: backup.name,
     description: backup.description,
-    locationRef: backup.status === 'COMPLETED' ? backup.location : null,
+    locationRef: backup.status === 'COMPLETED' ? publicLocation(backup) : null,
     instance_id: backup.instance_id,
     created: troveTime(new Date(backup.created_at)),
     updated: troveTime(new Date(backup.updated_at)),
