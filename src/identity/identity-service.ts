@@ -3,7 +3,7 @@ import { BadRequest, Conflict, NotFound, Unauthorized } from '../common/errors.j
 import { newHexId } from '../common/ids.js';
 import { isUniqueViolation, type Store } from '../store/database.js';
 import type { ProjectTable, UserTable } from '../store/schema.js';
-import { hashPassword, verifyPassword } from './passwords.js';
+import { MAX_PASSWORD_LENGTH, hasControlCharacter, hashPassword, verifyPassword } from './passwords.js';
 import { ROLE_NAMES, type RoleName } from './roles.js';
 import { DEFAULT_DOMAIN, type AuthContext, type IssuedToken, type NamedRef, type PasswordAuthRequest, type Role } from './types.js';
 
@@ -17,6 +17,12 @@ function checkName(kind: string, name: string): void {
   if (!NAME_PATTERN.test(name)) {
     throw new BadRequest(`${kind} name "${name}" is invalid: use 1 to 64 letters, digits, '_', '.', '@' or '-', starting with a letter or digit`);
   }
+}
+
+function checkNewPassword(password: string): void {
+  if (password.length < 8) throw new BadRequest('Password must have at least 8 characters.');
+  if (password.length > MAX_PASSWORD_LENGTH) throw new BadRequest(`Password must have at most ${MAX_PASSWORD_LENGTH} characters.`);
+  if (hasControlCharacter(password)) throw new BadRequest('Password must not contain control characters (NUL, tab, newline and the like).');
 }
 
 /** Keystone's single domain: a request naming any other domain authenticates nobody. */
@@ -87,7 +93,7 @@ export class IdentityService {
   /** Creates a user with a role on a project; nothing is written unless every part is valid. */
   async createUser(name: string, projectIdOrName: string, password: string, role: RoleName): Promise<UserTable> {
     checkName('User', name);
-    if (password.length < 8) throw new BadRequest('Password must have at least 8 characters.');
+    checkNewPassword(password);
     if (!ROLE_NAMES.includes(role)) throw new BadRequest(`Role must be one of ${ROLE_NAMES.join(', ')}.`);
     const project = await this.requireProject(projectIdOrName);
     const roleRow = await this.db.selectFrom('roles').selectAll().where('name', '=', role).executeTakeFirstOrThrow();
@@ -113,7 +119,7 @@ export class IdentityService {
   }
 
   async setPassword(userName: string, password: string): Promise<void> {
-    if (password.length < 8) throw new BadRequest('Password must have at least 8 characters.');
+    checkNewPassword(password);
     const hash = await hashPassword(password);
     const result = await this.db.updateTable('users').set({ password_hash: hash }).where('name', '=', userName).where('domain_id', '=', DEFAULT_DOMAIN.id).executeTakeFirst();
     if (Number(result.numUpdatedRows) === 0) throw new NotFound(`User '${userName}' cannot be found.`);
@@ -169,8 +175,10 @@ export class IdentityService {
     else throw new BadRequest('Authentication needs a user id or a user name.');
     const user = await query.executeTakeFirst();
     // Verify against a throwaway hash when the user is unknown, so timing does not tell.
-    const ok = await verifyPassword(request.password, user?.password_hash ?? UNKNOWN_USER_HASH);
-    if (!user || !ok) throw denied();
+    const usable = !hasControlCharacter(request.password) && request.password.length <= MAX_PASSWORD_LENGTH;
+    const check = await verifyPassword(usable ? request.password : '', user?.password_hash ?? UNKNOWN_USER_HASH);
+    if (!user || !usable || !check.ok) throw denied();
+    if (check.stale) await this.db.updateTable('users').set({ password_hash: await hashPassword(request.password) }).where('id', '=', user.id).execute();
 
     let project: ProjectTable | undefined;
     if (request.project) {
@@ -248,6 +256,6 @@ export class IdentityService {
 }
 
 // A valid hash of a random password nobody knows, used to keep failed logins equally slow.
-const UNKNOWN_USER_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+const UNKNOWN_USER_HASH = 'scrypt-sha256$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
 
 export { ROLE_NAMES, type RoleName };

@@ -86,7 +86,7 @@ function storeContract(kind: string, open: () => Promise<{ store: OpenedStore; c
 
     it('keeps passwords as scrypt hashes', async () => {
       const row = await store.db.selectFrom('users').select('password_hash').where('name', '=', 'alice').executeTakeFirstOrThrow();
-      assert.match(row.password_hash, /^scrypt\$16384\$8\$1\$/);
+      assert.match(row.password_hash, /^scrypt-sha256\$16384\$8\$1\$/);
       assert.ok(!row.password_hash.includes('alice-password'));
     });
 
