@@ -5,7 +5,7 @@ import { isUniqueViolation, type Store } from '../store/database.js';
 import type { ProjectTable, UserTable } from '../store/schema.js';
 import { MAX_PASSWORD_LENGTH, hasControlCharacter, hashPassword, verifyPassword } from './passwords.js';
 import { ROLE_NAMES, type RoleName } from './roles.js';
-import { DEFAULT_DOMAIN, type AuthContext, type IssuedToken, type NamedRef, type PasswordAuthRequest, type Role } from './types.js';
+import { DEFAULT_DOMAIN, type IssuedToken, type NamedRef, type PasswordAuthRequest, type RequestedScope, type Role, type TokenAuthRequest, type TokenInfo } from './types.js';
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/;
 
@@ -41,6 +41,8 @@ export class IdentityService {
   constructor(
     private readonly db: Store,
     private readonly tokenTtlSeconds: number,
+    /** The clock of token expiry; tests pass their own. */
+    private readonly now: () => Date = () => new Date(),
   ) {}
 
   async findProject(idOrName: string): Promise<ProjectTable | undefined> {
@@ -167,7 +169,6 @@ export class IdentityService {
 
   /** Password authentication; every failure is the same 401 so nothing leaks about which part was wrong. */
   async authenticate(request: PasswordAuthRequest): Promise<IssuedToken> {
-    const denied = () => new Unauthorized('The request you have made requires authentication.');
     if (!inDefaultDomain(request.user.domain)) throw denied();
     let query = this.db.selectFrom('users').selectAll().where('enabled', '=', 1);
     if (request.user.id) query = query.where('id', '=', request.user.id);
@@ -180,27 +181,54 @@ export class IdentityService {
     if (!user || !usable || !check.ok) throw denied();
     if (check.stale) await this.db.updateTable('users').set({ password_hash: await hashPassword(request.password) }).where('id', '=', user.id).execute();
 
-    let project: ProjectTable | undefined;
-    if (request.project) {
-      if (!inDefaultDomain(request.project.domain)) throw denied();
-      const key = request.project.id ?? request.project.name;
-      if (!key) throw new BadRequest('A project scope needs an id or a name.');
-      project = await this.db
-        .selectFrom('projects')
-        .selectAll()
-        .where(request.project.id ? 'id' : 'name', '=', key)
-        .where('enabled', '=', 1)
-        .executeTakeFirst();
-    } else if (user.default_project_id) {
-      project = await this.db.selectFrom('projects').selectAll().where('id', '=', user.default_project_id).executeTakeFirst();
-    }
-    if (!project) throw denied();
-    const roles = await this.rolesOf(user.id, project.id);
-    if (roles.length === 0) throw denied();
+    const scope: RequestedScope = request.project ? { project: request.project } : request.unscoped ? 'unscoped' : undefined;
+    const project = await this.resolveScope(user, scope);
+    return this.issue({ id: user.id, name: user.name }, project, ['password'], null, null);
+  }
 
+  /**
+   * The token method: a valid token exchanged for a new one, usually an unscoped token for a
+   * project-scoped one. As in Keystone the new token expires when the old one does, so that
+   * exchanging never extends a login, and it carries the old one's audit id.
+   */
+  async authenticateWithToken(request: TokenAuthRequest): Promise<IssuedToken> {
+    const old = await this.validate(request.token);
+    if (!old) throw denied();
+    const user = await this.db.selectFrom('users').selectAll().where('id', '=', old.user.id).where('enabled', '=', 1).executeTakeFirst();
+    if (!user) throw denied();
+    const project = await this.resolveScope(user, request.scope);
+    return this.issue(old.user, project, ['token', ...old.methods.filter((m) => m !== 'token')], old.expiresAt, old.parentAuditId ?? old.auditId);
+  }
+
+  /**
+   * Keystone's scoping: a named project needs a role on it; no scope means the user's default
+   * project when it is enabled and the user has a role there, and an unscoped token otherwise.
+   */
+  private async resolveScope(user: UserTable, scope: RequestedScope): Promise<{ project: ProjectTable; roles: Role[] } | null> {
+    if (scope === 'unscoped') return null;
+    if (scope) {
+      if (!inDefaultDomain(scope.project.domain)) throw denied();
+      const key = scope.project.id ?? scope.project.name;
+      if (!key) throw new BadRequest('A project scope needs an id or a name.');
+      let query = this.db.selectFrom('projects').selectAll().where('enabled', '=', 1);
+      query = scope.project.id ? query.where('id', '=', key) : query.where('name', '=', key).where('domain_id', '=', DEFAULT_DOMAIN.id);
+      const project = await query.executeTakeFirst();
+      if (!project) throw denied();
+      const roles = await this.rolesOf(user.id, project.id);
+      if (roles.length === 0) throw denied();
+      return { project, roles };
+    }
+    if (!user.default_project_id) return null;
+    const project = await this.db.selectFrom('projects').selectAll().where('id', '=', user.default_project_id).where('enabled', '=', 1).executeTakeFirst();
+    if (!project) return null;
+    const roles = await this.rolesOf(user.id, project.id);
+    return roles.length > 0 ? { project, roles } : null;
+  }
+
+  private async issue(user: NamedRef, scope: { project: ProjectTable; roles: Role[] } | null, methods: string[], expiresAt: Date | null, parentAuditId: string | null): Promise<IssuedToken> {
     const token = `trv_${randomBytes(32).toString('base64url')}`;
-    const issuedAt = new Date();
-    const expiresAt = new Date(issuedAt.getTime() + this.tokenTtlSeconds * 1000);
+    const issuedAt = this.now();
+    const expires = expiresAt ?? new Date(issuedAt.getTime() + this.tokenTtlSeconds * 1000);
     const auditId = randomBytes(16).toString('base64url').slice(0, 22);
     await this.db.deleteFrom('tokens').where('expires_at', '<', issuedAt.toISOString()).execute();
     await this.db
@@ -208,26 +236,25 @@ export class IdentityService {
       .values({
         token_hash: tokenHash(token),
         user_id: user.id,
-        project_id: project.id,
+        project_id: scope?.project.id ?? null,
         audit_id: auditId,
+        parent_audit_id: parentAuditId,
+        methods: methods.join(','),
         issued_at: issuedAt.toISOString(),
-        expires_at: expiresAt.toISOString(),
+        expires_at: expires.toISOString(),
         revoked: 0,
       })
       .execute();
-    return { token, context: this.context({ id: user.id, name: user.name }, { id: project.id, name: project.name }, roles, issuedAt, expiresAt, auditId) };
+    const project = scope ? { id: scope.project.id, name: scope.project.name } : null;
+    return { token, context: tokenInfo(user, project, scope?.roles ?? [], methods, issuedAt, expires, auditId, parentAuditId) };
   }
 
-  private context(user: NamedRef, project: NamedRef, roles: Role[], issuedAt: Date, expiresAt: Date, auditId: string): AuthContext {
-    return { user, project, roles, isAdmin: roles.some((r) => r.name === 'admin'), issuedAt, expiresAt, auditId };
-  }
-
-  /** The caller behind a token, or undefined when it is unknown, revoked or expired. */
-  async validate(token: string, now = new Date()): Promise<AuthContext | undefined> {
+  /** What a token says, or undefined when it is unknown, revoked or expired. */
+  async validate(token: string, now = this.now()): Promise<TokenInfo | undefined> {
     const row = await this.db
       .selectFrom('tokens')
       .innerJoin('users', 'users.id', 'tokens.user_id')
-      .innerJoin('projects', 'projects.id', 'tokens.project_id')
+      .leftJoin('projects', 'projects.id', 'tokens.project_id')
       .select([
         'tokens.user_id',
         'users.name as user_name',
@@ -235,6 +262,8 @@ export class IdentityService {
         'tokens.project_id',
         'projects.name as project_name',
         'tokens.audit_id',
+        'tokens.parent_audit_id',
+        'tokens.methods',
         'tokens.issued_at',
         'tokens.expires_at',
         'tokens.revoked',
@@ -244,15 +273,31 @@ export class IdentityService {
     if (!row || row.revoked || !row.user_enabled) return undefined;
     const expiresAt = new Date(row.expires_at);
     if (expiresAt.getTime() <= now.getTime()) return undefined;
-    const roles = await this.rolesOf(row.user_id, row.project_id);
-    if (roles.length === 0) return undefined;
-    return this.context({ id: row.user_id, name: row.user_name }, { id: row.project_id, name: row.project_name }, roles, new Date(row.issued_at), expiresAt, row.audit_id);
+    let project: NamedRef | null = null;
+    let roles: Role[] = [];
+    if (row.project_id !== null) {
+      if (row.project_name === null) return undefined;
+      project = { id: row.project_id, name: row.project_name };
+      roles = await this.rolesOf(row.user_id, row.project_id);
+      // A project token whose user lost every role there grants nothing any more.
+      if (roles.length === 0) return undefined;
+    }
+    const user = { id: row.user_id, name: row.user_name };
+    return tokenInfo(user, project, roles, row.methods.split(','), new Date(row.issued_at), expiresAt, row.audit_id, row.parent_audit_id);
   }
 
   async revoke(token: string): Promise<boolean> {
     const result = await this.db.updateTable('tokens').set({ revoked: 1 }).where('token_hash', '=', tokenHash(token)).executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
   }
+}
+
+function denied(): Unauthorized {
+  return new Unauthorized('The request you have made requires authentication.');
+}
+
+function tokenInfo(user: NamedRef, project: NamedRef | null, roles: Role[], methods: string[], issuedAt: Date, expiresAt: Date, auditId: string, parentAuditId: string | null): TokenInfo {
+  return { user, project, roles, isAdmin: roles.some((r) => r.name === 'admin'), methods, issuedAt, expiresAt, auditId, parentAuditId };
 }
 
 // A valid hash of a random password nobody knows, used to keep failed logins equally slow.

@@ -1,17 +1,26 @@
 import assert from 'node:assert/strict';
-import { randomBytes, scryptSync } from 'node:crypto';
+import { createHash, randomBytes, scryptSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BadRequest } from '../common/errors.js';
+import { Migrator, type Kysely } from 'kysely';
 import { migrateToLatest, openStore, type OpenedStore } from '../store/database.js';
+import { migrationProvider } from '../store/migrations/index.js';
 import { IdentityService } from './identity-service.js';
+
+/** A clock the test moves by hand. */
+function testClock(start = Date.parse('2026-01-01T00:00:00Z')) {
+  let now = start;
+  return { now: () => new Date(now), advance: (seconds: number) => (now += seconds * 1000) };
+}
 
 describe('identity on one SQLite file shared by two services', () => {
   let dir: string;
   let first: OpenedStore;
   let second: OpenedStore;
+  let clock: ReturnType<typeof testClock>;
   let a: IdentityService;
   let b: IdentityService;
 
@@ -21,8 +30,9 @@ describe('identity on one SQLite file shared by two services', () => {
     await migrateToLatest(first.db);
     // A second connection to the same file: another process's view of the store.
     second = openStore('', dir);
-    a = new IdentityService(first.db, 3600);
-    b = new IdentityService(second.db, 3600);
+    clock = testClock();
+    a = new IdentityService(first.db, 3600, clock.now);
+    b = new IdentityService(second.db, 3600, clock.now);
     await a.createProject('shop');
     for (const name of ['alice', 'bob', 'carol', 'dave', 'erin', 'frank']) await a.createUser(name, 'shop', `${name}-password`, 'member');
   });
@@ -65,4 +75,68 @@ describe('identity on one SQLite file shared by two services', () => {
     });
   });
 
+  describe('scopes', () => {
+    it('gives an unscoped token when asked, or when the default project grants no role', async () => {
+      const unscoped = await a.authenticate({ user: { name: 'erin' }, password: 'erin-password', unscoped: true });
+      assert.equal(unscoped.context.project, null);
+      assert.deepEqual(unscoped.context.roles, []);
+      assert.equal((await b.validate(unscoped.token))?.project, null);
+      const defaulted = await a.authenticate({ user: { name: 'erin' }, password: 'erin-password' });
+      assert.equal(defaulted.context.project?.name, 'shop');
+
+      const shop = await a.requireProject('shop');
+      const erin = await first.db.selectFrom('users').select('id').where('name', '=', 'erin').executeTakeFirstOrThrow();
+      await first.db.deleteFrom('role_assignments').where('user_id', '=', erin.id).where('project_id', '=', shop.id).execute();
+      const noRole = await a.authenticate({ user: { name: 'erin' }, password: 'erin-password' });
+      assert.equal(noRole.context.project, null);
+      await assert.rejects(a.authenticate({ user: { name: 'erin' }, password: 'erin-password', project: { name: 'shop' } }), { status: 401 });
+      await a.grantRole('erin', 'shop', 'member');
+    });
+
+    it('exchanges an unscoped token for a scoped one that expires with it and carries its audit id', async () => {
+      const unscoped = await a.authenticate({ user: { name: 'erin' }, password: 'erin-password', unscoped: true });
+      clock.advance(30);
+      const scoped = await b.authenticateWithToken({ token: unscoped.token, scope: { project: { name: 'shop' } } });
+      assert.equal(scoped.context.project?.name, 'shop');
+      assert.deepEqual(scoped.context.methods, ['token', 'password']);
+      assert.equal(scoped.context.expiresAt.getTime(), unscoped.context.expiresAt.getTime());
+      assert.equal(scoped.context.parentAuditId, unscoped.context.auditId);
+      await a.createProject('elsewhere');
+      await assert.rejects(a.authenticateWithToken({ token: unscoped.token, scope: { project: { name: 'elsewhere' } } }), { status: 401 });
+      await a.revoke(unscoped.token);
+      await assert.rejects(a.authenticateWithToken({ token: unscoped.token, scope: { project: { name: 'shop' } } }), { status: 401 });
+    });
+  });
+});
+
+describe('upgrading a store with project tokens in it', () => {
+  it('keeps the tokens valid across the migration that allows unscoped ones', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trove-test-identity-upgrade-'));
+    const { db } = openStore('', dir);
+    try {
+      const migrator = new Migrator({ db, provider: migrationProvider, migrationTableName: 'schema_migrations', migrationLockTableName: 'schema_migrations_lock' });
+      const { error } = await migrator.migrateTo('0008_access');
+      assert.equal(error, undefined);
+      const now = new Date().toISOString();
+      const later = new Date(Date.now() + 3_600_000).toISOString();
+      await db.insertInto('projects').values({ id: 'p1', name: 'old', domain_id: 'default', description: '', enabled: 1, created_at: now }).execute();
+      await db.insertInto('users').values({ id: 'u1', name: 'olduser', domain_id: 'default', password_hash: 'x', default_project_id: 'p1', enabled: 1, created_at: now }).execute();
+      const member = await db.selectFrom('roles').select('id').where('name', '=', 'member').executeTakeFirstOrThrow();
+      await db.insertInto('role_assignments').values({ user_id: 'u1', project_id: 'p1', role_id: member.id }).execute();
+      const token = 'trv_kept-across-upgrade';
+      // The 0008 layout: no methods, no parent audit id.
+      await (db as unknown as Kysely<any>)
+        .insertInto('tokens')
+        .values({ token_hash: createHash('sha256').update(token).digest('hex'), user_id: 'u1', project_id: 'p1', audit_id: 'audit-1', issued_at: now, expires_at: later, revoked: 0 })
+        .execute();
+      assert.deepEqual(await migrateToLatest(db), ['0009_unscoped_tokens']);
+      const info = await new IdentityService(db, 3600).validate(token);
+      assert.equal(info?.project?.name, 'old');
+      assert.deepEqual(info?.methods, ['password']);
+      assert.equal(info?.parentAuditId, null);
+    } finally {
+      await db.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -36,8 +36,13 @@ export interface TokenTable {
   /** SHA-256 of the token: the token itself is never stored. */
   token_hash: string;
   user_id: string;
-  project_id: string;
+  /** null: an unscoped token. */
+  project_id: string | null;
   audit_id: string;
+  /** The audit id of the token this one was exchanged for. */
+  parent_audit_id: string | null;
+  /** Authentication methods, comma-separated, newest first. */
+  methods: string;
   issued_at: string;
   expires_at: string;
   revoked: number;

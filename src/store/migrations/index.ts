@@ -7,6 +7,7 @@ import * as configurations from './0005_configurations.js';
 import * as replication from './0006_replication.js';
 import * as backupParts from './0007_backup_parts.js';
 import * as access from './0008_access.js';
+import * as unscopedTokens from './0009_unscoped_tokens.js';
 
 /** The one migration history shared by SQLite and PostgreSQL, oldest first. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0006_replication': replication,
   '0007_backup_parts': backupParts,
   '0008_access': access,
+  '0009_unscoped_tokens': unscopedTokens,
 };
 
 export const migrationProvider: MigrationProvider = {
