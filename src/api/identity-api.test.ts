@@ -20,7 +20,7 @@ describe("Keystone's rules on /v3", () => {
   const flavors = (token: string, projectId = api.demo.projectId) => api.app.inject({ method: 'GET', url: `/v1.0/${projectId}/flavors`, headers: { 'x-auth-token': token } });
 
   before(async () => {
-    api = await startTestApi();
+    api = await startTestApi({ identity: { login_failures_per_user: 3, login_failures_per_source: 6, login_failure_window_seconds: 900 } });
     await api.services.identity.createProject('other');
     await api.services.identity.createUser('other', 'other', 'other-password', 'member');
     const response = await api.app.inject({ method: 'POST', url: '/v3/auth/tokens', headers: { 'content-type': 'application/json' }, payload: clientLoginBody('other', 'other-password', 'other') });
@@ -119,12 +119,34 @@ describe("Keystone's rules on /v3", () => {
     });
   });
 
-  describe('passwords', () => {
+  describe('passwords and failed logins', () => {
     it('refuses the right password with a trailing NUL', async () => {
       const response = await post(passwordBody('demo', 'demo-password\u0000', { project: { name: 'demo' } }), '192.0.2.200');
       assert.equal(response.statusCode, 401);
       assert.equal(response.headers['x-subject-token'], undefined);
       assert.equal((await post(passwordBody('demo', 'demo-password', { project: { name: 'demo' } }), '192.0.2.200')).statusCode, 201);
+    });
+
+    it('answers 429 with Retry-After in Keystone shape after 3 wrong passwords, even for the right one', async () => {
+      for (let i = 0; i < 3; i++) assert.equal((await post(passwordBody('other', 'wrong-password'), `198.51.100.${i}`)).statusCode, 401);
+      const limited = await post(passwordBody('other', 'other-password', { project: { name: 'other' } }), '198.51.100.9');
+      assert.equal(limited.statusCode, 429);
+      assert.match(String(limited.headers['retry-after']), /^\d+$/);
+      assert.ok(Number(limited.headers['retry-after']) > 800 && Number(limited.headers['retry-after']) <= 900);
+      const body = limited.json();
+      assert.equal(body.error.code, 429);
+      assert.equal(body.error.title, 'Too Many Requests');
+      assert.match(body.error.message, /try again in \d+ seconds/);
+      assert.equal(limited.headers['x-subject-token'], undefined);
+      // The other user's valid tokens are untouched: the limit is on logins.
+      assert.equal((await flavors(other.token, other.projectId)).statusCode, 200);
+    });
+
+    it('refuses an address after 6 failures on any users, while others log in from elsewhere', async () => {
+      const source = '203.0.113.7';
+      for (let i = 0; i < 6; i++) assert.equal((await post(passwordBody(`guess${i}`, 'wrong-password'), source)).statusCode, 401);
+      assert.equal((await post(passwordBody('demo', 'demo-password'), source)).statusCode, 429);
+      assert.equal((await post(passwordBody('demo', 'demo-password'), '203.0.113.8')).statusCode, 201);
     });
   });
 });

@@ -3,6 +3,7 @@ import { BadRequest, Conflict, NotFound, Unauthorized } from '../common/errors.j
 import { newHexId } from '../common/ids.js';
 import { isUniqueViolation, type Store } from '../store/database.js';
 import type { ProjectTable, UserTable } from '../store/schema.js';
+import { DEFAULT_LOGIN_LIMITS, LoginLimiter, type LoginLimitSettings } from './login-limits.js';
 import { MAX_PASSWORD_LENGTH, hasControlCharacter, hashPassword, verifyPassword } from './passwords.js';
 import { ROLE_NAMES, type RoleName } from './roles.js';
 import { DEFAULT_DOMAIN, type IssuedToken, type NamedRef, type PasswordAuthRequest, type RequestedScope, type Role, type TokenAuthRequest, type TokenInfo } from './types.js';
@@ -38,12 +39,17 @@ function inDefaultDomain(domain: { id?: string; name?: string } | undefined): bo
  * Passwords are kept as scrypt hashes and tokens as SHA-256 digests, never in clear.
  */
 export class IdentityService {
+  private readonly limiter: LoginLimiter;
+
   constructor(
     private readonly db: Store,
     private readonly tokenTtlSeconds: number,
-    /** The clock of token expiry; tests pass their own. */
+    loginLimits: LoginLimitSettings = DEFAULT_LOGIN_LIMITS,
+    /** The clock of token expiry and of the login window; tests pass their own. */
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.limiter = new LoginLimiter(db, loginLimits, now);
+  }
 
   async findProject(idOrName: string): Promise<ProjectTable | undefined> {
     return this.db
@@ -167,7 +173,11 @@ export class IdentityService {
       .execute();
   }
 
-  /** Password authentication; every failure is the same 401 so nothing leaks about which part was wrong. */
+  /**
+   * Password authentication; every failure is the same 401 so nothing leaks about which part
+   * was wrong, and wrong passwords count against the user and the source address (429 beyond
+   * the allowance, even for the right password).
+   */
   async authenticate(request: PasswordAuthRequest): Promise<IssuedToken> {
     if (!inDefaultDomain(request.user.domain)) throw denied();
     let query = this.db.selectFrom('users').selectAll().where('enabled', '=', 1);
@@ -175,10 +185,16 @@ export class IdentityService {
     else if (request.user.name) query = query.where('name', '=', request.user.name).where('domain_id', '=', DEFAULT_DOMAIN.id);
     else throw new BadRequest('Authentication needs a user id or a user name.');
     const user = await query.executeTakeFirst();
-    // Verify against a throwaway hash when the user is unknown, so timing does not tell.
+    // An unknown user is counted under the name sent, and checked against a throwaway hash:
+    // it takes the path of a known user with a wrong password, in time and in lockout.
+    const attempt = await this.limiter.begin(user?.id ?? `unknown:${request.user.id ?? ''}:${request.user.name ?? ''}`, request.source);
     const usable = !hasControlCharacter(request.password) && request.password.length <= MAX_PASSWORD_LENGTH;
     const check = await verifyPassword(usable ? request.password : '', user?.password_hash ?? UNKNOWN_USER_HASH);
-    if (!user || !usable || !check.ok) throw denied();
+    if (!user || !usable || !check.ok) {
+      await attempt.failed();
+      throw denied();
+    }
+    await attempt.succeeded();
     if (check.stale) await this.db.updateTable('users').set({ password_hash: await hashPassword(request.password) }).where('id', '=', user.id).execute();
 
     const scope: RequestedScope = request.project ? { project: request.project } : request.unscoped ? 'unscoped' : undefined;

@@ -9,12 +9,16 @@ import { Migrator, type Kysely } from 'kysely';
 import { migrateToLatest, openStore, type OpenedStore } from '../store/database.js';
 import { migrationProvider } from '../store/migrations/index.js';
 import { IdentityService } from './identity-service.js';
+import { LoginsLimited } from './login-limits.js';
 
-/** A clock the test moves by hand. */
+/** A clock the test moves by hand, so a 15-minute window passes without waiting. */
 function testClock(start = Date.parse('2026-01-01T00:00:00Z')) {
   let now = start;
   return { now: () => new Date(now), advance: (seconds: number) => (now += seconds * 1000) };
 }
+
+const WINDOW = 900;
+const limits = { failuresPerUser: 5, failuresPerSource: 20, windowSeconds: WINDOW };
 
 describe('identity on one SQLite file shared by two services', () => {
   let dir: string;
@@ -31,8 +35,8 @@ describe('identity on one SQLite file shared by two services', () => {
     // A second connection to the same file: another process's view of the store.
     second = openStore('', dir);
     clock = testClock();
-    a = new IdentityService(first.db, 3600, clock.now);
-    b = new IdentityService(second.db, 3600, clock.now);
+    a = new IdentityService(first.db, 3600, limits, clock.now);
+    b = new IdentityService(second.db, 3600, limits, clock.now);
     await a.createProject('shop');
     for (const name of ['alice', 'bob', 'carol', 'dave', 'erin', 'frank']) await a.createUser(name, 'shop', `${name}-password`, 'member');
   });
@@ -42,7 +46,8 @@ describe('identity on one SQLite file shared by two services', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const login = (service: IdentityService, user: string, password: string) => service.authenticate({ user: { name: user }, password, project: { name: 'shop' } });
+  const login = (service: IdentityService, user: string, password: string, source = '192.0.2.1') => service.authenticate({ user: { name: user }, password, project: { name: 'shop' }, source });
+  const failureRows = async () => (await first.db.selectFrom('login_failures').select('counter').execute()).length;
 
   describe('passwords', () => {
     it('refuses a password with a trailing NUL or other control characters, though its prefix is right', async () => {
@@ -52,6 +57,7 @@ describe('identity on one SQLite file shared by two services', () => {
       }
       await assert.rejects(a.createUser('nul', 'shop', 'nul-password\u0000', 'member'), BadRequest);
       await assert.rejects(a.setPassword('alice', 'tab\tpassword'), BadRequest);
+      await login(a, 'alice', 'alice-password'); // forgives the failures above
     });
 
     it('keeps long passwords whole: neither a prefix nor a longer one logs in', async () => {
@@ -59,6 +65,7 @@ describe('identity on one SQLite file shared by two services', () => {
       await a.createUser('longpw', 'shop', long, 'member');
       assert.equal((await login(a, 'longpw', long)).context.user.name, 'longpw');
       for (const other of [long.slice(0, 72), long.slice(0, 64), `${long}y`]) await assert.rejects(login(a, 'longpw', other), { status: 401 });
+      await login(a, 'longpw', long);
     });
 
     it('verifies a hash of the old scheme, refuses its NUL collision, and replaces it at login', async () => {
@@ -72,6 +79,94 @@ describe('identity on one SQLite file shared by two services', () => {
       const row = await first.db.selectFrom('users').select('password_hash').where('name', '=', 'legacy').executeTakeFirstOrThrow();
       assert.match(row.password_hash, /^scrypt-sha256\$/);
       assert.equal((await login(b, 'legacy', 'legacy-password')).context.user.name, 'legacy');
+    });
+  });
+
+  describe('failed logins', () => {
+    it('refuses a user after 5 wrong passwords across both services, with Retry-After, even the right password, until the window passes', async () => {
+      for (let i = 0; i < 5; i++) await assert.rejects(login(i % 2 ? a : b, 'bob', 'wrong-password', `198.51.100.${i}`), { status: 401 });
+      clock.advance(60);
+      for (const service of [a, b]) {
+        await assert.rejects(login(service, 'bob', 'bob-password', '203.0.113.9'), (err: unknown) => {
+          assert.ok(err instanceof LoginsLimited);
+          assert.equal(err.status, 429);
+          assert.equal(err.headers['Retry-After'], String(WINDOW - 60));
+          assert.match(err.message, /this user/);
+          return true;
+        });
+      }
+      // Another user is not affected.
+      await login(b, 'carol', 'carol-password');
+      clock.advance(WINDOW - 60 + 1);
+      assert.equal((await login(a, 'bob', 'bob-password')).context.user.name, 'bob');
+    });
+
+    it('lets no more than the allowance of racing logins try a password, in all', async () => {
+      const results = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => login(i % 2 ? a : b, 'dave', 'wrong-password', `198.51.100.${i}`)));
+      const statuses = results.map((r) => (r.status === 'rejected' ? (r.reason as { status: number }).status : 201));
+      assert.ok(statuses.every((s) => s === 401 || s === 429), String(statuses));
+      let tried = statuses.filter((s) => s === 401).length;
+      // Racing logins may all be refused (each counts the others still running); the refused
+      // ones leave nothing behind, so the rest of the allowance is still there, and no more.
+      for (let i = 0; i < 10; i++) {
+        const outcome = await login(a, 'dave', 'wrong-password').then(
+          () => 201,
+          (err: { status: number }) => err.status,
+        );
+        if (outcome === 429) break;
+        assert.equal(outcome, 401);
+        tried++;
+      }
+      assert.equal(tried, 5, `wrong passwords tried: ${tried}`);
+      await assert.rejects(login(b, 'dave', 'dave-password'), { status: 429 });
+      clock.advance(WINDOW + 1);
+    });
+
+    it('counts an unknown user name as it counts a known one', async () => {
+      for (let i = 0; i < 5; i++) await assert.rejects(login(a, 'nobody', 'wrong-password', `198.51.100.${i}`), { status: 401 });
+      await assert.rejects(login(b, 'nobody', 'wrong-password'), { status: 429 });
+      clock.advance(WINDOW + 1);
+    });
+
+    it('refuses a source after 20 failures on any users; a success from it does not reset that count', async () => {
+      const source = '192.0.2.50';
+      const users = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'ghost1', 'ghost2', 'ghost3', 'ghost4'];
+      for (let i = 0; i < 19; i++) await assert.rejects(login(i % 2 ? a : b, users[i % users.length] ?? 'x', 'wrong-password', source), { status: 401 });
+      // The owner of an account logs in from the same address: the address keeps its 19 failures.
+      await login(a, 'frank', 'frank-password', source);
+      await assert.rejects(login(b, 'ghost5', 'wrong-password', source), { status: 401 });
+      await assert.rejects(login(a, 'frank', 'frank-password', source), (err: unknown) => err instanceof LoginsLimited && /this address/.test(err.message));
+      // The same users from elsewhere are fine: none of them reached 5 failures.
+      assert.equal((await login(b, 'frank', 'frank-password', '192.0.2.51')).context.user.name, 'frank');
+      clock.advance(WINDOW + 1);
+      await login(a, 'frank', 'frank-password', source);
+    });
+
+    it('prunes failures older than the window', async () => {
+      for (let i = 0; i < 3; i++) await assert.rejects(login(a, `ghost${i}`, 'wrong-password', `198.51.100.${i}`), { status: 401 });
+      assert.ok((await failureRows()) >= 6);
+      clock.advance(WINDOW + 1);
+      await assert.rejects(login(b, 'ghost9', 'wrong-password'), { status: 401 });
+      assert.equal(await failureRows(), 2, 'only the newest failure, counted for its user and its source');
+    });
+
+    it('takes the same path for an unknown user and a wrong password (both verify a hash)', async () => {
+      const open = new IdentityService(first.db, 3600, { failuresPerUser: 0, failuresPerSource: 0, windowSeconds: 1 }, clock.now);
+      const time = async (user: string) => {
+        const started = process.hrtime.bigint();
+        await assert.rejects(login(open, user, 'wrong-password'), { status: 401 });
+        return Number(process.hrtime.bigint() - started) / 1e6;
+      };
+      const median = (xs: number[]) => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? 0;
+      const known: number[] = [];
+      const unknown: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        known.push(await time('erin'));
+        unknown.push(await time(`nosuchuser${i}`));
+      }
+      const ratio = median(unknown) / median(known);
+      // A skipped hash would make the unknown user ~50 times faster; a shared machine adds noise.
+      assert.ok(ratio > 0.4 && ratio < 2.5, `unknown/known time ratio ${ratio.toFixed(2)}`);
     });
   });
 
@@ -129,7 +224,7 @@ describe('upgrading a store with project tokens in it', () => {
         .insertInto('tokens')
         .values({ token_hash: createHash('sha256').update(token).digest('hex'), user_id: 'u1', project_id: 'p1', audit_id: 'audit-1', issued_at: now, expires_at: later, revoked: 0 })
         .execute();
-      assert.deepEqual(await migrateToLatest(db), ['0009_unscoped_tokens']);
+      assert.deepEqual(await migrateToLatest(db), ['0009_unscoped_tokens', '0010_login_failures']);
       const info = await new IdentityService(db, 3600).validate(token);
       assert.equal(info?.project?.name, 'old');
       assert.deepEqual(info?.methods, ['password']);

@@ -58,6 +58,8 @@ export interface PasswordAuthRequest {
   project?: { id?: string; name?: string; domain?: DomainRef };
   /** Asks for an unscoped token; ignored when a project is named. */
   unscoped?: boolean;
+  /** The caller's address, for the per-source limit on failed logins. */
+  source?: string;
 }
 
 /** A token exchanged for another, usually to scope an unscoped one. */

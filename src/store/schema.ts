@@ -48,6 +48,14 @@ export interface TokenTable {
   revoked: number;
 }
 
+/** A failed (or running) login, counted against a user or a source address for a time window. */
+export interface LoginFailureTable {
+  /** "user:" or "source:" and a digest of the user or address. */
+  counter: string;
+  attempt_id: string;
+  attempted_at: string;
+}
+
 export interface FlavorTable {
   id: string;
   name: string;
@@ -213,6 +221,7 @@ export interface Database {
   roles: RoleTable;
   role_assignments: RoleAssignmentTable;
   tokens: TokenTable;
+  login_failures: LoginFailureTable;
   flavors: FlavorTable;
   quotas: QuotaTable;
   quota_usages: QuotaUsageTable;

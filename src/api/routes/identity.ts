@@ -33,7 +33,7 @@ type AuthBody = Static<typeof AuthBody>;
 
 const KeystoneError = Type.Object({ error: Type.Object({ code: Type.Integer(), title: Type.String(), message: Type.String() }) });
 
-const TITLES: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found' };
+const TITLES: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests' };
 
 /**
  * Keystone answers in its own error shape ({"error": {code, title, message}}), which is what
@@ -88,7 +88,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{ identity: IdentityServi
         tags: ['identity'],
         summary: 'Issue a token (password or token method; project scope, or unscoped)',
         body: AuthBody,
-        response: { 201: Type.Object({ token: Type.Record(Type.String(), Type.Unknown()) }, { description: 'Keystone v3 token body' }), 400: KeystoneError, 401: KeystoneError },
+        response: { 201: Type.Object({ token: Type.Record(Type.String(), Type.Unknown()) }, { description: 'Keystone v3 token body' }), 400: KeystoneError, 401: KeystoneError, 429: KeystoneError },
       },
     },
     async (request, reply) => {
@@ -102,7 +102,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{ identity: IdentityServi
       if (methods[0] === 'password') {
         if (!id.password) throw new BadRequest('Expecting to find password in identity.');
         const project = requested === 'unscoped' ? undefined : requested?.project;
-        issued = await identity.authenticate({ user: id.password.user, password: id.password.user.password, project, unscoped: requested === 'unscoped' });
+        issued = await identity.authenticate({ user: id.password.user, password: id.password.user.password, project, unscoped: requested === 'unscoped', source: request.ip });
       } else {
         if (!id.token) throw new BadRequest('Expecting to find token in identity.');
         issued = await identity.authenticateWithToken({ token: id.token.id, scope: requested });
