@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Forbidden, OverLimit, Unauthorized } from '../common/errors.js';
 import type { IdentityService } from '../identity/identity-service.js';
-import type { AuthContext } from '../identity/types.js';
+import { isProjectScoped, type AuthContext } from '../identity/types.js';
 import type { RateLimiter } from './rate-limit.js';
 
 declare module 'fastify' {
@@ -18,7 +18,7 @@ export function caller(request: FastifyRequest): AuthContext {
 
 /**
  * Every /v1.0/{project_id} route: a valid X-Auth-Token, a project in the path that is the
- * token's own (admins may name any project), and the caller's rate allowance.
+ * token's own (admins may name any project), and the caller's rate allowance. Unscoped tokens: 403.
  */
 export function projectAuthHook(identity: IdentityService, limiter: RateLimiter) {
   return async function authenticate(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
@@ -27,6 +27,8 @@ export function projectAuthHook(identity: IdentityService, limiter: RateLimiter)
     if (!token) throw new Unauthorized('The request you have made requires authentication: send a token in X-Auth-Token.');
     const context = await identity.validate(token);
     if (!context) throw new Unauthorized('The token in X-Auth-Token is invalid or has expired: get a new one from /v3/auth/tokens.');
+    // An unscoped token proves who the caller is but grants nothing on any project (Trove sees no tenant in it).
+    if (!isProjectScoped(context)) throw new Forbidden('The token in X-Auth-Token is unscoped: get a project-scoped token from /v3/auth/tokens (scope.project).');
     const params = request.params as { tenant_id?: string };
     if (params.tenant_id !== undefined && params.tenant_id !== context.project.id && !context.isAdmin) {
       throw new Forbidden(`User with project id ${context.project.id} cannot access project ${params.tenant_id}.`);

@@ -127,7 +127,11 @@ export async function createServices(settings: Settings, options: ServiceOptions
     return {
       settings,
       store,
-      identity: new IdentityService(store.db, settings.identity.token_ttl_seconds),
+      identity: new IdentityService(store.db, settings.identity.token_ttl_seconds, {
+        failuresPerUser: settings.identity.login_failures_per_user,
+        failuresPerSource: settings.identity.login_failures_per_source,
+        windowSeconds: settings.identity.login_failure_window_seconds,
+      }),
       flavors,
       quotas,
       catalog,

@@ -40,6 +40,11 @@ export const LogSettings = Type.Object(
 export const IdentitySettings = Type.Object(
   {
     token_ttl_seconds: Int(60, 7 * 24 * 3600, 3600),
+    /** Wrong passwords for one user within the window before its logins get 429; 0: no limit. */
+    login_failures_per_user: Int(0, 1_000_000, 5),
+    /** Wrong passwords from one address within the window before its logins get 429; 0: no limit. */
+    login_failures_per_source: Int(0, 1_000_000, 20),
+    login_failure_window_seconds: Int(1, 7 * 24 * 3600, 900),
   },
   { additionalProperties: false, default: {} },
 );

@@ -36,11 +36,24 @@ export interface TokenTable {
   /** SHA-256 of the token: the token itself is never stored. */
   token_hash: string;
   user_id: string;
-  project_id: string;
+  /** null: an unscoped token. */
+  project_id: string | null;
   audit_id: string;
+  /** The audit id of the token this one was exchanged for. */
+  parent_audit_id: string | null;
+  /** Authentication methods, comma-separated, newest first. */
+  methods: string;
   issued_at: string;
   expires_at: string;
   revoked: number;
+}
+
+/** A failed (or running) login, counted against a user or a source address for a time window. */
+export interface LoginFailureTable {
+  /** "user:" or "source:" and a digest of the user or address. */
+  counter: string;
+  attempt_id: string;
+  attempted_at: string;
 }
 
 export interface FlavorTable {
@@ -208,6 +221,7 @@ export interface Database {
   roles: RoleTable;
   role_assignments: RoleAssignmentTable;
   tokens: TokenTable;
+  login_failures: LoginFailureTable;
   flavors: FlavorTable;
   quotas: QuotaTable;
   quota_usages: QuotaUsageTable;

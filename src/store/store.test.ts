@@ -13,18 +13,19 @@ import { migrateToLatest, openStore, type OpenedStore } from './database.js';
 const QUOTA_DEFAULTS = { instances: 2, ram: -1, volumes: 10, backups: 5 };
 
 /** The same contract, run against each state store the product supports. */
-function storeContract(kind: string, open: () => Promise<{ store: OpenedStore; cleanup: () => Promise<void> }>) {
+function storeContract(kind: string, open: () => Promise<{ store: OpenedStore; another: () => OpenedStore; cleanup: () => Promise<void> }>) {
   describe(`state store on ${kind}`, () => {
     let store: OpenedStore;
     let cleanup: () => Promise<void>;
+    let another: () => OpenedStore;
     let identity: IdentityService;
     let flavors: FlavorService;
     let quotas: QuotaService;
 
     before(async () => {
-      ({ store, cleanup } = await open());
+      ({ store, another, cleanup } = await open());
       const applied = await migrateToLatest(store.db);
-      assert.deepEqual(applied, ['0001_foundation', '0002_instances', '0003_root_history', '0004_backups', '0005_configurations', '0006_replication', '0007_backup_parts', '0008_access']);
+      assert.deepEqual(applied, ['0001_foundation', '0002_instances', '0003_root_history', '0004_backups', '0005_configurations', '0006_replication', '0007_backup_parts', '0008_access', '0009_unscoped_tokens', '0010_login_failures']);
       identity = new IdentityService(store.db, 3600);
       flavors = new FlavorService(store.db);
       quotas = new QuotaService(store.db, QUOTA_DEFAULTS);
@@ -63,7 +64,7 @@ function storeContract(kind: string, open: () => Promise<{ store: OpenedStore; c
       const issued = await identity.authenticate({ user: { name: 'alice', domain: { id: 'default' } }, password: 'alice-password', project: { name: 'tenant-a', domain: { name: 'Default' } } });
       const context = await identity.validate(issued.token);
       assert.equal(context?.user.name, 'alice');
-      assert.equal(context?.project.name, 'tenant-a');
+      assert.equal(context?.project?.name, 'tenant-a');
       assert.equal(context?.isAdmin, false);
       const stored = await store.db.selectFrom('tokens').select('token_hash').execute();
       assert.ok(stored.every((row) => row.token_hash !== issued.token && row.token_hash.length === 64));
@@ -84,9 +85,39 @@ function storeContract(kind: string, open: () => Promise<{ store: OpenedStore; c
       for (const request of cases) await assert.rejects(identity.authenticate(request), { status: 401 }, JSON.stringify(request));
     });
 
+    it('counts failed logins across processes sharing the store, and forgets them after the window', async () => {
+      await identity.createUser('mallory', 'tenant-a', 'mallory-password', 'member');
+      const second = another();
+      // Starts at the real time: the other tests' failures are older and age out with the window.
+      let now = Date.now();
+      const clock = () => new Date(now);
+      const limits = { failuresPerUser: 5, failuresPerSource: 20, windowSeconds: 600 };
+      const services = [new IdentityService(store.db, 3600, limits, clock), new IdentityService(second.db, 3600, limits, clock)];
+      const login = (i: number, password: string) => services[i % 2]!.authenticate({ user: { name: 'mallory' }, password, project: { name: 'tenant-a' }, source: `192.0.2.${i}` });
+      try {
+        // Racing wrong passwords through both connections: no more than 5 are tried in all.
+        const raced = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => login(i, 'wrong-password')));
+        let tried = raced.filter((r) => r.status === 'rejected' && (r.reason as { status: number }).status === 401).length;
+        assert.ok(raced.every((r) => r.status === 'rejected' && [401, 429].includes((r.reason as { status: number }).status)));
+        for (let i = 0; i < 10 && tried < 6; i++) {
+          const status = await login(i, 'wrong-password').then(() => 201, (err: { status: number }) => err.status);
+          if (status === 429) break;
+          tried++;
+        }
+        assert.equal(tried, 5);
+        for (const i of [0, 1]) await assert.rejects(login(i, 'mallory-password'), { status: 429 });
+        now += 601_000;
+        assert.equal((await login(1, 'mallory-password')).context.user.name, 'mallory');
+        const rows = await store.db.selectFrom('login_failures').select('counter').execute();
+        assert.equal(rows.length, 0, 'old failures are pruned and the success forgave the user');
+      } finally {
+        await second.db.destroy();
+      }
+    });
+
     it('keeps passwords as scrypt hashes', async () => {
       const row = await store.db.selectFrom('users').select('password_hash').where('name', '=', 'alice').executeTakeFirstOrThrow();
-      assert.match(row.password_hash, /^scrypt\$16384\$8\$1\$/);
+      assert.match(row.password_hash, /^scrypt-sha256\$16384\$8\$1\$/);
       assert.ok(!row.password_hash.includes('alice-password'));
     });
 
@@ -163,10 +194,10 @@ function storeContract(kind: string, open: () => Promise<{ store: OpenedStore; c
 
 storeContract('sqlite', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'trove-test-sqlite-'));
-  return { store: openStore('', dir), cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+  return { store: openStore('', dir), another: () => openStore('', dir), cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
 });
 
 storeContract('postgresql', async () => {
   const server: TestPostgres = await startPostgres();
-  return { store: openStore(server.url, '/nonexistent'), cleanup: () => server.stop() };
+  return { store: openStore(server.url, '/nonexistent'), another: () => openStore(server.url, '/nonexistent'), cleanup: () => server.stop() };
 });

@@ -1,19 +1,27 @@
 import { keystoneTime } from '../../common/time.js';
-import { DEFAULT_DOMAIN, type AuthContext } from '../../identity/types.js';
+import { DEFAULT_DOMAIN, type TokenInfo } from '../../identity/types.js';
 
 function endpoints(id: string, url: string, region: string) {
   return ['public', 'internal', 'admin'].map((iface) => ({ id: `${id}-${iface}`, interface: iface, region, region_id: region, url }));
 }
 
-/** The Keystone v3 token body, with a catalog naming this server for identity, database and its read-only compute view. */
-export function tokenView(context: AuthContext, base: string, region: string) {
+/**
+ * The Keystone v3 token body. A project-scoped token has its project, roles and a catalog
+ * naming this server for identity, database and its read-only compute view; an unscoped one,
+ * as in Keystone, says who the user is and nothing more.
+ */
+export function tokenView(context: TokenInfo, base: string, region: string) {
+  const common = {
+    methods: context.methods,
+    user: { id: context.user.id, name: context.user.name, domain: { ...DEFAULT_DOMAIN }, password_expires_at: null },
+    audit_ids: context.parentAuditId ? [context.auditId, context.parentAuditId] : [context.auditId],
+    expires_at: keystoneTime(context.expiresAt),
+    issued_at: keystoneTime(context.issuedAt),
+  };
+  if (!context.project) return { token: common };
   return {
     token: {
-      methods: ['password'],
-      user: { id: context.user.id, name: context.user.name, domain: { ...DEFAULT_DOMAIN }, password_expires_at: null },
-      audit_ids: [context.auditId],
-      expires_at: keystoneTime(context.expiresAt),
-      issued_at: keystoneTime(context.issuedAt),
+      ...common,
       project: { id: context.project.id, name: context.project.name, domain: { ...DEFAULT_DOMAIN } },
       is_domain: false,
       roles: context.roles.map((r) => ({ id: r.id, name: r.name })),

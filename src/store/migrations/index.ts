@@ -7,6 +7,8 @@ import * as configurations from './0005_configurations.js';
 import * as replication from './0006_replication.js';
 import * as backupParts from './0007_backup_parts.js';
 import * as access from './0008_access.js';
+import * as unscopedTokens from './0009_unscoped_tokens.js';
+import * as loginFailures from './0010_login_failures.js';
 
 /** The one migration history shared by SQLite and PostgreSQL, oldest first. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -18,6 +20,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '0006_replication': replication,
   '0007_backup_parts': backupParts,
   '0008_access': access,
+  '0009_unscoped_tokens': unscopedTokens,
+  '0010_login_failures': loginFailures,
 };
 
 export const migrationProvider: MigrationProvider = {
