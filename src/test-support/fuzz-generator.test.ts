@@ -5,7 +5,7 @@ import { casesFor } from './fuzz/cases.js';
 import { withIntents } from './fuzz/intent.js';
 import { longText, makeInvalid, RawNumber, serialise } from './fuzz/invalid-values.js';
 import type { JsonSchema, Operation } from './fuzz/openapi.js';
-import { checkAnswer, checkCrossProject, isFaultBody, type Exchange } from './fuzz/oracle.js';
+import { checkAnswer, checkCrossProject, checkWrongMethod, isFaultBody, type Exchange } from './fuzz/oracle.js';
 import { FuzzReport } from './fuzz/report.js';
 import { validValue } from './fuzz/valid-values.js';
 
@@ -91,6 +91,13 @@ describe('fuzz oracle', () => {
     const onMissing = { ...exchange(404, '{"itemNotFound":{"code":404,"message":"x"}}', false), caller: 'other' as const };
     assert.deepEqual(checkCrossProject(onReal, onMissing, ['owner-instance']).map((f) => f.defect), ['cross-project-difference']);
     assert.deepEqual(checkCrossProject(onMissing, onMissing, ['owner-instance']), []);
+  });
+
+  it('wants 405 with the methods the path has in Allow for a wrong method', () => {
+    const fault = (status: number, allow?: string) => ({ ...exchange(status, JSON.stringify({ [status === 405 ? 'badMethod' : 'itemNotFound']: { code: status, message: 'x' } }), true), answer: { status, text: JSON.stringify({ [status === 405 ? 'badMethod' : 'itemNotFound']: { code: status, message: 'x' } }), contentType: 'application/json', ...(allow ? { allow } : {}) } });
+    assert.deepEqual(checkWrongMethod(fault(405, 'GET, POST'), ['GET', 'POST']), []);
+    assert.deepEqual(checkWrongMethod(fault(404), ['GET', 'POST']).map((f) => f.defect), ['wrong-method-not-405']);
+    assert.deepEqual(checkWrongMethod(fault(405, 'GET'), ['GET', 'POST']).map((f) => f.defect), ['wrong-method-not-405']);
   });
 
   it('counts findings once per route and defect class, and prints the seed', () => {

@@ -10,12 +10,15 @@ export type DefectClass =
   | 'cross-project-read'
   | 'cross-project-difference'
   | 'not-fault-format'
-  | 'echoes-input';
+  | 'echoes-input'
+  | 'wrong-method-not-405';
 
 export interface Answer {
   status: number;
   text: string;
   contentType: string;
+  /** The Allow header, when there is one. */
+  allow?: string;
 }
 
 export interface Exchange {
@@ -82,5 +85,16 @@ export function checkCrossProject(onReal: Exchange, onMissing: Exchange | undefi
     else if (named.length > 0 && onReal.fuzzCase.kind === 'valid' && onMissing === undefined) findings.push({ defect: 'cross-project-read', exchange: onReal, detail: `${answer.status} on the owner's project` });
   }
   if (onMissing && onMissing.answer.status !== answer.status) findings.push({ defect: 'cross-project-difference', exchange: onReal, detail: `${answer.status} for the owner's resource, ${onMissing.answer.status} for one that does not exist` });
+  return findings;
+}
+
+/** A method the path does not have: 405 naming the ones it has in Allow, as HTTP says. */
+export function checkWrongMethod(exchange: Exchange, methods: string[]): Finding[] {
+  const { answer } = exchange;
+  const findings = checkAnswer(exchange);
+  const allowed = (answer.allow ?? '').split(',').map((m) => m.trim().toUpperCase());
+  if (answer.status !== 405 || !methods.every((m) => allowed.includes(m))) {
+    findings.push({ defect: 'wrong-method-not-405', exchange, detail: `${answer.status}, Allow: ${answer.allow ?? '(none)'}, where the path has ${methods.join(', ')}` });
+  }
   return findings;
 }

@@ -9,6 +9,8 @@ export class FuzzReport {
   readonly byDefect = new Map<DefectClass, number>();
   readonly distinct = new Map<string, { finding: Finding; count: number; callers: Set<CallerName> }>();
   requests = 0;
+  /** Requests of the other project's member on the owner's resources or project: what the leak checks judged. */
+  crossProjectProbes = 0;
   routesRun = 0;
   routesLeft: string[] = [];
 
@@ -56,7 +58,7 @@ export class FuzzReport {
     return this.count('cross-project-read', 'cross-project-difference');
   }
   get formatFaults(): number {
-    return this.count('not-fault-format', 'echoes-input');
+    return this.count('not-fault-format', 'echoes-input', 'wrong-method-not-405');
   }
 
   /** The figures, then each distinct defect with one example. */
@@ -65,7 +67,7 @@ export class FuzzReport {
     if (this.routesLeft.length > 0) lines.push(`fuzz: time limit reached; routes not run: ${this.routesLeft.join(', ')}`);
     lines.push(`requests per route group: ${[...this.requestsByGroup].sort().map(([g, n]) => `${g} ${n}`).join(', ')}`);
     lines.push(`statuses: ${[...this.statuses].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s}×${n}`).join(' ')}`);
-    lines.push(`5xx or no answer: ${this.serverErrors}; silent accepts: ${this.silentAccepts}; cross-project leaks: ${this.leaks}; outside the fault format or echoing input: ${this.formatFaults}`);
+    lines.push(`5xx or no answer: ${this.serverErrors}; silent accepts: ${this.silentAccepts}; cross-project leaks: ${this.leaks} (in ${this.crossProjectProbes} probes); outside the fault format, echoing input or a wrong method not 405: ${this.formatFaults}`);
     lines.push(`distinct defects (route × class): ${this.distinct.size}`);
     for (const { finding, count, callers } of [...this.distinct.values()].sort((a, b) => order(a.finding) - order(b.finding))) {
       const { exchange } = finding;
@@ -83,7 +85,7 @@ export function labelOf(finding: Finding): string {
   return finding.defect === 'accepted-invalid' ? `${finding.defect}/${finding.exchange.fuzzCase.kind}` : finding.defect;
 }
 
-const ORDER: DefectClass[] = ['server-error', 'no-answer', 'cross-project-read', 'cross-project-difference', 'accepted-invalid', 'accepted-missing-resource', 'not-fault-format', 'echoes-input'];
+const ORDER: DefectClass[] = ['server-error', 'no-answer', 'cross-project-read', 'cross-project-difference', 'accepted-invalid', 'accepted-missing-resource', 'not-fault-format', 'echoes-input', 'wrong-method-not-405'];
 const order = (f: Finding) => ORDER.indexOf(f.defect);
 
 function shorten(text: string, max: number): string {

@@ -2,9 +2,9 @@ import fc from 'fast-check';
 import { casesFor, type FuzzCase, type RoutePolicy } from './cases.js';
 import { withIntents, configurationIntents } from './intent.js';
 import type { Operation } from './openapi.js';
-import { checkAnswer, checkCrossProject, type Answer, type CallerName, type Exchange } from './oracle.js';
+import { checkAnswer, checkCrossProject, checkWrongMethod, type Answer, type CallerName, type Exchange } from './oracle.js';
 import { FuzzReport } from './report.js';
-import { missingValue, OWNED_KINDS, realValue, type Fixture } from './targets.js';
+import { kindOfParam, missingValue, OWNED_KINDS, realValue, type Fixture } from './targets.js';
 import type { FieldHints } from './valid-values.js';
 
 export interface Caller {
@@ -97,7 +97,8 @@ async function send(method: string, url: string, token: string, body: string | u
       body,
       signal: AbortSignal.timeout(timeoutMs),
     });
-    return { status: response.status, text: await response.text(), contentType: response.headers.get('content-type') ?? '' };
+    const allow = response.headers.get('allow');
+    return { status: response.status, text: await response.text(), contentType: response.headers.get('content-type') ?? '', ...(allow !== null ? { allow } : {}) };
   } catch (error) {
     return { status: 0, text: `no answer: ${(error as Error).message}`, contentType: '' };
   }
@@ -138,6 +139,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
           const onMissing: Exchange = { ...exchange, url: missingUrl, answer: await send(op.method, missingUrl, caller.token, fuzzCase.body, timeout) };
           report.record(onMissing, checkAnswer(onMissing));
           report.add(checkCrossProject(exchange, onMissing, ownerSecrets));
+          report.crossProjectProbes++;
         } else report.add(checkCrossProject(exchange, undefined, ownerSecrets).filter((f) => f.defect === 'cross-project-read' && !f.detail.includes("owner's project")));
         if (!probedOwnerTenant && fuzzCase.kind === 'valid' && op.pathParams.some((p) => p.name === 'tenant_id')) {
           probedOwnerTenant = true;
@@ -146,10 +148,32 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
           const probe: Exchange = { ...exchange, url: ownerUrl, answer: await send(op.method, ownerUrl, caller.token, fuzzCase.body, timeout) };
           report.record(probe, checkAnswer(probe));
           report.add(checkCrossProject(probe, undefined, ownerSecrets));
+          report.crossProjectProbes++;
         }
       }
     }
     report.routesRun++;
   }
+  await probeMethods(options, report);
   return report;
+}
+
+const PROBE_METHODS = ['PATCH', 'PUT', 'DELETE', 'POST', 'GET'];
+
+/** Each path once with a method it does not have, as the owner, with nothing in the body. */
+async function probeMethods(options: FuzzOptions, report: FuzzReport): Promise<void> {
+  const byTemplate = new Map<string, Operation[]>();
+  for (const op of options.operations) byTemplate.set(op.template, [...(byTemplate.get(op.template) ?? []), op]);
+  const owner = options.callers.find((c) => c.name === 'owner')!;
+  for (const [template, ops] of byTemplate) {
+    if (Date.now() > options.deadline) return;
+    const methods = ops.map((op) => op.method);
+    const wrong = PROBE_METHODS.find((m) => !methods.includes(m));
+    if (!wrong) continue;
+    const op = ops[0]!;
+    const fuzzCase: FuzzCase = { kind: 'wrong-method', invalid: true, path: Object.fromEntries(op.pathParams.filter((p) => p.name !== 'tenant_id').map((p) => [p.name, { kind: kindOfParam(template, p.name), missing: false }])), query: [], note: `${wrong}, which the path does not have`, longInputs: [] };
+    const url = urlOf(options.base, op, fuzzCase, owner, options.fixture);
+    const exchange: Exchange = { caller: owner.name, method: wrong, template, url, fuzzCase, answer: await send(wrong, url, owner.token, undefined, options.requestTimeoutMs ?? 20_000) };
+    report.record(exchange, checkWrongMethod(exchange, methods));
+  }
 }
