@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { casesFor, type FuzzCase, type RoutePolicy } from './cases.js';
 import { withIntents, configurationIntents } from './intent.js';
-import type { Operation } from './openapi.js';
+import type { JsonSchema, Operation } from './openapi.js';
 import { checkAnswer, checkCrossProject, checkWrongMethod, type Answer, type CallerName, type Exchange } from './oracle.js';
 import { FuzzReport } from './report.js';
 import { kindOfParam, missingValue, OWNED_KINDS, realValue, type Fixture } from './targets.js';
@@ -71,11 +71,19 @@ function hintsOf(fixture: Fixture, operationKey: string): FieldHints {
     version: [fixture.version],
     datastore: [fixture.datastore],
     project_id: [fixture.ownerProject],
+    region_name: ['RegionOne'],
+    host: ['%'],
+    limit: ['1', '2', '20'],
+    all_tenants: ['true', 'false', '0', '1'],
   };
+  // The compute view's query parameters take a string or a list of them.
+  const oneOrMany = new Set(['limit', 'all_tenants', 'marker']);
+  const takesText = (field: string, schema: JsonSchema) => schema.type === 'string' || (oneOrMany.has(field) && (schema.anyOf ?? []).some((b) => b.type === 'string'));
   return (field, schema) => {
+    if (field === 'methods' && schema.type === 'array') return fc.constant(['password']);
     const values = own[field] ?? byName[field];
-    if (!values || schema.type !== 'string') return undefined;
-    return fc.constantFrom(...values, missingValue('instance'));
+    if (!values || !takesText(field, schema)) return undefined;
+    return fc.constantFrom(...values, ...(own[field] ? [] : [missingValue('instance')]));
   };
 }
 
