@@ -37,8 +37,10 @@ export interface TroveHost {
   accounts: HostAccount[];
   demo: ApiClient;
   admin: ApiClient;
-  /** Stops the server and starts it again on the same port and data (as after a crash). */
-  restart(): Promise<void>;
+  /** Stops the server and starts it again on the same port and data (as after a crash), with `env` added to its environment. */
+  restart(env?: NodeJS.ProcessEnv): Promise<void>;
+  /** Whether the server process ends by itself within `timeoutMs` (a test hook that kills it). */
+  exitsWithin(timeoutMs: number): Promise<boolean>;
   /** Kills the server with SIGKILL, as a crash would. */
   crash(): void;
   /** The end of every instance's agent log: what a failing test prints to say why. */
@@ -90,10 +92,21 @@ export async function startTroveHost(addressPool: string, extraTomlOrOptions: st
     accounts,
     demo: await ApiClient.login(server.url, 'demo', 'demo-secret', 'demo'),
     admin: await ApiClient.login(server.url, 'admin', 'admin-secret', 'admin'),
-    async restart() {
+    async restart(env = {}) {
       await server.stop();
-      server = await startServe(dataDir, options.env ?? {}, server.port, umask);
+      server = await startServe(dataDir, { ...options.env, ...env }, server.port, umask);
       host.server = server;
+    },
+    async exitsWithin(timeoutMs) {
+      const child = server.process;
+      if (child.exitCode !== null || child.signalCode !== null) return true;
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => resolve(false), timeoutMs);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          resolve(true);
+        });
+      });
     },
     crash() {
       server.process.kill('SIGKILL');

@@ -33,21 +33,47 @@ function prepareRequest(runtime: Runtime, params: CreateParams): PrepareRequest 
   return { ...request, restore: { store: runtime.backupStorage.spec, encryption: keyForAgent(key), chain: restore.chain } };
 }
 
-/** Asks the agent to prepare; an agent still starting up is asked again shortly. */
+/**
+ * The reconciler leaves busy instances alone: a build whose agent is gone (killed with the
+ * server that started it, or by the host) starts it again itself, or it would wait for an
+ * agent nobody starts until its deadline.
+ */
+async function reviveAgent(runtime: Runtime, instanceId: string): Promise<void> {
+  const instance = await runtime.instances.find(instanceId);
+  if (instance?.address) await runtime.driver.ensureAgent(placementOf(runtime, instance, instance.address));
+}
+
+/** Asks the agent to prepare; an agent still starting up is asked again shortly, a dead one started again. */
 async function askToPrepare(runtime: Runtime, instanceId: string, request: PrepareRequest): Promise<StepOutcome> {
   try {
     await agentOf(runtime, instanceId).prepare(request);
     return 'done';
   } catch (err) {
-    if (err instanceof AgentUnreachable) return { waitMs: 20 };
-    throw err;
+    if (!(err instanceof AgentUnreachable)) throw err;
+    await reviveAgent(runtime, instanceId);
+    return { waitMs: 200 };
   }
 }
 
-/** Waits for the prepared engine to answer, then records the instance ACTIVE with what its agent says. */
-async function recordWhenHealthy(runtime: Runtime, instanceId: string, failure: string): Promise<StepOutcome> {
-  const status = await agentOf(runtime, instanceId).status();
+/**
+ * Waits for the prepared engine to answer, then records the instance ACTIVE with what its agent
+ * says. An agent that is new (started again after the prepare was sent: it never heard of it)
+ * is asked again with `prepare`; one that is gone is started again.
+ */
+async function recordWhenHealthy(runtime: Runtime, instanceId: string, failure: string, prepare: () => Promise<PrepareRequest>): Promise<StepOutcome> {
+  let status;
+  try {
+    status = await agentOf(runtime, instanceId).status();
+  } catch (err) {
+    if (!(err instanceof AgentUnreachable)) throw err;
+    await reviveAgent(runtime, instanceId);
+    return { waitMs: 200 };
+  }
   if (status.service === 'FAILED') throw new PermanentTaskError(`${failure}: ${status.message ?? 'no reason given'}`);
+  if (status.service === 'NEW') {
+    const outcome = await askToPrepare(runtime, instanceId, await prepare());
+    return outcome === 'done' ? { waitMs: 20 } : outcome;
+  }
   if (status.service !== 'HEALTHY') return { waitMs: 20 };
   const now = new Date().toISOString();
   await runtime.instances.update(instanceId, {
@@ -65,6 +91,10 @@ async function recordWhenHealthy(runtime: Runtime, instanceId: string, failure: 
 
 /** Builds an instance: address, placement (folder, volume, limits, agent), prepare, wait for health. */
 export function createInstanceTask(runtime: Runtime, deadlineSeconds: number): TaskKind<CreateParams> {
+  const createRequest = async (run: TaskRun<CreateParams>): Promise<PrepareRequest> => {
+    const { replica_of: sourceId, ...params } = run.params;
+    return sourceId ? replicaPrepareRequest(runtime, await instanceOf(runtime, run), sourceId, params) : prepareRequest(runtime, params);
+  };
   return {
     kind: 'instance.create',
     deadlineSeconds,
@@ -113,15 +143,11 @@ export function createInstanceTask(runtime: Runtime, deadlineSeconds: number): T
       },
       {
         name: 'prepare',
-        async run(run) {
-          const { replica_of: sourceId, ...params } = run.params;
-          const request = sourceId ? await replicaPrepareRequest(runtime, await instanceOf(runtime, run), sourceId, params) : prepareRequest(runtime, params);
-          return askToPrepare(runtime, run.task.target_id, request);
-        },
+        run: async (run) => askToPrepare(runtime, run.task.target_id, await createRequest(run)),
       },
       {
         name: 'wait-healthy',
-        run: (run) => recordWhenHealthy(runtime, run.task.target_id, 'the datastore could not be prepared'),
+        run: (run) => recordWhenHealthy(runtime, run.task.target_id, 'the datastore could not be prepared', () => createRequest(run)),
       },
       {
         name: 'join',
@@ -354,6 +380,19 @@ export function resizeFlavorTask(runtime: Runtime, deadlineSeconds: number): Tas
  * group's values, the access rules and the instance's place in a replication set are kept.
  */
 export function rebuildInstanceTask(runtime: Runtime, deadlineSeconds: number): TaskKind<NoParams> {
+  const rebuildRequest = async (run: TaskRun<NoParams>): Promise<PrepareRequest> => {
+    const instance = await instanceOf(runtime, run);
+    const configuration = instance.applied_configuration ? (JSON.parse(instance.applied_configuration) as PrepareRequest['configuration']) : undefined;
+    const cidrs = allowedCidrsOf(instance);
+    return {
+      flavor: { ram_mb: instance.ram_mb, vcpus: instance.vcpus },
+      databases: [],
+      users: [],
+      rebuild: true,
+      ...(configuration && Object.keys(configuration).length > 0 ? { configuration } : {}),
+      ...(cidrs.length > 0 ? { allowed_cidrs: cidrs } : {}),
+    };
+  };
   return {
     kind: 'instance.rebuild',
     deadlineSeconds,
@@ -378,23 +417,11 @@ export function rebuildInstanceTask(runtime: Runtime, deadlineSeconds: number): 
       },
       {
         name: 'prepare',
-        async run(run) {
-          const instance = await instanceOf(runtime, run);
-          const configuration = instance.applied_configuration ? (JSON.parse(instance.applied_configuration) as PrepareRequest['configuration']) : undefined;
-          const cidrs = allowedCidrsOf(instance);
-          return askToPrepare(runtime, instance.id, {
-            flavor: { ram_mb: instance.ram_mb, vcpus: instance.vcpus },
-            databases: [],
-            users: [],
-            rebuild: true,
-            ...(configuration && Object.keys(configuration).length > 0 ? { configuration } : {}),
-            ...(cidrs.length > 0 ? { allowed_cidrs: cidrs } : {}),
-          });
-        },
+        run: async (run) => askToPrepare(runtime, run.task.target_id, await rebuildRequest(run)),
       },
       {
         name: 'wait-healthy',
-        run: (run) => recordWhenHealthy(runtime, run.task.target_id, 'the rebuilt guest could not start its engine'),
+        run: (run) => recordWhenHealthy(runtime, run.task.target_id, 'the rebuilt guest could not start its engine', () => rebuildRequest(run)),
       },
     ],
     async onFailure(run, reason) {
