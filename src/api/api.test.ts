@@ -98,11 +98,13 @@ describe('Trove v1.0 edge and identity', () => {
       }
     });
 
-    it("forbids a member from another project's path, but lets an admin act on it", async () => {
+    it("forbids another project's path to members and admins alike, as Trove does", async () => {
       const denied = await get(`/v1.0/${api.admin.projectId}/flavors`, api.demo.token);
       assert.equal(denied.statusCode, 403);
       assert.match(denied.json().forbidden.message, /cannot access project/);
-      assert.equal((await get(`/v1.0/${api.demo.projectId}/flavors`, api.admin.token)).statusCode, 200);
+      assert.equal((await get(`/v1.0/${api.demo.projectId}/flavors`, api.admin.token)).statusCode, 403);
+      assert.equal((await get('/v1.0/null/instances', api.admin.token)).statusCode, 403, 'no empty list for a project that does not exist');
+      assert.equal((await get(`/v1.0/${api.admin.projectId}/flavors`, api.admin.token)).statusCode, 200);
     });
   });
 

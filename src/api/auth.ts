@@ -18,7 +18,9 @@ export function caller(request: FastifyRequest): AuthContext {
 
 /**
  * Every /v1.0/{project_id} route: a valid X-Auth-Token, a project in the path that is the
- * token's own (admins may name any project), and the caller's rate allowance. Unscoped tokens: 403.
+ * token's own, and the caller's rate allowance. Unscoped tokens: 403. Admins too name their own
+ * project, as in Trove (its TenantBasedAuth): they reach other projects' resources through it and
+ * /mgmt, so a path naming a project that does not exist is refused rather than listed as empty.
  */
 export function projectAuthHook(identity: IdentityService, limiter: RateLimiter) {
   return async function authenticate(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
@@ -30,7 +32,7 @@ export function projectAuthHook(identity: IdentityService, limiter: RateLimiter)
     // An unscoped token proves who the caller is but grants nothing on any project (Trove sees no tenant in it).
     if (!isProjectScoped(context)) throw new Forbidden('The token in X-Auth-Token is unscoped: get a project-scoped token from /v3/auth/tokens (scope.project).');
     const params = request.params as { tenant_id?: string };
-    if (params.tenant_id !== undefined && params.tenant_id !== context.project.id && !context.isAdmin) {
+    if (params.tenant_id !== undefined && params.tenant_id !== context.project.id) {
       throw new Forbidden(`User with project id ${context.project.id} cannot access project ${params.tenant_id}.`);
     }
     const wait = limiter.take(context.user.id, request.method);

@@ -99,6 +99,19 @@ describe('framework and Node-level errors, on a listening server', () => {
     assert.doesNotMatch(answer.body, /FST_ERR|ccccc/);
   });
 
+  it('answers under /v3 in Keystone’s error shape, which keystoneauth reads', async () => {
+    const missing = await get('/v3/nosuch');
+    assert.equal(missing.status, 404, missing.body);
+    assert.deepEqual(Object.keys(JSON.parse(missing.body)), ['error']);
+    assert.equal(JSON.parse(missing.body).error.code, 404);
+    const wrong = await rawRequest(port, 'PATCH /v3/auth/tokens HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+    assert.equal(wrong.status, 405, wrong.body);
+    assert.equal(JSON.parse(wrong.body).error.title, 'Method Not Allowed');
+    const escape = await get('/v3/users/%zz');
+    assert.equal(escape.status, 400, escape.body);
+    assert.match(JSON.parse(escape.body).error.message, /malformed percent-escape/);
+  });
+
   it('answers a 20 KB URL with 431 and an unknown HTTP method with 501, as faults', async () => {
     const huge = await get(`/v1.0/${project}/instances?marker=${'d'.repeat(20_000)}`);
     assert.equal(huge.status, 431, huge.headers);

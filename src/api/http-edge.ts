@@ -33,7 +33,15 @@ export function trackAllowedMethods(app: FastifyInstance): (path: string) => str
   return (path) => ROUTED_METHODS.filter((method) => router.find(method, path) !== null);
 }
 
-/** Unknown paths get 404 and known paths asked with a method they lack 405 with `Allow`, both as Trove's faults. */
+const KEYSTONE_TITLES: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 405: 'Method Not Allowed', 414: 'URI Too Long' };
+
+/** Under /v3 errors take Keystone's shape, which keystoneauth reads; elsewhere Trove's fault. */
+function errorBody(url: string, status: number, message: string): unknown {
+  if (url === '/v3' || url.startsWith('/v3/') || url.startsWith('/v3?')) return { error: { code: status, title: KEYSTONE_TITLES[status] ?? 'Error', message } };
+  return faultBody(status, message);
+}
+
+/** Unknown paths get 404 and known paths asked with a method they lack 405 with `Allow`, both as the API's errors. */
 export function notFoundHandler(allowedMethods: (path: string) => string[]) {
   return (request: FastifyRequest, reply: FastifyReply): void => {
     const path = request.url.split('?')[0] ?? '/';
@@ -42,24 +50,25 @@ export function notFoundHandler(allowedMethods: (path: string) => string[]) {
       reply
         .code(405)
         .header('allow', allowed.join(', '))
-        .send(faultBody(405, `Method ${request.method} is not allowed on ${path}; it takes ${allowed.join(', ')}.`));
+        .send(errorBody(path, 405, `Method ${request.method} is not allowed on ${path}; it takes ${allowed.join(', ')}.`));
       return;
     }
-    reply.code(404).send(faultBody(404, `The resource could not be found: ${request.method} ${path} is not a route of this API.`));
+    reply.code(404).send(errorBody(path, 404, `The resource could not be found: ${request.method} ${path} is not a route of this API.`));
   };
 }
 
 /** Fastify's own answers to a URL it cannot route (bad percent-escape, over-long segment), as faults. */
-export function frameworkErrorHandler(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const url = request.url;
   switch (error.code) {
     case 'FST_ERR_BAD_URL':
-      reply.code(400).send(faultBody(400, 'The request path has a malformed percent-escape: write % as %25 and every other escape as two hex digits.'));
+      reply.code(400).send(errorBody(url, 400, 'The request path has a malformed percent-escape: write % as %25 and every other escape as two hex digits.'));
       return;
     case 'FST_ERR_MAX_PARAM_LENGTH':
-      reply.code(414).send(faultBody(414, `A segment of the request path is longer than ${MAX_PATH_PARAMETER} characters: no name or id of this API is that long.`));
+      reply.code(414).send(errorBody(url, 414, `A segment of the request path is longer than ${MAX_PATH_PARAMETER} characters: no name or id of this API is that long.`));
       return;
     default:
-      reply.code(400).send(faultBody(400, 'The request could not be routed.'));
+      reply.code(400).send(errorBody(url, 400, 'The request could not be routed.'));
   }
 }
 

@@ -8,7 +8,8 @@ import { projectAuthHook } from './auth.js';
 import { makeErrorHandler } from './faults.js';
 import { clientErrorHandler, frameworkErrorHandler, MAX_PATH_PARAMETER, notFoundHandler, trackAllowedMethods } from './http-edge.js';
 import { registerJsonBodyParser } from './json-body.js';
-import { refuseUnknownFields, refuseUnknownQueryParameters } from './strict-schemas.js';
+import { refuseControlCharactersInQuery, refuseUnknownFields, refuseUnknownQueryParameters } from './strict-schemas.js';
+import { BadRequest } from '../common/errors.js';
 import { RateLimiter } from './rate-limit.js';
 import { backupRoutes } from './routes/backups.js';
 import { computeRoutes } from './routes/compute.js';
@@ -47,6 +48,7 @@ export async function buildApi(services: Services, options: ApiOptions): Promise
   registerJsonBodyParser(app);
   refuseUnknownFields(app);
   refuseUnknownQueryParameters(app);
+  refuseControlCharactersInQuery(app, (name) => new BadRequest(`Query parameter '${name.slice(0, 100)}' holds a control character (NUL, newline…): no value this API takes does.`));
   app.decorateRequest('auth', null);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-openstack-request-id', request.id);

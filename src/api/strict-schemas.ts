@@ -29,9 +29,6 @@ export function refuseUnknownFields(app: FastifyInstance): void {
   });
 }
 
-/** Keystone's routes keep their own rules on query strings (its clients send options such as `nocatalog`). */
-const OWN_QUERY_RULES = /^\/v3(\/|$)/;
-
 /**
  * Refuses query parameters a route does not name, for every route registered after this call:
  * a misspelt filter (`?instanceid=…`) would otherwise list everything as if it had been obeyed.
@@ -39,9 +36,29 @@ const OWN_QUERY_RULES = /^\/v3(\/|$)/;
  */
 export function refuseUnknownQueryParameters(app: FastifyInstance): void {
   app.addHook('onRoute', (route) => {
-    if (OWN_QUERY_RULES.test(route.url)) return;
     const query = route.schema?.querystring as Schema | undefined;
     const strict = query === undefined ? { type: 'object', properties: {}, additionalProperties: false } : strictSchema(query);
     route.schema = { ...route.schema, querystring: strict };
+  });
+}
+
+/** The first query parameter whose value holds a control character (NUL, newline…), if any. */
+function controlCharacterParameter(query: unknown): string | undefined {
+  if (query === null || typeof query !== 'object') return undefined;
+  for (const [name, value] of Object.entries(query as Record<string, unknown>)) {
+    const values = Array.isArray(value) ? value : [value];
+    if (values.some((v) => typeof v === 'string' && /[\u0000-\u001f\u007f]/.test(v))) return name;
+  }
+  return undefined;
+}
+
+/**
+ * Refuses control characters in query values before any route reads them: no id, name or filter
+ * holds one, and a filter cut at a NUL by some layer would list what the caller did not ask for.
+ */
+export function refuseControlCharactersInQuery(app: FastifyInstance, refuse: (name: string) => Error): void {
+  app.addHook('preValidation', async (request) => {
+    const name = controlCharacterParameter(request.query);
+    if (name !== undefined) throw refuse(name);
   });
 }

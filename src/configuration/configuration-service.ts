@@ -132,6 +132,10 @@ export class ConfigurationService {
     const group = await this.get(projectId, id);
     if (input.values !== undefined && (typeof input.values !== 'object' || input.values === null || Array.isArray(input.values))) throw new BadRequest('"values" must be an object of parameter names and values.');
     if (mode === 'replace' && input.values === undefined) throw new BadRequest('PUT replaces the group\'s values: give "values" (PATCH merges instead).');
+    // A group's values are checked against its own datastore version: naming another is a mistake to hear of, not to ignore.
+    if (input.datastore !== undefined && ((input.datastore.type !== undefined && input.datastore.type !== group.datastore) || (input.datastore.version !== undefined && input.datastore.version !== group.datastore_version))) {
+      throw new BadRequest(`Configuration group ${group.id} is for ${group.datastore} ${group.datastore_version}; its datastore cannot change (leave "datastore" out, or name that one).`);
+    }
     const rules = rulesOf(this.catalog, group.datastore);
     const given = checked(() => checkGroupValues(rules, input.values ?? {}, `${group.datastore} ${group.datastore_version}`));
     const values = mode === 'replace' ? given : { ...parseValues(group.values), ...given };
@@ -244,6 +248,7 @@ export class ConfigurationService {
   async preview(instance: InstanceTable, proposal: { configuration?: string; values?: Record<string, unknown> }) {
     const rules = rulesOf(this.catalog, instance.datastore);
     let raw: ConfigurationValues;
+    if (proposal.configuration !== undefined && proposal.values !== undefined) throw new BadRequest('Give either {"configuration": group id} or {"values": {…}} to preview, not both.');
     if (proposal.configuration !== undefined) {
       const group = await this.get(instance.project_id, proposal.configuration);
       this.requireSameVersion(group, instance.datastore, instance.datastore_version, `instance ${instance.id}`);

@@ -31,6 +31,9 @@ const AuthBody = Type.Object({
 });
 type AuthBody = Static<typeof AuthBody>;
 
+/** Keystone's own token options (present without a value, as keystoneclient sends them). */
+const TokenQuery = Type.Object({ nocatalog: Type.Optional(Type.String()), allow_expired: Type.Optional(Type.String()) });
+
 const KeystoneError = Type.Object({ error: Type.Object({ code: Type.Integer(), title: Type.String(), message: Type.String() }) });
 
 const TITLES: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests' };
@@ -88,6 +91,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{ identity: IdentityServi
         tags: ['identity'],
         summary: 'Issue a token (password or token method; project scope, or unscoped)',
         body: AuthBody,
+        querystring: Type.Object({ nocatalog: Type.Optional(Type.String()) }),
         response: { 201: Type.Object({ token: Type.Record(Type.String(), Type.Unknown()) }, { description: 'Keystone v3 token body' }), 400: KeystoneError, 401: KeystoneError, 429: KeystoneError },
       },
     },
@@ -126,12 +130,12 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{ identity: IdentityServi
     return { token: subjectToken, context };
   };
 
-  app.get('/v3/auth/tokens', { schema: { tags: ['identity'], summary: "Validate a token (its owner's or, for admins, any)" } }, async (request, reply) => {
+  app.get('/v3/auth/tokens', { schema: { tags: ['identity'], summary: "Validate a token (its owner's or, for admins, any)", querystring: TokenQuery } }, async (request, reply) => {
     const { token, context } = await subject(request, request.method === 'HEAD' ? 'identity:check_token' : 'identity:validate_token');
     return reply.header('X-Subject-Token', token).send(tokenView(context, baseUrl(request, publicUrl), region));
   });
 
-  app.delete('/v3/auth/tokens', { schema: { tags: ['identity'], summary: "Revoke a token (its owner's or, for admins, any)" } }, async (request, reply) => {
+  app.delete('/v3/auth/tokens', { schema: { tags: ['identity'], summary: "Revoke a token (its owner's or, for admins, any)", querystring: TokenQuery } }, async (request, reply) => {
     const { token } = await subject(request, 'identity:revoke_token');
     if (!(await identity.revoke(token))) throw new NotFound('Could not find token.');
     return reply.code(204).send();

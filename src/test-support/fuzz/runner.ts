@@ -168,6 +168,14 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
 
 const PROBE_METHODS = ['PATCH', 'PUT', 'DELETE', 'POST', 'GET'];
 
+/** Whether a path made from `template` (its parameters filled with real ids) is also one of `other`'s. */
+function fits(template: string, other: string): boolean {
+  const mine = template.split('/');
+  const theirs = other.split('/');
+  const param = (segment: string) => segment.startsWith('{');
+  return mine.length === theirs.length && mine.every((segment, i) => param(theirs[i]!) || (!param(segment) && segment === theirs[i]));
+}
+
 /** Each path once with a method it does not have, as the owner, with nothing in the body. */
 async function probeMethods(options: FuzzOptions, report: FuzzReport): Promise<void> {
   const byTemplate = new Map<string, Operation[]>();
@@ -175,7 +183,8 @@ async function probeMethods(options: FuzzOptions, report: FuzzReport): Promise<v
   const owner = options.callers.find((c) => c.name === 'owner')!;
   for (const [template, ops] of byTemplate) {
     if (Date.now() > options.deadline) return;
-    const methods = ops.map((op) => op.method);
+    // /instances/detail is also /instances/{id}: a method of any template the path fits is the path's.
+    const methods = [...byTemplate].filter(([other]) => fits(template, other)).flatMap(([, others]) => others.map((o) => o.method));
     const wrong = PROBE_METHODS.find((m) => !methods.includes(m));
     if (!wrong) continue;
     const op = ops[0]!;
