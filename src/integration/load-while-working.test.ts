@@ -36,6 +36,7 @@ interface OpenTask {
   target_id: string;
   state: string;
   step: number;
+  attempts: number;
   error: string | null;
 }
 
@@ -43,7 +44,7 @@ interface OpenTask {
 function tasksOf(host: TroveHost, states: string[]): OpenTask[] {
   const db = new SQLite(join(host.dataDir, 'trove.db'), { readonly: true, fileMustExist: true });
   try {
-    return db.prepare(`SELECT kind, target_id, state, step, error FROM tasks WHERE state IN (${states.map(() => '?').join(', ')})`).all(...states) as OpenTask[];
+    return db.prepare(`SELECT kind, target_id, state, step, attempts, error FROM tasks WHERE state IN (${states.map(() => '?').join(', ')})`).all(...states) as OpenTask[];
   } finally {
     db.close();
   }
@@ -155,12 +156,14 @@ async function switchover(host: TroveHost, set: ReplicationSet, untilMs: number,
     set.replica = source;
   }
   const failed = tasksOf(host, ['failed']).find((t) => t.kind === 'instance.promote' && t.target_id === replica.id);
+  // Not settled: what the task and the members' replication say, for the report.
+  const stuck = switched ? undefined : JSON.stringify({ tasks: tasksOf(host, ['pending', 'running']), replication: views.map((v) => ({ name: v.name, status: v.status, replication: v.replication, fault: v.fault?.message })) });
   outcomes.push({
     kind: 'switchover',
     target: `${replica.name} promoted over ${source.name}`,
     outcome: switched ? `switched (${candidate.status}, ${old.status})` : `not switched (${candidate.status}, ${old.status})`,
     seconds: seconds(started),
-    reason: failed?.error ?? candidate.fault?.message ?? old.fault?.message,
+    reason: failed?.error ?? candidate.fault?.message ?? old.fault?.message ?? stuck,
     ended: Date.now(),
   });
 }
