@@ -9,7 +9,7 @@ import { AgentRequestError } from './errors.js';
 import type { AgentConfig, AgentStatus, PrepareRequest } from './protocol.js';
 import { ROLE_FILE, type AllowRequest, type ReplicationRole, type ReplicationSource, type ReplicationStatus } from './replication-protocol.js';
 import { RoleFile } from './replication-role.js';
-import { serialised } from './serial-admin.js';
+import { serialised, type SerialAdmin } from './serial-admin.js';
 import { Supervisor } from './supervisor.js';
 import { volumeUsage } from './volume-usage.js';
 
@@ -34,7 +34,7 @@ export class Agent {
   private readonly role: RoleFile;
   /** One replication change at a time: a fence must not interleave with a follow. */
   private replicationQueue: Promise<unknown> = Promise.resolve();
-  private readonly serialAdmin: GuestAdmin | undefined;
+  private readonly serialAdmin: SerialAdmin | undefined;
   readonly startedAt = new Date();
 
   constructor(
@@ -48,7 +48,7 @@ export class Agent {
     this.role = new RoleFile(join(dirname(configPath), ROLE_FILE));
     this.supervisor = new Supervisor(module.command(config), join(config.log_dir, 'engine.out'), log);
     this.backups = new BackupRunner(config, module.backup, log);
-    this.serialAdmin = module.admin && serialised(module.admin);
+    this.serialAdmin = module.admin && serialised(module.admin, () => this.requireWritable());
   }
 
   /** After a restart of the agent, a prepared engine is started (or adopted) at once. */
@@ -134,6 +134,16 @@ export class Agent {
     if (!this.prepared || !this.healthy) throw new AgentRequestError(409, 'The engine is not running; try again when the instance is ACTIVE.');
   }
 
+  /**
+   * Admin changes go to a source only: the agent's own account may write through read_only, so a
+   * change reaching a fenced source after its last position was read would be lost to the new
+   * source and fork the old one.
+   */
+  private requireWritable(): void {
+    const { role } = this.role.read();
+    if (role !== 'source') throw new AgentRequestError(422, role === 'replica' ? 'The instance is a replica: make this change on its source.' : 'The instance is read-only while its replication set changes source: make this change on the new source.');
+  }
+
   /** The module's admin operations; refused while the engine is not prepared and answering. */
   admin(): GuestAdmin {
     if (!this.serialAdmin) throw new AgentRequestError(422, `The ${this.module.engine} datastore has no databases, users or root to manage.`);
@@ -183,6 +193,8 @@ export class Agent {
   fence(): Promise<string> {
     return this.replicationStep(async (m) => {
       await this.setRole(m, { role: 'fenced' });
+      // Changes already under way end before the last position is read; later ones are refused.
+      await this.serialAdmin?.settled();
       return m.fence(this.config, this.engineControl);
     });
   }

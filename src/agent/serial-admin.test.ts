@@ -58,3 +58,26 @@ describe('serialised admin operations', () => {
     assert.deepEqual((await one.listUsers(config)).map((u) => u.name), ['u']);
   });
 });
+
+describe('serialised admin changes and a fence', () => {
+  const config = {} as Parameters<GuestAdmin['createUsers']>[0];
+
+  it('asks at each change\'s turn whether it may run, and settles once the changes under way have ended', async () => {
+    const { admin, users } = checkThenAct();
+    let fenced = false;
+    const one = serialised(admin, () => {
+      if (fenced) throw new AgentRequestError(422, 'fenced');
+    });
+    const underWay = one.createUsers(config, [{ name: 'before', password: 'p', databases: [] }]);
+    const queued = one.createUsers(config, [{ name: 'queued', password: 'p', databases: [] }]);
+    // The first change is at the engine (its round-trip takes 5 ms) when the fence comes: from now
+    // on changes are refused, and the fence reads its position only once the queue has settled.
+    await new Promise((r) => setImmediate(r));
+    fenced = true;
+    await one.settled();
+    assert.deepEqual(users, ['before'], 'the change that had started ended before the queue settled');
+    await underWay;
+    await assert.rejects(queued, (err: unknown) => err instanceof AgentRequestError && err.status === 422);
+    assert.deepEqual(users, ['before'], 'nothing was written after the fence');
+  });
+});

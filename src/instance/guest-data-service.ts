@@ -32,6 +32,8 @@ export function parseUserRef(raw: string, hostQuery?: string): UserRef {
 /** How long a call whose agent was not listening waits before its one retry. */
 const RETRY_AFTER_MS = 1000;
 
+const notActive = (id: string, taskStatus: string) => new UnprocessableEntity(`Instance '${id}' is not ACTIVE (it is ${taskStatus.toLowerCase()}); try again when it is.`);
+
 /** Agent refusals become API faults with the agent's message; a silent agent, a fault to retry. */
 function translate(err: unknown): never {
   if (err instanceof AgentUnreachable) throw new ServiceUnavailable("The instance's guest agent does not answer right now; try again shortly.");
@@ -62,8 +64,19 @@ export class GuestDataService {
     if (changes && instance.replica_of_id) throw new UnprocessableEntity(`Instance '${instance.name}' is a replica: make this change on its source (${instance.replica_of_id}), from which it replicates.`);
     const { descriptor } = this.catalog.get(instance.datastore);
     if (!descriptor.capabilities[capability]) throw new UnprocessableEntity(`Datastore '${instance.datastore}' does not support ${capability === 'root' ? 'enabling root' : capability}.`);
-    if (instance.task_status !== 'NONE') throw new UnprocessableEntity(`Instance '${id}' is not ACTIVE (it is ${instance.task_status.toLowerCase()}); try again when it is.`);
+    if (instance.task_status !== 'NONE') throw notActive(id, instance.task_status);
     return { instance, agent: new AgentClient(this.driver.agentSocket(instance.id)) };
+  }
+
+  /**
+   * A task that started while the call ran (a delete stopping the engine, a backup, a promotion
+   * fencing the source) explains the call's failure: the caller hears what it would have heard a
+   * moment later (404, or 422 "not ACTIVE"), not an unexpected error.
+   */
+  private async overtaken(instanceId: string): Promise<void> {
+    const now = await this.store.find(instanceId);
+    if (!now) throw new NotFound(`Instance '${instanceId}' cannot be found.`);
+    if (now.task_status !== 'NONE') throw notActive(instanceId, now.task_status);
   }
 
   /**
@@ -74,47 +87,55 @@ export class GuestDataService {
   private async copyAccountsToReplicas(source: InstanceTable): Promise<void> {
     const replicas = await this.store.replicasOf(source.id);
     if (replicas.length === 0) return;
-    const { accounts } = await this.call(() => new AgentClient(this.driver.agentSocket(source.id)).get<{ accounts: string[] }>('/replication/accounts'));
+    const { accounts } = await this.call(source.id, () => new AgentClient(this.driver.agentSocket(source.id)).get<{ accounts: string[] }>('/replication/accounts'));
     if (accounts.length === 0) return;
     await Promise.all(replicas.map((r) => new AgentClient(this.driver.agentSocket(r.id)).post('/replication/accounts', { accounts }).catch(() => undefined)));
   }
 
-  /** An agent restarting (its socket not listening yet) gets a second chance before the caller hears 503. */
-  private async call<T>(work: () => Promise<T>): Promise<T> {
+  /**
+   * An agent restarting (its socket not listening yet) gets a second chance before the caller hears 503.
+   * A failure that is not the agent's refusal of the request is first checked against what the
+   * instance is doing now.
+   */
+  private async call<T>(instanceId: string, work: () => Promise<T>): Promise<T> {
+    const fail = async (err: unknown): Promise<never> => {
+      if (!(err instanceof AgentRefused)) await this.overtaken(instanceId);
+      return translate(err);
+    };
     try {
       return await work();
     } catch (err) {
-      if (!(err instanceof AgentUnreachable && err.notSent)) return translate(err);
+      if (!(err instanceof AgentUnreachable && err.notSent)) return fail(err);
     }
     await new Promise((r) => setTimeout(r, RETRY_AFTER_MS));
     try {
       return await work();
     } catch (err) {
-      return translate(err);
+      return fail(err);
     }
   }
 
   async listDatabases(caller: AuthContext, projectId: string, id: string): Promise<DatabaseInput[]> {
     const { agent } = await this.target(caller, projectId, id, 'databases');
-    return this.call(async () => (await agent.get<{ databases: DatabaseInput[] }>('/databases')).databases);
+    return this.call(id, async () => (await agent.get<{ databases: DatabaseInput[] }>('/databases')).databases);
   }
 
   async createDatabases(caller: AuthContext, projectId: string, id: string, databases: DatabaseInput[]): Promise<void> {
     if (databases.length === 0) throw new BadRequest('Give at least one database: {"databases": [{"name": …}]}.');
     checkDatabases(databases);
     const { agent } = await this.target(caller, projectId, id, 'databases', true);
-    await this.call(() => agent.post('/databases', { databases }));
+    await this.call(id, () => agent.post('/databases', { databases }));
   }
 
   async deleteDatabase(caller: AuthContext, projectId: string, id: string, name: string): Promise<void> {
     checkDatabaseName(name);
     const { agent } = await this.target(caller, projectId, id, 'databases', true);
-    await this.call(() => agent.post('/databases/delete', { name }));
+    await this.call(id, () => agent.post('/databases/delete', { name }));
   }
 
   async listUsers(caller: AuthContext, projectId: string, id: string): Promise<UserView[]> {
     const { agent } = await this.target(caller, projectId, id, 'users');
-    return this.call(async () => (await agent.get<{ users: UserView[] }>('/users')).users);
+    return this.call(id, async () => (await agent.get<{ users: UserView[] }>('/users')).users);
   }
 
   async getUser(caller: AuthContext, projectId: string, id: string, user: UserRef): Promise<UserView> {
@@ -129,7 +150,7 @@ export class GuestDataService {
     checkUsers(users);
     const { instance, agent } = await this.target(caller, projectId, id, 'users', true);
     if (!this.catalog.get(instance.datastore).descriptor.capabilities.databases && users.some((u) => u.databases.length > 0)) throw new UnprocessableEntity(`Datastore '${instance.datastore}' has no databases; create its users without "databases".`);
-    await this.call(() => agent.post('/users', { users: users.map((u) => ({ ...u, host: u.host ?? '%' })) }));
+    await this.call(id, () => agent.post('/users', { users: users.map((u) => ({ ...u, host: u.host ?? '%' })) }));
     await this.copyAccountsToReplicas(instance);
   }
 
@@ -139,13 +160,13 @@ export class GuestDataService {
     if (changes.host !== undefined) checkHost(changes.host);
     if (changes.password !== undefined) checkPassword(changes.password);
     const { instance, agent } = await this.target(caller, projectId, id, 'users', true);
-    await this.call(() => agent.post('/users/update', { user, ...changes }));
+    await this.call(id, () => agent.post('/users/update', { user, ...changes }));
     await this.copyAccountsToReplicas(instance);
   }
 
   async deleteUser(caller: AuthContext, projectId: string, id: string, user: UserRef): Promise<void> {
     const { instance, agent } = await this.target(caller, projectId, id, 'users', true);
-    await this.call(() => agent.post('/users/delete', user));
+    await this.call(id, () => agent.post('/users/delete', user));
     await this.copyAccountsToReplicas(instance);
   }
 
@@ -153,20 +174,20 @@ export class GuestDataService {
     if (databases.length === 0) throw new BadRequest('Give at least one database to grant: {"databases": [{"name": …}]}.');
     databases.forEach(checkDatabaseName);
     const { agent } = await this.target(caller, projectId, id, 'databases', true);
-    await this.call(() => agent.post('/users/grant', { user, databases }));
+    await this.call(id, () => agent.post('/users/grant', { user, databases }));
   }
 
   async revoke(caller: AuthContext, projectId: string, id: string, user: UserRef, database: string): Promise<void> {
     checkDatabaseName(database);
     const { agent } = await this.target(caller, projectId, id, 'databases', true);
-    await this.call(() => agent.post('/users/revoke', { user, database }));
+    await this.call(id, () => agent.post('/users/revoke', { user, database }));
   }
 
   /** Enables root with the given password, or a random one shown only in this answer. */
   async enableRoot(caller: AuthContext, projectId: string, id: string, password?: string): Promise<{ name: string; password: string }> {
     if (password !== undefined) checkPassword(password);
     const { instance, agent } = await this.target(caller, projectId, id, 'root', true);
-    const { user } = await this.call(() => agent.post<{ user: { name: string; password: string } }>('/root/enable', password === undefined ? {} : { password }));
+    const { user } = await this.call(id, () => agent.post<{ user: { name: string; password: string } }>('/root/enable', password === undefined ? {} : { password }));
     // An agent older than this server ignores the password; the random one it set is not put in a message, which could be logged.
     if (password !== undefined && user.password !== password) throw new UnprocessableEntity(`The guest agent of instance '${instance.name}' is older than this server and could not set the password given; root is enabled with a random one: enable root again without a password to get a new one, or restart the instance to update its agent.`);
     if (!instance.root_enabled_at) await this.store.update(instance.id, { root_enabled_at: new Date().toISOString() });
@@ -182,7 +203,7 @@ export class GuestDataService {
 
   async disableRoot(caller: AuthContext, projectId: string, id: string): Promise<void> {
     const { instance, agent } = await this.target(caller, projectId, id, 'root', true);
-    await this.call(() => agent.post('/root/disable', {}));
+    await this.call(id, () => agent.post('/root/disable', {}));
     await this.copyAccountsToReplicas(instance);
   }
 }
