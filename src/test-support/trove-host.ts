@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '../common/log.js';
 import { LocalDriver } from '../compute/local/local-driver.js';
+import { defaultClaimsDir, releaseClaimsOf } from '../compute/local/host-address-claims.js';
 import { ApiClient } from './http-client.js';
 import { startServe, trove, type RunningServer } from './processes.js';
 
@@ -121,6 +122,7 @@ export async function startTroveHost(addressPool: string, extraTomlOrOptions: st
         const driver = new LocalDriver({ root: instances, loopVolumes: true, logLevel: 'warn' }, createLogger('silent'));
         for (const id of readdirSync(instances)) await driver.remove(id);
       }
+      releaseClaimsOf(defaultClaimsDir(), dataDir);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

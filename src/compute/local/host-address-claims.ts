@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { AddressClaims } from '../../control/addresses.js';
@@ -84,6 +84,20 @@ export class HostAddressClaims implements AddressClaims {
       return JSON.parse(readFileSync(file, 'utf8')) as Claim;
     } catch {
       return undefined;
+    }
+  }
+}
+
+/** Removes every claim a server's data folder holds: what a test host does when it throws its server away. */
+export function releaseClaimsOf(dir: string, dataDir: string): void {
+  if (!existsSync(dir)) return;
+  const owner = resolve(dataDir);
+  for (const address of readdirSync(dir)) {
+    const file = join(dir, address);
+    try {
+      if ((JSON.parse(readFileSync(file, 'utf8')) as Claim).dataDir === owner) rmSync(file, { force: true });
+    } catch {
+      // Another server's claim being written, or one already gone.
     }
   }
 }
