@@ -40,6 +40,16 @@ export function placementOf(runtime: Runtime, instance: InstanceTable, address: 
   };
 }
 
+/**
+ * Starts the instance's agent again if it is gone. The reconciler leaves busy instances alone,
+ * so a task that finds its instance's agent dead (killed with the server that started it, or by
+ * the host) revives it itself, or it would wait for an agent nobody starts until its deadline.
+ */
+export async function reviveAgent(runtime: Runtime, instanceId: string): Promise<void> {
+  const instance = await runtime.instances.find(instanceId);
+  if (instance?.address) await runtime.driver.ensureAgent(placementOf(runtime, instance, instance.address));
+}
+
 export function agentOf(runtime: Runtime, instanceId: string): AgentClient {
   return new AgentClient(runtime.driver.agentSocket(instanceId));
 }

@@ -50,7 +50,7 @@ export class HostAddressClaims implements AddressClaims {
   claim(address: string, instanceId: string, fresh: boolean): boolean {
     const file = this.fileOf(address);
     for (let attempt = 0; attempt < 2; attempt++) {
-      const holder = this.holder(file);
+      const holder = readClaim(file);
       if (holder) {
         if (holder.instanceId === instanceId) return true;
         // The claim of a server whose data folder is gone (removed, never to come back) is free.
@@ -72,19 +72,20 @@ export class HostAddressClaims implements AddressClaims {
 
   release(address: string, instanceId: string): void {
     const file = this.fileOf(address);
-    if (this.holder(file)?.instanceId === instanceId) rmSync(file, { force: true });
+    if (readClaim(file)?.instanceId === instanceId) rmSync(file, { force: true });
   }
 
   private fileOf(address: string): string {
     return join(this.dir, address);
   }
+}
 
-  private holder(file: string): Claim | undefined {
-    try {
-      return JSON.parse(readFileSync(file, 'utf8')) as Claim;
-    } catch {
-      return undefined;
-    }
+/** A claim file's contents; undefined when it is gone or still being written. */
+function readClaim(file: string): Claim | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Claim;
+  } catch {
+    return undefined;
   }
 }
 
@@ -94,10 +95,6 @@ export function releaseClaimsOf(dir: string, dataDir: string): void {
   const owner = resolve(dataDir);
   for (const address of readdirSync(dir)) {
     const file = join(dir, address);
-    try {
-      if ((JSON.parse(readFileSync(file, 'utf8')) as Claim).dataDir === owner) rmSync(file, { force: true });
-    } catch {
-      // Another server's claim being written, or one already gone.
-    }
+    if (readClaim(file)?.dataDir === owner) rmSync(file, { force: true });
   }
 }

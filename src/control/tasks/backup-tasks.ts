@@ -6,7 +6,7 @@ import { manifestOf } from '../../backup/manifest.js';
 import { verifyStored } from '../../storage/backup-pipeline.js';
 import type { BackupTable } from '../../store/schema.js';
 import { AgentRefused, AgentUnreachable } from '../agent-client.js';
-import { agentOf, placementOf, type Runtime } from '../runtime.js';
+import { agentOf, reviveAgent, type Runtime } from '../runtime.js';
 import { PermanentTaskError, type TaskKind, type TaskRun } from '../task-manager.js';
 
 export interface BackupParams {
@@ -30,12 +30,6 @@ async function backupOf(runtime: Runtime, run: TaskRun<unknown>): Promise<Backup
   const backup = await runtime.backups.find(run.task.target_id);
   if (!backup) throw new PermanentTaskError('the backup no longer exists');
   return backup;
-}
-
-/** The reconciler leaves busy instances alone: a backup task restarts a dead agent itself. */
-async function reviveAgent(runtime: Runtime, instanceId: string): Promise<void> {
-  const instance = await runtime.instances.find(instanceId);
-  if (instance?.address) await runtime.driver.ensureAgent(placementOf(runtime, instance, instance.address));
 }
 
 /** The instance goes back to what it was doing before the backup (nothing), whatever the outcome. */

@@ -7,7 +7,7 @@ import { AgentUnreachable } from '../agent-client.js';
 import { collectArchiveQuietly } from '../../backup/archive-parts.js';
 import { forgetSeed, joinReplica, replicaPrepareRequest, startSeed, waitForSeed } from './replica-seed.js';
 import { slotOf } from '../replication-set.js';
-import { agentOf, placementOf, type Runtime } from '../runtime.js';
+import { agentOf, placementOf, reviveAgent, type Runtime } from '../runtime.js';
 import { allowedCidrsOf, publish } from './access-tasks.js';
 import { PermanentTaskError, type StepOutcome, type TaskKind, type TaskRun } from '../task-manager.js';
 
@@ -31,16 +31,6 @@ function prepareRequest(runtime: Runtime, params: CreateParams): PrepareRequest 
   const key = runtime.backupStorage.keyring.find(restore.key_id);
   if (!key) throw new PermanentTaskError(`the backup was encrypted with key ${restore.key_id}, which this server does not have`);
   return { ...request, restore: { store: runtime.backupStorage.spec, encryption: keyForAgent(key), chain: restore.chain } };
-}
-
-/**
- * The reconciler leaves busy instances alone: a build whose agent is gone (killed with the
- * server that started it, or by the host) starts it again itself, or it would wait for an
- * agent nobody starts until its deadline.
- */
-async function reviveAgent(runtime: Runtime, instanceId: string): Promise<void> {
-  const instance = await runtime.instances.find(instanceId);
-  if (instance?.address) await runtime.driver.ensureAgent(placementOf(runtime, instance, instance.address));
 }
 
 /** Asks the agent to prepare; an agent still starting up is asked again shortly, a dead one started again. */
