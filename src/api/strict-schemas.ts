@@ -1,3 +1,4 @@
+import { hasControlCharacter } from '../common/control-characters.js';
 import type { FastifyInstance } from 'fastify';
 
 type Schema = Record<string, unknown>;
@@ -47,7 +48,7 @@ function controlCharacterParameter(query: unknown): string | undefined {
   if (query === null || typeof query !== 'object') return undefined;
   for (const [name, value] of Object.entries(query as Record<string, unknown>)) {
     const values = Array.isArray(value) ? value : [value];
-    if (values.some((v) => typeof v === 'string' && /[\u0000-\u001f\u007f]/.test(v))) return name;
+    if (values.some((v) => typeof v === 'string' && hasControlCharacter(v))) return name;
   }
   return undefined;
 }

@@ -4,7 +4,8 @@ import { newHexId } from '../common/ids.js';
 import { isUniqueViolation, type Store } from '../store/database.js';
 import type { ProjectTable, UserTable } from '../store/schema.js';
 import { DEFAULT_LOGIN_LIMITS, LoginLimiter, type LoginLimitSettings } from './login-limits.js';
-import { MAX_PASSWORD_LENGTH, hasControlCharacter, hashPassword, verifyPassword } from './passwords.js';
+import { hasControlCharacter } from '../common/control-characters.js';
+import { MAX_PASSWORD_LENGTH, hashPassword, verifyPassword } from './passwords.js';
 import { ROLE_NAMES, type RoleName } from './roles.js';
 import { DEFAULT_DOMAIN, type IssuedToken, type NamedRef, type PasswordAuthRequest, type RequestedScope, type Role, type TokenAuthRequest, type TokenInfo } from './types.js';
 

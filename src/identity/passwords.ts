@@ -30,11 +30,6 @@ function prehash(password: string): Buffer {
   return createHash('sha256').update(password, 'utf8').digest();
 }
 
-/** Control characters (NUL, tabs, newlines, DEL, C1) are never part of a password. */
-export function hasControlCharacter(password: string): boolean {
-  return /\p{Cc}/u.test(password);
-}
-
 /** A self-describing hash: `scrypt-sha256$N$r$p$salt$key`, salt and key in base64. */
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);

@@ -1,4 +1,5 @@
 import { BadRequest } from '../common/errors.js';
+import { hasControlCharacter } from '../common/control-characters.js';
 
 /** Names a database may have (what every engine we run accepts): letters, digits, _ $ -, up to 64. */
 const DATABASE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_$-]{0,63}$/;
@@ -61,16 +62,9 @@ export function checkDatabaseName(name: string): void {
   if (!DATABASE_NAME.test(name)) throw new BadRequest(`'${name}' is not a valid schema name: use up to 64 letters, digits, '_', '$' or '-'.`);
 }
 
-/**
- * Control characters (NUL, tab, newline, DEL, C1): engines and clients cut or mangle them, so a
- * password holding one may be stored as another than the one its owner keeps (one with a
- * trailing NUL logged in without it).
- */
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
-
 function passwordProblem(password: string): string | undefined {
   if (password.length < 1 || password.length > 256) return 'must have 1 to 256 characters';
-  if (CONTROL_CHARACTER.test(password)) return 'must not contain control characters (such as NUL, tab or newline)';
+  if (hasControlCharacter(password)) return 'must not contain control characters (such as NUL, tab or newline)';
   return undefined;
 }
 
