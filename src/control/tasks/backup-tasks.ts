@@ -20,9 +20,11 @@ export interface DeleteBackupsParams {
 
 /**
  * How long the agent holds a question about a running backup before it answers "running": it
- * answers at once when the backup ends, so the wait costs no time at the end of a backup.
+ * answers at once when the backup ends, so the wait costs no time at the end of a backup. Each
+ * "running" answer carries the bytes stored so far, so this is also how stale the progress a
+ * backup shows can be: a backup shorter than it shows none.
  */
-const HOLD_MS = 2000;
+const HOLD_MS = 500;
 /** The least time between two questions, should an agent answer at once (one older than HOLD_MS). */
 const MIN_POLL_MS = 250;
 
