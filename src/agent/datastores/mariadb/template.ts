@@ -21,9 +21,14 @@ export async function pristineDataDir(templateRoot: string, engineVersion: strin
   const building = `${template}.${process.pid}.partial`;
   rmSync(building, { recursive: true, force: true });
   mkdirSync(building, { mode: 0o750 });
+  // The bootstrap's temporary tables go in a folder of its own: in the shared /tmp they were seen
+  // to vanish under another server's feet (ERROR 6 on delete of '/tmp/#sql-temptable…').
+  const scratch = `${building}.tmp`;
+  rmSync(scratch, { recursive: true, force: true });
+  mkdirSync(scratch, { mode: 0o700 });
   if (process.getuid?.() === 0) {
     const owner = systemUser(ENGINE_USER);
-    await run('chown', [`${owner.uid}:${owner.gid}`, building]);
+    await run('chown', [`${owner.uid}:${owner.gid}`, building, scratch]);
   }
   await run(
     'mariadb-install-db',
@@ -36,9 +41,10 @@ export async function pristineDataDir(templateRoot: string, engineVersion: strin
       '--skip-name-resolve',
       // Small redo log in the template: each server resizes it to its tuned size when it starts.
       '--innodb-log-file-size=8M',
+      `--tmpdir=${scratch}`,
     ],
     { timeout: 180_000 },
-  );
+  ).finally(() => rmSync(scratch, { recursive: true, force: true }));
   try {
     renameSync(building, template);
   } catch {
