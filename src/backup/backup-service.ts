@@ -6,10 +6,10 @@ import type { AuthContext } from '../identity/types.js';
 import type { InstanceService } from '../instance/instance-service.js';
 import { deriveStatus } from '../instance/status.js';
 import type { QuotaService } from '../quota/quota-service.js';
-import { describeLocation, localLocation } from '../storage/store-spec.js';
-import type { BackupStrategyTable, BackupTable } from '../store/schema.js';
-import type { BackupStorage } from './backup-storage.js';
-import { RUNNING_STATES, type BackupStore } from './backup-store.js';
+import { describeLocation, localLocation } from '../object-storage/store-spec.js';
+import type { BackupStrategyTable, BackupTable } from '../state/schema.js';
+import type { BackupStorage } from '../object-storage/backup-objects.js';
+import { RUNNING_STATES, type BackupStore } from '../state/backup-records.js';
 
 export interface CreateBackupInput {
   name: string;

@@ -1,4 +1,4 @@
-import type { ParameterRule } from '../configuration/parameter-rules.js';
+import type { ParameterRule } from './parameter-rules.js';
 
 /**
  * What the control plane knows about a datastore: data only. Everything that runs an engine

@@ -1,6 +1,6 @@
 import { ConfigError, NotFound } from '../common/errors.js';
 import { stableUuid } from '../common/ids.js';
-import type { CatalogSettings } from '../config/schema.js';
+import type { CatalogSettings } from '../settings/schema.js';
 import type { DatastoreDescriptor, VersionProbe } from './descriptor.js';
 import { discoverVersions, type InstalledVersion } from './discovery.js';
 

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { REPLICATION_USER, type ReplicationSource, type ReplicationStatus } from '../agent/replication-protocol.js';
-import type { InstanceTable } from '../store/schema.js';
+import type { InstanceTable } from '../state/schema.js';
 import type { Runtime } from './runtime.js';
-import type { SecretBox } from './secrets.js';
+import type { SecretBox } from '../common/secrets.js';
 import { PermanentTaskError } from './task-manager.js';
 
 /** A replica's name at its source: PostgreSQL's slot name, from the replica's id. */

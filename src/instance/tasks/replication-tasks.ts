@@ -1,9 +1,9 @@
 import { REPLICATION_USER, type ReplicationStatus } from '../../agent/replication-protocol.js';
-import type { InstanceTable } from '../../store/schema.js';
-import { replicationSourceFor, secretOf, slotOf } from '../replication-set.js';
-import { AgentUnreachable } from '../agent-client.js';
-import { agentOf, type Runtime } from '../runtime.js';
-import { PermanentTaskError, type TaskKind, type TaskRun } from '../task-manager.js';
+import type { InstanceTable } from '../../state/schema.js';
+import { replicationSourceFor, secretOf, slotOf } from '../../control/replication-set.js';
+import { AgentUnreachable } from '../../control/agent-client.js';
+import { agentOf, type Runtime } from '../../control/runtime.js';
+import { PermanentTaskError, type TaskKind, type TaskRun } from '../../control/task-manager.js';
 
 /** How long a replica may take to apply its fenced source's last writes. */
 const CATCH_UP_MS = 60_000;

@@ -1,5 +1,5 @@
-import { evaluateFormula, type FlavorVariables } from './formula.js';
-import { bytesPerUnit, checkWrittenType, normalizeValue, ParameterError, type ParameterRule, type ParameterValue } from './parameter-rules.js';
+import { evaluateFormula, type FlavorVariables } from '../catalog/formula.js';
+import { bytesPerUnit, checkWrittenType, normalizeValue, ParameterError, type ParameterRule, type ParameterValue } from '../catalog/parameter-rules.js';
 
 export type ConfigurationValues = Record<string, ParameterValue>;
 

@@ -1,5 +1,5 @@
-import { ConfigError } from '../common/errors.js';
-import { isUniqueViolation, type Store } from '../store/database.js';
+import { ConfigError } from '../../common/errors.js';
+import { isUniqueViolation, type Store } from '../../state/database.js';
 
 /** The usable host addresses of an IPv4 CIDR block (without network and broadcast); `setting` names it in errors. */
 export function blockAddresses(cidr: string, setting: string): string[] {

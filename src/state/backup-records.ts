@@ -1,5 +1,5 @@
-import type { Store } from '../store/database.js';
-import type { BackupTable } from '../store/schema.js';
+import type { Store } from './database.js';
+import type { BackupTable } from './schema.js';
 
 /** Backup states that mean work is under way. */
 export const RUNNING_STATES = ['NEW', 'BUILDING', 'SAVING'];

@@ -1,5 +1,5 @@
 import { loadOrCreateKey } from '../common/key-file.js';
-import { keyId, type BackupKey } from '../storage/encryption.js';
+import { keyId, type BackupKey } from './encryption.js';
 
 /**
  * The key new backups are encrypted with, and the earlier ones restores may still need, found

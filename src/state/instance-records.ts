@@ -1,5 +1,5 @@
-import type { Store } from '../store/database.js';
-import type { InstanceTable } from '../store/schema.js';
+import type { Store } from './database.js';
+import type { InstanceTable } from './schema.js';
 
 /** Reads and writes of instance rows shared by the API side and the tasks. */
 export class InstanceStore {

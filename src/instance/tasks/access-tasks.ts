@@ -1,7 +1,7 @@
-import { accessOf, canonicalCidr } from '../../instance/access.js';
-import type { InstanceTable } from '../../store/schema.js';
-import { agentOf, type Runtime } from '../runtime.js';
-import { PermanentTaskError, type TaskKind } from '../task-manager.js';
+import { accessOf, canonicalCidr } from '../access.js';
+import type { InstanceTable } from '../../state/schema.js';
+import { agentOf, type Runtime } from '../../control/runtime.js';
+import { PermanentTaskError, type TaskKind } from '../../control/task-manager.js';
 import type { NoParams } from './instance-tasks.js';
 
 /** The networks the packet filter and the engine are given: canonical, so both read them alike. */

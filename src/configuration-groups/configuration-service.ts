@@ -5,10 +5,10 @@ import { agentOf, type Runtime } from '../control/runtime.js';
 import type { TaskManager } from '../control/task-manager.js';
 import type { Logger } from '../common/log.js';
 import type { AuthContext } from '../identity/types.js';
-import type { ConfigurationTable, InstanceTable } from '../store/schema.js';
-import { flavorVariables } from './formula.js';
+import type { ConfigurationTable, InstanceTable } from '../state/schema.js';
+import { flavorVariables } from '../catalog/formula.js';
 import { budgetOf, groupOf, instanceFlavor, parseValues, resolveForFlavor, rulesOf } from './instance-values.js';
-import { ParameterError, TRUE_WORDS } from './parameter-rules.js';
+import { ParameterError, TRUE_WORDS } from '../catalog/parameter-rules.js';
 import { checkGroupValues, checkMemoryBudget, memoryBudget, valuesForFlavor, type ConfigurationValues } from './values.js';
 
 export interface ConfigurationInput {

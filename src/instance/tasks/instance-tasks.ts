@@ -1,15 +1,15 @@
-import { groupOf, resolveForFlavor } from '../../configuration/instance-values.js';
+import { groupOf, resolveForFlavor } from '../../configuration-groups/instance-values.js';
 import type { PrepareRequest } from '../../agent/protocol.js';
-import { keyForAgent } from '../../backup/keyring.js';
+import { keyForAgent } from '../../object-storage/backup-keyring.js';
 import type { RestorePlan } from '../../backup/restore-planner.js';
-import type { InstanceTable } from '../../store/schema.js';
-import { AgentUnreachable } from '../agent-client.js';
+import type { InstanceTable } from '../../state/schema.js';
+import { AgentUnreachable } from '../../control/agent-client.js';
 import { collectArchiveQuietly } from '../../backup/archive-parts.js';
 import { forgetSeed, joinReplica, replicaPrepareRequest, startSeed, waitForSeed } from './replica-seed.js';
-import { slotOf } from '../replication-set.js';
-import { agentOf, placementOf, reviveAgent, type Runtime } from '../runtime.js';
+import { slotOf } from '../../control/replication-set.js';
+import { agentOf, placementOf, reviveAgent, type Runtime } from '../../control/runtime.js';
 import { allowedCidrsOf, publish } from './access-tasks.js';
-import { PermanentTaskError, type StepOutcome, type TaskKind, type TaskRun } from '../task-manager.js';
+import { PermanentTaskError, type StepOutcome, type TaskKind, type TaskRun } from '../../control/task-manager.js';
 
 /** What the create task keeps (secrets sealed): the restore source gets its store and key only when it is sent. */
 export type CreateParams = Omit<PrepareRequest, 'restore' | 'replica'> & {

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { loadOrCreateKey } from '../common/key-file.js';
+import { loadOrCreateKey } from './key-file.js';
 
 const PREFIX = 'sealed:v1:';
 

@@ -1,12 +1,12 @@
 import type { BackupRequest, BackupState, RestoreStep } from '../../agent/backup-protocol.js';
 import type { PrepareRequest } from '../../agent/protocol.js';
 import { REPLICATION_USER } from '../../agent/replication-protocol.js';
-import { keyForAgent } from '../../backup/keyring.js';
-import type { InstanceTable } from '../../store/schema.js';
-import { AgentRefused, AgentUnreachable } from '../agent-client.js';
-import { replicationSourceFor, secretOf, slotOf } from '../replication-set.js';
-import { agentOf, type Runtime } from '../runtime.js';
-import { PermanentTaskError, type StepOutcome } from '../task-manager.js';
+import { keyForAgent } from '../../object-storage/backup-keyring.js';
+import type { InstanceTable } from '../../state/schema.js';
+import { AgentRefused, AgentUnreachable } from '../../control/agent-client.js';
+import { replicationSourceFor, secretOf, slotOf } from '../../control/replication-set.js';
+import { agentOf, type Runtime } from '../../control/runtime.js';
+import { PermanentTaskError, type StepOutcome } from '../../control/task-manager.js';
 
 /** A replica's seed is a backup of its source under the replica's own id, outside the backup list. */
 function seedObject(runtime: Runtime, replicaId: string) {

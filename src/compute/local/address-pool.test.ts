@@ -4,9 +4,9 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { HostAddressClaims, listeningAddresses } from '../compute/local/host-address-claims.js';
-import { migrateToLatest, openStore, type OpenedStore } from '../store/database.js';
-import { AddressPool } from './addresses.js';
+import { HostAddressClaims, listeningAddresses } from './host-address-claims.js';
+import { migrateToLatest, openStore, type OpenedStore } from '../../state/database.js';
+import { AddressPool } from './address-pool.js';
 
 /** Two servers of one host: each its own data folder and store, one claims folder, the same default-style pool. */
 describe('address leases of two servers on one host', () => {

@@ -1,7 +1,7 @@
-import type { ObjectStore } from '../storage/object-store.js';
-import { openObjectStore } from '../storage/open-store.js';
-import type { ObjectStoreSpec } from '../storage/store-spec.js';
-import type { BackupKeyring } from './keyring.js';
+import type { ObjectStore } from './object-store.js';
+import { openObjectStore } from './open-store.js';
+import type { ObjectStoreSpec } from './store-spec.js';
+import type { BackupKeyring } from './backup-keyring.js';
 
 /** Where backups are written and read, with the keys: what the backup tasks and restores need. */
 export class BackupStorage {

@@ -1,13 +1,13 @@
 import type { BackupRequest, BackupState } from '../../agent/backup-protocol.js';
-import { collectArchiveQuietly, partsOf } from '../../backup/archive-parts.js';
-import { BackupStorage } from '../../backup/backup-storage.js';
-import { keyForAgent } from '../../backup/keyring.js';
-import { manifestOf } from '../../backup/manifest.js';
-import { verifyStored } from '../../storage/backup-pipeline.js';
-import type { BackupTable } from '../../store/schema.js';
-import { AgentRefused, AgentUnreachable } from '../agent-client.js';
-import { agentOf, reviveAgent, type Runtime } from '../runtime.js';
-import { PermanentTaskError, type TaskKind, type TaskRun } from '../task-manager.js';
+import { collectArchiveQuietly, partsOf } from '../archive-parts.js';
+import { BackupStorage } from '../../object-storage/backup-objects.js';
+import { keyForAgent } from '../../object-storage/backup-keyring.js';
+import { manifestOf } from '../manifest.js';
+import { verifyStored } from '../../object-storage/backup-pipeline.js';
+import type { BackupTable } from '../../state/schema.js';
+import { AgentRefused, AgentUnreachable } from '../../control/agent-client.js';
+import { agentOf, reviveAgent, type Runtime } from '../../control/runtime.js';
+import { PermanentTaskError, type TaskKind, type TaskRun } from '../../control/task-manager.js';
 
 export interface BackupParams {
   instance_id: string;

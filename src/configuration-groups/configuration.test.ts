@@ -6,9 +6,9 @@ import { tuneFor as redisTuning } from '../agent/datastores/redis/tuning.js';
 import { MARIADB_PARAMETERS } from '../catalog/parameters/mariadb.js';
 import { POSTGRESQL_PARAMETERS } from '../catalog/parameters/postgresql.js';
 import { REDIS_PARAMETERS } from '../catalog/parameters/redis.js';
-import { evaluate, evaluateFormula, flavorVariables, FormulaError } from './formula.js';
+import { evaluate, evaluateFormula, flavorVariables, FormulaError } from '../catalog/formula.js';
 import { changeBetween } from './instance-values.js';
-import { normalizeValue, ParameterError, type ParameterRule } from './parameter-rules.js';
+import { normalizeValue, ParameterError, type ParameterRule } from '../catalog/parameter-rules.js';
 import { checkGroupValues, checkMemoryBudget, memoryBudget, valuesForFlavor } from './values.js';
 
 const rule = (name: string, rules: ParameterRule[] = MARIADB_PARAMETERS) => rules.find((r) => r.name === name)!;

@@ -1,8 +1,8 @@
 import type { DatastoreCatalog } from '../catalog/registry.js';
 import type { Kysely } from 'kysely';
-import type { ConfigurationTable, Database, InstanceTable } from '../store/schema.js';
-import { flavorVariables } from './formula.js';
-import type { ParameterRule } from './parameter-rules.js';
+import type { ConfigurationTable, Database, InstanceTable } from '../state/schema.js';
+import { flavorVariables } from '../catalog/formula.js';
+import type { ParameterRule } from '../catalog/parameter-rules.js';
 import { memoryBudget, valuesForFlavor, type ConfigurationValues, type MemoryBudget } from './values.js';
 
 export function parseValues(json: string | null | undefined): ConfigurationValues {

@@ -1,8 +1,8 @@
-import { changeBetween, groupOf, instanceFlavor, parseValues, resolveForFlavor, rulesOf } from '../../configuration/instance-values.js';
-import { ParameterError } from '../../configuration/parameter-rules.js';
-import { AgentRefused } from '../agent-client.js';
-import { agentOf, type Runtime } from '../runtime.js';
-import { PermanentTaskError, type TaskKind } from '../task-manager.js';
+import { changeBetween, groupOf, instanceFlavor, parseValues, resolveForFlavor, rulesOf } from '../instance-values.js';
+import { ParameterError } from '../../catalog/parameter-rules.js';
+import { AgentRefused } from '../../control/agent-client.js';
+import { agentOf, type Runtime } from '../../control/runtime.js';
+import { PermanentTaskError, type TaskKind } from '../../control/task-manager.js';
 
 /**
  * Brings an instance's engine to its configuration group as it is now (attached, changed or
