@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { BackupService } from '../backup/backup-service.js';
+import { BackupService, type BackupInstances } from '../backup/backup-service.js';
 import { BackupStorage } from '../object-storage/backup-objects.js';
 import { BackupStore } from '../state/backup-records.js';
 import { BackupKeyring } from '../object-storage/backup-keyring.js';
@@ -30,6 +30,7 @@ import { GuestLogService } from '../instance/guest-log-service.js';
 import { InstanceService } from '../instance/instance-service.js';
 import { InstanceStore } from '../state/instance-records.js';
 import { ReplicationService } from '../instance/replication-service.js';
+import { deriveStatus } from '../instance/status.js';
 import { detachReplicaTask, ejectSourceTask, promoteReplicaTask } from '../instance/tasks/replication-tasks.js';
 import { QuotaService } from '../quota/quota-service.js';
 import { migrateToLatest, openStore, type OpenedStore } from '../state/database.js';
@@ -139,7 +140,7 @@ export async function createServices(settings: Settings, options: ServiceOptions
       replication: new ReplicationService(instances, instanceStore, tasks, runtime.driver),
       guestData: new GuestDataService(instances, instanceStore, catalog, runtime.driver),
       guestLogs: new GuestLogService(instances, catalog, runtime.driver, backupStorage.store),
-      backups: new BackupService(backupStore, instances, catalog, quotas, tasks, backupStorage),
+      backups: new BackupService(backupStore, backupInstances(instances), catalog, quotas, tasks, backupStorage),
       configurations,
       runtime,
       reconciler,
@@ -157,4 +158,12 @@ export async function createServices(settings: Settings, options: ServiceOptions
     await store.db.destroy();
     throw err;
   }
+}
+
+/** The instance service as backups see it: a lookup and an instance's API status. */
+function backupInstances(instances: InstanceService): BackupInstances {
+  return {
+    get: (caller, projectId, instanceId) => instances.get(caller, projectId, instanceId),
+    statusOf: (instance) => deriveStatus({ taskStatus: instance.task_status, serviceStatus: instance.service_status, lastContactAt: instance.last_contact_at ? new Date(instance.last_contact_at) : undefined, hasFault: instance.fault_message !== null }, new Date()).status,
+  };
 }

@@ -1,6 +1,6 @@
 import { ConfigError } from '../common/errors.js';
 import { isUniqueViolation, type Store } from '../state/database.js';
-import { blockAddresses } from '../compute/local/address-pool.js';
+import { blockAddresses } from '../common/cidr.js';
 
 export interface Endpoint {
   address: string;

@@ -1,11 +1,10 @@
 import type { BackupStorage } from '../object-storage/backup-objects.js';
 import type { BackupStore } from '../state/backup-records.js';
 import type { DatastoreCatalog } from '../catalog/registry.js';
-import type { ComputeDriver, PlacementSpec } from '../compute/driver.js';
+import type { AddressAllocator, ComputeDriver, PlacementSpec } from '../compute/driver.js';
 import type { InstanceStore } from '../state/instance-records.js';
 import type { QuotaService } from '../quota/quota-service.js';
 import type { InstanceTable } from '../state/schema.js';
-import type { AddressPool } from '../compute/local/address-pool.js';
 import type { PublicEndpoints } from './public-endpoints.js';
 import { AgentClient } from './agent-client.js';
 import type { SecretBox } from '../common/secrets.js';
@@ -15,7 +14,7 @@ import type { TaskManager } from './task-manager.js';
 export interface Runtime {
   instances: InstanceStore;
   driver: ComputeDriver;
-  addresses: AddressPool;
+  addresses: AddressAllocator;
   publicEndpoints: PublicEndpoints;
   catalog: DatastoreCatalog;
   quotas: QuotaService;

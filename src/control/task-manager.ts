@@ -7,6 +7,9 @@ import type { Transaction } from 'kysely';
 import type { Database } from '../state/schema.js';
 
 /** A step either finished, or asks to be run again after a pause (polling something). */
+/** The parameters of a task that needs none. */
+export type NoParams = Record<string, never>;
+
 export type StepOutcome = 'done' | { waitMs: number };
 
 /** An error no retry can fix: the task fails at once. */

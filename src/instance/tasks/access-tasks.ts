@@ -1,8 +1,7 @@
 import { accessOf, canonicalCidr } from '../access.js';
 import type { InstanceTable } from '../../state/schema.js';
 import { agentOf, type Runtime } from '../../control/runtime.js';
-import { PermanentTaskError, type TaskKind } from '../../control/task-manager.js';
-import type { NoParams } from './instance-tasks.js';
+import { PermanentTaskError, type NoParams, type TaskKind } from '../../control/task-manager.js';
 
 /** The networks the packet filter and the engine are given: canonical, so both read them alike. */
 export function allowedCidrsOf(instance: Pick<InstanceTable, 'access_public' | 'access_cidrs'>): string[] {

@@ -9,7 +9,7 @@ import { forgetSeed, joinReplica, replicaPrepareRequest, startSeed, waitForSeed 
 import { slotOf } from '../../control/replication-set.js';
 import { agentOf, placementOf, reviveAgent, type Runtime } from '../../control/runtime.js';
 import { allowedCidrsOf, publish } from './access-tasks.js';
-import { PermanentTaskError, type StepOutcome, type TaskKind, type TaskRun } from '../../control/task-manager.js';
+import { PermanentTaskError, type NoParams, type StepOutcome, type TaskKind, type TaskRun } from '../../control/task-manager.js';
 
 /** What the create task keeps (secrets sealed): the restore source gets its store and key only when it is sent. */
 export type CreateParams = Omit<PrepareRequest, 'restore' | 'replica'> & {
@@ -17,7 +17,6 @@ export type CreateParams = Omit<PrepareRequest, 'restore' | 'replica'> & {
   /** A replica: seeded from a fresh backup of this source, then following it. */
   replica_of?: string;
 };
-export type NoParams = Record<string, never>;
 
 async function instanceOf(runtime: Runtime, run: TaskRun<unknown>): Promise<InstanceTable> {
   const instance = await runtime.instances.find(run.task.target_id);
