@@ -123,7 +123,7 @@ export async function createServices(settings: Settings, options: ServiceOptions
     tasks.register(promoteReplicaTask(runtime, settings.tasks.build_timeout_seconds));
     tasks.register(ejectSourceTask(runtime, settings.tasks.build_timeout_seconds));
     const configurations = new ConfigurationService(runtime, catalog, tasks, log.child({ component: 'configurations' }), settings.configuration.strict_memory_budget);
-    const instances = new InstanceService(instanceStore, flavors, catalog, quotas, tasks, settings.compute.max_volume_gb, new RestorePlanner(backupStore, keyring), configurations, runtime.secrets, runtime.publicEndpoints);
+    const instances = new InstanceService(instanceStore, flavors, catalog, quotas, tasks, settings.compute.max_volume_gb, new RestorePlanner(backupStore, keyring), configurations, runtime.secrets, runtime.publicEndpoints, settings.catalog.default_datastore);
     const reconciler = new Reconciler(runtime, settings.tasks.reconcile_seconds * 1000, log.child({ component: 'reconciler' }), settings.replication.failover_after_seconds * 1000);
     return {
       settings,

@@ -66,6 +66,8 @@ export class InstanceService {
     private readonly configurations: ConfigurationService,
     private readonly secrets: SecretBox,
     private readonly publicEndpoints: PublicEndpoints,
+    /** The datastore of a request that names none (catalog.default_datastore). */
+    private readonly defaultDatastore: string,
   ) {}
 
   private requirePublishable(isPublic: boolean): void {
@@ -108,7 +110,7 @@ export class InstanceService {
       requested = { type: requested?.type ?? backup.datastore, version: backup.datastore_version };
       restore = plan;
     }
-    const datastore = this.catalog.get(requested?.type ?? 'mysql', caller.isAdmin);
+    const datastore = this.catalog.get(requested?.type ?? this.defaultDatastore, caller.isAdmin);
     const versionName = requested?.version;
     const version = versionName === undefined ? datastore.versions.find((v) => v.id === datastore.defaultVersionId) : datastore.versions.find((v) => v.name === versionName || v.id === versionName);
     if (!version) throw new BadRequest(`Datastore version '${versionName}' cannot be found for datastore '${datastore.name}'; see GET /datastores/${datastore.name}/versions.`);

@@ -88,6 +88,8 @@ export const CatalogSettings = Type.Object(
     disabled: Type.Array(Type.String(), { default: [] }),
     /** Versions offered beyond the installed ones (e.g. images for a remote compute driver). */
     versions: Type.Array(ExtraVersion, { default: [] }),
+    /** The datastore of an instance whose request names none (Trove's default_datastore). */
+    default_datastore: Type.String({ default: 'mysql', minLength: 1 }),
   },
   { additionalProperties: false, default: {} },
 );
