@@ -23,7 +23,7 @@ export interface VersionProbe {
 }
 
 export interface DatastoreDescriptor {
-  /** The name in the API (`trove create … --datastore mysql`). */
+  /** The name in the API (`trove create … --datastore <name>`). */
   name: string;
   /** The guest agent's module for this datastore. */
   engine: string;

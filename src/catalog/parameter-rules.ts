@@ -35,7 +35,7 @@ export class ParameterError extends Error {}
 
 const SIZE_FACTORS: Record<string, number> = { '': 1, K: 1024, KB: 1024, M: 1024 ** 2, MB: 1024 ** 2, G: 1024 ** 3, GB: 1024 ** 3, T: 1024 ** 4, TB: 1024 ** 4 };
 const UNIT_BYTES: Partial<Record<ParameterUnit, number>> = { bytes: 1, kB: 1024, '8kB': 8192, MB: 1024 ** 2 };
-/** How booleans are written, by tenants and by the engines (MariaDB ON, PostgreSQL on, Redis yes). */
+/** How booleans are written, by tenants and by the engines (ON, on, yes: each engine its own spelling). */
 export const TRUE_WORDS = ['1', 'true', 'on', 'yes'];
 const FALSE_WORDS = ['0', 'false', 'off', 'no'];
 /** Strings end up in configuration files and SET statements: no quotes, backslashes, newlines or comment marks. */

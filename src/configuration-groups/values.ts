@@ -48,7 +48,7 @@ export interface MemoryBudget {
   ram_bytes: number;
   /** What is allocated whatever the load: the global buffers alone. */
   fixed_bytes: number;
-  /** The sum written out: `innodb_buffer_pool_size 800.0 MB + max_connections 200 × (…) = …`. */
+  /** The sum written out: `buffer_size 800.0 MB + max_connections 200 × (…) = …`. */
   arithmetic: string;
   fits: boolean;
 }

@@ -22,7 +22,7 @@ export class BackupStorage {
     return `${backupId}/`;
   }
 
-  /** Where an instance's engine pushes its finished log files (WAL), which its incrementals list. */
+  /** Where an instance's engine pushes its finished log files (write-ahead logs), which its incrementals list. */
   static archivePrefix(instanceId: string): string {
     return `archive/${instanceId}/`;
   }

@@ -24,7 +24,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('progress_bytes', 'bigint')
     .addColumn('sha256', 'varchar(64)')
     .addColumn('tool', 'varchar(64)')
-    // JSON: the engine positions an incremental child starts from (LSN, WAL…).
+    // JSON: the engine positions an incremental child starts from (log sequence numbers, log files…).
     .addColumn('positions', 'text')
     .addColumn('volume_used_bytes', 'bigint')
     .addColumn('key_id', 'varchar(32)', (c) => c.notNull())

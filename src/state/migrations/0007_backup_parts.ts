@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 
-/** Backups made of archived log files (PostgreSQL's WAL segments), each its own object in the store. */
+/** Backups made of archived log files (such as write-ahead log segments), each its own object in the store. */
 export async function up(db: Kysely<any>): Promise<void> {
   // JSON array of {container, key, size, sha256}: the archived files an incremental spans.
   await db.schema.alterTable('backups').addColumn('parts', 'text').execute();
