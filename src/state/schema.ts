@@ -143,7 +143,7 @@ export interface TaskTable {
   id: string;
   kind: string;
   target_id: string;
-  /** JSON; secret values inside are sealed (see control/secrets.ts). */
+  /** JSON; secret values inside are sealed (see common/secrets.ts). */
   params: string;
   step: number;
   attempts: number;

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 /** Replication sets: which instance a replica follows, the set's replication password, what the agent last said. */
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('instances').addColumn('replica_of_id', 'varchar(36)').execute();
-  // Sealed (control/secrets.ts): the password the set's replicas log in to their source with.
+  // Sealed (common/secrets.ts): the password the set's replicas log in to their source with.
   await db.schema.alterTable('instances').addColumn('replication_secret', 'text').execute();
   // JSON: the agent's last replication status (role, position, lag, error).
   await db.schema.alterTable('instances').addColumn('replication_status', 'text').execute();
