@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { ObjectStoreSpec } from '../storage/store-spec.js';
+import { ObjectStoreSpec } from '../object-storage/store-spec.js';
 
 /* The backup and restore part of the agent's RPC contract (see protocol.ts). */
 

@@ -1,5 +1,5 @@
 import type { DatabaseInput, UserInput } from './admin-types.js';
-import type { OpenedBackup } from '../storage/backup-pipeline.js';
+import type { OpenedBackup } from '../object-storage/backup-pipeline.js';
 import type { ArchivePart, Positions } from './backup-protocol.js';
 import type { PartArchive } from './part-archive.js';
 import type { AgentConfig, PrepareRequest, UserInfo, UserRef, UserUpdate } from './protocol.js';

@@ -5,11 +5,11 @@ import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
 import { writeFileAtomic } from '../common/atomic-file.js';
 import type { Logger } from '../common/log.js';
-import { uploadBackup } from '../storage/backup-pipeline.js';
-import { backupKeyFrom } from '../storage/encryption.js';
-import type { ObjectStore } from '../storage/object-store.js';
-import { openObjectStore } from '../storage/open-store.js';
-import { ObjectStoreSpec } from '../storage/store-spec.js';
+import { uploadBackup } from '../object-storage/backup-pipeline.js';
+import { backupKeyFrom } from '../object-storage/encryption.js';
+import type { ObjectStore } from '../object-storage/object-store.js';
+import { openObjectStore } from '../object-storage/open-store.js';
+import { ObjectStoreSpec } from '../object-storage/store-spec.js';
 import { ArchiveLocation, EncryptionKey, type ArchivePart } from './backup-protocol.js';
 
 /** Where the engine's log files go as they are finished: set by the first backup, kept across restarts. */

@@ -2,8 +2,8 @@ import { spawn, type SpawnOptions } from 'node:child_process';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { exitOf } from '../common/child-exit.js';
-import type { OpenedBackup } from '../storage/backup-pipeline.js';
-import { BatchedFileWriter } from '../storage/batched-file-writer.js';
+import type { OpenedBackup } from '../object-storage/backup-pipeline.js';
+import { BatchedFileWriter } from '../object-storage/batched-file-writer.js';
 import type { BackupCommand } from './datastore.js';
 
 /** What a tool needs to run: the backup command without what the agent reads after it. */

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { UploadResult } from '../storage/backup-pipeline.js';
-import type { ObjectStoreSpec } from '../storage/store-spec.js';
+import type { UploadResult } from '../object-storage/backup-pipeline.js';
+import type { ObjectStoreSpec } from '../object-storage/store-spec.js';
 import type { ToolCommand } from './tool-process.js';
 
 /** What a backup's data path needs, as plain data: it runs in a worker thread. */

@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { uploadBackup } from '../storage/backup-pipeline.js';
-import { backupKeyFrom } from '../storage/encryption.js';
-import { openObjectStore } from '../storage/open-store.js';
+import { uploadBackup } from '../object-storage/backup-pipeline.js';
+import { backupKeyFrom } from '../object-storage/encryption.js';
+import { openObjectStore } from '../object-storage/open-store.js';
 import { startTool } from './tool-process.js';
 import type { UploadJob, WorkerMessage } from './upload-job.js';
 

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { newId } from '../common/ids.js';
-import type { InstanceTable } from '../store/schema.js';
+import type { InstanceTable } from '../state/schema.js';
 import { startTestApi, type TestApi } from '../test-support/api.js';
 
 /**

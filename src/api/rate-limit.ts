@@ -1,4 +1,4 @@
-import type { RateLimitSettings } from '../config/schema.js';
+import type { RateLimitSettings } from '../settings/schema.js';
 
 export interface RateLimitState {
   verb: string;

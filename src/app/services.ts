@@ -1,38 +1,39 @@
 import { join, resolve } from 'node:path';
-import { BackupService } from '../backup/backup-service.js';
-import { BackupStorage } from '../backup/backup-storage.js';
-import { BackupStore } from '../backup/backup-store.js';
-import { BackupKeyring } from '../backup/keyring.js';
+import { BackupService, type BackupInstances } from '../backup/backup-service.js';
+import { BackupStorage } from '../object-storage/backup-objects.js';
+import { BackupStore } from '../state/backup-records.js';
+import { BackupKeyring } from '../object-storage/backup-keyring.js';
 import { RestorePlanner } from '../backup/restore-planner.js';
-import { createBackupTask, deleteBackupsTask } from '../control/tasks/backup-tasks.js';
-import type { ObjectStoreSpec } from '../storage/store-spec.js';
+import { createBackupTask, deleteBackupsTask } from '../backup/tasks/backup-tasks.js';
+import type { ObjectStoreSpec } from '../object-storage/store-spec.js';
 import { DatastoreCatalog, type VersionDiscoverer } from '../catalog/registry.js';
-import { DESCRIPTORS } from '../catalog/datastores/index.js';
+import { DESCRIPTORS } from '../catalog/descriptors/index.js';
 import { createLogger, type Logger } from '../common/log.js';
 import type { ComputeDriver } from '../compute/driver.js';
 import { LocalDriver } from '../compute/local/local-driver.js';
-import type { Settings } from '../config/schema.js';
-import { AddressPool } from '../control/addresses.js';
+import type { Settings } from '../settings/schema.js';
+import { AddressPool } from '../compute/local/address-pool.js';
 import { defaultClaimsDir, HostAddressClaims } from '../compute/local/host-address-claims.js';
 import { PublicEndpoints, publicSpace } from '../control/public-endpoints.js';
-import { updateAccessTask } from '../control/tasks/access-tasks.js';
+import { updateAccessTask } from '../instance/tasks/access-tasks.js';
 import { Reconciler } from '../control/reconciler.js';
 import type { Runtime } from '../control/runtime.js';
-import { SecretBox } from '../control/secrets.js';
+import { SecretBox } from '../common/secrets.js';
 import { TaskManager } from '../control/task-manager.js';
-import { configureInstanceTask } from '../control/tasks/configuration-tasks.js';
-import { ConfigurationService } from '../configuration/configuration-service.js';
-import { createInstanceTask, deleteInstanceTask, rebuildInstanceTask, resizeFlavorTask, resizeVolumeTask, restartInstanceTask } from '../control/tasks/instance-tasks.js';
+import { configureInstanceTask } from '../configuration-groups/tasks/configuration-tasks.js';
+import { ConfigurationService } from '../configuration-groups/configuration-service.js';
+import { createInstanceTask, deleteInstanceTask, rebuildInstanceTask, resizeFlavorTask, resizeVolumeTask, restartInstanceTask } from '../instance/tasks/instance-tasks.js';
 import { FlavorService } from '../flavor/flavor-service.js';
 import { IdentityService } from '../identity/identity-service.js';
 import { GuestDataService } from '../instance/guest-data-service.js';
 import { GuestLogService } from '../instance/guest-log-service.js';
 import { InstanceService } from '../instance/instance-service.js';
-import { InstanceStore } from '../instance/instance-store.js';
+import { InstanceStore } from '../state/instance-records.js';
 import { ReplicationService } from '../instance/replication-service.js';
-import { detachReplicaTask, ejectSourceTask, promoteReplicaTask } from '../control/tasks/replication-tasks.js';
+import { deriveStatus } from '../instance/status.js';
+import { detachReplicaTask, ejectSourceTask, promoteReplicaTask } from '../instance/tasks/replication-tasks.js';
 import { QuotaService } from '../quota/quota-service.js';
-import { migrateToLatest, openStore, type OpenedStore } from '../store/database.js';
+import { migrateToLatest, openStore, type OpenedStore } from '../state/database.js';
 
 /** Everything the control plane is made of, built from settings in one place. */
 export interface Services {
@@ -122,7 +123,7 @@ export async function createServices(settings: Settings, options: ServiceOptions
     tasks.register(promoteReplicaTask(runtime, settings.tasks.build_timeout_seconds));
     tasks.register(ejectSourceTask(runtime, settings.tasks.build_timeout_seconds));
     const configurations = new ConfigurationService(runtime, catalog, tasks, log.child({ component: 'configurations' }), settings.configuration.strict_memory_budget);
-    const instances = new InstanceService(instanceStore, flavors, catalog, quotas, tasks, settings.compute.max_volume_gb, new RestorePlanner(backupStore, keyring), configurations, runtime.secrets, runtime.publicEndpoints);
+    const instances = new InstanceService(instanceStore, flavors, catalog, quotas, tasks, settings.compute.max_volume_gb, new RestorePlanner(backupStore, keyring), configurations, runtime.secrets, runtime.publicEndpoints, settings.catalog.default_datastore);
     const reconciler = new Reconciler(runtime, settings.tasks.reconcile_seconds * 1000, log.child({ component: 'reconciler' }), settings.replication.failover_after_seconds * 1000);
     return {
       settings,
@@ -139,7 +140,7 @@ export async function createServices(settings: Settings, options: ServiceOptions
       replication: new ReplicationService(instances, instanceStore, tasks, runtime.driver),
       guestData: new GuestDataService(instances, instanceStore, catalog, runtime.driver),
       guestLogs: new GuestLogService(instances, catalog, runtime.driver, backupStorage.store),
-      backups: new BackupService(backupStore, instances, catalog, quotas, tasks, backupStorage),
+      backups: new BackupService(backupStore, backupInstances(instances), catalog, quotas, tasks, backupStorage),
       configurations,
       runtime,
       reconciler,
@@ -157,4 +158,12 @@ export async function createServices(settings: Settings, options: ServiceOptions
     await store.db.destroy();
     throw err;
   }
+}
+
+/** The instance service as backups see it: a lookup and an instance's API status. */
+function backupInstances(instances: InstanceService): BackupInstances {
+  return {
+    get: (caller, projectId, instanceId) => instances.get(caller, projectId, instanceId),
+    statusOf: (instance) => deriveStatus({ taskStatus: instance.task_status, serviceStatus: instance.service_status, lastContactAt: instance.last_contact_at ? new Date(instance.last_contact_at) : undefined, hasFault: instance.fault_message !== null }, new Date()).status,
+  };
 }

@@ -1,8 +1,8 @@
 import type { ArchivePart } from '../agent/backup-protocol.js';
 import type { Logger } from '../common/log.js';
-import type { Store } from '../store/database.js';
-import type { BackupTable } from '../store/schema.js';
-import { BackupStorage } from './backup-storage.js';
+import type { Store } from '../state/database.js';
+import type { BackupTable } from '../state/schema.js';
+import { BackupStorage } from '../object-storage/backup-objects.js';
 
 /** The archived log files a backup row lists. */
 export function partsOf(backup: Pick<BackupTable, 'parts'>): ArchivePart[] {

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { newId } from '../common/ids.js';
 import { collectArchive } from './archive-parts.js';
-import { BackupStorage } from './backup-storage.js';
-import type { BackupTable, InstanceTable } from '../store/schema.js';
+import { BackupStorage } from '../object-storage/backup-objects.js';
+import type { BackupTable, InstanceTable } from '../state/schema.js';
 import { startTestApi, type TestApi } from '../test-support/api.js';
 
 const GB = 1024 ** 3;

@@ -3,13 +3,11 @@ import { BadRequest, Conflict, NotFound, UnprocessableEntity } from '../common/e
 import { newId } from '../common/ids.js';
 import type { TaskManager } from '../control/task-manager.js';
 import type { AuthContext } from '../identity/types.js';
-import type { InstanceService } from '../instance/instance-service.js';
-import { deriveStatus } from '../instance/status.js';
 import type { QuotaService } from '../quota/quota-service.js';
-import { describeLocation, localLocation } from '../storage/store-spec.js';
-import type { BackupStrategyTable, BackupTable } from '../store/schema.js';
-import type { BackupStorage } from './backup-storage.js';
-import { RUNNING_STATES, type BackupStore } from './backup-store.js';
+import { describeLocation, localLocation } from '../object-storage/store-spec.js';
+import type { BackupStrategyTable, BackupTable, InstanceTable } from '../state/schema.js';
+import type { BackupStorage } from '../object-storage/backup-objects.js';
+import { RUNNING_STATES, type BackupStore } from '../state/backup-records.js';
 
 export interface CreateBackupInput {
   name: string;
@@ -42,11 +40,22 @@ export function publicLocation(backup: Pick<BackupTable, 'location' | 'container
   return backup.location.startsWith('file://') ? localLocation(backup.container, backup.object_key) : backup.location;
 }
 
+/**
+ * What backups need of instances. Instances sit above backups (an instance is restored from one),
+ * so this side declares what it asks and app/services.ts hands it the instance service.
+ */
+export interface BackupInstances {
+  /** The caller's instance; NotFound when the caller may not see it. */
+  get(caller: AuthContext, projectId: string, instanceId: string): Promise<InstanceTable>;
+  /** The instance's API status now (ACTIVE, BUILD, …). */
+  statusOf(instance: InstanceTable): string;
+}
+
 /** What the API can do with backups and backup strategies; every rule is checked before anything is written. */
 export class BackupService {
   constructor(
     private readonly backups: BackupStore,
-    private readonly instances: InstanceService,
+    private readonly instances: BackupInstances,
     private readonly catalog: DatastoreCatalog,
     private readonly quotas: QuotaService,
     private readonly tasks: TaskManager,
@@ -58,8 +67,8 @@ export class BackupService {
     const instance = await this.instances.get(caller, projectId, input.instance);
     const { descriptor } = this.catalog.get(instance.datastore);
     if (!descriptor.capabilities.backup.full) throw new UnprocessableEntity(`Datastore '${instance.datastore}' does not support backups.`);
-    const status = deriveStatus({ taskStatus: instance.task_status, serviceStatus: instance.service_status, lastContactAt: instance.last_contact_at ? new Date(instance.last_contact_at) : undefined, hasFault: instance.fault_message !== null }, new Date());
-    if (status.status !== 'ACTIVE') throw new UnprocessableEntity(`Instance '${instance.id}' is ${status.status}; a backup needs it ACTIVE.`);
+    const status = this.instances.statusOf(instance);
+    if (status !== 'ACTIVE') throw new UnprocessableEntity(`Instance '${instance.id}' is ${status}; a backup needs it ACTIVE.`);
 
     let parent: BackupTable | undefined;
     if (input.parent_id) {

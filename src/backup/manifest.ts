@@ -1,7 +1,7 @@
 import type { ArchivePart } from '../agent/backup-protocol.js';
 import { partsOf } from './archive-parts.js';
-import { CHUNK_BYTES } from '../storage/encryption.js';
-import type { BackupTable } from '../store/schema.js';
+import { CHUNK_BYTES } from '../object-storage/encryption.js';
+import type { BackupTable } from '../state/schema.js';
 
 /**
  * What a backup is, written beside its data once the data is verified: enough to restore it

@@ -1,9 +1,9 @@
 import type { RestoreStep } from '../agent/backup-protocol.js';
 import { BadRequest, NotFound, UnprocessableEntity } from '../common/errors.js';
 import type { AuthContext } from '../identity/types.js';
-import type { BackupTable } from '../store/schema.js';
-import type { BackupStore } from './backup-store.js';
-import type { BackupKeyring } from './keyring.js';
+import type { BackupTable } from '../state/schema.js';
+import type { BackupStore } from '../state/backup-records.js';
+import type { BackupKeyring } from '../object-storage/backup-keyring.js';
 
 /** What a create task needs to restore: the chain's objects and checksums, and which key (by id). */
 export interface RestorePlan {

@@ -1,4 +1,4 @@
-import type { ParameterRule } from '../configuration/parameter-rules.js';
+import type { ParameterRule } from './parameter-rules.js';
 
 /**
  * What the control plane knows about a datastore: data only. Everything that runs an engine
@@ -23,7 +23,7 @@ export interface VersionProbe {
 }
 
 export interface DatastoreDescriptor {
-  /** The name in the API (`trove create … --datastore mysql`). */
+  /** The name in the API (`trove create … --datastore <name>`). */
   name: string;
   /** The guest agent's module for this datastore. */
   engine: string;

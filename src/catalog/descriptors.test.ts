@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { datastoreModule } from '../agent/datastores/index.js';
 import type { AgentConfig } from '../agent/protocol.js';
-import { DESCRIPTORS } from './datastores/index.js';
+import { DESCRIPTORS } from './descriptors/index.js';
 
 /** An instance's agent config, as the driver would write it: only paths and names are read here. */
 const config = (engine: string, version: string): AgentConfig => ({

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ConfigError } from '../common/errors.js';
-import { DESCRIPTORS } from './datastores/index.js';
+import { DESCRIPTORS } from './descriptors/index.js';
 import type { DatastoreDescriptor } from './descriptor.js';
 import { discoverVersions, expandPath } from './discovery.js';
 import { DatastoreCatalog } from './registry.js';

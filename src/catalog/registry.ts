@@ -1,6 +1,6 @@
 import { ConfigError, NotFound } from '../common/errors.js';
 import { stableUuid } from '../common/ids.js';
-import type { CatalogSettings } from '../config/schema.js';
+import type { CatalogSettings } from '../settings/schema.js';
 import type { DatastoreDescriptor, VersionProbe } from './descriptor.js';
 import { discoverVersions, type InstalledVersion } from './discovery.js';
 
@@ -47,7 +47,7 @@ export class DatastoreCatalog {
   private constructor(private readonly datastores: CatalogDatastore[]) {}
 
   /** `installedImage`: the image the compute driver builds guests of installed versions from. */
-  static async build(descriptors: readonly DatastoreDescriptor[], settings: CatalogSettings, discover: VersionDiscoverer = discoverVersions, installedImage = ''): Promise<DatastoreCatalog> {
+  static async build(descriptors: readonly DatastoreDescriptor[], settings: Pick<CatalogSettings, 'disabled' | 'versions'>, discover: VersionDiscoverer = discoverVersions, installedImage = ''): Promise<DatastoreCatalog> {
     settings.versions.forEach((extra, index) => {
       if (!descriptors.some((d) => d.name === extra.datastore)) {
         throw new ConfigError(`catalog.versions[${index}].datastore: unknown datastore "${extra.datastore}"; known: ${descriptors.map((d) => d.name).join(', ')}`);

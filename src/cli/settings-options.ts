@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Settings } from '../config/schema.js';
+import type { Settings } from '../settings/schema.js';
 
 export interface StoreOptions {
   config?: string;
@@ -16,7 +16,7 @@ export function addStoreOptions(command: Command): Command {
 }
 
 export async function settingsFrom(options: StoreOptions & { host?: string; port?: string }): Promise<Settings> {
-  const { loadSettings } = await import('../config/load.js');
+  const { loadSettings } = await import('../settings/load.js');
   return loadSettings({
     configFile: options.config,
     overrides: {

@@ -15,6 +15,13 @@ export interface PlacementSpec {
   vcpus: number;
 }
 
+/** The private addresses instances get, one each (the local driver leases loopback addresses). */
+export interface AddressAllocator {
+  /** The instance's address, leasing a free one if it has none yet. */
+  lease(instanceId: string): Promise<string>;
+  release(instanceId: string): Promise<void>;
+}
+
 export interface Placement {
   /** Where the control plane reaches the agent. */
   agentSocket: string;

@@ -1,6 +1,6 @@
 import { ConfigError } from '../common/errors.js';
-import { isUniqueViolation, type Store } from '../store/database.js';
-import { blockAddresses } from './addresses.js';
+import { isUniqueViolation, type Store } from '../state/database.js';
+import { blockAddresses } from '../common/cidr.js';
 
 export interface Endpoint {
   address: string;

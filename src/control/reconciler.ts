@@ -1,6 +1,6 @@
 import type { Logger } from '../common/log.js';
 import type { ReplicationStatus } from '../agent/replication-protocol.js';
-import type { InstanceTable } from '../store/schema.js';
+import type { InstanceTable } from '../state/schema.js';
 import { downSince, replicationSourceFor, startEject } from './replication-set.js';
 import { agentOf, placementOf, type Runtime } from './runtime.js';
 

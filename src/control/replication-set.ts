@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { REPLICATION_USER, type ReplicationSource, type ReplicationStatus } from '../agent/replication-protocol.js';
-import type { InstanceTable } from '../store/schema.js';
+import type { InstanceTable } from '../state/schema.js';
 import type { Runtime } from './runtime.js';
-import type { SecretBox } from './secrets.js';
+import type { SecretBox } from '../common/secrets.js';
 import { PermanentTaskError } from './task-manager.js';
 
-/** A replica's name at its source: PostgreSQL's slot name, from the replica's id. */
+/** A replica's name at its source (for what the engine keeps there per replica), from the replica's id. */
 export function slotOf(replicaId: string): string {
   return `replica_${replicaId.replace(/-/g, '_')}`;
 }

@@ -1,21 +1,20 @@
-import type { BackupStorage } from '../backup/backup-storage.js';
-import type { BackupStore } from '../backup/backup-store.js';
+import type { BackupStorage } from '../object-storage/backup-objects.js';
+import type { BackupStore } from '../state/backup-records.js';
 import type { DatastoreCatalog } from '../catalog/registry.js';
-import type { ComputeDriver, PlacementSpec } from '../compute/driver.js';
-import type { InstanceStore } from '../instance/instance-store.js';
+import type { AddressAllocator, ComputeDriver, PlacementSpec } from '../compute/driver.js';
+import type { InstanceStore } from '../state/instance-records.js';
 import type { QuotaService } from '../quota/quota-service.js';
-import type { InstanceTable } from '../store/schema.js';
-import type { AddressPool } from './addresses.js';
+import type { InstanceTable } from '../state/schema.js';
 import type { PublicEndpoints } from './public-endpoints.js';
 import { AgentClient } from './agent-client.js';
-import type { SecretBox } from './secrets.js';
+import type { SecretBox } from '../common/secrets.js';
 import type { TaskManager } from './task-manager.js';
 
 /** What tasks and the reconciler work with. */
 export interface Runtime {
   instances: InstanceStore;
   driver: ComputeDriver;
-  addresses: AddressPool;
+  addresses: AddressAllocator;
   publicEndpoints: PublicEndpoints;
   catalog: DatastoreCatalog;
   quotas: QuotaService;

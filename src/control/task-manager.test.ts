@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createLogger } from '../common/log.js';
-import { migrateToLatest, openStore, type OpenedStore } from '../store/database.js';
+import { migrateToLatest, openStore, type OpenedStore } from '../state/database.js';
 import { startPostgres } from '../test-support/postgres.js';
 import { PermanentTaskError, TaskManager, type TaskKind } from './task-manager.js';
 

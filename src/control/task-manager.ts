@@ -1,12 +1,15 @@
 import { newHexId, newId } from '../common/ids.js';
 import type { Logger } from '../common/log.js';
-import type { TaskSettings } from '../config/schema.js';
-import type { Store } from '../store/database.js';
-import type { TaskTable } from '../store/schema.js';
+import type { TaskSettings } from '../settings/schema.js';
+import type { Store } from '../state/database.js';
+import type { TaskTable } from '../state/schema.js';
 import type { Transaction } from 'kysely';
-import type { Database } from '../store/schema.js';
+import type { Database } from '../state/schema.js';
 
 /** A step either finished, or asks to be run again after a pause (polling something). */
+/** The parameters of a task that needs none. */
+export type NoParams = Record<string, never>;
+
 export type StepOutcome = 'done' | { waitMs: number };
 
 /** An error no retry can fix: the task fails at once. */

@@ -1,6 +1,6 @@
 import { BadRequest, Conflict, NotFound } from '../common/errors.js';
-import { isUniqueViolation, type Store } from '../store/database.js';
-import type { FlavorTable } from '../store/schema.js';
+import { isUniqueViolation, type Store } from '../state/database.js';
+import type { FlavorTable } from '../state/schema.js';
 
 export type Flavor = Omit<FlavorTable, 'created_at'>;
 

@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { BadRequest, Conflict, NotFound, Unauthorized } from '../common/errors.js';
 import { newHexId } from '../common/ids.js';
-import { isUniqueViolation, type Store } from '../store/database.js';
-import type { ProjectTable, UserTable } from '../store/schema.js';
+import { isUniqueViolation, type Store } from '../state/database.js';
+import type { ProjectTable, UserTable } from '../state/schema.js';
 import { DEFAULT_LOGIN_LIMITS, LoginLimiter, type LoginLimitSettings } from './login-limits.js';
 import { hasControlCharacter } from '../common/control-characters.js';
 import { MAX_PASSWORD_LENGTH, hashPassword, verifyPassword } from './passwords.js';

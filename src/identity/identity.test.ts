@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BadRequest } from '../common/errors.js';
 import { Migrator, type Kysely } from 'kysely';
-import { migrateToLatest, openStore, type OpenedStore } from '../store/database.js';
-import { migrationProvider } from '../store/migrations/index.js';
+import { migrateToLatest, openStore, type OpenedStore } from '../state/database.js';
+import { migrationProvider } from '../state/migrations/index.js';
 import { IdentityService } from './identity-service.js';
 import { LoginsLimited } from './login-limits.js';
 

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { TroveFault } from '../common/errors.js';
-import type { Store } from '../store/database.js';
+import type { Store } from '../state/database.js';
 
 export interface LoginLimitSettings {
   /** Failed logins of one user within the window before its logins are refused; 0: no limit. */

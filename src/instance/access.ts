@@ -1,5 +1,5 @@
 import { BadRequest } from '../common/errors.js';
-import type { InstanceTable } from '../store/schema.js';
+import type { InstanceTable } from '../state/schema.js';
 
 /** Who may reach an instance: Trove's `access`, the seed's security groups. */
 export interface Access {

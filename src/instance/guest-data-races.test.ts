@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import { dirname } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { newId } from '../common/ids.js';
-import type { InstanceTable } from '../store/schema.js';
+import type { InstanceTable } from '../state/schema.js';
 import { startTestApi, type TestApi } from '../test-support/api.js';
 
 /**

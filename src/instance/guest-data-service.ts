@@ -4,9 +4,9 @@ import { BadRequest, Conflict, NotFound, ServiceUnavailable, UnprocessableEntity
 import { AgentClient, AgentRefused, AgentUnreachable } from '../control/agent-client.js';
 import type { ComputeDriver } from '../compute/driver.js';
 import type { AuthContext } from '../identity/types.js';
-import type { InstanceTable } from '../store/schema.js';
+import type { InstanceTable } from '../state/schema.js';
 import type { InstanceService } from './instance-service.js';
-import type { InstanceStore } from './instance-store.js';
+import type { InstanceStore } from '../state/instance-records.js';
 import { checkDatabaseName, checkDatabases, checkHost, checkPassword, checkUserName, checkUsers, type DatabaseInput, type UserInput } from './validation.js';
 
 export interface UserRef {

@@ -3,7 +3,7 @@ import { BadRequest, NotFound, UnprocessableEntity } from '../common/errors.js';
 import type { ComputeDriver } from '../compute/driver.js';
 import { AgentClient, AgentRefused, AgentUnreachable } from '../control/agent-client.js';
 import type { AuthContext } from '../identity/types.js';
-import type { ObjectStore } from '../storage/object-store.js';
+import type { ObjectStore } from '../object-storage/object-store.js';
 import type { InstanceService } from './instance-service.js';
 
 export interface GuestLogView {

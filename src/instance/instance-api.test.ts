@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { newId } from '../common/ids.js';
-import type { InstanceTable } from '../store/schema.js';
+import type { InstanceTable } from '../state/schema.js';
 import { startTestApi, type TestApi } from '../test-support/api.js';
 
 /**

@@ -4,14 +4,14 @@ import { BadRequest, Conflict, NotFound, NotImplementedFault, OverLimit, Unproce
 import { newId } from '../common/ids.js';
 import type { TaskManager } from '../control/task-manager.js';
 import { newReplicationSecret } from '../control/replication-set.js';
-import type { SecretBox } from '../control/secrets.js';
-import type { CreateParams } from '../control/tasks/instance-tasks.js';
+import type { SecretBox } from '../common/secrets.js';
+import type { CreateParams } from './tasks/instance-tasks.js';
 import type { FlavorService } from '../flavor/flavor-service.js';
 import type { AuthContext } from '../identity/types.js';
 import type { QuotaService } from '../quota/quota-service.js';
-import type { InstanceTable } from '../store/schema.js';
-import type { ConfigurationService } from '../configuration/configuration-service.js';
-import type { InstanceStore } from './instance-store.js';
+import type { InstanceTable } from '../state/schema.js';
+import type { ConfigurationService } from '../configuration-groups/configuration-service.js';
+import type { InstanceStore } from '../state/instance-records.js';
 import type { Endpoint, PublicEndpoints } from '../control/public-endpoints.js';
 import { accessColumns, accessFrom, canonicalCidr } from './access.js';
 import { checkDatabases, checkUsers, type DatabaseInput, type UserInput } from './validation.js';
@@ -66,6 +66,8 @@ export class InstanceService {
     private readonly configurations: ConfigurationService,
     private readonly secrets: SecretBox,
     private readonly publicEndpoints: PublicEndpoints,
+    /** The datastore of a request that names none (catalog.default_datastore). */
+    private readonly defaultDatastore: string,
   ) {}
 
   private requirePublishable(isPublic: boolean): void {
@@ -108,7 +110,7 @@ export class InstanceService {
       requested = { type: requested?.type ?? backup.datastore, version: backup.datastore_version };
       restore = plan;
     }
-    const datastore = this.catalog.get(requested?.type ?? 'mysql', caller.isAdmin);
+    const datastore = this.catalog.get(requested?.type ?? this.defaultDatastore, caller.isAdmin);
     const versionName = requested?.version;
     const version = versionName === undefined ? datastore.versions.find((v) => v.id === datastore.defaultVersionId) : datastore.versions.find((v) => v.name === versionName || v.id === versionName);
     if (!version) throw new BadRequest(`Datastore version '${versionName}' cannot be found for datastore '${datastore.name}'; see GET /datastores/${datastore.name}/versions.`);

@@ -5,9 +5,9 @@ import type { TaskManager } from '../control/task-manager.js';
 import { startEject, startSetTask } from '../control/replication-set.js';
 import type { ComputeDriver } from '../compute/driver.js';
 import type { AuthContext } from '../identity/types.js';
-import type { InstanceTable } from '../store/schema.js';
+import type { InstanceTable } from '../state/schema.js';
 import type { InstanceService } from './instance-service.js';
-import type { InstanceStore } from './instance-store.js';
+import type { InstanceStore } from '../state/instance-records.js';
 
 function requireStarted(started: boolean): void {
   if (!started) throw new Conflict('An instance of this replication set is busy with another operation; try again when all of them are ACTIVE.');

@@ -3,7 +3,7 @@
  * what the driver and agent last reported. Pure: no I/O, so every rule is unit-tested.
  */
 
-import type { InstanceTable } from '../store/schema.js';
+import type { InstanceTable } from '../state/schema.js';
 
 /** What the control plane is doing to an instance. */
 export const TaskStatus = {

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import SQLite from 'better-sqlite3';
-import { SecretBox } from '../control/secrets.js';
+import { SecretBox } from '../common/secrets.js';
 import { mariadbClient } from '../test-support/mariadb.js';
 import { run, type RunResult } from '../test-support/processes.js';
 import { DEFAULT_TOML, startTroveHost, type TroveHost } from '../test-support/trove-host.js';

@@ -1,8 +1,8 @@
 import type { Transaction } from 'kysely';
 import { BadRequest, OverLimit } from '../common/errors.js';
-import type { QuotaSettings } from '../config/schema.js';
-import type { Store } from '../store/database.js';
-import type { Database } from '../store/schema.js';
+import type { QuotaSettings } from '../settings/schema.js';
+import type { Store } from '../state/database.js';
+import type { Database } from '../state/schema.js';
 
 /** The resources Trove counts per project: instances, RAM (MB), volume GB and backups. */
 export const QUOTA_RESOURCES = ['instances', 'ram', 'volumes', 'backups'] as const;

@@ -6,7 +6,7 @@ import { buildApi } from '../api/server.js';
 import { createServices, type Services } from '../app/services.js';
 import type { VersionDiscoverer } from '../catalog/registry.js';
 import { createLogger } from '../common/log.js';
-import { loadSettings } from '../config/load.js';
+import { loadSettings } from '../settings/load.js';
 
 export interface TestApi {
   app: FastifyInstance;

@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { BackupService } from '../../backup/backup-service.js';
 import type { DatastoreCatalog } from '../../catalog/registry.js';
-import type { BackupTable } from '../../store/schema.js';
+import type { BackupTable } from '../../state/schema.js';
 import { caller } from '../auth.js';
 import { baseUrl } from '../links.js';
 import { pageLinks, paginate } from '../pagination.js';

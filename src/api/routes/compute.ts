@@ -6,7 +6,7 @@ import type { DatastoreCatalog } from '../../catalog/registry.js';
 import { BadRequest, Forbidden } from '../../common/errors.js';
 import type { IdentityService } from '../../identity/identity-service.js';
 import type { InstanceService } from '../../instance/instance-service.js';
-import type { InstanceTable } from '../../store/schema.js';
+import type { InstanceTable } from '../../state/schema.js';
 import { caller, projectAuthHook } from '../auth.js';
 import { baseUrl } from '../links.js';
 import { matchingNames } from '../name-filter.js';

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { ConfigurationService } from '../../configuration/configuration-service.js';
+import type { ConfigurationService } from '../../configuration-groups/configuration-service.js';
 import { troveTime } from '../../common/time.js';
-import type { ConfigurationTable } from '../../store/schema.js';
+import type { ConfigurationTable } from '../../state/schema.js';
 import type { FastifyRequest } from 'fastify';
 import { caller } from '../auth.js';
 import { baseUrl } from '../links.js';

@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import type { DatastoreCatalog } from '../../catalog/registry.js';
 import { troveTime } from '../../common/time.js';
 import { publicLocation } from '../../backup/backup-service.js';
-import type { BackupStrategyTable, BackupTable } from '../../store/schema.js';
+import type { BackupStrategyTable, BackupTable } from '../../state/schema.js';
 
 const GB = 1024 ** 3;
 

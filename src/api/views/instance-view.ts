@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import { troveTime } from '../../common/time.js';
 import { accessOf } from '../../instance/access.js';
 import { statusOfInstance } from '../../instance/status.js';
-import type { InstanceTable } from '../../store/schema.js';
+import type { InstanceTable } from '../../state/schema.js';
 import { resourceLinks } from '../links.js';
 import { LinksSchema } from '../schemas.js';
 

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import type { ParameterRule } from '../../configuration/parameter-rules.js';
+import type { ParameterRule } from '../../catalog/parameter-rules.js';
 
 export const ParameterSchema = Type.Object(
   {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Type } from 'typebox';
 import { statusOfInstance, TaskStatus } from '../../instance/status.js';
-import type { InstanceTable } from '../../store/schema.js';
+import type { InstanceTable } from '../../state/schema.js';
 import type { Link } from '../links.js';
 import { LinksSchema } from '../schemas.js';
 

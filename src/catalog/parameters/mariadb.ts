@@ -1,4 +1,4 @@
-import type { ParameterRule } from '../../configuration/parameter-rules.js';
+import type { ParameterRule } from '../parameter-rules.js';
 
 const MAX_BYTES = 2 ** 53 - 1;
 const SQL_MODES = [

@@ -1,4 +1,4 @@
-import type { ParameterRule } from '../../configuration/parameter-rules.js';
+import type { ParameterRule } from '../parameter-rules.js';
 
 const INT_MAX = 2_147_483_647;
 const reloadable = (rule: Omit<ParameterRule, 'restart_required'>): ParameterRule => ({ ...rule, restart_required: false });

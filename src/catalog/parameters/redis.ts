@@ -1,4 +1,4 @@
-import type { ParameterRule } from '../../configuration/parameter-rules.js';
+import type { ParameterRule } from '../parameter-rules.js';
 
 const live = (rule: Omit<ParameterRule, 'restart_required'>): ParameterRule => ({ ...rule, restart_required: false });
 

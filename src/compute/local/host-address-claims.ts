@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { AddressClaims } from '../../control/addresses.js';
+import type { AddressClaims } from './address-pool.js';
 
 interface Claim {
   /** The data folder of the server whose instance holds the address. */

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync, appendFileSync } from 'no
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import type { OpenedBackup } from '../../../storage/backup-pipeline.js';
+import type { OpenedBackup } from '../../../object-storage/backup-pipeline.js';
 import type { ArchivePart, Positions } from '../../backup-protocol.js';
 import type { BackupStrategy } from '../../datastore.js';
 import type { AgentConfig } from '../../protocol.js';

@@ -1,0 +1,90 @@
+import type { BackupRequest, BackupState, RestoreStep } from '../../agent/backup-protocol.js';
+import type { PrepareRequest } from '../../agent/protocol.js';
+import { REPLICATION_USER } from '../../agent/replication-protocol.js';
+import { keyForAgent } from '../../object-storage/backup-keyring.js';
+import type { InstanceTable } from '../../state/schema.js';
+import { AgentRefused, AgentUnreachable } from '../../control/agent-client.js';
+import { replicationSourceFor, secretOf, slotOf } from '../../control/replication-set.js';
+import { agentOf, type Runtime } from '../../control/runtime.js';
+import { PermanentTaskError, type StepOutcome } from '../../control/task-manager.js';
+
+/** A replica's seed is a backup of its source under the replica's own id, outside the backup list. */
+function seedObject(runtime: Runtime, replicaId: string) {
+  return { container: runtime.backupStorage.defaultContainer, key: `replica-seeds/${replicaId}/data` };
+}
+
+async function sourceOf(runtime: Runtime, sourceId: string): Promise<InstanceTable> {
+  const source = await runtime.instances.find(sourceId);
+  if (!source || source.task_status === 'DELETING') throw new PermanentTaskError('the replica source was deleted');
+  return source;
+}
+
+/**
+ * The source lets the replica in (its account, and its slot, which from now on keeps the log the
+ * replica will need), then streams a full backup through the backup pipeline: the replica's data.
+ */
+export async function startSeed(runtime: Runtime, replica: InstanceTable, sourceId: string): Promise<StepOutcome> {
+  const agent = agentOf(runtime, (await sourceOf(runtime, sourceId)).id);
+  const storage = runtime.backupStorage;
+  return seedCall(async () => {
+    await agent.post('/replication/allow', { user: REPLICATION_USER, password: runtime.secrets.open(secretOf(replica)), slots: [slotOf(replica.id)] });
+    const request: BackupRequest = { backup_id: replica.id, kind: 'full', store: storage.spec, object: seedObject(runtime, replica.id), encryption: keyForAgent(storage.keyring.current) };
+    await agent.post('/backups', request);
+    return 'done';
+  });
+}
+
+/** Until the seed backup has ended on the source (the agent holds each question up to 2 s). */
+export async function waitForSeed(runtime: Runtime, replica: InstanceTable, sourceId: string): Promise<StepOutcome> {
+  const agent = agentOf(runtime, (await sourceOf(runtime, sourceId)).id);
+  return seedCall(async () => {
+    const state = await agent.get<BackupState>(`/backups/${replica.id}?wait_ms=2000`);
+    if (state.state === 'running') return { waitMs: 0 };
+    if (state.state !== 'completed') throw new PermanentTaskError(`the source could not be backed up for the replica: ${state.error ?? state.state}`);
+    return 'done';
+  });
+}
+
+/** 409: the source is busy with a backup of its own, or its engine is restarting: wait. */
+async function seedCall(call: () => Promise<StepOutcome>): Promise<StepOutcome> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof AgentUnreachable || (err instanceof AgentRefused && err.status === 409)) return { waitMs: 1000 };
+    if (err instanceof AgentRefused) throw new PermanentTaskError(err.message);
+    throw err;
+  }
+}
+
+/** The replica's prepare: restore the seed, then follow the source from the seed's positions. */
+export async function replicaPrepareRequest(runtime: Runtime, replica: InstanceTable, sourceId: string, params: Omit<PrepareRequest, 'restore' | 'replica'>): Promise<PrepareRequest> {
+  const source = await sourceOf(runtime, sourceId);
+  const state = await agentOf(runtime, source.id).get<BackupState>(`/backups/${replica.id}`);
+  if (state.state !== 'completed' || !state.result) throw new PermanentTaskError(`the replica's seed backup is ${state.state} on the source`);
+  const step: RestoreStep = { backup_id: replica.id, kind: 'full', object: seedObject(runtime, replica.id), size: state.result.size, sha256: state.result.sha256, positions: state.result.positions };
+  return {
+    ...params,
+    databases: [],
+    users: [],
+    restore: { store: runtime.backupStorage.spec, encryption: keyForAgent(runtime.backupStorage.keyring.current), chain: [step] },
+    replica: { source: replicationSourceFor(runtime, source, replica.id, secretOf(replica)), seed: state.result.positions },
+  };
+}
+
+/** Accounts that do not replicate with the data are copied; the seed is deleted. */
+export async function joinReplica(runtime: Runtime, replicaId: string, sourceId: string): Promise<void> {
+  const { accounts } = await agentOf(runtime, sourceId).get<{ accounts: string[] }>('/replication/accounts');
+  if (accounts.length > 0) await agentOf(runtime, replicaId).post('/replication/accounts', { accounts });
+  await forgetSeed(runtime, replicaId, sourceId, false);
+}
+
+/** The seed object goes; a replica that failed also gives up its slot on the source. */
+export async function forgetSeed(runtime: Runtime, replicaId: string, sourceId: string, failed: boolean): Promise<void> {
+  const seed = seedObject(runtime, replicaId);
+  await runtime.backupStorage.store.deletePrefix(seed.container, `replica-seeds/${replicaId}/`).catch(() => undefined);
+  if (failed) {
+    const agent = agentOf(runtime, sourceId);
+    await agent.post(`/backups/${replicaId}/abort`, {}).catch(() => undefined);
+    await agent.post('/replication/drop-slot', { slot: slotOf(replicaId) }).catch(() => undefined);
+  }
+}
