@@ -20,7 +20,7 @@ export function blockAddresses(cidr: string, setting: string): string[] {
 }
 
 /** The loopback addresses instances listen on privately. */
-export function poolAddresses(cidr: string): string[] {
+function poolAddresses(cidr: string): string[] {
   const addresses = blockAddresses(cidr, 'compute.address_pool');
   if (!addresses[0]!.startsWith('127.')) throw new ConfigError(`compute.address_pool "${cidr}" must be inside 127.0.0.0/8 for the local driver`);
   return addresses;
