@@ -4,7 +4,7 @@ import { ObjectStoreSpec } from '../object-storage/store-spec.js';
 /* The backup and restore part of the agent's RPC contract (see protocol.ts). */
 
 /** An object in the store: a backup's data. */
-export const ObjectRef = Type.Object(
+const ObjectRef = Type.Object(
   {
     container: Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{2,62}$' }),
     key: Type.String({ pattern: '^[A-Za-z0-9_-][A-Za-z0-9_./-]{0,255}$' }),

@@ -189,6 +189,7 @@ export class BackupRunner {
   chainOf(source: RestoreSource): RestoreChain {
     const encryption = backupKeyFrom(source.encryption);
     let opened: ReturnType<typeof openObjectStore> | undefined;
+    // biome-ignore lint/suspicious/noAssignInExpressions: the object store is opened once, on first use
     const open = async (object: { container: string; key: string }, expected: { size: number; sha256: string }) => openBackup({ store: await (opened ??= openObjectStore(source.store)), container: object.container, key: object.key, encryption }, expected);
     return source.chain.map((step) => ({
       kind: step.kind,

@@ -6,7 +6,7 @@ import { FollowRequest, ReplicationStatus } from './replication-protocol.js';
  * The agent's RPC contract (JSON over HTTP on the instance's unix socket). The control plane
  * and the agent both import these schemas; the agent validates every request against them.
  */
-export const NAME = '^[A-Za-z0-9_][A-Za-z0-9_$-]{0,63}$';
+const NAME = '^[A-Za-z0-9_][A-Za-z0-9_$-]{0,63}$';
 
 export const DatabaseSpec = Type.Object(
   {
@@ -29,7 +29,7 @@ export const UserSpec = Type.Object(
 
 /** A configuration parameter's name, as the datastore's catalog spells it. */
 export const PARAMETER_NAME = '^[a-z][a-z0-9_-]{0,63}$';
-export const ConfigValue = Type.Union([Type.Number(), Type.String({ maxLength: 256 }), Type.Boolean()]);
+const ConfigValue = Type.Union([Type.Number(), Type.String({ maxLength: 256 }), Type.Boolean()]);
 
 export const ConfigurationApply = Type.Object(
   {
@@ -46,7 +46,7 @@ export type ConfigurationApply = Static<typeof ConfigurationApply>;
 export const FlavorSpec = Type.Object({ ram_mb: Type.Integer({ minimum: 64 }), vcpus: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
 
 /** IPv4 networks that may log in to the engine; empty: any (the engine's own wall where it has one). */
-export const AllowedCidrs = Type.Array(Type.String({ pattern: '^([0-9]{1,3}\\.){3}[0-9]{1,3}/([0-9]|[1-2][0-9]|3[0-2])$' }), { maxItems: 64 });
+const AllowedCidrs = Type.Array(Type.String({ pattern: '^([0-9]{1,3}\\.){3}[0-9]{1,3}/([0-9]|[1-2][0-9]|3[0-2])$' }), { maxItems: 64 });
 
 export const AccessApply = Type.Object({ allowed_cidrs: AllowedCidrs }, { additionalProperties: false });
 export type AccessApply = Static<typeof AccessApply>;

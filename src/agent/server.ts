@@ -14,7 +14,7 @@ import { BackupRequest, BackupState } from './backup-protocol.js';
 import { AllowRequest, CatchUpRequest, ReplicationSource, ReplicationStatus, SLOT } from './replication-protocol.js';
 import { Type } from 'typebox';
 
-export const AGENT_SOCKET = 'agent.sock';
+const AGENT_SOCKET = 'agent.sock';
 
 function readConfig(path: string): AgentConfig {
   const raw: unknown = JSON.parse(readFileSync(path, 'utf8'));

@@ -127,7 +127,7 @@ describe('compute view (Nova servers, read-only)', () => {
       { schema: 'list_servers_detail' as const, body: (await get('/compute/v2.1/servers/detail?limit=1')).json() },
       { schema: 'list_servers' as const, body: (await get('/compute/v2.1/servers?all_tenants=True', 'admin')).json() },
       { schema: 'get_server' as const, body: (await get(`/compute/v2.1/servers/${demoId}`)).json() },
-      { schema: 'get_server' as const, body: (await get(`/compute/v2.1/servers/${rows['billing']!.id}`, 'admin')).json() },
+      { schema: 'get_server' as const, body: (await get(`/compute/v2.1/servers/${rows.billing!.id}`, 'admin')).json() },
     ];
     assert.equal(cases[0]!.body.servers.length, 5);
     assert.deepEqual(new Set(cases[0]!.body.servers.map((s: { status: string }) => s.status)), new Set(['ACTIVE', 'RESIZE', 'BUILD', 'ERROR', 'SHUTOFF']));

@@ -26,7 +26,7 @@ const MAX_WORD = 200;
 const MAX_MESSAGE = 1000;
 
 /** A message with every over-long word (an echoed name, value or URL) and the whole cut to a readable size. */
-export function boundedMessage(message: string): string {
+function boundedMessage(message: string): string {
   const words = message.replace(new RegExp(`\\S{${MAX_WORD + 1},}`, 'g'), (word) => `${word.slice(0, MAX_WORD / 2)}…(${word.length} characters)`);
   return words.length > MAX_MESSAGE ? `${words.slice(0, MAX_MESSAGE)}…` : words;
 }

@@ -107,9 +107,9 @@ describe('framework and Node-level errors, on a listening server', () => {
     const wrong = await rawRequest(port, 'PATCH /v3/auth/tokens HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
     assert.equal(wrong.status, 405, wrong.body);
     assert.equal(JSON.parse(wrong.body).error.title, 'Method Not Allowed');
-    const escape = await get('/v3/users/%zz');
-    assert.equal(escape.status, 400, escape.body);
-    assert.match(JSON.parse(escape.body).error.message, /malformed percent-escape/);
+    const badEscape = await get('/v3/users/%zz');
+    assert.equal(badEscape.status, 400, badEscape.body);
+    assert.match(JSON.parse(badEscape.body).error.message, /malformed percent-escape/);
   });
 
   it('answers a 20 KB URL with 431 and an unknown HTTP method with 501, as faults', async () => {

@@ -2,10 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import { BadRequest } from '../common/errors.js';
 
 /** Deeper than any body of this API: a deeper one is refused before anything recurses into it. */
-export const MAX_JSON_DEPTH = 32;
+const MAX_JSON_DEPTH = 32;
 
 /** How deeply arrays and objects nest in a JSON text, counted without parsing it (strings skipped). */
-export function jsonDepth(text: string): number {
+function jsonDepth(text: string): number {
   let depth = 0;
   let max = 0;
   let inString = false;

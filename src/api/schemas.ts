@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 
 /** Wire shapes shared by several routes; they drive validation, serialization and the OpenAPI document. */
-export const LinkSchema = Type.Object({ rel: Type.String(), href: Type.String() });
+const LinkSchema = Type.Object({ rel: Type.String(), href: Type.String() });
 export const LinksSchema = Type.Array(LinkSchema);
 
 export const FaultSchema = Type.Record(Type.String(), Type.Object({ code: Type.Integer(), message: Type.String() }), {

@@ -8,7 +8,7 @@ type Schema = Record<string, unknown>;
  * unless it says otherwise: Trove's schemas refuse fields they do not know, so a misspelt or
  * unsupported field is a 400 naming it, never a 202 that ignored it.
  */
-export function strictSchema(schema: unknown): unknown {
+function strictSchema(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(strictSchema);
   if (schema === null || typeof schema !== 'object') return schema;
   const copy: Schema = {};

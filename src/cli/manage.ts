@@ -3,7 +3,7 @@ import type { Services } from '../app/services.js';
 import { BadRequest } from '../common/errors.js';
 import { ROLE_NAMES, type RoleName } from '../identity/roles.js';
 import { addStoreOptions, settingsFrom, type StoreOptions } from './settings-options.js';
-import { printTable } from './table.js';
+import { renderTable } from './client/text-table.js';
 
 /** Opens the store named by the parent `manage` command's flags, runs `work`, closes it. */
 async function withServices(command: Command, work: (services: Services) => Promise<void>): Promise<void> {
@@ -72,7 +72,7 @@ export function registerManage(program: Command): void {
     .description('list projects')
     .action(async (_options, command: Command) =>
       withServices(command, async ({ identity }) => {
-        printTable(['ID', 'Name', 'Description'], (await identity.listProjects()).map((p) => [p.id, p.name, p.description]));
+        console.log(renderTable(['ID', 'Name', 'Description'], (await identity.listProjects()).map((p) => [p.id, p.name, p.description])));
       }),
     );
 
@@ -94,7 +94,7 @@ export function registerManage(program: Command): void {
     .description('list users and their roles')
     .action(async (_options, command: Command) =>
       withServices(command, async ({ identity }) => {
-        printTable(['ID', 'Name', 'Project', 'Roles'], (await identity.listUsers()).map((u) => [u.id, u.name, u.project ?? '', u.roles]));
+        console.log(renderTable(['ID', 'Name', 'Project', 'Roles'], (await identity.listUsers()).map((u) => [u.id, u.name, u.project ?? '', u.roles])));
       }),
     );
 
@@ -140,7 +140,7 @@ export function registerManage(program: Command): void {
     .description('list flavors')
     .action(async (_options, command: Command) =>
       withServices(command, async ({ flavors }) => {
-        printTable(['ID', 'Name', 'RAM', 'vCPUs', 'Disk'], (await flavors.list()).map((f) => [f.id, f.name, String(f.ram), String(f.vcpus), String(f.disk)]));
+        console.log(renderTable(['ID', 'Name', 'RAM', 'vCPUs', 'Disk'], (await flavors.list()).map((f) => [f.id, f.name, String(f.ram), String(f.vcpus), String(f.disk)])));
       }),
     );
 

@@ -94,6 +94,7 @@ describe('configuration API', () => {
       [{ character_set_server: 8 }, /character_set_server is not of type string/],
       [{ max_connections: 9 }, /max_connections is less than the minimum allowed: 10/],
       [{ max_connections: 100001 }, /max_connections is greater than the maximum allowed: 100000/],
+      // biome-ignore lint/correctness/noPrecisionLoss: 2^53 + 1 is sent on purpose, as a number no integer parameter may take
       [{ max_connections: 9007199254740993 }, /max_connections is not of type integer/],
     ];
     for (const [values, message] of wrong) {

@@ -4,7 +4,6 @@ import { newId } from '../common/ids.js';
 import { agentOf, type Runtime } from '../control/runtime.js';
 import type { TaskManager } from '../control/task-manager.js';
 import type { Logger } from '../common/log.js';
-import type { AuthContext } from '../identity/types.js';
 import type { ConfigurationTable, InstanceTable } from '../state/schema.js';
 import { flavorVariables } from '../catalog/formula.js';
 import { budgetOf, groupOf, instanceFlavor, parseValues, resolveForFlavor, rulesOf } from './instance-values.js';

@@ -59,18 +59,18 @@ export interface MemoryBudget {
  * Undefined for a datastore whose rules name no memory parameters.
  */
 export function memoryBudget(rules: readonly ParameterRule[], resolved: ConfigurationValues, flavor: FlavorVariables): MemoryBudget | undefined {
-  const valueOf = (rule: ParameterRule): number => {
+  const valueFor = (rule: ParameterRule): number => {
     const set = resolved[rule.name];
     if (typeof set === 'number') return set;
     if (rule.default === undefined) return 0;
     return Math.floor(evaluateFormula(rule.default, flavor).number);
   };
-  const bytesOf = (rule: ParameterRule) => valueOf(rule) * (bytesPerUnit(rule) ?? 1);
+  const bytesOf = (rule: ParameterRule) => valueFor(rule) * (bytesPerUnit(rule) ?? 1);
   const global = rules.filter((r) => r.memory === 'global');
   const perConnection = rules.filter((r) => r.memory === 'per_connection');
   const connectionsRule = rules.find((r) => r.memory === 'connections');
   if (global.length === 0 && perConnection.length === 0) return undefined;
-  const connections = connectionsRule ? valueOf(connectionsRule) : 0;
+  const connections = connectionsRule ? valueFor(connectionsRule) : 0;
   const globalBytes = global.reduce((sum, r) => sum + bytesOf(r), 0);
   const perConnectionBytes = perConnection.reduce((sum, r) => sum + bytesOf(r), 0);
   const total = globalBytes + connections * perConnectionBytes;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { REPLICATION_USER, type ReplicationSource, type ReplicationStatus } from '../agent/replication-protocol.js';
+import { REPLICATION_USER, type ReplicationSource } from '../agent/replication-protocol.js';
 import type { InstanceTable } from '../state/schema.js';
 import type { Runtime } from './runtime.js';
 import type { SecretBox } from '../common/secrets.js';
@@ -25,10 +25,6 @@ export function replicationSourceFor(runtime: Runtime, source: InstanceTable, re
 export function secretOf(instance: InstanceTable): string {
   if (!instance.replication_secret) throw new PermanentTaskError(`instance ${instance.id} has no replication password recorded`);
   return instance.replication_secret;
-}
-
-export function observedReplication(instance: InstanceTable): ReplicationStatus | undefined {
-  return instance.replication_status ? (JSON.parse(instance.replication_status) as ReplicationStatus) : undefined;
 }
 
 /**

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { createLogger } from '../common/log.js';
 import { migrateToLatest, openStore, type OpenedStore } from '../state/database.js';
 import { startPostgres } from '../test-support/postgres.js';
+import { integrationTests, unitTests } from '../test-support/test-scope.js';
 import { PermanentTaskError, TaskManager, type TaskKind } from './task-manager.js';
 
 const FAST = { poll_ms: 20, lease_seconds: 5, max_concurrent: 4, build_timeout_seconds: 60, delete_timeout_seconds: 60, reconcile_seconds: 1 };
@@ -43,8 +44,8 @@ function taskContract(kind: string, open: () => Promise<{ store: OpenedStore; cl
         kind: 'test.steps',
         deadlineSeconds: 60,
         steps: [
-          { name: 'a', run: async (r) => (seen.push(`a:${r.params.secret}`), 'done') },
-          { name: 'b', run: async () => (waits-- > 0 ? { waitMs: 10 } : (seen.push('b'), 'done')) },
+          { name: 'a', run: async (r) => { seen.push(`a:${r.params.secret}`); return 'done'; } },
+          { name: 'b', run: async () => { if (waits-- > 0) return { waitMs: 10 }; seen.push('b'); return 'done'; } },
           {
             name: 'c',
             run: async () => {
@@ -104,7 +105,7 @@ function taskContract(kind: string, open: () => Promise<{ store: OpenedStore; cl
         kind: 'test.resume',
         deadlineSeconds: 60,
         steps: [
-          { name: 'one', run: async () => (runs.push('one'), 'done') },
+          { name: 'one', run: async () => { runs.push('one'); return 'done'; } },
           { name: 'two', run: async () => { runs.push('two'); if (hang) await new Promise(() => undefined); return 'done'; } },
         ],
         onFailure: async () => undefined,
@@ -130,7 +131,7 @@ function taskContract(kind: string, open: () => Promise<{ store: OpenedStore; cl
       let runs = 0;
       const make = () => {
         const manager = new TaskManager(store.db, FAST, log);
-        manager.register({ kind: 'test.once', deadlineSeconds: 60, steps: [{ name: 'x', run: async () => (runs++, await new Promise((r) => setTimeout(r, 100)), 'done') }], onFailure: async () => undefined });
+        manager.register({ kind: 'test.once', deadlineSeconds: 60, steps: [{ name: 'x', run: async () => { runs++; await new Promise((r) => setTimeout(r, 100)); return 'done'; } }], onFailure: async () => undefined });
         return manager;
       };
       const [a, b] = [make(), make()];
@@ -145,12 +146,12 @@ function taskContract(kind: string, open: () => Promise<{ store: OpenedStore; cl
   });
 }
 
-taskContract('sqlite', async () => {
+if (unitTests) taskContract('sqlite', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'trove-test-tasks-'));
   return { store: openStore('', dir), cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
 });
 
-taskContract('postgresql', async () => {
+if (integrationTests) taskContract('postgresql', async () => {
   const server = await startPostgres();
   return { store: openStore(server.url, '/nonexistent'), cleanup: () => server.stop() };
 });

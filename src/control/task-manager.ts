@@ -35,7 +35,7 @@ export interface TaskKind<P> {
   decode?(stored: string): P;
 }
 
-type AnyKind = TaskKind<any>;
+type AnyKind = TaskKind<unknown>;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 

@@ -319,5 +319,3 @@ function tokenInfo(user: NamedRef, project: NamedRef | null, roles: Role[], meth
 
 // A valid hash of a random password nobody knows, used to keep failed logins equally slow.
 const UNKNOWN_USER_HASH = 'scrypt-sha256$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
-
-export { ROLE_NAMES, type RoleName };

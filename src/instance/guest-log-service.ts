@@ -32,7 +32,7 @@ interface Metafile {
 const CONTAINER = 'database_logs';
 
 /** Trove's log status from what the agent says and what was published. */
-export function logStatus(type: 'USER' | 'SYS', enabled: boolean, size: number, published: number): string {
+function logStatus(type: 'USER' | 'SYS', enabled: boolean, size: number, published: number): string {
   if (type === 'USER' && !enabled) return 'Disabled';
   if (size === 0) return 'Unavailable';
   if (published === 0) return 'Ready';

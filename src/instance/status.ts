@@ -28,7 +28,7 @@ export const TaskStatus = {
 export type TaskStatus = (typeof TaskStatus)[keyof typeof TaskStatus];
 
 /** What the agent says of its engine. */
-export const ServiceStatus = {
+const ServiceStatus = {
   NEW: 'NEW',
   BUILDING: 'BUILDING',
   HEALTHY: 'HEALTHY',

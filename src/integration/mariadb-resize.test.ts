@@ -6,9 +6,6 @@ import { asApp, createAppInstance } from '../test-support/mariadb.js';
 import { run } from '../test-support/processes.js';
 import { openstackEnv, startTroveHost, type TroveHost } from '../test-support/trove-host.js';
 
-
-const GB = 1024 ** 3;
-
 /** Resizing flavor and volume of a real MariaDB, through crashes of trove serve too. */
 describe('resizing a MariaDB instance', () => {
   let host: TroveHost;

@@ -161,7 +161,7 @@ describe('no secret reaches a log when the engine refuses it', { timeout: 900_00
         const replicaView = await host.demo.waitForStatus(replica.body.instance.id, ['ACTIVE', 'ERROR'], 120_000);
         assert.equal(replicaView.status, 'ERROR', `a replica cannot be made while its source refuses the replication account: ${JSON.stringify(replicaView)}`);
         refusals.push(`${engine.type} create replica: ${replicaView.status} (${replicaView.fault?.message ?? ''})`);
-        replicationPasswords(host.dataDir).forEach((p, i) => secrets.set(`${engine.type} replication password ${i}`, p));
+        replicationPasswords(host.dataDir).forEach((p, i) => { secrets.set(`${engine.type} replication password ${i}`, p); });
         assert.equal((await host.demo.call('DELETE', `/instances/${replicaView.id}`)).status, 202);
       } finally {
         await engine.sabotage.off(host, id, ip, root.body.user.password);

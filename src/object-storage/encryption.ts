@@ -30,7 +30,7 @@ export function keyId(key: Buffer): string {
   return createHash('sha256').update('trove-backup-key:').update(key).digest('hex').slice(0, 16);
 }
 
-export class DecryptionError extends Error {}
+class DecryptionError extends Error {}
 
 function nonce(prefix: Buffer, index: number): Buffer {
   const n = Buffer.alloc(12);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { startSwiftS3, type S3Server } from '../test-support/swift-s3.js';
+import { integrationTests, unitTests } from '../test-support/test-scope.js';
 import { openBackup, uploadBackup, verifyStored } from './backup-pipeline.js';
 import { keyId } from './encryption.js';
 import { LocalFolderStore } from './local-folder-store.js';
@@ -75,12 +76,12 @@ function describeStore(name: string, open: () => Promise<{ store: ObjectStore; c
   });
 }
 
-describeStore('local folder', async () => {
+if (unitTests) describeStore('local folder', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'trove-test-objects-'));
   return { store: new LocalFolderStore(dir), close: async () => rmSync(dir, { recursive: true, force: true }) };
 });
 
-describeStore('S3 (Swift s3api)', async () => {
+if (integrationTests) describeStore('S3 (Swift s3api)', async () => {
   const server: S3Server = await startSwiftS3();
   const store = new S3Store({ endpoint: server.endpoint, region: 'us-east-1', access_key: server.accessKey, secret_key: server.secretKey, force_path_style: true, bucket_prefix: 'test-' });
   return { store, close: () => server.stop() };

@@ -16,7 +16,7 @@ export interface QuotaUsage {
 }
 
 /** The largest limit kept exactly: Trove's hard_limit is a signed 32-bit column. */
-export const QUOTA_MAX = 2 ** 31 - 1;
+const QUOTA_MAX = 2 ** 31 - 1;
 
 type Executor = Store | Transaction<Database>;
 

@@ -6,7 +6,7 @@ import { ConfigError } from '../common/errors.js';
 import { Settings } from './schema.js';
 
 /** Environment variables and the setting each one sets. */
-export const ENVIRONMENT: Record<string, string> = {
+const ENVIRONMENT: Record<string, string> = {
   TROVE_HOST: 'server.host',
   TROVE_PORT: 'server.port',
   TROVE_PUBLIC_URL: 'server.public_url',

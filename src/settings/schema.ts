@@ -7,7 +7,7 @@ import { Type, type Static } from 'typebox';
 const Int = (min: number, max: number, dflt: number) =>
   Type.Integer({ minimum: min, maximum: max, default: dflt });
 
-export const ServerSettings = Type.Object(
+const ServerSettings = Type.Object(
   {
     host: Type.String({ default: '127.0.0.1', minLength: 1 }),
     port: Int(0, 65535, 8779),
@@ -19,7 +19,7 @@ export const ServerSettings = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
-export const DatabaseSettings = Type.Object(
+const DatabaseSettings = Type.Object(
   {
     /** Empty: a SQLite file under data_dir. Otherwise postgres://… or sqlite:/path/file.db */
     url: Type.String({ default: '' }),
@@ -27,7 +27,7 @@ export const DatabaseSettings = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
-export const LogSettings = Type.Object(
+const LogSettings = Type.Object(
   {
     level: Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
@@ -37,7 +37,7 @@ export const LogSettings = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
-export const IdentitySettings = Type.Object(
+const IdentitySettings = Type.Object(
   {
     token_ttl_seconds: Int(60, 7 * 24 * 3600, 3600),
     /** Wrong passwords for one user within the window before its logins get 429; 0: no limit. */
@@ -72,7 +72,7 @@ export const RateLimitSettings = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
-export const ExtraVersion = Type.Object(
+const ExtraVersion = Type.Object(
   {
     datastore: Type.String({ minLength: 1 }),
     version: Type.String({ minLength: 1 }),
@@ -94,7 +94,7 @@ export const CatalogSettings = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
-export const ComputeSettings = Type.Object(
+const ComputeSettings = Type.Object(
   {
     driver: Type.Literal('local', { default: 'local' }),
     /** Loopback addresses given to instances, one each. */
@@ -132,7 +132,7 @@ export const TaskSettings = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
-export const ConfigurationGroupSettings = Type.Object(
+const ConfigurationGroupSettings = Type.Object(
   {
     /**
      * Refuse a configuration whenever every connection using every per-connection buffer could
@@ -144,7 +144,7 @@ export const ConfigurationGroupSettings = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
-export const ReplicationSettings = Type.Object(
+const ReplicationSettings = Type.Object(
   {
     /** A source with automatic failover on is ejected once it has been down (or silent) this long. */
     failover_after_seconds: Int(3, 3600, 30),

@@ -8,6 +8,7 @@ import { FlavorService } from '../flavor/flavor-service.js';
 import { IdentityService } from '../identity/identity-service.js';
 import { QuotaService } from '../quota/quota-service.js';
 import { startPostgres, type TestPostgres } from '../test-support/postgres.js';
+import { integrationTests, unitTests } from '../test-support/test-scope.js';
 import { migrateToLatest, openStore, type OpenedStore } from './database.js';
 
 const QUOTA_DEFAULTS = { instances: 2, ram: -1, volumes: 10, backups: 5 };
@@ -192,12 +193,12 @@ function storeContract(kind: string, open: () => Promise<{ store: OpenedStore; a
   });
 }
 
-storeContract('sqlite', async () => {
+if (unitTests) storeContract('sqlite', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'trove-test-sqlite-'));
   return { store: openStore('', dir), another: () => openStore('', dir), cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
 });
 
-storeContract('postgresql', async () => {
+if (integrationTests) storeContract('postgresql', async () => {
   const server: TestPostgres = await startPostgres();
   return { store: openStore(server.url, '/nonexistent'), another: () => openStore(server.url, '/nonexistent'), cleanup: () => server.stop() };
 });

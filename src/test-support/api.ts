@@ -17,7 +17,7 @@ export interface TestApi {
 }
 
 /** Describes a host with MariaDB 10.11 and PostgreSQL 15 installed, for tests of the control plane. */
-export const describedHost: VersionDiscoverer = async (probe) => {
+const describedHost: VersionDiscoverer = async (probe) => {
   if (probe.pattern.includes('MariaDB')) return [{ name: '10.11', full: '10.11.19', executable: '/usr/sbin/mariadbd' }];
   if (probe.pattern.includes('PostgreSQL')) return [{ name: '15', full: '15.18', executable: '/usr/lib/postgresql/15/bin/postgres' }];
   return [];

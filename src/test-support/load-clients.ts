@@ -102,7 +102,7 @@ export interface LoadRun {
 }
 
 /** A deterministic pseudo-random sequence (mulberry32), so runs pick the same operations in the same order. */
-export function seededRandom(seed: number): () => number {
+function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { formatTable } from '../cli/table.js';
+import { renderTable } from '../cli/client/text-table.js';
 import type { RunResult } from './processes.js';
 import { DEFAULT_TOML, type HostAccount, type TroveHost, type TroveHostOptions } from './trove-host.js';
 
@@ -103,7 +103,7 @@ export interface TempestOptions {
 }
 
 /** Every account tempest may lock per test class: as many admins and members as workers, members in separate projects. */
-export function tempestAccounts(concurrency: number): HostAccount[] {
+function tempestAccounts(concurrency: number): HostAccount[] {
   const accounts: HostAccount[] = [];
   // The host brings admin (project admin) and demo (project demo); two member accounts at least.
   for (let i = 2; i <= concurrency; i++) accounts.push({ name: `tempest-admin-${i}`, project: 'admin', password: `tempest-admin-${i}-secret`, role: 'admin' });
@@ -125,7 +125,7 @@ async function getJson(url: string, token: string): Promise<any> {
 }
 
 /** Reads from the server, as its admin, what tempest's [identity] and [database] settings must say. */
-export async function readTempestSettings(host: TroveHost, datastores: string[]): Promise<TempestSettings> {
+async function readTempestSettings(host: TroveHost, datastores: string[]): Promise<TempestSettings> {
   const admin = host.accounts.find((a) => a.role === 'admin');
   if (!admin) throw new Error('the host has no admin account');
   const login = await fetch(`${host.server.url}/v3/auth/tokens`, {
@@ -435,7 +435,7 @@ export async function runTempest(host: TroveHost, options: TempestOptions): Prom
 
 /** The results as a table: class, test, result, seconds, and the skip or failure reason in short. */
 export function tempestTable(tests: TempestTest[], width = 140): string {
-  return formatTable(
+  return renderTable(
     ['Class', 'Test', 'Result', 'Seconds', 'Reason'],
     tests.map((t) => [t.className, t.name, t.status, t.seconds.toFixed(1), cut(t.reason, width)]),
   );

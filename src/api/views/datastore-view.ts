@@ -16,7 +16,7 @@ export const VersionSchema = Type.Object({
   installed: Type.Optional(Type.Boolean({ description: 'admins only: the engine is on this host' })),
 });
 
-export const CapabilitiesSchema = Type.Object({
+const CapabilitiesSchema = Type.Object({
   databases: Type.Boolean(),
   users: Type.Boolean(),
   root: Type.Boolean(),

@@ -94,7 +94,7 @@ export function novaState(instance: InstanceTable, now: Date): NovaState {
 }
 
 /** Nova's timestamps: to the second with a Z (2012-08-20T21:11:09Z). */
-export function novaTime(date: Date): string {
+function novaTime(date: Date): string {
   return `${date.toISOString().slice(0, 19)}Z`;
 }
 
@@ -104,7 +104,7 @@ function usageTime(date: Date): string {
 }
 
 /** Nova's hostId: SHA-224 of the project and the host, so a project can tell its servers apart by host without learning its name. */
-export function hostId(projectId: string, host: string): string {
+function hostId(projectId: string, host: string): string {
   return createHash('sha224').update(projectId + host).digest('hex');
 }
 

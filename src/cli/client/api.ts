@@ -23,7 +23,7 @@ export interface IssuedToken {
   endpoint: string;
 }
 
-export function credentialsFromEnv(env: NodeJS.ProcessEnv): PasswordCredentials | undefined {
+function credentialsFromEnv(env: NodeJS.ProcessEnv): PasswordCredentials | undefined {
   if (!env.OS_AUTH_URL || !env.OS_USERNAME || !env.OS_PASSWORD) return undefined;
   return {
     authUrl: env.OS_AUTH_URL,

@@ -16,7 +16,7 @@ const COLOURS: Record<string, number> = {
 const BUSY = 33;
 
 /** How a cell shows a value: lists joined, nothing as an empty cell, objects as JSON. */
-export function cell(value: unknown): string {
+function cell(value: unknown): string {
   if (value === null || value === undefined) return '';
   if (Array.isArray(value)) return value.map(cell).join(', ');
   if (typeof value === 'object') return JSON.stringify(value);

@@ -4,7 +4,7 @@ import type { AddressAllocator } from '../driver.js';
 import { isUniqueViolation, type Store } from '../../state/database.js';
 
 /** The loopback addresses instances listen on privately: the local driver's are inside 127.0.0.0/8. */
-export function poolAddresses(cidr: string): string[] {
+function poolAddresses(cidr: string): string[] {
   const addresses = blockAddresses(cidr, 'compute.address_pool');
   if (!addresses[0]!.startsWith('127.')) throw new ConfigError(`compute.address_pool "${cidr}" must be inside 127.0.0.0/8 for the local driver`);
   return addresses;

@@ -42,7 +42,7 @@ function chainOf(instanceId: string): string {
  *   (route_localnet); then packets for 127.0.0.0/8 that arrive from outside are dropped unless
  *   this table translated them, so the private addresses stay private.
  */
-export function renderTable(table: string, instances: readonly ExposedInstance[], guardLoopback: boolean): string {
+function renderTable(table: string, instances: readonly ExposedInstance[], guardLoopback: boolean): string {
   const dnat: string[] = [];
   const checks: string[] = [];
   const chains: string[] = [];

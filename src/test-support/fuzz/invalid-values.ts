@@ -39,7 +39,7 @@ function acceptedTypes(schema: JsonSchema): Set<JsonType> | 'any' {
     for (const branch of schema.anyOf) {
       const types = acceptedTypes(branch);
       if (types === 'any') return 'any';
-      types.forEach((t) => all.add(t));
+      for (const t of types) all.add(t);
     }
     if (schema.nullable) all.add('null');
     return all;
@@ -80,7 +80,7 @@ function sitesOf(value: unknown, schema: JsonSchema, path: Array<string | number
       if (childSchema) sites.push(...sitesOf(child, childSchema, [...path, key]));
     }
   }
-  if (branch.type === 'array' && Array.isArray(value) && branch.items) value.forEach((item, i) => sites.push(...sitesOf(item, branch.items!, [...path, i])));
+  if (branch.type === 'array' && Array.isArray(value) && branch.items) value.forEach((item, i) => { sites.push(...sitesOf(item, branch.items!, [...path, i])); });
   return sites;
 }
 

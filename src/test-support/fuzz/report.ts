@@ -81,7 +81,7 @@ export class FuzzReport {
 }
 
 /** A wrong request accepted is told apart by how it was wrong: each kind is a fix of its own. */
-export function labelOf(finding: Finding): string {
+function labelOf(finding: Finding): string {
   return finding.defect === 'accepted-invalid' ? `${finding.defect}/${finding.exchange.fuzzCase.kind}` : finding.defect;
 }
 

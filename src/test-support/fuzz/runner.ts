@@ -30,7 +30,7 @@ export interface FuzzOptions {
 }
 
 /** Routes whose success would break the shared fixture: they are sent ids that do not exist. */
-export function policyOf(operation: Operation): RoutePolicy {
+function policyOf(operation: Operation): RoutePolicy {
   const t = operation.template;
   const onInstance = /\/instances\/\{id\}$/.test(t) || /\/instances\/\{id\}\/action$/.test(t);
   if (operation.method === 'DELETE' && /\{[a-z_]+\}$/.test(t) && t.startsWith('/v1.0/')) return { destructive: true, alwaysMissing: true };
@@ -41,7 +41,7 @@ export function policyOf(operation: Operation): RoutePolicy {
 }
 
 /** Routes with a body have more ways to be wrong: they get half as many cases again. */
-export function runsFor(operation: Operation, runsPerRoute: number): number {
+function runsFor(operation: Operation, runsPerRoute: number): number {
   return operation.body ? Math.round(runsPerRoute * 1.5) : runsPerRoute;
 }
 

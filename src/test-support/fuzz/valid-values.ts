@@ -30,7 +30,7 @@ function integerValue(schema: JsonSchema): fc.Arbitrary<number> {
 }
 
 /** Anything JSON: what a field of no stated type accepts. */
-export const anyJson: fc.Arbitrary<unknown> = fc.oneof(fc.boolean(), fc.integer({ min: -3, max: 100 }), safeText(0, 12), fc.constant(null));
+const anyJson: fc.Arbitrary<unknown> = fc.oneof(fc.boolean(), fc.integer({ min: -3, max: 100 }), safeText(0, 12), fc.constant(null));
 
 export function validValue(schema: JsonSchema, hints: FieldHints = () => undefined, depth = 0): fc.Arbitrary<unknown> {
   const nonNull = validNonNull(schema, hints, depth);

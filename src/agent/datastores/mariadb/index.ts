@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, mkdirSync } from 'node:fs';
 import { writeFileAtomic } from '../../../common/atomic-file.js';
-import { promisify } from 'node:util';
 import type { DatastoreModule } from '../../datastore.js';
 import type { AgentConfig, PrepareRequest } from '../../protocol.js';
 import { probeSocket } from '../../socket-probe.js';
@@ -17,7 +15,6 @@ import { ident, identifiedBy, literal, nativeHash, runSql } from './sql.js';
 import { copyTemplate, installedVersion, pristineDataDir } from './template.js';
 import { tuneFor } from './tuning.js';
 
-const run = promisify(execFile);
 const ENGINE_USER = 'mysql';
 
 function ownedFolder(path: string, owner: { uid: number; gid: number } | undefined, mode = 0o750): void {

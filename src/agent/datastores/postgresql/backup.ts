@@ -133,7 +133,7 @@ export const postgresqlBackup: BackupStrategy = {
     rmSync(partial, { recursive: true, force: true });
     mkdirSync(partial, { mode: 0o700 });
     const [base, ...incrementals] = chain;
-    if (!base || base.kind !== 'full') throw new Error('a PostgreSQL restore starts from a full backup');
+    if (base?.kind !== 'full') throw new Error('a PostgreSQL restore starts from a full backup');
     await feedTool(await base.open(), 'tar', ['-x', '-C', partial]);
     if (incrementals.length > 0) {
       const wal = paths.restoreWalDir;

@@ -1,6 +1,4 @@
-import { execFile } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync } from 'node:fs';
-import { promisify } from 'node:util';
 import { writeFileAtomic } from '../../../common/atomic-file.js';
 import type { DatastoreModule } from '../../datastore.js';
 import { probeSocket } from '../../socket-probe.js';
@@ -18,7 +16,6 @@ import { runSql } from './sql.js';
 import { binDir, copyCluster, pristineCluster, versionOf } from './template.js';
 import { tuneFor } from './tuning.js';
 
-const run = promisify(execFile);
 const ENGINE_USER = 'postgres';
 
 /** PostgreSQL from Debian's packages (/usr/lib/postgresql/<version>). */

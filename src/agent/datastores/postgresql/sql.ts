@@ -31,7 +31,7 @@ export class PostgresError extends Error {
  * psql's report of a refused statement with VERBOSITY verbose: `ERROR:  42710: role "a" already
  * exists`, then LINE/LOCATION lines that quote the statement, which are dropped.
  */
-export function refusal(stderr: string): PostgresError | undefined {
+function refusal(stderr: string): PostgresError | undefined {
   const match = /(?:ERROR|FATAL):\s+([0-9A-Z]{5}): (.*)/.exec(stderr);
   return match ? new PostgresError(match[1]!, match[2]!.trim()) : undefined;
 }

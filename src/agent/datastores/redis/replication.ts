@@ -15,7 +15,7 @@ const FENCED_MIN_REPLICAS = 1_000_000;
 /** What the replication account may run: the replication handshake and stream, nothing else. */
 const REPLICATION_RULES = ['-@all', '+psync', '+sync', '+replconf', '+ping'];
 
-export function renderReplicationConfig(role: ReplicationRole): string {
+function renderReplicationConfig(role: ReplicationRole): string {
   const head = `# Written by the Trove guest agent: this server's replication role (${role.role}).\n`;
   if (role.role === 'fenced') return `${head}min-replicas-to-write ${FENCED_MIN_REPLICAS}\nmin-replicas-max-lag 10\n`;
   if (role.role === 'source') return `${head}min-replicas-to-write 0\n`;

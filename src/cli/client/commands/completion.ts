@@ -25,7 +25,7 @@ function shapes(program: Command): CommandShape[] {
 
 const quoteZsh = (text: string) => text.replace(/'/g, "'\\''").replace(/:/g, '\\:').replace(/\[/g, '\\[').replace(/\]/g, '\\]');
 
-export function bashCompletion(program: Command): string {
+function bashCompletion(program: Command): string {
   const commands = shapes(program);
   const cases = commands.map((c) => `    ${c.name}) opts="${c.options.map((o) => o.flag).join(' ')}"; kind="${c.firstArgument ?? ''}" ;;`).join('\n');
   return `# bash completion for trove: source <(trove completion bash)
@@ -48,7 +48,7 @@ complete -o default -F _trove trove
 `;
 }
 
-export function zshCompletion(program: Command): string {
+function zshCompletion(program: Command): string {
   const commands = shapes(program);
   const cases = commands
     .map((c) => `    ${c.name})\n      options=(${c.options.map((o) => `'${quoteZsh(o.flag)}:${quoteZsh(o.description)}'`).join(' ')})\n      kind='${c.firstArgument ?? ''}' ;;`)

@@ -34,7 +34,7 @@ function replicationLine(instance: InstanceView): string | undefined {
   return parts.join(', ');
 }
 
-export function printInstance(out: Output, instance: InstanceView): void {
+function printInstance(out: Output, instance: InstanceView): void {
   out.record(instance, [
     ['id', instance.id],
     ['name', instance.name],
@@ -63,7 +63,7 @@ export function printInstance(out: Output, instance: InstanceView): void {
   ]);
 }
 
-export const getInstance = async (api: TroveApi, id: string) => (await api.get<{ instance: InstanceView }>(`/instances/${id}`)).instance;
+const getInstance = async (api: TroveApi, id: string) => (await api.get<{ instance: InstanceView }>(`/instances/${id}`)).instance;
 
 /**
  * Where an operation on a running instance ends: ACTIVE, or RESTART_REQUIRED when values wait for
@@ -72,7 +72,7 @@ export const getInstance = async (api: TroveApi, id: string) => (await api.get<{
 const SETTLED = ['ACTIVE', 'RESTART_REQUIRED'];
 
 /** Watches an instance until its status is one of `settled` with no task left (ERROR ends the wait as a failure). */
-export function instanceSettles(api: TroveApi, id: string, settled: string[] = SETTLED) {
+function instanceSettles(api: TroveApi, id: string, settled: string[] = SETTLED) {
   return async (): Promise<Observation<InstanceView>> => {
     const instance = await getInstance(api, id);
     const busy = (instance.pending_tasks ?? []).length > 0;
