@@ -6,37 +6,32 @@ import { ownedFolder } from '../system-user.js';
 
 const run = promisify(execFile);
 
-/** How to make one engine version's fresh data directory. */
-export interface TemplateRecipe {
-  /** The host's folder of templates (the agent config's `template_dir`). */
-  root: string;
-  /** The template's name there, one per engine and version (`postgresql-16`). */
-  name: string;
+/** What one engine's templates are like. */
+export interface TemplateKind {
   /** A file every finished template holds. */
   marker: string;
   /** The engine's system user, who owns the template. */
   owner: string;
   /** The mode of the template's folder. */
   mode: number;
-  /** Fills `folder` (empty, owned by `owner`) with a fresh data directory. */
-  build(folder: string): Promise<void>;
 }
 
 /**
  * A fresh data directory made once per host and engine version, then copied onto each new
  * volume: it is the same for every instance, and copying is much faster than bootstrapping again.
- * Returns its folder.
+ * `name` is its folder in `root` (the agent config's `template_dir`), one per engine and version;
+ * `build` fills an empty folder owned by the engine's user. Returns the template's folder.
  */
-export async function cachedTemplate(recipe: TemplateRecipe): Promise<string> {
-  const template = join(recipe.root, recipe.name);
-  if (existsSync(join(template, recipe.marker))) return template;
-  mkdirSync(recipe.root, { recursive: true });
-  chmodSync(recipe.root, 0o711);
+export async function cachedTemplate(root: string, name: string, kind: TemplateKind, build: (folder: string) => Promise<void>): Promise<string> {
+  const template = join(root, name);
+  if (existsSync(join(template, kind.marker))) return template;
+  mkdirSync(root, { recursive: true });
+  chmodSync(root, 0o711);
   // Built aside and renamed into place, so a crash or a concurrent agent never sees half of one.
   const building = `${template}.${process.pid}.partial`;
   rmSync(building, { recursive: true, force: true });
-  ownedFolder(building, recipe.owner, recipe.mode);
-  await recipe.build(building);
+  ownedFolder(building, kind.owner, kind.mode);
+  await build(building);
   try {
     renameSync(building, template);
   } catch {

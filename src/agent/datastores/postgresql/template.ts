@@ -1,12 +1,13 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { cachedTemplate } from '../../engine-kit/template-cache.js';
+import { cachedTemplate, type TemplateKind } from '../../engine-kit/template-cache.js';
 import { AgentRequestError } from '../../errors.js';
 import type { AgentConfig } from '../../protocol.js';
 import { engineOwner } from '../../system-user.js';
 
 const run = promisify(execFile);
 const ENGINE_USER = 'postgres';
+const TEMPLATE: TemplateKind = { marker: 'PG_VERSION', owner: ENGINE_USER, mode: 0o700 };
 
 /** The PostgreSQL major version an instance runs, from its agent config. */
 export function versionOf(config: AgentConfig): string {
@@ -20,18 +21,11 @@ export function binDir(version: string): string {
 
 /** A fresh cluster made once per host and version by initdb, copied onto each new volume. */
 export async function pristineCluster(templateRoot: string, version: string): Promise<string> {
-  return cachedTemplate({
-    root: templateRoot,
-    name: `postgresql-${version}`,
-    marker: 'PG_VERSION',
-    owner: ENGINE_USER,
-    mode: 0o700,
-    async build(building) {
-      await run(
-        `${binDir(version)}/initdb`,
-        ['-D', building, '--username=postgres', '--auth-local=peer', '--auth-host=scram-sha-256', '--encoding=UTF8', '--locale=C.UTF-8', '--no-instructions'],
-        { timeout: 180_000, cwd: '/', ...(engineOwner(ENGINE_USER) ?? {}) },
-      );
-    },
+  return cachedTemplate(templateRoot, `postgresql-${version}`, TEMPLATE, async (building) => {
+    await run(
+      `${binDir(version)}/initdb`,
+      ['-D', building, '--username=postgres', '--auth-local=peer', '--auth-host=scram-sha-256', '--encoding=UTF8', '--locale=C.UTF-8', '--no-instructions'],
+      { timeout: 180_000, cwd: '/', ...(engineOwner(ENGINE_USER) ?? {}) },
+    );
   });
 }
