@@ -3,6 +3,7 @@ import { open } from 'node:fs/promises';
 import { writeFileAtomic } from '../common/atomic-file.js';
 import { dirname, join } from 'node:path';
 import type { Logger } from '../common/log.js';
+import { pollUntil } from '../common/time.js';
 import type { ConfigValue, DatastoreModule, EngineControl, GuestAdmin, GuestConfiguration, GuestReplication } from './datastore.js';
 import { BackupRunner } from './backup-runner.js';
 import { AgentRequestError } from './errors.js';
@@ -119,14 +120,15 @@ export class Agent {
   }
 
   private async waitUntilAnswering(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    let pause = 20;
-    while (!(await this.module.ping(this.config))) {
-      if (Date.now() > deadline) throw new Error(`the engine did not answer within ${timeoutMs / 1000} s`);
-      if (this.supervisor.state === 'crashed') throw new Error('the engine exited while starting; see its error log');
-      await new Promise((r) => setTimeout(r, pause));
-      pause = Math.min(pause * 2, 250);
-    }
+    await pollUntil(
+      async () => {
+        if (await this.module.ping(this.config)) return true;
+        if (this.supervisor.state === 'crashed') throw new Error('the engine exited while starting; see its error log');
+        return undefined;
+      },
+      { timeoutMs, pauseMs: 20, maxPauseMs: 250 },
+      () => new Error(`the engine did not answer within ${timeoutMs / 1000} s`),
+    );
   }
 
   /** Throws unless the engine is prepared and answering: what admin operations and backups need. */

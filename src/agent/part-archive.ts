@@ -1,10 +1,10 @@
 import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
 import { writeFileAtomic } from '../common/atomic-file.js';
 import type { Logger } from '../common/log.js';
+import { pollUntil } from '../common/time.js';
 import { uploadBackup } from '../object-storage/backup-pipeline.js';
 import { backupKeyFrom } from '../object-storage/encryption.js';
 import type { ObjectStore } from '../object-storage/object-store.js';
@@ -98,13 +98,7 @@ export class PartArchive {
 
   /** Waits until the engine has handed the file over and it is stored. */
   async waitFor(name: string, stopped: AbortSignal, timeoutMs: number, whyNot: () => Promise<string>): Promise<ArchivedFile> {
-    const deadline = Date.now() + timeoutMs;
-    for (let pause = 20; ; pause = Math.min(pause * 2, 500)) {
-      const record = this.archived(name);
-      if (record) return record;
-      if (Date.now() > deadline) throw new Error(`${name} was not archived within ${Math.round(timeoutMs / 1000)} s${await whyNot()}`);
-      await sleep(pause, undefined, { signal: stopped });
-    }
+    return pollUntil(() => this.archived(name), { timeoutMs, pauseMs: 20, maxPauseMs: 500, signal: stopped }, async () => new Error(`${name} was not archived within ${Math.round(timeoutMs / 1000)} s${await whyNot()}`));
   }
 
   /** Forgets the records of files named before `floor`: no backup built from now on needs them. */

@@ -1,17 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, readFileSync, closeSync } from 'node:fs';
 import type { Logger } from '../common/log.js';
+import { alive, terminate } from '../common/process-stop.js';
 import type { EngineCommand } from './datastore.js';
-import { systemUser } from './system-user.js';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { engineOwner } from './system-user.js';
 
 function readPid(file: string): number | undefined {
   try {
@@ -59,7 +51,7 @@ export class Supervisor {
   }
 
   private launch(): void {
-    const user = process.getuid?.() === 0 ? systemUser(this.command.user) : {};
+    const user = engineOwner(this.command.user) ?? {};
     const out = openSync(this.logFile, 'a');
     const child = spawn(this.command.executable, this.command.args, { stdio: ['ignore', out, out], cwd: '/', ...user });
     closeSync(out);
@@ -119,10 +111,7 @@ export class Supervisor {
       this.state = 'stopped';
       return;
     }
-    process.kill(pid, this.command.stopSignal ?? 'SIGTERM');
-    const deadline = Date.now() + graceMs;
-    while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    if (alive(pid)) process.kill(pid, 'SIGKILL');
+    await terminate([pid], graceMs, { signal: this.command.stopSignal ?? 'SIGTERM', killWaitMs: 0 });
     this.child = undefined;
     this.adoptedPid = undefined;
     this.state = 'stopped';

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { sleep } from '../common/time.js';
 
 /** Reads until the value is the expected one (or the time is up, then fails showing the last value read). */
 export async function eventually(read: () => Promise<unknown>, expected: unknown, timeoutMs = 60_000): Promise<void> {
@@ -7,7 +8,7 @@ export async function eventually(read: () => Promise<unknown>, expected: unknown
   while (Date.now() < deadline) {
     seen = await read();
     if (seen === expected) return;
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
   }
   assert.equal(seen, expected);
 }

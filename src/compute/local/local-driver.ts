@@ -11,7 +11,8 @@ import type { AgentProcessState, ComputeDriver, Exposure, Placement, PlacementSp
 import { writeFileAtomic } from '../../common/atomic-file.js';
 import { applyLimits, cgroupPids, detectLimits, removeLimits, type LimitsKind } from './limits.js';
 import { PacketFilter, type ExposedInstance } from './packet-filter.js';
-import { alive, commandLine, processesUsing, terminate } from './processes.js';
+import { alive, signalAndWait, terminate } from '../../common/process-stop.js';
+import { commandLine, processesUsing } from './processes.js';
 import { OnlineResizeDenied, ensureLoopVolume, growLoopVolume, growUnmountedVolume, isMounted, loopVolumesAvailable, unmountVolume } from './volume.js';
 
 /** The agent as one bundled file (see agent/main.ts): it starts in a third of the time. */
@@ -214,15 +215,7 @@ export class LocalDriver implements ComputeDriver {
     // The role first: an agent started between the two steps must already find it.
     writeFileAtomic(join(folder, ROLE_FILE), JSON.stringify({ role: 'fenced' }), 0o600);
     const pids = new Set([...processesUsing(folder), ...cgroupPids(this.limits, instanceId)]);
-    for (const pid of pids) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    const deadline = Date.now() + 5000;
-    while ([...pids].some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await signalAndWait([...pids], 'SIGKILL', 5000);
   }
 
   async remove(instanceId: string): Promise<void> {

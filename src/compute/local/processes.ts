@@ -1,14 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
 
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** A process's command line, its arguments joined by spaces ('' once it has exited). */
 export function commandLine(pid: number): string {
   try {
@@ -33,26 +24,4 @@ export function processesUsing(folder: string): number[] {
     }
   }
   return pids;
-}
-
-/** SIGTERM, a grace period, then SIGKILL for whatever is left. */
-export async function terminate(pids: number[], graceMs: number): Promise<void> {
-  for (const pid of pids) {
-    try {
-      process.kill(pid, 'SIGTERM');
-    } catch {
-      // already gone
-    }
-  }
-  const deadline = Date.now() + graceMs;
-  while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  for (const pid of pids.filter(alive)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-  const killDeadline = Date.now() + 5000;
-  while (pids.some(alive) && Date.now() < killDeadline) await new Promise((r) => setTimeout(r, 50));
 }

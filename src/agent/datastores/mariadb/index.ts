@@ -1,26 +1,22 @@
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { writeFileAtomic } from '../../../common/atomic-file.js';
 import type { DatastoreModule } from '../../datastore.js';
 import type { AgentConfig, PrepareRequest } from '../../protocol.js';
 import { probeSocket } from '../../socket-probe.js';
-import { systemUser } from '../../system-user.js';
+import { copyTemplate } from '../../engine-kit/template-cache.js';
+import { ownedFolder } from '../../system-user.js';
 import { mariadbAdmin } from './admin.js';
 import { mariadbBackup } from './backup.js';
 import { ensureLogsConfig, mariadbLogs } from './logs.js';
 import { pathsOf, renderConfig } from './config-file.js';
-import { ensureOverrides, mariadbConfiguration } from './configuration.js';
+import { mariadbConfiguration } from './configuration.js';
 import { ensureReplicationConfig, mariadbReplication } from './replication.js';
 import { ident, identifiedBy, literal, nativeHash, runSql } from './sql.js';
-import { copyTemplate, installedVersion, pristineDataDir } from './template.js';
+import { installedVersion, pristineDataDir } from './template.js';
 import { tuneFor } from './tuning.js';
 
 const ENGINE_USER = 'mysql';
-
-function ownedFolder(path: string, owner: { uid: number; gid: number } | undefined, mode = 0o750): void {
-  mkdirSync(path, { recursive: true, mode });
-  if (owner) chownSync(path, owner.uid, owner.gid);
-}
 
 /** Accounts that must not exist on a tenant's server: anonymous, remote root, the OS-user superuser. */
 async function removeUnsafeAccounts(socket: string): Promise<void> {
@@ -59,22 +55,21 @@ export const mariadbModule: DatastoreModule = {
 
   async initialise(config: AgentConfig, request: PrepareRequest, restore) {
     const paths = pathsOf(config);
-    const owner = process.getuid?.() === 0 ? systemUser(ENGINE_USER) : undefined;
-    ownedFolder(config.run_dir, owner, 0o755);
-    ownedFolder(config.log_dir, owner);
-    ownedFolder(paths.tmpDir, owner);
+    ownedFolder(config.run_dir, ENGINE_USER, 0o755);
+    ownedFolder(config.log_dir, ENGINE_USER, 0o750);
+    ownedFolder(paths.tmpDir, ENGINE_USER, 0o750);
     mkdirSync(paths.securePrivDir, { recursive: true, mode: 0o755 });
     await mariadbModule.configure(config, request.flavor);
     if (existsSync(`${paths.dataDir}/mysql`)) return;
     if (restore) return mariadbBackup.restore(config, restore);
     const template = await pristineDataDir(config.template_dir, await installedVersion());
-    await copyTemplate(template, paths.dataDir);
+    await copyTemplate(template, paths.dataDir, { sparse: true });
   },
 
   async configure(config: AgentConfig, flavor) {
     const paths = pathsOf(config);
     ensureLogsConfig(config);
-    ensureOverrides(config);
+    mariadbConfiguration.ensureOverrides(config);
     ensureReplicationConfig(config);
     writeFileAtomic(paths.configFile, renderConfig(config, paths, tuneFor(flavor.ram_mb, flavor.vcpus)), 0o644);
   },

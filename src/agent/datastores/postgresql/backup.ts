@@ -7,7 +7,7 @@ import type { OpenedBackup } from '../../../object-storage/backup-pipeline.js';
 import type { ArchivePart, Positions } from '../../backup-protocol.js';
 import type { BackupStrategy } from '../../datastore.js';
 import type { AgentConfig } from '../../protocol.js';
-import { giveTree, systemUser } from '../../system-user.js';
+import { engineOwner, giveTree } from '../../system-user.js';
 import { feedTool, writeToFile } from '../../tool-process.js';
 import { pathsOf } from './config-file.js';
 import { runSql } from './sql.js';
@@ -15,10 +15,6 @@ import { binDir, versionOf } from './template.js';
 
 const run = promisify(execFile);
 const SEGMENT = /^[0-9A-F]{24}$/;
-
-function engineUser() {
-  return process.getuid?.() === 0 ? systemUser('postgres') : undefined;
-}
 
 const sql = (config: AgentConfig, statement: string) => runSql(pathsOf(config).socketDir, config.port, statement);
 
@@ -70,7 +66,7 @@ export const postgresqlBackup: BackupStrategy = {
 
   async stream(config: AgentConfig, kind, parent, stopped, archive) {
     const paths = pathsOf(config);
-    const user = engineUser();
+    const user = engineOwner('postgres');
     if (kind === 'full') {
       return {
         executable: `${binDir(versionOf(config))}/pg_basebackup`,

@@ -1,19 +1,20 @@
-import { chownSync, existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { writeFileAtomic } from '../../../common/atomic-file.js';
 import type { DatastoreModule } from '../../datastore.js';
 import { probeSocket } from '../../socket-probe.js';
 import type { AgentConfig, PrepareRequest } from '../../protocol.js';
-import { systemUser } from '../../system-user.js';
+import { copyTemplate } from '../../engine-kit/template-cache.js';
+import { ownedFolder } from '../../system-user.js';
 import { allowedCidrsOf, postgresqlAccess } from './access.js';
 import { postgresAdmin } from './admin.js';
 import { finishRestore, postgresqlBackup } from './backup.js';
 import { pathsOf, renderConfig, renderHba } from './config-file.js';
 import { postgresLogs } from './logs.js';
-import { ensureOverrides, postgresqlConfiguration } from './configuration.js';
+import { postgresqlConfiguration } from './configuration.js';
 import { ensureReplicationConfig, postgresqlReplication } from './replication.js';
 import { acceptsConnections, startupPacket } from './ping.js';
 import { runSql } from './sql.js';
-import { binDir, copyCluster, pristineCluster, versionOf } from './template.js';
+import { binDir, pristineCluster, versionOf } from './template.js';
 import { tuneFor } from './tuning.js';
 
 const ENGINE_USER = 'postgres';
@@ -30,20 +31,16 @@ export const postgresqlModule: DatastoreModule = {
 
   async initialise(config: AgentConfig, request: PrepareRequest, restore) {
     const paths = pathsOf(config);
-    const owner = process.getuid?.() === 0 ? systemUser(ENGINE_USER) : undefined;
-    for (const dir of [config.run_dir, config.log_dir]) {
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
-      if (owner) chownSync(dir, owner.uid, owner.gid);
-    }
+    for (const dir of [config.run_dir, config.log_dir]) ownedFolder(dir, ENGINE_USER, 0o700);
     await postgresqlModule.configure(config, request.flavor);
     if (existsSync(`${paths.dataDir}/PG_VERSION`)) return;
     if (restore) return postgresqlBackup.restore(config, restore);
-    await copyCluster(await pristineCluster(config.template_dir, versionOf(config)), paths.dataDir);
+    await copyTemplate(await pristineCluster(config.template_dir, versionOf(config)), paths.dataDir);
   },
 
   async configure(config: AgentConfig, flavor) {
     const paths = pathsOf(config);
-    ensureOverrides(config);
+    postgresqlConfiguration.ensureOverrides(config);
     ensureReplicationConfig(config);
     writeFileAtomic(paths.configFile, renderConfig(config, paths, tuneFor(flavor.ram_mb)), 0o644);
     writeFileAtomic(paths.hbaFile, renderHba(config, allowedCidrsOf(config)), 0o644);

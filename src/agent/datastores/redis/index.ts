@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../../../common/atomic-file.js';
 import type { DatastoreModule } from '../../datastore.js';
 import type { AgentConfig, PrepareRequest } from '../../protocol.js';
 import { probeSocket } from '../../socket-probe.js';
-import { systemUser } from '../../system-user.js';
+import { giveFile, ownedFolder } from '../../system-user.js';
 import { AGENT_USER, initialAclFile, withAgentPassword } from './acl.js';
 import { redisAdmin } from './admin.js';
-import { ensureOverrides, redisConfiguration } from './configuration.js';
+import { redisConfiguration } from './configuration.js';
 import { redisBackup } from './backup.js';
 import { ensureReplicationConfig, redisReplication } from './replication.js';
 import { redisInfo } from './cli.js';
@@ -28,11 +28,7 @@ export const redisModule: DatastoreModule = {
 
   async initialise(config: AgentConfig, request: PrepareRequest, restore) {
     const paths = pathsOf(config);
-    const owner = process.getuid?.() === 0 ? systemUser(ENGINE_USER) : undefined;
-    for (const dir of [config.run_dir, config.log_dir, paths.dataDir]) {
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
-      if (owner) chownSync(dir, owner.uid, owner.gid);
-    }
+    for (const dir of [config.run_dir, config.log_dir, paths.dataDir]) ownedFolder(dir, ENGINE_USER, 0o700);
     const newSecret = !existsSync(paths.agentSecretFile);
     if (newSecret) writeFileAtomic(paths.agentSecretFile, randomBytes(32).toString('base64url'), 0o600);
     const secret = readFileSync(paths.agentSecretFile, 'utf8').trim();
@@ -40,7 +36,7 @@ export const redisModule: DatastoreModule = {
     const acl = existsSync(paths.aclFile) ? (newSecret ? withAgentPassword(readFileSync(paths.aclFile, 'utf8'), secret) : undefined) : initialAclFile(secret);
     if (acl !== undefined) {
       writeFileAtomic(paths.aclFile, acl, 0o600);
-      if (owner) chownSync(paths.aclFile, owner.uid, owner.gid);
+      giveFile(paths.aclFile, ENGINE_USER);
     }
     await redisModule.configure(config, request.flavor);
     if (restore) await redisBackup.restore(config, restore);
@@ -48,7 +44,7 @@ export const redisModule: DatastoreModule = {
 
   async configure(config: AgentConfig, flavor) {
     const paths = pathsOf(config);
-    ensureOverrides(config);
+    redisConfiguration.ensureOverrides(config);
     ensureReplicationConfig(config);
     writeFileAtomic(paths.configFile, renderConfig(config, paths, tuneFor(flavor.ram_mb)), 0o644);
   },
