@@ -40,4 +40,12 @@ export interface DatastoreDescriptor {
   minRamMb: number;
   /** What configuration groups may set, and how each value is checked and applied. */
   parameters: ParameterRule[];
+  /**
+   * How the engine is tuned for its flavor, the one place these formulas are written: each
+   * setting's value as a formula of the flavor (RAM, RAM_MB, VCPUS), in its parameter rule's unit
+   * where it has a rule (the rules' memory defaults name these same formulas). The control plane
+   * resolves them for the instance's flavor and sends the numbers to the agent (prepare, resize,
+   * rebuild), which writes them into the engine's configuration as they are.
+   */
+  tuning: Record<string, string>;
 }

@@ -1,4 +1,4 @@
-import { MARIADB_PARAMETERS } from '../parameters/mariadb.js';
+import { MARIADB_PARAMETERS, MARIADB_TUNING } from '../parameters/mariadb.js';
 import type { DatastoreCapabilities, DatastoreDescriptor, VersionProbe } from '../descriptor.js';
 
 const MYSQL_FAMILY_PROBE: VersionProbe = {
@@ -33,4 +33,5 @@ export const mariadb: DatastoreDescriptor = {
   ],
   minRamMb: 256,
   parameters: MARIADB_PARAMETERS,
+  tuning: MARIADB_TUNING,
 };

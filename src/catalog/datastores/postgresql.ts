@@ -1,4 +1,4 @@
-import { POSTGRESQL_PARAMETERS } from '../parameters/postgresql.js';
+import { POSTGRESQL_PARAMETERS, POSTGRESQL_TUNING } from '../parameters/postgresql.js';
 import type { DatastoreDescriptor } from '../descriptor.js';
 
 export const postgresql: DatastoreDescriptor = {
@@ -25,4 +25,5 @@ export const postgresql: DatastoreDescriptor = {
   logs: [{ name: 'general', type: 'USER' }],
   minRamMb: 256,
   parameters: POSTGRESQL_PARAMETERS,
+  tuning: POSTGRESQL_TUNING,
 };

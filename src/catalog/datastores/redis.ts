@@ -1,4 +1,4 @@
-import { REDIS_PARAMETERS } from '../parameters/redis.js';
+import { REDIS_PARAMETERS, REDIS_TUNING } from '../parameters/redis.js';
 import type { DatastoreDescriptor } from '../descriptor.js';
 
 export const redis: DatastoreDescriptor = {
@@ -25,4 +25,5 @@ export const redis: DatastoreDescriptor = {
   logs: [{ name: 'server', type: 'SYS' }],
   minRamMb: 128,
   parameters: REDIS_PARAMETERS,
+  tuning: REDIS_TUNING,
 };
