@@ -8,6 +8,8 @@ import type { ReplicationRole, ReplicationSource, ReplicationStatus } from './re
 export interface FlavorSpecInput {
   ram_mb: number;
   vcpus: number;
+  /** The engine's settings for this flavor, resolved by the control plane: written into its configuration as they are. */
+  tuning: Record<string, number>;
 }
 
 /** How to start an engine process; the agent runs and supervises it. */
@@ -33,7 +35,7 @@ export interface DatastoreModule {
    * source, the data comes from its backups (through backup.restore) instead of a fresh one.
    */
   initialise(config: AgentConfig, request: PrepareRequest, restore?: RestoreChain): Promise<void>;
-  /** Rewrite the configuration for a new flavor; takes effect at the next engine start. */
+  /** Rewrite the configuration with a new flavor's tuning; takes effect at the next engine start. */
   configure(config: AgentConfig, flavor: FlavorSpecInput): Promise<void>;
   command(config: AgentConfig): EngineCommand;
   /** True when the engine answers queries. */

@@ -15,7 +15,6 @@ import { ensureOverrides, mariadbConfiguration } from './configuration.js';
 import { ensureReplicationConfig, mariadbReplication } from './replication.js';
 import { ident, identifiedBy, literal, nativeHash, runSql } from './sql.js';
 import { copyTemplate, installedVersion, pristineDataDir } from './template.js';
-import { tuneFor } from './tuning.js';
 
 const run = promisify(execFile);
 const ENGINE_USER = 'mysql';
@@ -79,7 +78,7 @@ export const mariadbModule: DatastoreModule = {
     ensureLogsConfig(config);
     ensureOverrides(config);
     ensureReplicationConfig(config);
-    writeFileAtomic(paths.configFile, renderConfig(config, paths, tuneFor(flavor.ram_mb, flavor.vcpus)), 0o644);
+    writeFileAtomic(paths.configFile, renderConfig(config, paths, flavor.tuning), 0o644);
   },
 
   command(config: AgentConfig) {
