@@ -154,6 +154,8 @@ export interface LogArchiving {
 export interface BackupStrategy {
   /** The engine tool's name, recorded in the manifest. */
   readonly tool: string;
+  /** True when it takes incremental backups on top of a full one (and restores their chains). */
+  readonly incremental: boolean;
   /**
    * Gets the engine ready and names the tool to run; an incremental starts from its parent's
    * positions. `stopped` fires when the backup is aborted: a wait of the engine's must end then.
@@ -173,6 +175,8 @@ export interface GuestLogs {
 }
 
 export interface GuestAdmin {
+  /** False for an engine without databases (its database calls refuse); users and root it always has. */
+  readonly databases: boolean;
   listDatabases(config: AgentConfig): Promise<DatabaseInput[]>;
   createDatabases(config: AgentConfig, databases: DatabaseInput[]): Promise<void>;
   deleteDatabase(config: AgentConfig, name: string): Promise<void>;
