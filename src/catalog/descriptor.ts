@@ -14,6 +14,20 @@ export interface DatastoreCapabilities {
   clusters: boolean;
 }
 
+/** Names of one kind (users, databases) the datastore takes: the API checks them before the agent is asked. */
+export interface NameRule {
+  /** The whole name, as a regular expression. */
+  pattern: string;
+  /** What a refusal tells the caller to use: "up to 64 letters, digits, '_', '$' or '-'". */
+  allowed: string;
+}
+
+export interface NameRules {
+  user: NameRule;
+  /** Absent for a datastore without databases. */
+  database?: NameRule;
+}
+
 export interface VersionProbe {
   /** Executables to ask for their version; one `*` path segment may stand for any name. */
   executables: string[];
@@ -38,6 +52,8 @@ export interface DatastoreDescriptor {
   /** Guest logs the datastore offers: USER logs can be switched on and off, SYS logs are always on. */
   logs: Array<{ name: string; type: 'USER' | 'SYS' }>;
   minRamMb: number;
+  /** The datastore's own rules for user and database names (the agent protocol accepts what any datastore's rules allow). */
+  names: NameRules;
   /** What configuration groups may set, and how each value is checked and applied. */
   parameters: ParameterRule[];
   /**

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { datastoreEngines, datastoreModule } from '../agent/datastores/index.js';
 import type { DatastoreModule } from '../agent/datastore.js';
-import type { AgentConfig } from '../agent/protocol.js';
+import { NAME as PROTOCOL_DATABASE_NAME, UserSpec, type AgentConfig } from '../agent/protocol.js';
 import { DESCRIPTORS } from './datastores/index.js';
 import type { DatastoreCapabilities, DatastoreDescriptor } from './descriptor.js';
 
@@ -88,5 +88,33 @@ describe('the catalog’s descriptors and the agent’s modules agree', () => {
     assert.deepEqual(await disagreements(extraEngine, datastoreEngines(), datastoreModule), ["valkey: the agent has no module for engine 'valkey'"]);
     const moreLogs = DESCRIPTORS.map((d) => (d === redis ? { ...d, logs: [...d.logs, { name: 'slowlog', type: 'USER' as const }] } : d));
     assert.match((await disagreements(moreLogs, datastoreEngines(), datastoreModule)).join('\n'), /^redis: the descriptor offers logs/);
+  });
+});
+
+describe('each datastore’s name rules', () => {
+  /** Names of every printable ASCII character, at every length up to 100, alone and after a letter. */
+  const probes = [...Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i))].flatMap((ch) => Array.from({ length: 100 }, (_, n) => [ch.repeat(n + 1), `a${ch.repeat(n)}`]).flat());
+  const protocolUser = new RegExp((UserSpec.properties.name as { pattern?: string }).pattern!);
+  const protocolDatabase = new RegExp(PROTOCOL_DATABASE_NAME);
+
+  for (const descriptor of DESCRIPTORS) {
+    it(`${descriptor.name}: the agent protocol accepts every name the descriptor allows`, () => {
+      const user = new RegExp(descriptor.names.user.pattern);
+      for (const name of probes.filter((p) => user.test(p))) assert.ok(protocolUser.test(name), `user ${name}`);
+      if (descriptor.names.database) {
+        const database = new RegExp(descriptor.names.database.pattern);
+        for (const name of probes.filter((p) => database.test(p))) assert.ok(protocolDatabase.test(name), `database ${name}`);
+      }
+      assert.equal(descriptor.names.database !== undefined, descriptor.capabilities.databases);
+    });
+  }
+
+  it('are each datastore’s own: PostgreSQL’s identifiers stop at 63 characters, MariaDB’s users at 80', () => {
+    const rule = (name: string, kind: 'user' | 'database') => new RegExp(DESCRIPTORS.find((d) => d.name === name)!.names[kind]!.pattern);
+    assert.ok(rule('mysql', 'user').test('u'.repeat(80)) && !rule('mysql', 'user').test('u'.repeat(81)));
+    assert.ok(rule('mysql', 'database').test('d'.repeat(64)) && !rule('mysql', 'database').test('d'.repeat(65)));
+    assert.ok(rule('postgresql', 'user').test('u'.repeat(63)) && !rule('postgresql', 'user').test('u'.repeat(64)));
+    assert.ok(rule('postgresql', 'database').test('d'.repeat(63)) && !rule('postgresql', 'database').test('d'.repeat(64)));
+    assert.ok(rule('redis', 'user').test('u'.repeat(80)) && !rule('redis', 'user').test('bad name'));
   });
 });
