@@ -4,7 +4,7 @@ import { writeFileAtomic } from '../common/atomic-file.js';
 import { dirname, join } from 'node:path';
 import type { Logger } from '../common/log.js';
 import { pollUntil } from '../common/time.js';
-import type { ConfigValue, DatastoreModule, EngineControl, GuestAdmin, GuestConfiguration, GuestReplication } from './datastore.js';
+import type { ConfigValue, DatastoreModule, EngineControl, FlavorSpecInput, GuestAdmin, GuestConfiguration, GuestReplication } from './datastore.js';
 import { BackupRunner } from './backup-runner.js';
 import { AgentRequestError } from './errors.js';
 import type { AgentConfig, AgentStatus, PrepareRequest } from './protocol.js';
@@ -254,7 +254,7 @@ export class Agent {
     return module.read(this.config, names);
   }
 
-  async configure(flavor: { ram_mb: number; vcpus: number }): Promise<void> {
+  async configure(flavor: FlavorSpecInput): Promise<void> {
     if (!this.prepared) throw new AgentRequestError(409, 'The engine is not prepared yet.');
     await this.module.configure(this.config, flavor);
   }

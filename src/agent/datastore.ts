@@ -8,6 +8,8 @@ import type { ReplicationRole, ReplicationSource, ReplicationStatus } from './re
 export interface FlavorSpecInput {
   ram_mb: number;
   vcpus: number;
+  /** The engine's settings for this flavor, resolved by the control plane: written into its configuration as they are. */
+  tuning: Record<string, number>;
 }
 
 /** How to start an engine process; the agent runs and supervises it. */
@@ -33,7 +35,7 @@ export interface DatastoreModule {
    * source, the data comes from its backups (through backup.restore) instead of a fresh one.
    */
   initialise(config: AgentConfig, request: PrepareRequest, restore?: RestoreChain): Promise<void>;
-  /** Rewrite the configuration for a new flavor; takes effect at the next engine start. */
+  /** Rewrite the configuration with a new flavor's tuning; takes effect at the next engine start. */
   configure(config: AgentConfig, flavor: FlavorSpecInput): Promise<void>;
   command(config: AgentConfig): EngineCommand;
   /** True when the engine answers queries. */
@@ -152,6 +154,8 @@ export interface LogArchiving {
 export interface BackupStrategy {
   /** The engine tool's name, recorded in the manifest. */
   readonly tool: string;
+  /** True when it takes incremental backups on top of a full one (and restores their chains). */
+  readonly incremental: boolean;
   /**
    * Gets the engine ready and names the tool to run; an incremental starts from its parent's
    * positions. `stopped` fires when the backup is aborted: a wait of the engine's must end then.
@@ -171,6 +175,8 @@ export interface GuestLogs {
 }
 
 export interface GuestAdmin {
+  /** False for an engine without databases (its database calls refuse); users and root it always has. */
+  readonly databases: boolean;
   listDatabases(config: AgentConfig): Promise<DatabaseInput[]>;
   createDatabases(config: AgentConfig, databases: DatabaseInput[]): Promise<void>;
   deleteDatabase(config: AgentConfig, name: string): Promise<void>;

@@ -6,7 +6,7 @@ import { FollowRequest, ReplicationStatus } from './replication-protocol.js';
  * The agent's RPC contract (JSON over HTTP on the instance's unix socket). The control plane
  * and the agent both import these schemas; the agent validates every request against them.
  */
-const NAME = '^[A-Za-z0-9_][A-Za-z0-9_$-]{0,63}$';
+export const NAME = '^[A-Za-z0-9_][A-Za-z0-9_$-]{0,63}$';
 
 export const DatabaseSpec = Type.Object(
   {
@@ -43,7 +43,11 @@ export const ConfigurationApply = Type.Object(
 );
 export type ConfigurationApply = Static<typeof ConfigurationApply>;
 
-export const FlavorSpec = Type.Object({ ram_mb: Type.Integer({ minimum: 64 }), vcpus: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
+/** The flavor, with the engine settings it comes to (resolved by the control plane from the catalog's tuning formulas), written as they are. */
+export const FlavorSpec = Type.Object(
+  { ram_mb: Type.Integer({ minimum: 64 }), vcpus: Type.Integer({ minimum: 1 }), tuning: Type.Record(Type.String({ pattern: PARAMETER_NAME }), Type.Integer({ minimum: 0 })) },
+  { additionalProperties: false },
+);
 
 /** IPv4 networks that may log in to the engine; empty: any (the engine's own wall where it has one). */
 const AllowedCidrs = Type.Array(Type.String({ pattern: '^([0-9]{1,3}\\.){3}[0-9]{1,3}/([0-9]|[1-2][0-9]|3[0-2])$' }), { maxItems: 64 });

@@ -12,6 +12,7 @@ function checkThenAct(): { admin: GuestAdmin; users: string[] } {
     throw new Error('not in this test');
   };
   const admin: GuestAdmin = {
+    databases: true,
     listDatabases: async () => [],
     createDatabases: refuse,
     deleteDatabase: refuse,

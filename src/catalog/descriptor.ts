@@ -14,6 +14,20 @@ export interface DatastoreCapabilities {
   clusters: boolean;
 }
 
+/** Names of one kind (users, databases) the datastore takes: the API checks them before the agent is asked. */
+export interface NameRule {
+  /** The whole name, as a regular expression. */
+  pattern: string;
+  /** What a refusal tells the caller to use: "up to 64 letters, digits, '_', '$' or '-'". */
+  allowed: string;
+}
+
+export interface NameRules {
+  user: NameRule;
+  /** Absent for a datastore without databases. */
+  database?: NameRule;
+}
+
 export interface VersionProbe {
   /** Executables to ask for their version; one `*` path segment may stand for any name. */
   executables: string[];
@@ -38,6 +52,16 @@ export interface DatastoreDescriptor {
   /** Guest logs the datastore offers: USER logs can be switched on and off, SYS logs are always on. */
   logs: Array<{ name: string; type: 'USER' | 'SYS' }>;
   minRamMb: number;
+  /** The datastore's own rules for user and database names (the agent protocol accepts what any datastore's rules allow). */
+  names: NameRules;
   /** What configuration groups may set, and how each value is checked and applied. */
   parameters: ParameterRule[];
+  /**
+   * How the engine is tuned for its flavor, the one place these formulas are written: each
+   * setting's value as a formula of the flavor (RAM, RAM_MB, VCPUS), in its parameter rule's unit
+   * where it has a rule (the rules' memory defaults name these same formulas). The control plane
+   * resolves them for the instance's flavor and sends the numbers to the agent (prepare, resize,
+   * rebuild), which writes them into the engine's configuration as they are.
+   */
+  tuning: Record<string, string>;
 }

@@ -1,13 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { tuneFor as mariadbTuning } from '../agent/datastores/mariadb/tuning.js';
-import { tuneFor as postgresTuning } from '../agent/datastores/postgresql/tuning.js';
-import { tuneFor as redisTuning } from '../agent/datastores/redis/tuning.js';
-import { MARIADB_PARAMETERS } from '../catalog/parameters/mariadb.js';
-import { POSTGRESQL_PARAMETERS } from '../catalog/parameters/postgresql.js';
-import { REDIS_PARAMETERS } from '../catalog/parameters/redis.js';
+import { MARIADB_PARAMETERS, MARIADB_TUNING } from '../catalog/parameters/mariadb.js';
+import { POSTGRESQL_PARAMETERS, POSTGRESQL_TUNING } from '../catalog/parameters/postgresql.js';
+import { REDIS_PARAMETERS, REDIS_TUNING } from '../catalog/parameters/redis.js';
 import { evaluate, evaluateFormula, flavorVariables, FormulaError } from '../catalog/formula.js';
-import { changeBetween } from './instance-values.js';
+import { changeBetween, tuningFor } from './instance-values.js';
 import { normalizeValue, ParameterError, type ParameterRule } from '../catalog/parameter-rules.js';
 import { checkGroupValues, checkMemoryBudget, memoryBudget, valuesForFlavor } from './values.js';
 
@@ -113,6 +110,16 @@ describe('memory budget', () => {
 
 describe('the catalog’s defaults repeat the agents’ flavor tuning', () => {
   const defaultOf = (rules: ParameterRule[], name: string, ram: number) => Math.floor(evaluateFormula(rule(name, rules).default!, flavorVariables(ram, 2)).number);
+  // What the agents are sent for the flavor (pinned in tuning.test.ts), in the units the old agent formulas gave.
+  const mariadbTuning = (ram: number, vcpus: number) => {
+    const t = tuningFor({ tuning: MARIADB_TUNING }, { ram_mb: ram, vcpus });
+    return { innodb_buffer_pool_size_mb: t.innodb_buffer_pool_size! / 1024 ** 2, max_connections: t.max_connections! };
+  };
+  const postgresTuning = (ram: number) => {
+    const t = tuningFor({ tuning: POSTGRESQL_TUNING }, { ram_mb: ram, vcpus: 2 });
+    return { shared_buffers_mb: t.shared_buffers! / 128, max_connections: t.max_connections!, maintenance_work_mem_mb: t.maintenance_work_mem! / 1024, work_mem_kb: t.work_mem! };
+  };
+  const redisTuning = (ram: number) => ({ maxmemory_mb: tuningFor({ tuning: REDIS_TUNING }, { ram_mb: ram, vcpus: 2 }).maxmemory! / 1024 ** 2 });
   for (const ram of [256, 512, 1000, 2048, 4096, 12288]) {
     it(`at ${ram} MB`, () => {
       const m = mariadbTuning(ram, 2);

@@ -1,7 +1,8 @@
+import type { DatastoreDescriptor } from '../catalog/descriptor.js';
 import type { DatastoreCatalog } from '../catalog/registry.js';
 import type { Kysely } from 'kysely';
 import type { ConfigurationTable, Database, InstanceTable } from '../state/schema.js';
-import { flavorVariables } from '../catalog/formula.js';
+import { evaluateFormula, flavorVariables } from '../catalog/formula.js';
 import type { ParameterRule } from '../catalog/parameter-rules.js';
 import { memoryBudget, valuesForFlavor, type ConfigurationValues, type MemoryBudget } from './values.js';
 
@@ -24,6 +25,24 @@ export function resolveForFlavor(catalog: DatastoreCatalog, group: Pick<Configur
   const rules = rulesOf(catalog, datastore);
   const variables = flavorVariables(flavor.ram_mb, flavor.vcpus);
   return group ? valuesForFlavor(rules, parseValues(group.values), variables, `${group.datastore} ${group.datastore_version}`) : {};
+}
+
+/** A flavor with what it comes to for one datastore's engine: its tuned settings, resolved from the descriptor's formulas. */
+export interface TunedFlavor {
+  ram_mb: number;
+  vcpus: number;
+  tuning: Record<string, number>;
+}
+
+/** The engine's tuned settings for a flavor (whole numbers, in each setting's unit): what the agent writes as they are. */
+export function tuningFor(descriptor: Pick<DatastoreDescriptor, 'tuning'>, flavor: { ram_mb: number; vcpus: number }): Record<string, number> {
+  const variables = flavorVariables(flavor.ram_mb, flavor.vcpus);
+  return Object.fromEntries(Object.entries(descriptor.tuning).map(([name, formula]) => [name, Math.floor(evaluateFormula(formula, variables).number)]));
+}
+
+/** The flavor as the agent is sent it (prepare, resize, rebuild): with the datastore's tuning resolved for it. */
+export function tunedFlavor(catalog: DatastoreCatalog, datastore: string, flavor: { ram_mb: number; vcpus: number }): TunedFlavor {
+  return { ram_mb: flavor.ram_mb, vcpus: flavor.vcpus, tuning: tuningFor(catalog.get(datastore).descriptor, flavor) };
 }
 
 /** What resolved values come to in memory on a flavor (defaults of the flavor for what they leave out). */

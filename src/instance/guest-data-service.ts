@@ -1,3 +1,4 @@
+import { DESCRIPTORS } from '../catalog/descriptors/index.js';
 import type { DatastoreCatalog } from '../catalog/registry.js';
 import type { DatastoreCapabilities } from '../catalog/descriptor.js';
 import { BadRequest, Conflict, NotFound, ServiceUnavailable, UnprocessableEntity } from '../common/errors.js';
@@ -7,7 +8,10 @@ import type { AuthContext } from '../identity/types.js';
 import type { InstanceTable } from '../state/schema.js';
 import type { InstanceService } from './instance-service.js';
 import type { InstanceStore } from '../state/instance-records.js';
-import { checkDatabaseName, checkDatabases, checkHost, checkPassword, checkUserName, checkUsers, type DatabaseInput, type UserInput } from './validation.js';
+import { checkDatabaseName, checkDatabases, checkHost, checkPassword, checkUserName, checkUsers, type DatabaseInput, type NameRuleSet, type UserInput } from './validation.js';
+
+/** What any datastore's names may be: checked before the instance (so its datastore's own rules) is known. */
+const ANY_DATASTORE: NameRuleSet = DESCRIPTORS.map((d) => d.names);
 
 export interface UserRef {
   name: string;
@@ -24,7 +28,7 @@ export interface UserView {
 export function parseUserRef(raw: string, hostQuery?: string): UserRef {
   const at = raw.lastIndexOf('@');
   const ref = at > 0 ? { name: raw.slice(0, at), host: raw.slice(at + 1) } : { name: raw, host: hostQuery ?? '%' };
-  checkUserName(ref.name);
+  checkUserName(ref.name, ANY_DATASTORE);
   checkHost(ref.host);
   return ref;
 }
@@ -58,14 +62,14 @@ export class GuestDataService {
     private readonly driver: ComputeDriver,
   ) {}
 
-  private async target(caller: AuthContext, projectId: string, id: string, capability: keyof Pick<DatastoreCapabilities, 'databases' | 'users' | 'root'>, changes = false): Promise<{ instance: InstanceTable; agent: AgentClient }> {
+  private async target(caller: AuthContext, projectId: string, id: string, capability: keyof Pick<DatastoreCapabilities, 'databases' | 'users' | 'root'>, changes = false): Promise<{ instance: InstanceTable; agent: AgentClient; names: NameRuleSet }> {
     const instance = await this.instances.get(caller, projectId, id);
     // A replica's data comes from its source: a change made on the replica would fork it.
     if (changes && instance.replica_of_id) throw new UnprocessableEntity(`Instance '${instance.name}' is a replica: make this change on its source (${instance.replica_of_id}), from which it replicates.`);
     const { descriptor } = this.catalog.get(instance.datastore);
     if (!descriptor.capabilities[capability]) throw new UnprocessableEntity(`Datastore '${instance.datastore}' does not support ${capability === 'root' ? 'enabling root' : capability}.`);
     if (instance.task_status !== 'NONE') throw notActive(id, instance.task_status);
-    return { instance, agent: new AgentClient(this.driver.agentSocket(instance.id)) };
+    return { instance, agent: new AgentClient(this.driver.agentSocket(instance.id)), names: [descriptor.names] };
   }
 
   /**
@@ -122,14 +126,16 @@ export class GuestDataService {
 
   async createDatabases(caller: AuthContext, projectId: string, id: string, databases: DatabaseInput[]): Promise<void> {
     if (databases.length === 0) throw new BadRequest('Give at least one database: {"databases": [{"name": …}]}.');
-    checkDatabases(databases);
-    const { agent } = await this.target(caller, projectId, id, 'databases', true);
+    checkDatabases(databases, ANY_DATASTORE);
+    const { agent, names } = await this.target(caller, projectId, id, 'databases', true);
+    checkDatabases(databases, names);
     await this.call(id, () => agent.post('/databases', { databases }));
   }
 
   async deleteDatabase(caller: AuthContext, projectId: string, id: string, name: string): Promise<void> {
-    checkDatabaseName(name);
-    const { agent } = await this.target(caller, projectId, id, 'databases', true);
+    checkDatabaseName(name, ANY_DATASTORE);
+    const { agent, names } = await this.target(caller, projectId, id, 'databases', true);
+    checkDatabaseName(name, names);
     await this.call(id, () => agent.post('/databases/delete', { name }));
   }
 
@@ -147,8 +153,9 @@ export class GuestDataService {
 
   async createUsers(caller: AuthContext, projectId: string, id: string, users: UserInput[]): Promise<void> {
     if (users.length === 0) throw new BadRequest('Give at least one user: {"users": [{"name": …, "password": …}]}.');
-    checkUsers(users);
-    const { instance, agent } = await this.target(caller, projectId, id, 'users', true);
+    checkUsers(users, ANY_DATASTORE);
+    const { instance, agent, names } = await this.target(caller, projectId, id, 'users', true);
+    checkUsers(users, names);
     if (!this.catalog.get(instance.datastore).descriptor.capabilities.databases && users.some((u) => u.databases.length > 0)) throw new UnprocessableEntity(`Datastore '${instance.datastore}' has no databases; create its users without "databases".`);
     await this.call(id, () => agent.post('/users', { users: users.map((u) => ({ ...u, host: u.host ?? '%' })) }));
     await this.copyAccountsToReplicas(instance);
@@ -156,10 +163,11 @@ export class GuestDataService {
 
   async updateUser(caller: AuthContext, projectId: string, id: string, user: UserRef, changes: { name?: string; host?: string; password?: string }): Promise<void> {
     if (changes.name === undefined && changes.host === undefined && changes.password === undefined) throw new BadRequest('Nothing to change: give a new name, host or password.');
-    if (changes.name !== undefined) checkUserName(changes.name);
+    if (changes.name !== undefined) checkUserName(changes.name, ANY_DATASTORE);
     if (changes.host !== undefined) checkHost(changes.host);
     if (changes.password !== undefined) checkPassword(changes.password);
-    const { instance, agent } = await this.target(caller, projectId, id, 'users', true);
+    const { instance, agent, names } = await this.target(caller, projectId, id, 'users', true);
+    if (changes.name !== undefined) checkUserName(changes.name, names);
     await this.call(id, () => agent.post('/users/update', { user, ...changes }));
     await this.copyAccountsToReplicas(instance);
   }
@@ -172,14 +180,16 @@ export class GuestDataService {
 
   async grant(caller: AuthContext, projectId: string, id: string, user: UserRef, databases: string[]): Promise<void> {
     if (databases.length === 0) throw new BadRequest('Give at least one database to grant: {"databases": [{"name": …}]}.');
-    databases.forEach(checkDatabaseName);
-    const { agent } = await this.target(caller, projectId, id, 'databases', true);
+    for (const name of databases) checkDatabaseName(name, ANY_DATASTORE);
+    const { agent, names } = await this.target(caller, projectId, id, 'databases', true);
+    for (const name of databases) checkDatabaseName(name, names);
     await this.call(id, () => agent.post('/users/grant', { user, databases }));
   }
 
   async revoke(caller: AuthContext, projectId: string, id: string, user: UserRef, database: string): Promise<void> {
-    checkDatabaseName(database);
-    const { agent } = await this.target(caller, projectId, id, 'databases', true);
+    checkDatabaseName(database, ANY_DATASTORE);
+    const { agent, names } = await this.target(caller, projectId, id, 'databases', true);
+    checkDatabaseName(database, names);
     await this.call(id, () => agent.post('/users/revoke', { user, database }));
   }
 

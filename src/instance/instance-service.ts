@@ -126,8 +126,8 @@ export class InstanceService {
     if (databases.length > 0 && !descriptor.capabilities.databases) throw new UnprocessableEntity(`Datastore '${datastore.name}' has no databases to create.`);
     if (users.length > 0 && !descriptor.capabilities.users) throw new UnprocessableEntity(`Datastore '${datastore.name}' does not support users.`);
     if (!descriptor.capabilities.databases && users.some((u) => u.databases.length > 0)) throw new UnprocessableEntity(`Datastore '${datastore.name}' has no databases; create its users without "databases".`);
-    checkDatabases(databases);
-    checkUsers(users, new Set(databases.map((d) => d.name)));
+    checkDatabases(databases, [descriptor.names]);
+    checkUsers(users, [descriptor.names], new Set(databases.map((d) => d.name)));
 
     const access = accessFrom(input.access);
     this.requirePublishable(access.isPublic);

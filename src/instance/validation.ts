@@ -1,10 +1,22 @@
+import type { NameRules } from '../catalog/descriptor.js';
 import { BadRequest } from '../common/errors.js';
 import { hasControlCharacter } from '../common/control-characters.js';
 
-/** Names a database may have (what every engine we run accepts): letters, digits, _ $ -, up to 64. */
-const DATABASE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_$-]{0,63}$/;
-/** User names: letters, digits and _ . @ $ -, up to 80 (MariaDB's limit). */
-const USER_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.@$-]{0,79}$/;
+/**
+ * Names are checked by the datastores' own rules (their catalog descriptors'): with one
+ * datastore's rules once the instance is known, with every datastore's before (a name any of
+ * them takes passes; the refusal says what the first of them allows).
+ */
+export type NameRuleSet = ReadonlyArray<NameRules>;
+
+function fits(rules: NameRuleSet, kind: keyof NameRules, name: string): boolean {
+  return rules.some((r) => r[kind] !== undefined && new RegExp(r[kind].pattern).test(name));
+}
+
+function allowed(rules: NameRuleSet, kind: keyof NameRules): string {
+  return rules.find((r) => r[kind] !== undefined)?.[kind]?.allowed ?? 'no name: this datastore has none of these';
+}
+
 /** Host patterns of users: letters, digits, _ . % : - */
 const USER_HOST = /^[A-Za-z0-9_.%:-]{1,255}$/;
 
@@ -21,10 +33,10 @@ export interface UserInput {
   databases: string[];
 }
 
-export function checkDatabases(databases: DatabaseInput[]): void {
+export function checkDatabases(databases: DatabaseInput[], rules: NameRuleSet): void {
   const seen = new Set<string>();
   for (const db of databases) {
-    if (!DATABASE_NAME.test(db.name)) throw new BadRequest(`'${db.name}' is not a valid schema name: use up to 64 letters, digits, '_', '$' or '-'.`);
+    if (!fits(rules, 'database', db.name)) throw new BadRequest(`'${db.name}' is not a valid schema name: use ${allowed(rules, 'database')}.`);
     if (db.character_set !== undefined && !/^[A-Za-z0-9_]{1,32}$/.test(db.character_set)) throw new BadRequest(`'${db.character_set}' is not a valid character set.`);
     if (db.collate !== undefined && !/^[A-Za-z0-9_]{1,64}$/.test(db.collate)) throw new BadRequest(`'${db.collate}' is not a valid collation.`);
     if (seen.has(db.name)) throw new BadRequest(`Database '${db.name}' is given twice.`);
@@ -33,10 +45,10 @@ export function checkDatabases(databases: DatabaseInput[]): void {
 }
 
 /** With `knownDatabases`, every granted database must be among them (checked by the engine otherwise). */
-export function checkUsers(users: UserInput[], knownDatabases?: Set<string>): void {
+export function checkUsers(users: UserInput[], rules: NameRuleSet, knownDatabases?: Set<string>): void {
   const seen = new Set<string>();
   for (const user of users) {
-    if (!USER_NAME.test(user.name)) throw new BadRequest(`User create error: '${user.name}' is not a valid user name.`);
+    if (!fits(rules, 'user', user.name)) throw new BadRequest(`User create error: '${user.name}' is not a valid user name.`);
     if (user.host !== undefined && !USER_HOST.test(user.host)) throw new BadRequest(`User create error: '${user.host}' is not a valid host for user '${user.name}'.`);
     const problem = passwordProblem(user.password);
     if (problem) throw new BadRequest(`User create error: the password of '${user.name}' ${problem}.`);
@@ -44,22 +56,22 @@ export function checkUsers(users: UserInput[], knownDatabases?: Set<string>): vo
     if (seen.has(key)) throw new BadRequest(`User '${key}' is given twice.`);
     seen.add(key);
     for (const db of user.databases) {
-      if (!DATABASE_NAME.test(db)) throw new BadRequest(`'${db}' is not a valid schema name.`);
+      if (!fits(rules, 'database', db)) throw new BadRequest(`'${db}' is not a valid schema name.`);
       if (knownDatabases && !knownDatabases.has(db)) throw new BadRequest(`User '${user.name}' is granted database '${db}', which is not among the databases to create.`);
     }
   }
 }
 
-export function checkUserName(name: string): void {
-  if (!USER_NAME.test(name)) throw new BadRequest(`'${name}' is not a valid user name.`);
+export function checkUserName(name: string, rules: NameRuleSet): void {
+  if (!fits(rules, 'user', name)) throw new BadRequest(`'${name}' is not a valid user name.`);
 }
 
 export function checkHost(host: string): void {
   if (!USER_HOST.test(host)) throw new BadRequest(`'${host}' is not a valid host pattern: use letters, digits and . % : _ -`);
 }
 
-export function checkDatabaseName(name: string): void {
-  if (!DATABASE_NAME.test(name)) throw new BadRequest(`'${name}' is not a valid schema name: use up to 64 letters, digits, '_', '$' or '-'.`);
+export function checkDatabaseName(name: string, rules: NameRuleSet): void {
+  if (!fits(rules, 'database', name)) throw new BadRequest(`'${name}' is not a valid schema name: use ${allowed(rules, 'database')}.`);
 }
 
 function passwordProblem(password: string): string | undefined {

@@ -71,11 +71,11 @@ export function describeInstanceLifecycle(profile: DatastoreProfile, addressPool
 
     it('validates every agent RPC', async () => {
       const socket = join(folder(), 'agent.sock');
-      const injection = await postToAgent(socket, '/prepare', { flavor: { ram_mb: 1024, vcpus: 1 }, databases: [{ name: 'x`; DROP DATABASE mysql; --' }], users: [] });
+      const injection = await postToAgent(socket, '/prepare', { flavor: { ram_mb: 1024, vcpus: 1, tuning: {} }, databases: [{ name: 'x`; DROP DATABASE mysql; --' }], users: [] });
       assert.equal(injection.status, 400);
       assert.match(injection.body, /must match pattern/);
-      assert.equal((await postToAgent(socket, '/prepare', { flavor: { ram_mb: 1024, vcpus: 1 }, databases: [], users: [], shell: 'rm -rf /' })).status, 400);
-      assert.equal((await postToAgent(socket, '/prepare', { flavor: { ram_mb: -1, vcpus: 1 }, databases: [], users: [] })).status, 400);
+      assert.equal((await postToAgent(socket, '/prepare', { flavor: { ram_mb: 1024, vcpus: 1, tuning: {} }, databases: [], users: [], shell: 'rm -rf /' })).status, 400);
+      assert.equal((await postToAgent(socket, '/prepare', { flavor: { ram_mb: -1, vcpus: 1, tuning: {} }, databases: [], users: [] })).status, 400);
       assert.equal((await postToAgent(socket, '/users', { users: [{ name: "a' OR '1", password: 'p', databases: [] }] })).status, 400);
     });
 

@@ -10,6 +10,11 @@ const MODULES: Record<string, DatastoreModule> = {
   redis: redisModule,
 };
 
+/** The engines this agent has a module for. */
+export function datastoreEngines(): string[] {
+  return Object.keys(MODULES);
+}
+
 export function datastoreModule(engine: string): DatastoreModule {
   const module = MODULES[engine];
   if (!module) throw new Error(`this agent has no module for engine '${engine}'`);

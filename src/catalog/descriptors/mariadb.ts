@@ -1,4 +1,4 @@
-import { MARIADB_PARAMETERS } from '../parameters/mariadb.js';
+import { MARIADB_PARAMETERS, MARIADB_TUNING } from '../parameters/mariadb.js';
 import type { DatastoreCapabilities, DatastoreDescriptor, VersionProbe } from '../descriptor.js';
 
 const MYSQL_FAMILY_PROBE: VersionProbe = {
@@ -32,5 +32,10 @@ export const mariadb: DatastoreDescriptor = {
     { name: 'error', type: 'SYS' },
   ],
   minRamMb: 256,
+  names: {
+    user: { pattern: '^[A-Za-z0-9_][A-Za-z0-9_.@$-]{0,79}$', allowed: "up to 80 letters, digits, '_', '.', '@', '$' or '-'" },
+    database: { pattern: '^[A-Za-z0-9_][A-Za-z0-9_$-]{0,63}$', allowed: "up to 64 letters, digits, '_', '$' or '-'" },
+  },
   parameters: MARIADB_PARAMETERS,
+  tuning: MARIADB_TUNING,
 };

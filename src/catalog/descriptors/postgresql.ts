@@ -1,4 +1,4 @@
-import { POSTGRESQL_PARAMETERS } from '../parameters/postgresql.js';
+import { POSTGRESQL_PARAMETERS, POSTGRESQL_TUNING } from '../parameters/postgresql.js';
 import type { DatastoreDescriptor } from '../descriptor.js';
 
 export const postgresql: DatastoreDescriptor = {
@@ -24,5 +24,11 @@ export const postgresql: DatastoreDescriptor = {
   },
   logs: [{ name: 'general', type: 'USER' }],
   minRamMb: 256,
+  // Identifiers are at most 63 bytes (NAMEDATALEN - 1); PostgreSQL cuts longer ones short.
+  names: {
+    user: { pattern: '^[A-Za-z0-9_][A-Za-z0-9_.@$-]{0,62}$', allowed: "up to 63 letters, digits, '_', '.', '@', '$' or '-'" },
+    database: { pattern: '^[A-Za-z0-9_][A-Za-z0-9_$-]{0,62}$', allowed: "up to 63 letters, digits, '_', '$' or '-'" },
+  },
   parameters: POSTGRESQL_PARAMETERS,
+  tuning: POSTGRESQL_TUNING,
 };

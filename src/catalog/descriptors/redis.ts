@@ -1,4 +1,4 @@
-import { REDIS_PARAMETERS } from '../parameters/redis.js';
+import { REDIS_PARAMETERS, REDIS_TUNING } from '../parameters/redis.js';
 import type { DatastoreDescriptor } from '../descriptor.js';
 
 export const redis: DatastoreDescriptor = {
@@ -24,5 +24,10 @@ export const redis: DatastoreDescriptor = {
   },
   logs: [{ name: 'server', type: 'SYS' }],
   minRamMb: 128,
+  // ACL user names; Redis has no databases to name.
+  names: {
+    user: { pattern: '^[A-Za-z0-9_][A-Za-z0-9_.@$-]{0,79}$', allowed: "up to 80 letters, digits, '_', '.', '@', '$' or '-'" },
+  },
   parameters: REDIS_PARAMETERS,
+  tuning: REDIS_TUNING,
 };

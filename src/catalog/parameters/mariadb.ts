@@ -12,14 +12,42 @@ const SQL_MODES = [
 const seconds = (name: string, min: number, max = 31_536_000): ParameterRule => ({ name, type: 'integer', min, max, restart_required: false, unit: 'seconds' });
 const perConnection = (name: string, min: number, fallback: string): ParameterRule => ({ name, type: 'integer', min, max: MAX_BYTES, restart_required: false, unit: 'bytes', memory: 'per_connection', default: fallback });
 
+const POOL_MB = 'max(32, floor(RAM_MB * 150 / 512))';
+const CONNECTIONS = '{max(20, floor(RAM_MB * 100 / 512))}';
+const TMP_TABLE = '{max(8, floor(RAM_MB * 16 / 512)) * 1048576}';
+const TABLE_CACHE = '{max(256, floor(RAM_MB * 256 / 512))}';
+
 /**
- * MariaDB 10.11's tunable parameters. The defaults of the memory parameters repeat the agent's
- * flavor tuning (agent/datastores/mariadb/tuning.ts; a test keeps the two in step) or the
- * engine's own defaults. Settings the service owns (paths, address, storage engine, local
+ * MariaDB's settings for the flavor, after Trove's MySQL template (which scales everything per
+ * 512 MB of RAM); sizes in bytes:
+ *   innodb_buffer_pool_size = RAM × 150/512 (≈ 29 %; the rest is for connections, OS cache, tools), at least 32 MB
+ *   innodb_buffer_pool_instances = vCPUs when the pool is at least 1 GB, else 1
+ *   innodb_log_file_size    = buffer pool / 4, kept within 48 MB … 512 MB
+ *   max_connections = max_user_connections = 100 per 512 MB of RAM (at least 20)
+ *   tmp_table_size = max_heap_table_size = 16 MB per 512 MB (at least 8 MB)
+ *   table_open_cache = table_definition_cache = 256 per 512 MB (at least 256)
+ *   thread_cache_size       = 4 per 512 MB (at least 4)
+ */
+export const MARIADB_TUNING = {
+  innodb_buffer_pool_size: `{${POOL_MB} * 1048576}`,
+  innodb_buffer_pool_instances: `{1 + (max(1, VCPUS) - 1) * min(1, floor(${POOL_MB} / 1024))}`,
+  innodb_log_file_size: `{min(512, max(48, floor(${POOL_MB} / 4))) * 1048576}`,
+  max_connections: CONNECTIONS,
+  max_user_connections: CONNECTIONS,
+  tmp_table_size: TMP_TABLE,
+  max_heap_table_size: TMP_TABLE,
+  table_open_cache: TABLE_CACHE,
+  table_definition_cache: TABLE_CACHE,
+  thread_cache_size: '{max(4, floor(RAM_MB * 4 / 512))}',
+} satisfies Record<string, string>;
+
+/**
+ * MariaDB 10.11's tunable parameters. The defaults of the memory parameters are the flavor
+ * tuning above or the engine's own defaults. Settings the service owns (paths, address, storage engine, local
  * infile, logs on/off, server id) are not offered.
  */
 export const MARIADB_PARAMETERS: ParameterRule[] = [
-  { name: 'innodb_buffer_pool_size', type: 'integer', min: 5_242_880, max: MAX_BYTES, restart_required: false, unit: 'bytes', memory: 'global', default: '{max(32, floor(RAM_MB * 150 / 512)) * 1048576}' },
+  { name: 'innodb_buffer_pool_size', type: 'integer', min: 5_242_880, max: MAX_BYTES, restart_required: false, unit: 'bytes', memory: 'global', default: MARIADB_TUNING.innodb_buffer_pool_size },
   { name: 'innodb_log_buffer_size', type: 'integer', min: 262_144, max: 4_294_967_295, restart_required: true, unit: 'bytes', memory: 'global', default: '{16777216}' },
   { name: 'innodb_log_file_size', type: 'integer', min: 1_048_576, max: 549_755_813_888, restart_required: true, unit: 'bytes' },
   { name: 'innodb_flush_log_at_trx_commit', type: 'integer', min: 0, max: 3, restart_required: false },
@@ -28,7 +56,7 @@ export const MARIADB_PARAMETERS: ParameterRule[] = [
   seconds('innodb_lock_wait_timeout', 0, 1_073_741_824),
   { name: 'innodb_strict_mode', type: 'boolean', restart_required: false },
   { name: 'innodb_file_per_table', type: 'boolean', restart_required: false },
-  { name: 'max_connections', type: 'integer', min: 10, max: 100_000, restart_required: false, memory: 'connections', default: '{max(20, RAM_MB * 100 / 512)}' },
+  { name: 'max_connections', type: 'integer', min: 10, max: 100_000, restart_required: false, memory: 'connections', default: MARIADB_TUNING.max_connections },
   { name: 'max_user_connections', type: 'integer', min: 0, max: 2_147_483_647, restart_required: false },
   { name: 'max_connect_errors', type: 'integer', min: 1, max: 4_294_967_295, restart_required: false },
   { name: 'max_allowed_packet', type: 'integer', min: 1024, max: 1_073_741_824, restart_required: false, unit: 'bytes' },

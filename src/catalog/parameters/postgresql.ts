@@ -4,17 +4,37 @@ const INT_MAX = 2_147_483_647;
 const reloadable = (rule: Omit<ParameterRule, 'restart_required'>): ParameterRule => ({ ...rule, restart_required: false });
 const postmaster = (rule: Omit<ParameterRule, 'restart_required'>): ParameterRule => ({ ...rule, restart_required: true });
 
+const SHARED_MB = 'max(16, floor(RAM_MB / 4))';
+const CONNECTIONS = 'max(20, floor(RAM_MB * 100 / 1024))';
+
+/**
+ * PostgreSQL's settings for the flavor (RAM in MB; shared_buffers and effective_cache_size in
+ * 8kB pages, the work memories in kB, as pg_settings gives them):
+ *   shared_buffers        = RAM / 4 (at least 16 MB)
+ *   effective_cache_size  = RAM × 3/4
+ *   max_connections       = 100 per GB of RAM, at least 20
+ *   work_mem              = (RAM − shared_buffers) / (3 × max_connections), at least 1 MB
+ *   maintenance_work_mem  = RAM / 16, within 16 MB … 2 GB
+ */
+export const POSTGRESQL_TUNING = {
+  shared_buffers: `{${SHARED_MB} * 128}`,
+  effective_cache_size: '{floor(RAM_MB * 3 / 4) * 128}',
+  max_connections: `{${CONNECTIONS}}`,
+  work_mem: `{max(1024, floor((RAM_MB - ${SHARED_MB}) * 1024 / (3 * ${CONNECTIONS})))}`,
+  maintenance_work_mem: '{min(2048, max(16, floor(RAM_MB / 16))) * 1024}',
+} satisfies Record<string, string>;
+
 /**
  * PostgreSQL's tunable parameters (units as pg_settings gives them: 8kB pages, kB, MB, ms, s).
  * Restart-required ones are those of the postmaster context; the rest apply on reload. Memory
- * defaults repeat the agent's flavor tuning (agent/datastores/postgresql/tuning.ts). wal_level
+ * defaults are the flavor tuning above. wal_level
  * and archiving are owned by backups and replication, and are not offered.
  */
 export const POSTGRESQL_PARAMETERS: ParameterRule[] = [
-  postmaster({ name: 'max_connections', type: 'integer', min: 1, max: 262_143, memory: 'connections', default: '{max(20, RAM_MB * 100 / 1024)}' }),
-  postmaster({ name: 'shared_buffers', type: 'integer', min: 16, max: 1_073_741_823, unit: '8kB', memory: 'global', default: '{max(16, floor(RAM_MB / 4)) * 128}' }),
-  reloadable({ name: 'work_mem', type: 'integer', min: 64, max: INT_MAX, unit: 'kB', memory: 'per_connection', default: '{max(1024, (RAM_MB - max(16, floor(RAM_MB / 4))) * 1024 / (3 * max(20, floor(RAM_MB * 100 / 1024))))}' }),
-  reloadable({ name: 'maintenance_work_mem', type: 'integer', min: 1024, max: INT_MAX, unit: 'kB', memory: 'global', default: '{min(2048, max(16, floor(RAM_MB / 16))) * 1024}' }),
+  postmaster({ name: 'max_connections', type: 'integer', min: 1, max: 262_143, memory: 'connections', default: POSTGRESQL_TUNING.max_connections }),
+  postmaster({ name: 'shared_buffers', type: 'integer', min: 16, max: 1_073_741_823, unit: '8kB', memory: 'global', default: POSTGRESQL_TUNING.shared_buffers }),
+  reloadable({ name: 'work_mem', type: 'integer', min: 64, max: INT_MAX, unit: 'kB', memory: 'per_connection', default: POSTGRESQL_TUNING.work_mem }),
+  reloadable({ name: 'maintenance_work_mem', type: 'integer', min: 1024, max: INT_MAX, unit: 'kB', memory: 'global', default: POSTGRESQL_TUNING.maintenance_work_mem }),
   reloadable({ name: 'effective_cache_size', type: 'integer', min: 1, max: INT_MAX, unit: '8kB' }),
   postmaster({ name: 'wal_buffers', type: 'integer', min: -1, max: 262_143, unit: '8kB' }),
   reloadable({ name: 'max_wal_size', type: 'integer', min: 2, max: INT_MAX, unit: 'MB' }),

@@ -3,12 +3,25 @@ import type { ParameterRule } from '../parameter-rules.js';
 const live = (rule: Omit<ParameterRule, 'restart_required'>): ParameterRule => ({ ...rule, restart_required: false });
 
 /**
+ * Redis's settings for the flavor (RAM in MB, maxmemory in bytes):
+ *   maxmemory  = RAM × 3/4 (at least 16 MB), leaving a quarter for the copy-on-write pages of the
+ *                snapshot and AOF-rewrite forks, client buffers and allocator overhead
+ *   maxclients = 1000 per GB of RAM, at least 128 (every client costs buffer memory)
+ * maxmemory-policy is noeviction, whatever the flavor (the agent writes it): a database must not
+ * drop data silently when full; writes fail with an OOM error instead.
+ */
+export const REDIS_TUNING = {
+  maxmemory: '{max(16, floor(RAM_MB * 3 / 4)) * 1048576}',
+  maxclients: '{max(128, floor(RAM_MB * 1000 / 1024))}',
+} satisfies Record<string, string>;
+
+/**
  * Redis 7's tunable parameters, set live with CONFIG SET unless Redis refuses that for them.
- * maxmemory's default repeats the agent's flavor tuning (agent/datastores/redis/tuning.ts).
+ * maxmemory's default is the flavor tuning above.
  * Persistence mode (appendonly) is owned by backups and is not offered.
  */
 export const REDIS_PARAMETERS: ParameterRule[] = [
-  live({ name: 'maxmemory', type: 'integer', min: 0, max: 2 ** 53 - 1, unit: 'bytes', memory: 'global', default: '{max(16, floor(RAM_MB * 3 / 4)) * 1048576}' }),
+  live({ name: 'maxmemory', type: 'integer', min: 0, max: 2 ** 53 - 1, unit: 'bytes', memory: 'global', default: REDIS_TUNING.maxmemory }),
   live({ name: 'maxmemory-policy', type: 'string', allowed: ['noeviction', 'allkeys-lru', 'volatile-lru', 'allkeys-lfu', 'volatile-lfu', 'allkeys-random', 'volatile-random', 'volatile-ttl'] }),
   live({ name: 'maxmemory-samples', type: 'integer', min: 1, max: 64 }),
   live({ name: 'maxclients', type: 'integer', min: 1, max: 65_000 }),

@@ -1,4 +1,4 @@
-import { groupOf, resolveForFlavor } from '../../configuration-groups/instance-values.js';
+import { groupOf, resolveForFlavor, tunedFlavor } from '../../configuration-groups/instance-values.js';
 import type { PrepareRequest } from '../../agent/protocol.js';
 import { keyForAgent } from '../../object-storage/backup-keyring.js';
 import type { RestorePlan } from '../../backup/restore-planner.js';
@@ -11,8 +11,12 @@ import { agentOf, placementOf, reviveAgent, type Runtime } from '../../control/r
 import { allowedCidrsOf, publish } from './access-tasks.js';
 import { PermanentTaskError, type NoParams, type StepOutcome, type TaskKind, type TaskRun } from '../../control/task-manager.js';
 
-/** What the create task keeps (secrets sealed): the restore source gets its store and key only when it is sent. */
-export type CreateParams = Omit<PrepareRequest, 'restore' | 'replica'> & {
+/**
+ * What the create task keeps (secrets sealed): the restore source gets its store and key only
+ * when it is sent, and the flavor its tuning (from the catalog, for the instance's datastore).
+ */
+export type CreateParams = Omit<PrepareRequest, 'restore' | 'replica' | 'flavor'> & {
+  flavor: { ram_mb: number; vcpus: number };
   restore?: RestorePlan;
   /** A replica: seeded from a fresh backup of this source, then following it. */
   replica_of?: string;
@@ -24,7 +28,7 @@ async function instanceOf(runtime: Runtime, run: TaskRun<unknown>): Promise<Inst
   return instance;
 }
 
-function prepareRequest(runtime: Runtime, params: CreateParams): PrepareRequest {
+function prepareRequest(runtime: Runtime, params: Omit<CreateParams, 'flavor' | 'replica_of'> & Pick<PrepareRequest, 'flavor'>): PrepareRequest {
   const { restore, ...request } = params;
   if (!restore) return request;
   const key = runtime.backupStorage.keyring.find(restore.key_id);
@@ -81,8 +85,10 @@ async function recordWhenHealthy(runtime: Runtime, instanceId: string, failure: 
 /** Builds an instance: address, placement (folder, volume, limits, agent), prepare, wait for health. */
 export function createInstanceTask(runtime: Runtime, deadlineSeconds: number): TaskKind<CreateParams> {
   const createRequest = async (run: TaskRun<CreateParams>): Promise<PrepareRequest> => {
-    const { replica_of: sourceId, ...params } = run.params;
-    return sourceId ? replicaPrepareRequest(runtime, await instanceOf(runtime, run), sourceId, params) : prepareRequest(runtime, params);
+    const { replica_of: sourceId, ...stored } = run.params;
+    const instance = await instanceOf(runtime, run);
+    const params = { ...stored, flavor: tunedFlavor(runtime.catalog, instance.datastore, stored.flavor) };
+    return sourceId ? replicaPrepareRequest(runtime, instance, sourceId, params) : prepareRequest(runtime, params);
   };
   return {
     kind: 'instance.create',
@@ -316,7 +322,7 @@ export function resizeFlavorTask(runtime: Runtime, deadlineSeconds: number): Tas
   const apply = async (run: TaskRun<FlavorResizeParams>, flavor: FlavorResizeParams['to']) => {
     const instance = await instanceOf(runtime, run);
     const agent = agentOf(runtime, instance.id);
-    await agent.post('/configure', { flavor: { ram_mb: flavor.ram_mb, vcpus: flavor.vcpus } });
+    await agent.post('/configure', { flavor: tunedFlavor(runtime.catalog, instance.datastore, flavor) });
     // The group's formulas follow the flavor; the restart below puts everything in force.
     const group = await groupOf(runtime.instances.db, instance);
     const values = resolveForFlavor(runtime.catalog, group, instance.datastore, flavor);
@@ -374,7 +380,7 @@ export function rebuildInstanceTask(runtime: Runtime, deadlineSeconds: number): 
     const configuration = instance.applied_configuration ? (JSON.parse(instance.applied_configuration) as PrepareRequest['configuration']) : undefined;
     const cidrs = allowedCidrsOf(instance);
     return {
-      flavor: { ram_mb: instance.ram_mb, vcpus: instance.vcpus },
+      flavor: tunedFlavor(runtime.catalog, instance.datastore, { ram_mb: instance.ram_mb, vcpus: instance.vcpus }),
       databases: [],
       users: [],
       rebuild: true,

@@ -64,6 +64,7 @@ async function requireUser(config: AgentConfig, user: UserRef): Promise<void> {
 const unescapeDb = (db: string) => db.replace(/\\(.)/g, '$1');
 
 export const mariadbAdmin: GuestAdmin = {
+  databases: true,
   async listDatabases(config) {
     const rows = await sql(config, `SELECT schema_name, default_character_set_name, default_collation_name FROM information_schema.schemata WHERE schema_name NOT IN (${SYSTEM_DATABASES.map(literal).join(', ')}) ORDER BY schema_name`);
     return rows.map(([name, charset, collate]) => ({ name: name!, character_set: charset!, collate: collate! }));

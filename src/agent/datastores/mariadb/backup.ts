@@ -48,6 +48,7 @@ async function prepare(target: string, incremental?: string): Promise<void> {
  */
 export const mariadbBackup: BackupStrategy = {
   tool: 'mariabackup',
+  incremental: true,
 
   async stream(config: AgentConfig, kind, parent) {
     const paths = pathsOf(config);

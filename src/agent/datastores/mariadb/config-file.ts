@@ -1,5 +1,4 @@
 import type { AgentConfig } from '../../protocol.js';
-import type { MariadbTuning } from './tuning.js';
 
 export interface MariadbPaths {
   dataDir: string;
@@ -45,7 +44,7 @@ export function serverIdOf(instanceId: string): number {
 }
 
 /** The server configuration: the instance's address and port, hardening, and flavor tuning. */
-export function renderConfig(config: AgentConfig, paths: MariadbPaths, tuning: MariadbTuning): string {
+export function renderConfig(config: AgentConfig, paths: MariadbPaths, tuning: Record<string, number>): string {
   return `# Written by the Trove guest agent; regenerated on prepare and resize.
 [client]
 socket = ${paths.socket}
@@ -65,18 +64,9 @@ enforce_storage_engine = InnoDB
 local_infile = 0
 secure_file_priv = ${paths.securePrivDir}
 symbolic-links = 0
-# Tuned from the flavor (see tuning.ts for the formulas).
-innodb_buffer_pool_size = ${tuning.innodb_buffer_pool_size_mb}M
-innodb_buffer_pool_instances = ${tuning.innodb_buffer_pool_instances}
-innodb_log_file_size = ${tuning.innodb_log_file_size_mb}M
+# Tuned from the flavor (the formulas are the datastore's catalog descriptor's).
+${Object.entries(tuning).map(([name, value]) => `${name} = ${value}`).join('\n')}
 innodb_file_per_table = 1
-max_connections = ${tuning.max_connections}
-max_user_connections = ${tuning.max_connections}
-tmp_table_size = ${tuning.tmp_table_size_mb}M
-max_heap_table_size = ${tuning.tmp_table_size_mb}M
-table_open_cache = ${tuning.table_open_cache}
-table_definition_cache = ${tuning.table_open_cache}
-thread_cache_size = ${tuning.thread_cache_size}
 connect_timeout = 15
 character-set-server = utf8mb4
 collation-server = utf8mb4_general_ci

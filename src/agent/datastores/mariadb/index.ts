@@ -14,7 +14,6 @@ import { mariadbConfiguration } from './configuration.js';
 import { ensureReplicationConfig, mariadbReplication } from './replication.js';
 import { ident, identifiedBy, literal, nativeHash, runSql } from './sql.js';
 import { installedVersion, pristineDataDir } from './template.js';
-import { tuneFor } from './tuning.js';
 
 const ENGINE_USER = 'mysql';
 
@@ -71,7 +70,7 @@ export const mariadbModule: DatastoreModule = {
     ensureLogsConfig(config);
     mariadbConfiguration.ensureOverrides(config);
     ensureReplicationConfig(config);
-    writeFileAtomic(paths.configFile, renderConfig(config, paths, tuneFor(flavor.ram_mb, flavor.vcpus)), 0o644);
+    writeFileAtomic(paths.configFile, renderConfig(config, paths, flavor.tuning), 0o644);
   },
 
   command(config: AgentConfig) {

@@ -78,6 +78,7 @@ async function grantOne(config: AgentConfig, role: string, database: string): Pr
 
 /** Databases are private (no CONNECT for PUBLIC); a user reaches the ones granted to it. */
 export const postgresAdmin: GuestAdmin = {
+  databases: true,
   async listDatabases(config) {
     const rows = await sql(config, `SELECT datname, pg_encoding_to_char(encoding), datcollate FROM pg_database WHERE NOT datistemplate AND datname <> 'postgres' ORDER BY datname`);
     return rows.map(([name, charset, collate]) => ({ name: name!, character_set: charset!, collate: collate! }));

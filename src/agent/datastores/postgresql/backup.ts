@@ -63,6 +63,7 @@ async function readIndex(opened: OpenedBackup): Promise<WalIndex> {
 
 export const postgresqlBackup: BackupStrategy = {
   tool: 'pg_basebackup',
+  incremental: true,
 
   async stream(config: AgentConfig, kind, parent, stopped, archive) {
     const paths = pathsOf(config);

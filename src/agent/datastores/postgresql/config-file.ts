@@ -1,7 +1,6 @@
 import { ARCHIVE_SOCKET } from '../../archive-socket.js';
 import { REPLICATION_USER } from '../../replication-protocol.js';
 import type { AgentConfig } from '../../protocol.js';
-import type { PostgresTuning } from './tuning.js';
 
 export interface PostgresPaths {
   dataDir: string;
@@ -37,7 +36,7 @@ export function pathsOf(config: AgentConfig): PostgresPaths {
 }
 
 /** The server configuration: the instance's address, scram-sha-256 only, logging to a file, tuning. */
-export function renderConfig(config: AgentConfig, paths: PostgresPaths, tuning: PostgresTuning): string {
+export function renderConfig(config: AgentConfig, paths: PostgresPaths, tuning: Record<string, number>): string {
   return `# Written by the Trove guest agent; regenerated on prepare and resize.
 data_directory = '${paths.dataDir}'
 hba_file = '${paths.hbaFile}'
@@ -54,12 +53,8 @@ log_filename = 'postgresql.log'
 log_file_mode = 0600
 log_rotation_age = 0
 log_rotation_size = 0
-# Tuned from the flavor (see tuning.ts for the formulas).
-shared_buffers = ${tuning.shared_buffers_mb}MB
-effective_cache_size = ${tuning.effective_cache_size_mb}MB
-max_connections = ${tuning.max_connections}
-work_mem = ${tuning.work_mem_kb}kB
-maintenance_work_mem = ${tuning.maintenance_work_mem_mb}MB
+# Tuned from the flavor (the formulas are the datastore's catalog descriptor's; sizes in pg_settings' units).
+${Object.entries(tuning).map(([name, value]) => `${name} = ${value}`).join('\n')}
 # Each finished WAL segment goes to the agent, which answers once it is in the object store
 # (through the backup pipeline) or, before a first full backup, that nothing needs it. Until
 # then PostgreSQL keeps the segment and tries again.

@@ -15,7 +15,6 @@ import { ensureReplicationConfig, postgresqlReplication } from './replication.js
 import { acceptsConnections, startupPacket } from './ping.js';
 import { runSql } from './sql.js';
 import { binDir, pristineCluster, versionOf } from './template.js';
-import { tuneFor } from './tuning.js';
 
 const ENGINE_USER = 'postgres';
 
@@ -42,7 +41,7 @@ export const postgresqlModule: DatastoreModule = {
     const paths = pathsOf(config);
     postgresqlConfiguration.ensureOverrides(config);
     ensureReplicationConfig(config);
-    writeFileAtomic(paths.configFile, renderConfig(config, paths, tuneFor(flavor.ram_mb)), 0o644);
+    writeFileAtomic(paths.configFile, renderConfig(config, paths, flavor.tuning), 0o644);
     writeFileAtomic(paths.hbaFile, renderHba(config, allowedCidrsOf(config)), 0o644);
   },
 

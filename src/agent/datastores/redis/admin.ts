@@ -50,6 +50,7 @@ async function save(config: AgentConfig): Promise<void> {
 }
 
 export const redisAdmin: GuestAdmin = {
+  databases: false,
   listDatabases: async () => noDatabases(),
   createDatabases: async () => noDatabases(),
   deleteDatabase: async () => noDatabases(),

@@ -43,6 +43,7 @@ function snapshotChildren(config: AgentConfig): number[] {
  */
 export const redisBackup: BackupStrategy = {
   tool: 'redis-server BGSAVE',
+  incremental: false,
 
   async stream(config: AgentConfig, kind, _parent, stopped) {
     if (kind !== 'full') throw new Error('Redis backups are full RDB snapshots; there are no incremental ones');

@@ -1,5 +1,4 @@
 import type { AgentConfig } from '../../protocol.js';
-import type { RedisTuning } from './tuning.js';
 
 export interface RedisPaths {
   /** On the volume: the RDB snapshot, the append-only files and the ACL file. */
@@ -36,7 +35,7 @@ export function pathsOf(config: AgentConfig): RedisPaths {
  * (no user without a password), both persistence kinds on the volume, the admin commands that
  * could reach outside the instance switched off for every connection, and the flavor's tuning.
  */
-export function renderConfig(config: AgentConfig, paths: RedisPaths, tuning: RedisTuning): string {
+export function renderConfig(config: AgentConfig, paths: RedisPaths, tuning: Record<string, number>): string {
   return `# Written by the Trove guest agent; regenerated on prepare and resize.
 bind ${config.address}
 port ${config.port}
@@ -57,10 +56,10 @@ enable-protected-configs no
 enable-debug-command no
 enable-module-command no
 tcp-keepalive 300
-# Tuned from the flavor (see tuning.ts for the formulas).
-maxmemory ${tuning.maxmemory_mb}mb
+# Tuned from the flavor (the formulas are the datastore's catalog descriptor's). noeviction: a
+# database must not drop data silently when full; writes fail with an OOM error instead.
+${Object.entries(tuning).map(([name, value]) => `${name} ${value}`).join('\n')}
 maxmemory-policy noeviction
-maxclients ${tuning.maxclients}
 include ${paths.overridesFile}
 include ${paths.replicationFile}
 `;

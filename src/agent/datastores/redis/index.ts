@@ -13,7 +13,6 @@ import { ensureReplicationConfig, redisReplication } from './replication.js';
 import { redisInfo } from './cli.js';
 import { pathsOf, renderConfig } from './config-file.js';
 import { redisLogs } from './logs.js';
-import { tuneFor } from './tuning.js';
 
 const ENGINE_USER = 'redis';
 
@@ -46,7 +45,7 @@ export const redisModule: DatastoreModule = {
     const paths = pathsOf(config);
     redisConfiguration.ensureOverrides(config);
     ensureReplicationConfig(config);
-    writeFileAtomic(paths.configFile, renderConfig(config, paths, tuneFor(flavor.ram_mb)), 0o644);
+    writeFileAtomic(paths.configFile, renderConfig(config, paths, flavor.tuning), 0o644);
   },
 
   command(config: AgentConfig) {
