@@ -4,9 +4,10 @@ import type { ConfigurationTable, Database, InstanceTable } from '../store/schem
 import { flavorVariables } from './formula.js';
 import type { ParameterRule } from './parameter-rules.js';
 import { memoryBudget, valuesForFlavor, type ConfigurationValues, type MemoryBudget } from './values.js';
+import { parseOwn } from '../common/json.js';
 
 export function parseValues(json: string | null | undefined): ConfigurationValues {
-  return json ? (JSON.parse(json) as ConfigurationValues) : {};
+  return json ? (parseOwn<ConfigurationValues>(json)) : {};
 }
 
 /** The group attached to an instance (kept even if soft-deleted: an attached group cannot be deleted). */

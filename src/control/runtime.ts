@@ -7,7 +7,7 @@ import type { QuotaService } from '../quota/quota-service.js';
 import type { InstanceTable } from '../store/schema.js';
 import type { AddressPool } from './addresses.js';
 import type { PublicEndpoints } from './public-endpoints.js';
-import { AgentClient } from './agent-client.js';
+import { AgentClient } from '../agent/rpc/client.js';
 import type { SecretBox } from './secrets.js';
 import type { TaskManager } from './task-manager.js';
 

@@ -3,6 +3,7 @@ import type { InstanceTable } from '../../store/schema.js';
 import { agentOf, type Runtime } from '../runtime.js';
 import { PermanentTaskError, type TaskKind } from '../task-manager.js';
 import type { NoParams } from './instance-tasks.js';
+import { routes } from '../../agent/rpc/routes.js';
 
 /** The networks the packet filter and the engine are given: canonical, so both read them alike. */
 export function allowedCidrsOf(instance: Pick<InstanceTable, 'access_public' | 'access_cidrs'>): string[] {
@@ -49,7 +50,7 @@ export function updateAccessTask(runtime: Runtime, deadlineSeconds: number): Tas
         name: 'engine-rule',
         async run(run) {
           const instance = await instanceOf(run.task.target_id);
-          await agentOf(runtime, instance.id).put('/access', { allowed_cidrs: allowedCidrsOf(instance) });
+          await agentOf(runtime, instance.id).call(routes.accessApply, { allowed_cidrs: allowedCidrsOf(instance) });
           await runtime.instances.update(instance.id, { task_status: 'NONE' });
           return 'done';
         },
