@@ -39,7 +39,7 @@ export function serve<R extends Route>(app: FastifyInstance, route: R, handler: 
     ...(route.quiet ? { logLevel: 'warn' } : {}),
     schema: requestSchemas(route),
     handler: async (request: FastifyRequest, reply: FastifyReply) => {
-      const input = { ...(request.params as object), ...(request.query as object), ...(route.method === 'GET' ? {} : (request.body as object | undefined)) };
+      const input = { ...(request.params as object), ...((route.method === 'GET' ? request.query : request.body) as object | undefined) };
       return handler((route.request ? input : undefined) as RequestOf<R>, reply);
     },
   });
