@@ -13,6 +13,7 @@ import { RoleFile } from './replication-role.js';
 import { serialised, type SerialAdmin } from './serial-admin.js';
 import { Supervisor } from './supervisor.js';
 import { volumeUsage } from './volume-usage.js';
+import { parseOwn } from '../common/json.js';
 
 interface PersistedState {
   prepared: boolean;
@@ -45,7 +46,7 @@ export class Agent {
     private readonly log: Logger,
   ) {
     this.stateFile = join(dirname(configPath), 'agent-state.json');
-    this.prepared = existsSync(this.stateFile) && (JSON.parse(readFileSync(this.stateFile, 'utf8')) as PersistedState).prepared;
+    this.prepared = existsSync(this.stateFile) && (parseOwn<PersistedState>(readFileSync(this.stateFile, 'utf8'))).prepared;
     this.role = new RoleFile(join(dirname(configPath), ROLE_FILE));
     this.supervisor = new Supervisor(module.command(config), join(config.log_dir, 'engine.out'), log);
     this.backups = new BackupRunner(config, module.backup, log);
@@ -171,16 +172,17 @@ export class Agent {
     const module = this.replicationModule();
     this.requireRunning();
     const next = this.replicationQueue.then(() => step(module));
+    // The caller hears a failure through the promise returned; the queue only goes on past it.
     this.replicationQueue = next.catch(() => undefined);
     return next;
   }
 
   allowReplicas(request: AllowRequest): Promise<void> {
-    return this.replicationStep((m) => m.allowReplicas(this.config, { user: request.user, password: request.password }, request.slots));
+    return this.replicationStep((m) => m.allowReplicas(this.config, { user: request.user, password: request.password }, request.retainers));
   }
 
-  dropSlot(slot: string): Promise<void> {
-    return this.replicationStep((m) => m.dropSlot(this.config, slot));
+  releaseRetainer(retainer: string): Promise<void> {
+    return this.replicationStep((m) => m.releaseRetainer(this.config, retainer));
   }
 
   /** From now on (and after every restart) the engine follows `source`, read-only. */

@@ -13,6 +13,8 @@ import { AgentRequestError } from './errors.js';
 import type { AgentConfig } from './protocol.js';
 import { runUploadJob } from './upload-job.js';
 import { volumeUsage } from './volume-usage.js';
+import { bestEffort } from '../common/best-effort.js';
+import { parseOwn } from '../common/json.js';
 
 /** What the agent keeps of each backup it ran, so a restarted agent still answers for it. */
 interface Record {
@@ -49,7 +51,7 @@ export class BackupRunner {
     // This agent starts with no backup running: one on record as running was cut off by the end of the last agent.
     const stateOf = (file: string) => {
       try {
-        return (JSON.parse(readFileSync(join(this.dir, file), 'utf8')) as Record).state;
+        return (parseOwn<Record>(readFileSync(join(this.dir, file), 'utf8'))).state;
       } catch {
         return undefined;
       }
@@ -129,7 +131,7 @@ export class BackupRunner {
         log.info({ seconds: (performance.now() - began) / 1000, stored: outcome.uploaded.size }, 'backup stored');
       } catch (err) {
         this.abortTool?.();
-        await store.deletePrefix(container, key).catch(() => undefined);
+        await bestEffort(log, 'deleting what the failed backup stored', store.deletePrefix(container, key));
         throw err;
       }
       // A full backup that incrementals may build on (a replica's seed is none) moves the archive's floor.
@@ -172,7 +174,7 @@ export class BackupRunner {
   state(id: string): BackupState {
     if (this.running?.id === id) return { backup_id: id, state: 'running', stored_bytes: this.storedBytes };
     if (!existsSync(this.file(id))) return { backup_id: id, state: 'unknown' };
-    const record = JSON.parse(readFileSync(this.file(id), 'utf8')) as Record;
+    const record = parseOwn<Record>(readFileSync(this.file(id), 'utf8'));
     if (record.state === 'running') return { backup_id: id, state: 'failed', error: CUT_OFF };
     return { backup_id: id, state: record.state, ...(record.result ? { result: record.result } : {}), ...(record.error ? { error: record.error } : {}) };
   }

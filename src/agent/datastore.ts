@@ -74,10 +74,10 @@ export interface EngineControl {
 export interface GuestReplication {
   /** Writes the configuration the engine starts with in this role (read-only unless a source). */
   writeRole(config: AgentConfig, role: ReplicationRole): Promise<void>;
-  /** On a source: the account replicas log in as and, where the engine keeps them, each replica's slot. */
-  allowReplicas(config: AgentConfig, account: { user: string; password: string }, slots: string[]): Promise<void>;
-  /** On a source: forgets a replica's slot, so it no longer holds the source's log. */
-  dropSlot(config: AgentConfig, slot: string): Promise<void>;
+  /** On a source: the account replicas log in as and, where the engine keeps them, each replica's retainer (PostgreSQL: a slot). */
+  allowReplicas(config: AgentConfig, account: { user: string; password: string }, retainers: string[]): Promise<void>;
+  /** On a source: lets go of a replica's retainer, so it no longer holds the source's log. */
+  releaseRetainer(config: AgentConfig, retainer: string): Promise<void>;
   /**
    * The running engine follows `source` from now on; `seed` is where a restored copy starts.
    * The agent has written the replica role (writeRole) before it asks.

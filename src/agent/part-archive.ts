@@ -11,6 +11,7 @@ import type { ObjectStore } from '../object-storage/object-store.js';
 import { openObjectStore } from '../object-storage/open-store.js';
 import { ObjectStoreSpec } from '../object-storage/store-spec.js';
 import { ArchiveLocation, EncryptionKey, type ArchivePart } from './backup-protocol.js';
+import { parseOwn } from '../common/json.js';
 
 /** Where the engine's log files go as they are finished: set by the first backup, kept across restarts. */
 const ArchiveTarget = Type.Object({ ...ArchiveLocation.properties, store: ObjectStoreSpec, encryption: EncryptionKey }, { additionalProperties: false });
@@ -86,6 +87,7 @@ export class PartArchive {
       this.log.info({ file: name, bytes: stored.size, seconds: (performance.now() - began) / 1000 }, 'log file archived');
       return 'stored' as const;
     });
+    // The caller hears a failure through the promise returned; the queue only goes on past it.
     this.pushing = next.catch(() => undefined);
     return next;
   }
@@ -93,7 +95,7 @@ export class PartArchive {
   /** The record of a pushed file, or undefined when it was never pushed (or was pruned). */
   archived(name: string): ArchivedFile | undefined {
     const file = join(this.partsDir, `${name}.json`);
-    return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as ArchivedFile) : undefined;
+    return existsSync(file) ? (parseOwn<ArchivedFile>(readFileSync(file, 'utf8'))) : undefined;
   }
 
   /** Waits until the engine has handed the file over and it is stored. */

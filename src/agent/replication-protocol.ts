@@ -4,17 +4,21 @@ import { Positions } from './backup-protocol.js';
 /* The replication part of the agent's RPC contract (see protocol.ts). */
 
 const ACCOUNT = '^[a-z][a-z0-9_-]{0,31}$';
-/** A replica's name at its source (PostgreSQL's replication slot): from the replica's instance id. */
-export const SLOT = '^[a-z0-9_]{1,63}$';
+/**
+ * A replica's retainer: the name under which its source keeps what the replica has not received
+ * yet (PostgreSQL's replication slot; engines that keep nothing per replica ignore it). From the
+ * replica's instance id.
+ */
+export const RETAINER = '^[a-z0-9_]{1,63}$';
 
-/** Where a replica connects, as whom, and under which slot name. */
+/** Where a replica connects, as whom, and under which retainer. */
 export const ReplicationSource = Type.Object(
   {
     host: Type.String({ pattern: '^[0-9a-fA-F.:]{2,45}$' }),
     port: Type.Integer({ minimum: 1, maximum: 65535 }),
     user: Type.String({ pattern: ACCOUNT }),
     password: Type.String({ minLength: 16, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' }),
-    slot: Type.String({ pattern: SLOT }),
+    retainer: Type.String({ pattern: RETAINER }),
   },
   { additionalProperties: false },
 );
@@ -37,7 +41,7 @@ export const FollowRequest = Type.Object(
 export type FollowRequest = Static<typeof FollowRequest>;
 
 export const AllowRequest = Type.Object(
-  { user: Type.String({ pattern: ACCOUNT }), password: ReplicationSource.properties.password, slots: Type.Array(Type.String({ pattern: SLOT }), { maxItems: 64 }) },
+  { user: Type.String({ pattern: ACCOUNT }), password: ReplicationSource.properties.password, retainers: Type.Array(Type.String({ pattern: RETAINER }), { maxItems: 64 }) },
   { additionalProperties: false },
 );
 export type AllowRequest = Static<typeof AllowRequest>;

@@ -1,6 +1,18 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../common/atomic-file.js';
-import type { ReplicationRole } from './replication-protocol.js';
+import { Type } from 'typebox';
+import { Value } from 'typebox/value';
+import { ReplicationSource, type ReplicationRole } from './replication-protocol.js';
+
+const RoleSchema = Type.Union([Type.Object({ role: Type.Literal('source') }), Type.Object({ role: Type.Literal('fenced') }), Type.Object({ role: Type.Literal('replica'), source: ReplicationSource })]);
+
+/** A replica's role written before the retainer had its name kept it as the source's `slot`. */
+function renamed(parsed: unknown): unknown {
+  const source = (parsed as { source?: unknown } | null)?.source;
+  if (typeof source !== 'object' || source === null || !('slot' in source) || 'retainer' in source) return parsed;
+  const { slot, ...rest } = source as { slot: unknown };
+  return { ...(parsed as object), source: { ...rest, retainer: slot } };
+}
 
 /** The engine's replication role, kept on disk: a restarted agent starts the engine in the same role. */
 export class RoleFile {
@@ -10,9 +22,8 @@ export class RoleFile {
   read(): ReplicationRole {
     if (!existsSync(this.path)) return { role: 'source' };
     try {
-      const parsed = JSON.parse(readFileSync(this.path, 'utf8')) as ReplicationRole;
-      if (parsed.role === 'replica' && !parsed.source) return { role: 'fenced' };
-      return ['source', 'fenced', 'replica'].includes(parsed.role) ? parsed : { role: 'fenced' };
+      const parsed = renamed(JSON.parse(readFileSync(this.path, 'utf8')));
+      return Value.Check(RoleSchema, parsed) ? parsed : { role: 'fenced' };
     } catch {
       return { role: 'fenced' };
     }

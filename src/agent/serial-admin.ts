@@ -22,6 +22,7 @@ export function serialised(admin: GuestAdmin, beforeChange: () => void = () => u
         beforeChange();
         return change.apply(admin, args);
       });
+      // The caller hears a failure through the promise returned; the queue only goes on past it.
       queue = run.catch(() => undefined);
       return run;
     };

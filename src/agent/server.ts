@@ -7,12 +7,12 @@ import { Value } from 'typebox/value';
 import type { Logger } from '../common/log.js';
 import { Agent } from './agent.js';
 import { datastoreModule } from './datastores/index.js';
-import { AccessApply, AccessChange, AgentConfig, AgentStatus, ConfigurationApply, DatabaseList, FlavorSpec, PARAMETER_NAME, PrepareRequest, UserList, UserRef, UserUpdate } from './protocol.js';
+import { AgentConfig } from './protocol.js';
 import { AgentRequestError } from './errors.js';
 import { ARCHIVE_SOCKET, listenForArchive } from './archive-socket.js';
-import { BackupRequest, BackupState } from './backup-protocol.js';
-import { AllowRequest, CatchUpRequest, ReplicationSource, ReplicationStatus, SLOT } from './replication-protocol.js';
-import { Type } from 'typebox';
+import { routes, type Routes } from './rpc/routes.js';
+import { serve, type Handler, type Handlers } from './rpc/serve.js';
+import type { Route } from './rpc/route.js';
 
 const AGENT_SOCKET = 'agent.sock';
 
@@ -60,129 +60,121 @@ export async function runAgent(configPath: string, log: Logger): Promise<void> {
     return reply.code(status).send({ error: error.message });
   });
 
-  // Polled every second or so: logged only when something goes wrong.
-  app.get('/status', { logLevel: 'warn', schema: { response: { 200: AgentStatus } } }, async () => agent.status());
-  app.post('/prepare', { schema: { body: PrepareRequest } }, async (request, reply) => {
-    const outcome = agent.prepare(request.body);
-    return reply.code(outcome === 'done' ? 200 : 202).send({ prepare: outcome });
-  });
-  app.post('/configure', { schema: { body: Type.Object({ flavor: FlavorSpec }, { additionalProperties: false }) } }, async (request) => {
-    await agent.configure(request.body.flavor);
-    return { configured: true };
-  });
-  app.post('/engine/stop', async () => {
-    await agent.stopEngine();
-    return { stopped: true };
-  });
-  app.post('/engine/start', async () => {
-    await agent.startEngine();
-    return { started: true };
-  });
-  app.post('/restart', async () => {
-    await agent.restart();
-    return { restarted: true };
-  });
-  app.post('/shutdown', async (_request, reply) => {
-    await agent.shutdown();
-    await reply.send({ stopped: true });
-    setImmediate(() => void app.close().then(() => process.exit(0)));
-  });
-
   /** The engine's admin operations, once it is prepared and answering. */
   const admin = () => agent.admin();
-  app.get('/databases', async () => ({ databases: await admin().listDatabases(config) }));
-  app.post('/databases', { schema: { body: DatabaseList } }, async (request) => {
-    await admin().createDatabases(config, request.body.databases);
-    return { ok: true };
-  });
-  app.post('/databases/delete', { schema: { body: Type.Object({ name: DatabaseList.properties.databases.items.properties.name }, { additionalProperties: false }) } }, async (request) => {
-    await admin().deleteDatabase(config, request.body.name);
-    return { ok: true };
-  });
-  app.get('/users', async () => ({ users: await admin().listUsers(config) }));
-  app.post('/users', { schema: { body: UserList } }, async (request) => {
-    await admin().createUsers(config, request.body.users);
-    return { ok: true };
-  });
-  app.post('/users/update', { schema: { body: UserUpdate } }, async (request) => {
-    await admin().updateUser(config, request.body);
-    return { ok: true };
-  });
-  app.post('/users/delete', { schema: { body: UserRef } }, async (request) => {
-    await admin().deleteUser(config, request.body);
-    return { ok: true };
-  });
-  app.post('/users/grant', { schema: { body: AccessChange } }, async (request) => {
-    await admin().grant(config, request.body.user, request.body.databases);
-    return { ok: true };
-  });
-  app.post('/users/revoke', { schema: { body: Type.Object({ user: UserRef, database: DatabaseList.properties.databases.items.properties.name }, { additionalProperties: false }) } }, async (request) => {
-    await admin().revoke(config, request.body.user, request.body.database);
-    return { ok: true };
-  });
-  app.get('/logs', async () => agent.logs());
-  app.post('/logs/set', { schema: { body: Type.Object({ name: Type.String({ pattern: '^[a-z_]{1,32}$' }), enabled: Type.Boolean() }, { additionalProperties: false }) } }, async (request) => {
-    await agent.setLog(request.body.name, request.body.enabled);
-    return { ok: true };
-  });
-  app.get('/logs/read', { schema: { querystring: Type.Object({ name: Type.String({ pattern: '^[a-z_]{1,32}$' }), offset: Type.String({ pattern: '^[0-9]{1,15}$' }) }) } }, async (request) =>
-    agent.readLog(request.query.name, Number(request.query.offset)),
-  );
-  app.put('/configuration', { schema: { body: ConfigurationApply } }, async (request) => {
-    return { ok: true, restart_pending: await agent.applyConfiguration(request.body.values, request.body.live, request.body.revert) };
-  });
-  app.put('/access', { schema: { body: AccessApply } }, async (request) => ({ engine_rule: await agent.applyAccess(request.body.allowed_cidrs) }));
-  app.post('/configuration/read', { schema: { body: Type.Object({ names: Type.Array(Type.String({ pattern: PARAMETER_NAME }), { maxItems: 500 }) }, { additionalProperties: false }) } }, async (request) => ({
-    values: await agent.readConfiguration(request.body.names),
-  }));
-  // The key and store credentials arrive in the body: request bodies are never logged.
-  app.post('/backups', { schema: { body: BackupRequest } }, async (request, reply) => {
-    const outcome = agent.backups.start(request.body, () => agent.requireRunning());
-    return reply.code(outcome === 'done' ? 200 : 202).send({ backup: outcome });
-  });
-  app.post('/backups/:id/abort', { schema: { params: Type.Object({ id: Type.String({ pattern: '^[0-9a-f-]{36}$' }) }) } }, async (request) => {
-    await agent.backups.abort(request.params.id);
-    return agent.backups.state(request.params.id);
-  });
-  app.get(
-    '/backups/:id',
-    { schema: { params: Type.Object({ id: Type.String({ pattern: '^[0-9a-f-]{36}$' }) }), querystring: Type.Object({ wait_ms: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$' })) }), response: { 200: BackupState } } },
-    async (request) => agent.backups.stateWhenSettled(request.params.id, Math.min(Number(request.query.wait_ms ?? 0), 30_000)),
-  );
-  app.post('/root/enable', { schema: { body: Type.Object({ password: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })) }) } }, async (request) => ({ user: await admin().enableRoot(config, request.body.password) }));
-  app.post('/root/disable', async () => {
-    await admin().disableRoot(config);
-    return { ok: true };
-  });
-
-  // Replication: passwords arrive in bodies, which are never logged.
-  app.get('/replication', { schema: { response: { 200: ReplicationStatus } } }, async () => agent.replicationStatus());
-  app.post('/replication/allow', { schema: { body: AllowRequest } }, async (request) => {
-    await agent.allowReplicas(request.body);
-    return { ok: true };
-  });
-  app.post('/replication/drop-slot', { schema: { body: Type.Object({ slot: Type.String({ pattern: SLOT }) }, { additionalProperties: false }) } }, async (request) => {
-    await agent.dropSlot(request.body.slot);
-    return { ok: true };
-  });
-  app.post('/replication/follow', { schema: { body: Type.Object({ source: ReplicationSource }, { additionalProperties: false }) } }, async (request) => {
-    await agent.follow(request.body.source);
-    return { ok: true };
-  });
-  app.post('/replication/fence', async () => ({ position: await agent.fence() }));
-  app.post('/replication/catch-up', { schema: { body: CatchUpRequest } }, async (request) => {
-    await agent.catchUp(request.body.position, request.body.timeout_ms);
-    return { ok: true };
-  });
-  app.get('/replication/accounts', async () => ({ accounts: await agent.exportAccounts() }));
-  app.post('/replication/accounts', { schema: { body: Type.Object({ accounts: Type.Array(Type.String({ maxLength: 65536 }), { maxItems: 10_000 }) }, { additionalProperties: false }) } }, async (request) => {
-    await agent.importAccounts(request.body.accounts);
-    return { ok: true };
-  });
-  app.post('/replication/promote', async () => {
-    await agent.promote();
-    return { ok: true };
-  });
+  const ok = { ok: true } as const;
+  const handlers: Handlers = {
+    status: async () => agent.status(),
+    prepare: async (input, reply) => {
+      const outcome = agent.prepare(input);
+      reply.code(outcome === 'done' ? 200 : 202);
+      return { prepare: outcome };
+    },
+    configure: async (input) => {
+      await agent.configure(input.flavor);
+      return { configured: true };
+    },
+    engineStop: async () => {
+      await agent.stopEngine();
+      return { stopped: true };
+    },
+    engineStart: async () => {
+      await agent.startEngine();
+      return { started: true };
+    },
+    restart: async () => {
+      await agent.restart();
+      return { restarted: true };
+    },
+    shutdown: async (_input, reply) => {
+      await agent.shutdown();
+      // Once the answer is out (or its caller gone), the agent goes.
+      reply.raw.once('close', () => void app.close().then(() => process.exit(0)));
+      return { stopped: true };
+    },
+    databasesList: async () => ({ databases: await admin().listDatabases(config) }),
+    databasesCreate: async (input) => {
+      await admin().createDatabases(config, input.databases);
+      return ok;
+    },
+    databaseDelete: async (input) => {
+      await admin().deleteDatabase(config, input.name);
+      return ok;
+    },
+    usersList: async () => ({ users: await admin().listUsers(config) }),
+    usersCreate: async (input) => {
+      await admin().createUsers(config, input.users);
+      return ok;
+    },
+    userUpdate: async (input) => {
+      await admin().updateUser(config, input);
+      return ok;
+    },
+    userDelete: async (input) => {
+      await admin().deleteUser(config, input);
+      return ok;
+    },
+    userGrant: async (input) => {
+      await admin().grant(config, input.user, input.databases);
+      return ok;
+    },
+    userRevoke: async (input) => {
+      await admin().revoke(config, input.user, input.database);
+      return ok;
+    },
+    rootEnable: async (input) => ({ user: await admin().enableRoot(config, input.password) }),
+    rootDisable: async () => {
+      await admin().disableRoot(config);
+      return ok;
+    },
+    logsList: async () => agent.logs(),
+    logSet: async (input) => {
+      await agent.setLog(input.name, input.enabled);
+      return ok;
+    },
+    logRead: async (input) => agent.readLog(input.name, Number(input.offset)),
+    configurationApply: async (input) => ({ ok: true, restart_pending: await agent.applyConfiguration(input.values, input.live, input.revert) }),
+    configurationRead: async (input) => ({ values: await agent.readConfiguration(input.names) }),
+    accessApply: async (input) => ({ engine_rule: await agent.applyAccess(input.allowed_cidrs) }),
+    backupStart: async (input, reply) => {
+      const outcome = agent.backups.start(input, () => agent.requireRunning());
+      reply.code(outcome === 'done' ? 200 : 202);
+      return { backup: outcome };
+    },
+    backupAbort: async (input) => {
+      await agent.backups.abort(input.id);
+      return agent.backups.state(input.id);
+    },
+    backupState: async (input) => agent.backups.stateWhenSettled(input.id, Math.min(Number(input.wait_ms ?? 0), 30_000)),
+    replicationStatus: async () => agent.replicationStatus(),
+    replicationAllow: async (input) => {
+      await agent.allowReplicas(input);
+      return ok;
+    },
+    replicationRelease: async (input) => {
+      await agent.releaseRetainer(input.retainer);
+      return ok;
+    },
+    replicationFollow: async (input) => {
+      await agent.follow(input.source);
+      return ok;
+    },
+    replicationFence: async () => ({ position: await agent.fence() }),
+    replicationCatchUp: async (input) => {
+      await agent.catchUp(input.position, input.timeout_ms);
+      return ok;
+    },
+    replicationPromote: async () => {
+      await agent.promote();
+      return ok;
+    },
+    accountsExport: async () => ({ accounts: await agent.exportAccounts() }),
+    accountsImport: async (input) => {
+      await agent.importAccounts(input.accounts);
+      return ok;
+    },
+  };
+  for (const name of Object.keys(routes) as Array<keyof Routes>) serve(app, routes[name], handlers[name] as Handler<Route>);
 
   const socket = join(dirname(configPath), AGENT_SOCKET);
   if (existsSync(socket)) {

@@ -27,6 +27,7 @@ export async function feedTool(opened: OpenedBackup, executable: string, args: s
     await opened.done;
   } catch (err) {
     child.kill('SIGKILL');
+    // Killed for the reason thrown below: its own complaint follows from it.
     await exited.catch(() => undefined);
     throw err;
   }
@@ -40,6 +41,7 @@ export async function writeToFile(opened: OpenedBackup, path: string): Promise<v
     await opened.done;
   } catch (err) {
     opened.abort();
+    // Aborted for the reason thrown below: the writer's complaint follows from it.
     await written.catch(() => undefined);
     throw err;
   }

@@ -3,10 +3,11 @@ import type { Logger } from '../common/log.js';
 import type { Store } from '../state/database.js';
 import type { BackupTable } from '../state/schema.js';
 import { BackupStorage } from '../object-storage/backup-objects.js';
+import { parseOwn } from '../common/json.js';
 
 /** The archived log files a backup row lists. */
 export function partsOf(backup: Pick<BackupTable, 'parts'>): ArchivePart[] {
-  return backup.parts ? (JSON.parse(backup.parts) as ArchivePart[]) : [];
+  return backup.parts ? (parseOwn<ArchivePart[]>(backup.parts)) : [];
 }
 
 /**

@@ -2,6 +2,7 @@ import type { ArchivePart } from '../agent/backup-protocol.js';
 import { partsOf } from './archive-parts.js';
 import { CHUNK_BYTES } from '../object-storage/encryption.js';
 import type { BackupTable } from '../state/schema.js';
+import { parseOwn } from '../common/json.js';
 
 /**
  * What a backup is, written beside its data once the data is verified: enough to restore it
@@ -36,7 +37,7 @@ export function manifestOf(backup: BackupTable, completedAt: string): BackupMani
     parent_id: backup.parent_id,
     tool: backup.tool ?? '',
     object: { container: backup.container, key: backup.object_key, size: backup.size_bytes ?? 0, sha256: backup.sha256 ?? '' },
-    positions: backup.positions ? (JSON.parse(backup.positions) as Record<string, string>) : {},
+    positions: backup.positions ? (parseOwn<Record<string, string>>(backup.positions)) : {},
     parts: partsOf(backup),
     volume_used_bytes: backup.volume_used_bytes ?? 0,
     compression: 'zstd',

@@ -4,6 +4,7 @@ import type { AuthContext } from '../identity/types.js';
 import type { BackupTable } from '../state/schema.js';
 import type { BackupStore } from '../state/backup-records.js';
 import type { BackupKeyring } from '../object-storage/backup-keyring.js';
+import { parseOwn } from '../common/json.js';
 
 /** What a create task needs to restore: the chain's objects and checksums, and which key (by id). */
 export interface RestorePlan {
@@ -43,7 +44,7 @@ export class RestorePlanner {
           object: { container: b.container, key: b.object_key },
           size: b.size_bytes ?? 0,
           sha256: b.sha256 ?? '',
-          positions: b.positions ? (JSON.parse(b.positions) as Record<string, string>) : {},
+          positions: b.positions ? (parseOwn<Record<string, string>>(b.positions)) : {},
         })),
       },
     };

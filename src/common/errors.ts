@@ -84,11 +84,5 @@ export class NotImplementedFault extends TroveFault {
   readonly faultName = 'notImplemented' as const;
 }
 
-/** Something the request needs (an instance's guest agent) does not answer right now; retrying may work. */
-export class ServiceUnavailable extends TroveFault {
-  readonly status = 503;
-  readonly faultName = 'serviceUnavailable' as const;
-}
-
 /** A configuration problem found at start; the message names the offending key. */
 export class ConfigError extends Error {}

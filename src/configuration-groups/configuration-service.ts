@@ -9,6 +9,7 @@ import { flavorVariables } from '../catalog/formula.js';
 import { budgetOf, groupOf, instanceFlavor, parseValues, resolveForFlavor, rulesOf } from './instance-values.js';
 import { ParameterError, TRUE_WORDS } from '../catalog/parameter-rules.js';
 import { checkGroupValues, checkMemoryBudget, memoryBudget, valuesForFlavor, type ConfigurationValues } from './values.js';
+import { routes } from '../agent/rpc/routes.js';
 
 export interface ConfigurationInput {
   name?: string;
@@ -234,7 +235,7 @@ export class ConfigurationService {
   async effective(instance: InstanceTable): Promise<Record<string, string>> {
     const names = rulesOf(this.catalog, instance.datastore).map((r) => r.name);
     try {
-      return (await agentOf(this.runtime, instance.id).post<{ values: Record<string, string> }>('/configuration/read', { names })).values;
+      return (await agentOf(this.runtime, instance.id).call(routes.configurationRead, { names })).values;
     } catch (err) {
       throw new UnprocessableEntity(`The configuration of instance ${instance.id} cannot be read now (${(err as Error).message}); try again when it is ACTIVE.`);
     }

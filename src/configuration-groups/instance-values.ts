@@ -5,9 +5,10 @@ import type { ConfigurationTable, Database, InstanceTable } from '../state/schem
 import { evaluateFormula, flavorVariables } from '../catalog/formula.js';
 import type { ParameterRule } from '../catalog/parameter-rules.js';
 import { memoryBudget, valuesForFlavor, type ConfigurationValues, type MemoryBudget } from './values.js';
+import { parseOwn } from '../common/json.js';
 
 export function parseValues(json: string | null | undefined): ConfigurationValues {
-  return json ? (JSON.parse(json) as ConfigurationValues) : {};
+  return json ? (parseOwn<ConfigurationValues>(json)) : {};
 }
 
 /** The group attached to an instance (kept even if soft-deleted: an attached group cannot be deleted). */

@@ -3,6 +3,7 @@ import type { ReplicationStatus } from '../agent/replication-protocol.js';
 import type { InstanceTable } from '../state/schema.js';
 import { downSince, replicationSourceFor, startEject } from './replication-set.js';
 import { agentOf, placementOf, type Runtime } from './runtime.js';
+import { routes } from '../agent/rpc/routes.js';
 
 /**
  * Every few seconds: for each idle instance, make sure its agent process runs (the driver
@@ -82,7 +83,7 @@ export class Reconciler {
     if (!source?.address || !instance.replication_secret) return;
     if (observed.role === 'replica' && observed.source_host === source.address) return;
     this.log.warn({ instance: instance.id, source: source.id, role: observed.role }, 'replica does not follow its source; pointing it there');
-    await agentOf(this.runtime, instance.id).post('/replication/follow', { source: replicationSourceFor(this.runtime, source, instance.id, instance.replication_secret) });
+    await agentOf(this.runtime, instance.id).call(routes.replicationFollow, { source: replicationSourceFor(this.runtime, source, instance.id, instance.replication_secret) });
   }
 
   private async observe(instanceId: string, address: string): Promise<void> {
@@ -92,7 +93,7 @@ export class Reconciler {
       const state = await this.runtime.driver.ensureAgent(placementOf(this.runtime, instance, address));
       if (state === 'restarted') this.log.warn({ instance: instanceId }, 'agent was not running; restarted it');
       if (state === 'missing') throw new Error('the instance has no agent to start');
-      const status = await agentOf(this.runtime, instanceId).status(2000);
+      const status = await agentOf(this.runtime, instanceId).call(routes.status, undefined, { timeoutMs: 2000 });
       this.unreachableSince.delete(instanceId);
       const now = new Date().toISOString();
       await this.runtime.instances.update(instanceId, {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { downSince, slotOf } from './replication-set.js';
+import { downSince, retainerOf } from './replication-set.js';
 
 describe('replication sets', () => {
   it("names a replica's slot after its id, within PostgreSQL's 63 characters", () => {
-    const slot = slotOf('6592513f-971e-436f-b36c-765fe84e69e9');
+    const slot = retainerOf('6592513f-971e-436f-b36c-765fe84e69e9');
     assert.equal(slot, 'replica_6592513f_971e_436f_b36c_765fe84e69e9');
     assert.match(slot, /^[a-z0-9_]{1,63}$/);
   });

@@ -5,8 +5,8 @@ import type { Runtime } from './runtime.js';
 import type { SecretBox } from '../common/secrets.js';
 import { PermanentTaskError } from './task-manager.js';
 
-/** A replica's name at its source (for what the engine keeps there per replica), from the replica's id. */
-export function slotOf(replicaId: string): string {
+/** A replica's retainer at its source (PostgreSQL names a slot after it), from the replica's id. */
+export function retainerOf(replicaId: string): string {
   return `replica_${replicaId.replace(/-/g, '_')}`;
 }
 
@@ -15,10 +15,10 @@ export function newReplicationSecret(secrets: SecretBox): string {
   return secrets.seal(randomBytes(24).toString('base64url'));
 }
 
-/** What a replica is told to connect to, as whom, under which slot. */
+/** What a replica is told to connect to, as whom, under which retainer. */
 export function replicationSourceFor(runtime: Runtime, source: InstanceTable, replicaId: string, sealedSecret: string): ReplicationSource {
   if (!source.address || !source.port) throw new Error(`the source ${source.id} has no address`);
-  return { host: source.address, port: source.port, user: REPLICATION_USER, password: runtime.secrets.open(sealedSecret), slot: slotOf(replicaId) };
+  return { host: source.address, port: source.port, user: REPLICATION_USER, password: runtime.secrets.open(sealedSecret), retainer: retainerOf(replicaId) };
 }
 
 /** The set's replication password, sealed, as a member's row keeps it. */

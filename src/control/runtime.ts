@@ -6,7 +6,7 @@ import type { InstanceStore } from '../state/instance-records.js';
 import type { QuotaService } from '../quota/quota-service.js';
 import type { InstanceTable } from '../state/schema.js';
 import type { PublicEndpoints } from './public-endpoints.js';
-import { AgentClient } from './agent-client.js';
+import { AgentClient } from '../agent/rpc/client.js';
 import type { SecretBox } from '../common/secrets.js';
 import type { TaskManager } from './task-manager.js';
 

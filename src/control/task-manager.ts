@@ -1,5 +1,6 @@
 import { newHexId, newId } from '../common/ids.js';
 import type { Logger } from '../common/log.js';
+import { bestEffort } from '../common/best-effort.js';
 import type { TaskSettings } from '../settings/schema.js';
 import type { Store } from '../state/database.js';
 import type { TaskTable } from '../state/schema.js';
@@ -241,7 +242,7 @@ export class TaskManager {
         clearInterval(renew);
         return;
       }
-      void this.update(task.id, { lease_expires_at: iso(Date.now() + this.settings.lease_seconds * 1000) }).catch(() => undefined);
+      void bestEffort(log, "renewing the task's lease", this.update(task.id, { lease_expires_at: iso(Date.now() + this.settings.lease_seconds * 1000) }));
     }, (this.settings.lease_seconds * 1000) / 3);
     renew.unref();
     let step = task.step;

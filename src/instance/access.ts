@@ -1,5 +1,6 @@
 import { BadRequest } from '../common/errors.js';
 import type { InstanceTable } from '../state/schema.js';
+import { parseOwn } from '../common/json.js';
 
 /** Who may reach an instance: Trove's `access`, the seed's security groups. */
 export interface Access {
@@ -39,7 +40,7 @@ export function accessFrom(input: { is_public?: boolean; allowed_cidrs?: string[
 }
 
 export function accessOf(instance: Pick<InstanceTable, 'access_public' | 'access_cidrs'>): Access {
-  return { isPublic: instance.access_public === 1, allowedCidrs: JSON.parse(instance.access_cidrs) as string[] };
+  return { isPublic: instance.access_public === 1, allowedCidrs: parseOwn<string[]>(instance.access_cidrs) };
 }
 
 export function accessColumns(access: Access): Pick<InstanceTable, 'access_public' | 'access_cidrs'> {

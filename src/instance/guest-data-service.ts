@@ -1,8 +1,12 @@
 import { DESCRIPTORS } from '../catalog/descriptors/index.js';
 import type { DatastoreCatalog } from '../catalog/registry.js';
 import type { DatastoreCapabilities } from '../catalog/descriptor.js';
-import { BadRequest, Conflict, NotFound, ServiceUnavailable, UnprocessableEntity } from '../common/errors.js';
-import { AgentClient, AgentRefused, AgentUnreachable } from '../control/agent-client.js';
+import { BadRequest, NotFound, UnprocessableEntity } from '../common/errors.js';
+import { AgentClient, AgentRefused, AgentUnreachable } from '../agent/rpc/client.js';
+import { agentFault } from '../agent/rpc/faults.js';
+import { routes } from '../agent/rpc/routes.js';
+import { bestEffort } from '../common/best-effort.js';
+import type { Logger } from '../common/log.js';
 import type { ComputeDriver } from '../compute/driver.js';
 import type { AuthContext } from '../identity/types.js';
 import type { InstanceTable } from '../state/schema.js';
@@ -38,18 +42,6 @@ const RETRY_AFTER_MS = 1000;
 
 const notActive = (id: string, taskStatus: string) => new UnprocessableEntity(`Instance '${id}' is not ACTIVE (it is ${taskStatus.toLowerCase()}); try again when it is.`);
 
-/** Agent refusals become API faults with the agent's message; a silent agent, a fault to retry. */
-function translate(err: unknown): never {
-  if (err instanceof AgentUnreachable) throw new ServiceUnavailable("The instance's guest agent does not answer right now; try again shortly.");
-  if (err instanceof AgentRefused) {
-    if (err.status === 404) throw new NotFound(err.message);
-    if (err.status === 409) throw new Conflict(err.message);
-    if (err.status === 422) throw new UnprocessableEntity(err.message);
-    throw new BadRequest(err.message);
-  }
-  throw err;
-}
-
 /**
  * Databases, users, grants and root of a running instance. Whether a datastore has them is the
  * catalog's answer (capabilities); how is the agent's datastore module's business.
@@ -60,6 +52,7 @@ export class GuestDataService {
     private readonly store: InstanceStore,
     private readonly catalog: DatastoreCatalog,
     private readonly driver: ComputeDriver,
+    private readonly log: Logger,
   ) {}
 
   private async target(caller: AuthContext, projectId: string, id: string, capability: keyof Pick<DatastoreCapabilities, 'databases' | 'users' | 'root'>, changes = false): Promise<{ instance: InstanceTable; agent: AgentClient; names: NameRuleSet }> {
@@ -91,20 +84,20 @@ export class GuestDataService {
   private async copyAccountsToReplicas(source: InstanceTable): Promise<void> {
     const replicas = await this.store.replicasOf(source.id);
     if (replicas.length === 0) return;
-    const { accounts } = await this.call(source.id, () => new AgentClient(this.driver.agentSocket(source.id)).get<{ accounts: string[] }>('/replication/accounts'));
+    const { accounts } = await this.call(source.id, () => new AgentClient(this.driver.agentSocket(source.id)).call(routes.accountsExport));
     if (accounts.length === 0) return;
-    await Promise.all(replicas.map((r) => new AgentClient(this.driver.agentSocket(r.id)).post('/replication/accounts', { accounts }).catch(() => undefined)));
+    await Promise.all(replicas.map((r) => bestEffort(this.log.child({ replica: r.id }), 'copying accounts to a replica', new AgentClient(this.driver.agentSocket(r.id)).call(routes.accountsImport, { accounts }))));
   }
 
   /**
-   * An agent restarting (its socket not listening yet) gets a second chance before the caller hears 503.
+   * An agent restarting (its socket not listening yet) gets a second chance before the caller hears 422.
    * A failure that is not the agent's refusal of the request is first checked against what the
    * instance is doing now.
    */
   private async call<T>(instanceId: string, work: () => Promise<T>): Promise<T> {
     const fail = async (err: unknown): Promise<never> => {
       if (!(err instanceof AgentRefused)) await this.overtaken(instanceId);
-      return translate(err);
+      return agentFault(err, instanceId);
     };
     try {
       return await work();
@@ -121,7 +114,7 @@ export class GuestDataService {
 
   async listDatabases(caller: AuthContext, projectId: string, id: string): Promise<DatabaseInput[]> {
     const { agent } = await this.target(caller, projectId, id, 'databases');
-    return this.call(id, async () => (await agent.get<{ databases: DatabaseInput[] }>('/databases')).databases);
+    return this.call(id, async () => (await agent.call(routes.databasesList)).databases);
   }
 
   async createDatabases(caller: AuthContext, projectId: string, id: string, databases: DatabaseInput[]): Promise<void> {
@@ -129,19 +122,19 @@ export class GuestDataService {
     checkDatabases(databases, ANY_DATASTORE);
     const { agent, names } = await this.target(caller, projectId, id, 'databases', true);
     checkDatabases(databases, names);
-    await this.call(id, () => agent.post('/databases', { databases }));
+    await this.call(id, () => agent.call(routes.databasesCreate, { databases }));
   }
 
   async deleteDatabase(caller: AuthContext, projectId: string, id: string, name: string): Promise<void> {
     checkDatabaseName(name, ANY_DATASTORE);
     const { agent, names } = await this.target(caller, projectId, id, 'databases', true);
     checkDatabaseName(name, names);
-    await this.call(id, () => agent.post('/databases/delete', { name }));
+    await this.call(id, () => agent.call(routes.databaseDelete, { name }));
   }
 
   async listUsers(caller: AuthContext, projectId: string, id: string): Promise<UserView[]> {
     const { agent } = await this.target(caller, projectId, id, 'users');
-    return this.call(id, async () => (await agent.get<{ users: UserView[] }>('/users')).users);
+    return this.call(id, async () => (await agent.call(routes.usersList)).users);
   }
 
   async getUser(caller: AuthContext, projectId: string, id: string, user: UserRef): Promise<UserView> {
@@ -157,7 +150,7 @@ export class GuestDataService {
     const { instance, agent, names } = await this.target(caller, projectId, id, 'users', true);
     checkUsers(users, names);
     if (!this.catalog.get(instance.datastore).descriptor.capabilities.databases && users.some((u) => u.databases.length > 0)) throw new UnprocessableEntity(`Datastore '${instance.datastore}' has no databases; create its users without "databases".`);
-    await this.call(id, () => agent.post('/users', { users: users.map((u) => ({ ...u, host: u.host ?? '%' })) }));
+    await this.call(id, () => agent.call(routes.usersCreate, { users: users.map((u) => ({ ...u, host: u.host ?? '%' })) }));
     await this.copyAccountsToReplicas(instance);
   }
 
@@ -168,13 +161,13 @@ export class GuestDataService {
     if (changes.password !== undefined) checkPassword(changes.password);
     const { instance, agent, names } = await this.target(caller, projectId, id, 'users', true);
     if (changes.name !== undefined) checkUserName(changes.name, names);
-    await this.call(id, () => agent.post('/users/update', { user, ...changes }));
+    await this.call(id, () => agent.call(routes.userUpdate, { user, ...changes }));
     await this.copyAccountsToReplicas(instance);
   }
 
   async deleteUser(caller: AuthContext, projectId: string, id: string, user: UserRef): Promise<void> {
     const { instance, agent } = await this.target(caller, projectId, id, 'users', true);
-    await this.call(id, () => agent.post('/users/delete', user));
+    await this.call(id, () => agent.call(routes.userDelete, user));
     await this.copyAccountsToReplicas(instance);
   }
 
@@ -183,21 +176,21 @@ export class GuestDataService {
     for (const name of databases) checkDatabaseName(name, ANY_DATASTORE);
     const { agent, names } = await this.target(caller, projectId, id, 'databases', true);
     for (const name of databases) checkDatabaseName(name, names);
-    await this.call(id, () => agent.post('/users/grant', { user, databases }));
+    await this.call(id, () => agent.call(routes.userGrant, { user, databases }));
   }
 
   async revoke(caller: AuthContext, projectId: string, id: string, user: UserRef, database: string): Promise<void> {
     checkDatabaseName(database, ANY_DATASTORE);
     const { agent, names } = await this.target(caller, projectId, id, 'databases', true);
     checkDatabaseName(database, names);
-    await this.call(id, () => agent.post('/users/revoke', { user, database }));
+    await this.call(id, () => agent.call(routes.userRevoke, { user, database }));
   }
 
   /** Enables root with the given password, or a random one shown only in this answer. */
   async enableRoot(caller: AuthContext, projectId: string, id: string, password?: string): Promise<{ name: string; password: string }> {
     if (password !== undefined) checkPassword(password);
     const { instance, agent } = await this.target(caller, projectId, id, 'root', true);
-    const { user } = await this.call(id, () => agent.post<{ user: { name: string; password: string } }>('/root/enable', password === undefined ? {} : { password }));
+    const { user } = await this.call(id, () => agent.call(routes.rootEnable, password === undefined ? {} : { password }));
     // An agent older than this server ignores the password; the random one it set is not put in a message, which could be logged.
     if (password !== undefined && user.password !== password) throw new UnprocessableEntity(`The guest agent of instance '${instance.name}' is older than this server and could not set the password given; root is enabled with a random one: enable root again without a password to get a new one, or restart the instance to update its agent.`);
     if (!instance.root_enabled_at) await this.store.update(instance.id, { root_enabled_at: new Date().toISOString() });
@@ -213,7 +206,7 @@ export class GuestDataService {
 
   async disableRoot(caller: AuthContext, projectId: string, id: string): Promise<void> {
     const { instance, agent } = await this.target(caller, projectId, id, 'root', true);
-    await this.call(id, () => agent.post('/root/disable', {}));
+    await this.call(id, () => agent.call(routes.rootDisable));
     await this.copyAccountsToReplicas(instance);
   }
 }

@@ -1,10 +1,14 @@
 import type { DatastoreCatalog } from '../catalog/registry.js';
 import { BadRequest, NotFound, UnprocessableEntity } from '../common/errors.js';
 import type { ComputeDriver } from '../compute/driver.js';
-import { AgentClient, AgentRefused, AgentUnreachable } from '../control/agent-client.js';
+import { AgentClient } from '../agent/rpc/client.js';
+import { agentFault } from '../agent/rpc/faults.js';
+import { routes } from '../agent/rpc/routes.js';
 import type { AuthContext } from '../identity/types.js';
 import type { ObjectStore } from '../object-storage/object-store.js';
 import type { InstanceService } from './instance-service.js';
+import { Type, type Static } from 'typebox';
+import { parseChecked } from '../common/json.js';
 
 export interface GuestLogView {
   name: string;
@@ -25,9 +29,9 @@ export interface LogAction {
   discard?: unknown;
 }
 
-interface Metafile {
-  published: number;
-}
+/** Kept in the object store beside the published log, where others may write: checked when read. */
+const Metafile = Type.Object({ published: Type.Integer({ minimum: 0 }) });
+type Metafile = Static<typeof Metafile>;
 
 const CONTAINER = 'database_logs';
 
@@ -58,18 +62,17 @@ export class GuestLogService {
     return { instance, logs, agent: new AgentClient(this.driver.agentSocket(instance.id)) };
   }
 
-  private async agentLogs(agent: AgentClient): Promise<Array<{ name: string; enabled: boolean; size: number }>> {
+  private async agentLogs(instanceId: string, agent: AgentClient): Promise<Array<{ name: string; enabled: boolean; size: number }>> {
     try {
-      return (await agent.get<{ logs: Array<{ name: string; enabled: boolean; size: number }> }>('/logs')).logs;
+      return (await agent.call(routes.logsList)).logs;
     } catch (err) {
-      if (err instanceof AgentUnreachable) throw new UnprocessableEntity('The instance’s guest agent is not answering; try again when the instance is ACTIVE.');
-      throw err;
+      return agentFault(err, instanceId);
     }
   }
 
   private async metafile(prefix: string): Promise<Metafile> {
     const raw = await this.store.get(CONTAINER, `${prefix}_metafile`);
-    return raw ? (JSON.parse(raw.toString('utf8')) as Metafile) : { published: 0 };
+    return raw ? parseChecked(Metafile, raw.toString('utf8'), `the metafile of ${prefix}`) : { published: 0 };
   }
 
   private async view(instanceId: string, log: { name: string; type: 'USER' | 'SYS' }, state: { enabled: boolean; size: number } | undefined): Promise<GuestLogView> {
@@ -91,7 +94,7 @@ export class GuestLogService {
 
   async list(caller: AuthContext, projectId: string, id: string): Promise<GuestLogView[]> {
     const { instance, logs, agent } = await this.target(caller, projectId, id);
-    const states = await this.agentLogs(agent);
+    const states = await this.agentLogs(instance.id, agent);
     return Promise.all(logs.map((log) => this.view(instance.id, log, states.find((s) => s.name === log.name))));
   }
 
@@ -102,25 +105,25 @@ export class GuestLogService {
     if (action.enable && action.disable) throw new BadRequest('Cannot enable and disable a log at once.');
     if ((action.enable || action.disable) && log.type === 'SYS') throw new BadRequest(`Log '${log.name}' is a system log: it is always on.`);
     try {
-      if (action.enable || action.disable) await agent.post('/logs/set', { name: log.name, enabled: Boolean(action.enable) });
+      if (action.enable || action.disable) await agent.call(routes.logSet, { name: log.name, enabled: Boolean(action.enable) });
     } catch (err) {
-      if (err instanceof AgentRefused) throw new UnprocessableEntity(err.message);
-      throw err;
+      // A log that cannot be switched now is unprocessable, whatever the agent's reason.
+      agentFault(err, instance.id, (message) => new UnprocessableEntity(message));
     }
     const prefix = `${instance.id}/${log.name}/`;
     if (action.discard) {
       for (const key of await this.store.list(CONTAINER, prefix)) await this.store.delete(CONTAINER, key);
     }
-    if (action.publish) await this.publish(agent, log.name, prefix);
-    const states = await this.agentLogs(agent);
+    if (action.publish) await this.publish(instance.id, agent, log.name, prefix);
+    const states = await this.agentLogs(instance.id, agent);
     return this.view(instance.id, log, states.find((s) => s.name === log.name));
   }
 
   /** Copies what was written since the last publish into new objects, then records the offset. */
-  private async publish(agent: AgentClient, name: string, prefix: string): Promise<void> {
+  private async publish(instanceId: string, agent: AgentClient, name: string, prefix: string): Promise<void> {
     let { published } = await this.metafile(prefix);
     for (;;) {
-      const chunk = await agent.get<{ data: string; size: number }>(`/logs/read?name=${encodeURIComponent(name)}&offset=${published}`);
+      const chunk = await agent.call(routes.logRead, { name, offset: String(published) }).catch((err: unknown) => agentFault(err, instanceId));
       if (chunk.size < published) published = 0;
       if (chunk.data === '') break;
       const data = Buffer.from(chunk.data, 'base64');

@@ -1,6 +1,9 @@
 import { BadRequest, Conflict } from '../common/errors.js';
 import type { AgentStatus } from '../agent/protocol.js';
-import { AgentClient } from '../control/agent-client.js';
+import { AgentClient } from '../agent/rpc/client.js';
+import { routes } from '../agent/rpc/routes.js';
+import { bestEffort } from '../common/best-effort.js';
+import type { Logger } from '../common/log.js';
 import type { TaskManager } from '../control/task-manager.js';
 import { startEject, startSetTask } from '../control/replication-set.js';
 import type { ComputeDriver } from '../compute/driver.js';
@@ -20,6 +23,7 @@ export class ReplicationService {
     private readonly store: InstanceStore,
     private readonly tasks: TaskManager,
     private readonly driver: ComputeDriver,
+    private readonly log: Logger,
     /** A busy agent can be slow to answer; one that is gone refuses the connection at once. */
     private readonly agentTimeoutMs = 10_000,
   ) {}
@@ -35,7 +39,7 @@ export class ReplicationService {
   }
 
   private async agentStatus(id: string): Promise<AgentStatus | undefined> {
-    return new AgentClient(this.driver.agentSocket(id)).status(this.agentTimeoutMs).catch((): AgentStatus | undefined => undefined);
+    return bestEffort(this.log.child({ instance: id }), "asking a member's agent for its status", new AgentClient(this.driver.agentSocket(id)).call(routes.status, undefined, { timeoutMs: this.agentTimeoutMs }));
   }
 
   /** For views: each source's replicas' ids. */

@@ -5,7 +5,8 @@ import { after, before, describe, it } from 'node:test';
 import { eventually } from '../test-support/eventually.js';
 import { run } from '../test-support/processes.js';
 import { psql } from '../test-support/psql.js';
-import { AgentClient } from '../control/agent-client.js';
+import { AgentClient } from '../agent/rpc/client.js';
+import { routes } from '../agent/rpc/routes.js';
 import { propertyTable } from '../test-support/cli-output.js';
 import { openstackEnv, startTroveHost, type TroveHost } from '../test-support/trove-host.js';
 
@@ -95,10 +96,10 @@ describe('configuration groups on PostgreSQL and Redis', () => {
 
     // A change while the engine is down goes to its files, for the next start, and says so.
     const agent = new AgentClient(join(host.dataDir, 'instances', id, 'agent.sock'));
-    await agent.post('/engine/stop', {});
+    await agent.call(routes.engineStop);
     assert.equal((await host.demo.call('PATCH', `/configurations/${groupId}`, { configuration: { values: { timeout: 600 } } })).status, 200);
     await eventually(async () => readFileSync(join(host.dataDir, 'instances', id, 'run', 'overrides.conf'), 'utf8').includes('timeout "600"'), true);
-    await agent.post('/engine/start', {});
+    await agent.call(routes.engineStart);
     await eventually(() => status(id), 'RESTART_REQUIRED');
     assert.equal(await configGet('timeout'), '600');
     await restart(id);

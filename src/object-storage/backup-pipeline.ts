@@ -49,6 +49,7 @@ export async function uploadBackup(source: Readable | ToolStarter, target: Backu
     await Promise.all([feeding, compressed, uploaded]);
   } catch (err) {
     zstd.kill('SIGKILL');
+    // The upload's failure is thrown; an object left behind goes with the backup's prefix, which its owner deletes on failure.
     await target.store.delete(target.container, target.key).catch(() => undefined);
     throw err;
   }

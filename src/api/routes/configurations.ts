@@ -8,6 +8,7 @@ import { caller } from '../auth.js';
 import { baseUrl } from '../links.js';
 import { pageLinks, paginate } from '../pagination.js';
 import { ACCEPTED, COMMON_FAULTS, FaultSchema, LinksSchema, PageQuery, PlainText, ProjectParams } from '../schemas.js';
+import { parseOwn } from '../../common/json.js';
 
 const GroupParams = Type.Object({ tenant_id: Type.String(), id: Type.String() });
 const Values = Type.Record(Type.String(), Type.Unknown());
@@ -44,7 +45,7 @@ export const configurationRoutes: FastifyPluginAsyncTypebox<{ configurations: Co
     const warnings = await configurations.warningsOf(group, attached);
     return {
       ...summary(group),
-      values: JSON.parse(group.values) as Record<string, unknown>,
+      values: parseOwn<Record<string, unknown>>(group.values),
       instance_count: attached.length,
       datastore_version_number: group.datastore_version,
       // What the group's values come to in memory on the flavors of the instances it is attached to.

@@ -5,6 +5,7 @@ import { statusOfInstance } from '../../instance/status.js';
 import type { InstanceTable } from '../../state/schema.js';
 import { resourceLinks } from '../links.js';
 import { LinksSchema } from '../schemas.js';
+import { parseOwn } from '../../common/json.js';
 
 const GB = 1024 ** 3;
 
@@ -61,7 +62,7 @@ export interface InstanceViewExtras {
 export function instanceView(instance: InstanceTable, base: string, projectId: string, region: string, isAdmin: boolean, extras: InstanceViewExtras = {}, now = new Date()) {
   const { configurationName, pendingTasks = [], replicaIds = [], publicEndpoint } = extras;
   const access = accessOf(instance);
-  const replication = instance.replication_status ? (JSON.parse(instance.replication_status) as { role: string; streaming: boolean; position: string; lag_seconds?: number; error?: string }) : undefined;
+  const replication = instance.replication_status ? (parseOwn<{ role: string; streaming: boolean; position: string; lag_seconds?: number; error?: string }>(instance.replication_status)) : undefined;
   const derived = statusOfInstance(instance, now);
   const fault = instance.fault_message
     ? { message: instance.fault_message, created: troveTime(new Date(instance.fault_created ?? instance.updated_at)), details: instance.fault_details ?? '' }

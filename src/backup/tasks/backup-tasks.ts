@@ -1,11 +1,14 @@
 import type { BackupRequest, BackupState } from '../../agent/backup-protocol.js';
-import { collectArchiveQuietly, partsOf } from '../archive-parts.js';
+import { collectArchiveQuietly, partsOf } from '../../backup/archive-parts.js';
 import { BackupStorage } from '../../object-storage/backup-objects.js';
 import { keyForAgent } from '../../object-storage/backup-keyring.js';
-import { manifestOf } from '../manifest.js';
+import { manifestOf } from '../../backup/manifest.js';
 import { verifyStored } from '../../object-storage/backup-pipeline.js';
 import type { BackupTable } from '../../state/schema.js';
-import { AgentRefused, AgentUnreachable } from '../../control/agent-client.js';
+import { AgentRefused, AgentUnreachable } from '../../agent/rpc/client.js';
+import { routes } from '../../agent/rpc/routes.js';
+import { bestEffort } from '../../common/best-effort.js';
+import { parseOwn } from '../../common/json.js';
 import { agentOf, reviveAgent, type Runtime } from '../../control/runtime.js';
 import { PermanentTaskError, type TaskKind, type TaskRun } from '../../control/task-manager.js';
 
@@ -59,14 +62,14 @@ export function createBackupTask(runtime: Runtime, deadlineSeconds: number): Tas
           const request: BackupRequest = {
             backup_id: backup.id,
             kind: backup.kind === 'incremental' ? 'incremental' : 'full',
-            ...(parent?.positions ? { parent: { positions: JSON.parse(parent.positions) as Record<string, string> } } : {}),
+            ...(parent?.positions ? { parent: { positions: parseOwn<Record<string, string>>(parent.positions) } } : {}),
             store: storage.spec,
             object: { container: backup.container, key: backup.object_key },
             encryption: keyForAgent(storage.keyring.current),
             archive: { container: storage.defaultContainer, prefix: BackupStorage.archivePrefix(backup.instance_id) },
           };
           try {
-            await agentOf(runtime, run.params.instance_id).post('/backups', request);
+            await agentOf(runtime, run.params.instance_id).call(routes.backupStart, request);
           } catch (err) {
             // 409: the engine is not answering right now, or another backup is finishing: try again.
             if (err instanceof AgentRefused && err.status !== 409) throw new PermanentTaskError(err.message);
@@ -85,7 +88,7 @@ export function createBackupTask(runtime: Runtime, deadlineSeconds: number): Tas
           let state: BackupState;
           const asked = Date.now();
           try {
-            state = await agentOf(runtime, instance.id).get<BackupState>(`/backups/${run.task.target_id}?wait_ms=${HOLD_MS}`);
+            state = await agentOf(runtime, instance.id).call(routes.backupState, { id: run.task.target_id, wait_ms: String(HOLD_MS) });
           } catch (err) {
             // A dead agent, brought back, answers that the backup it was running is lost.
             if (err instanceof AgentUnreachable) await reviveAgent(runtime, instance.id);
@@ -141,12 +144,10 @@ export function createBackupTask(runtime: Runtime, deadlineSeconds: number): Tas
     ],
     async onFailure(run, reason) {
       // A tool still running (stuck past the deadline) must not hold the instance's next backup.
-      await agentOf(runtime, run.params.instance_id)
-        .post(`/backups/${run.task.target_id}/abort`, {})
-        .catch(() => undefined);
+      await bestEffort(run.log, 'stopping the failed backup on the agent', agentOf(runtime, run.params.instance_id).call(routes.backupAbort, { id: run.task.target_id }));
       const backup = await runtime.backups.find(run.task.target_id);
       if (backup) {
-        await storage.store.deletePrefix(backup.container, BackupStorage.prefix(backup.id)).catch(() => undefined);
+        await bestEffort(run.log, "deleting the failed backup's objects", storage.store.deletePrefix(backup.container, BackupStorage.prefix(backup.id)));
         await runtime.backups.update(backup.id, { status: 'FAILED', fail_reason: reason });
       }
       await releaseInstance(runtime, run.params.instance_id);

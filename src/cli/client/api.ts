@@ -46,6 +46,7 @@ function unreachable(url: string, err: unknown): ClientError {
 /** The message of a Trove fault body (`{"badRequest": {"message": …}}`) or a Keystone error. */
 function faultMessage(status: number, text: string): string {
   try {
+    // A loose shape: the message is used only once it is seen to be a string.
     const body = JSON.parse(text) as Record<string, { message?: unknown } | undefined>;
     const first = Object.values(body)[0];
     if (first && typeof first.message === 'string') return first.message;
@@ -80,6 +81,7 @@ export async function issueToken(credentials: PasswordCredentials): Promise<Issu
   const text = await response.text();
   if (response.status === 401) throw new ClientError(`the identity service refused ${credentials.username}: ${faultMessage(401, text)}`, EXIT.auth);
   if (!response.ok) throw new ApiRefusal(response.status, faultMessage(response.status, text));
+  // Keystone's token answer, from the server the user named: its catalog is looked into with optional chaining below.
   const body = JSON.parse(text) as {
     token: { expires_at: string; project: { id: string; name: string }; catalog?: Array<{ type: string; endpoints: Array<{ interface: string; url: string }> }> };
   };
@@ -130,6 +132,7 @@ export class TroveApi {
     const text = await response.text();
     if (response.status === 401) throw new ClientError(`the API refused the token (${faultMessage(401, text)}): log in again`, EXIT.auth);
     if (!response.ok) throw new ApiRefusal(response.status, faultMessage(response.status, text));
+    // The Trove API's views, as its server shapes them: the CLI prints what it gets and checks no more than a client of a trusted API does.
     return (text ? JSON.parse(text) : {}) as T;
   }
 

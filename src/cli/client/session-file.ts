@@ -2,6 +2,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../common/atomic-file.js';
+import { parseOwn } from '../../common/json.js';
 
 /** What `trove login` keeps: a token and where it works; never the password. */
 export interface StoredSession {
@@ -23,7 +24,7 @@ export function sessionPath(env: NodeJS.ProcessEnv = process.env): string {
 export function readSession(path = sessionPath()): StoredSession | undefined {
   if (!existsSync(path)) return undefined;
   try {
-    const parsed = JSON.parse(readFileSync(path, 'utf8')) as Partial<StoredSession>;
+    const parsed = parseOwn<Partial<StoredSession>>(readFileSync(path, 'utf8'));
     if (typeof parsed.token !== 'string' || typeof parsed.endpoint !== 'string' || typeof parsed.expires_at !== 'string') return undefined;
     return parsed as StoredSession;
   } catch {

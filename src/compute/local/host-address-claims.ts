@@ -1,13 +1,17 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { AddressClaims } from './address-pool.js';
+import type { AddressClaims } from '../../compute/local/address-pool.js';
+import { Type, type Static } from 'typebox';
+import { parseChecked } from '../../common/json.js';
 
-interface Claim {
+/** Written by every server on the host, whichever its version: checked when read. */
+const Claim = Type.Object({
   /** The data folder of the server whose instance holds the address. */
-  dataDir: string;
-  instanceId: string;
-}
+  dataDir: Type.String(),
+  instanceId: Type.String(),
+});
+type Claim = Static<typeof Claim>;
 
 /** Where every server on this host records the loopback addresses its instances hold; /run is emptied at boot, as addresses are. */
 export function defaultClaimsDir(): string {
@@ -83,7 +87,7 @@ export class HostAddressClaims implements AddressClaims {
 /** A claim file's contents; undefined when it is gone or still being written. */
 function readClaim(file: string): Claim | undefined {
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as Claim;
+    return parseChecked(Claim, readFileSync(file, 'utf8'), file);
   } catch {
     return undefined;
   }

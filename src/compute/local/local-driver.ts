@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AgentConfig } from '../../agent/protocol.js';
+import { AgentConfig } from '../../agent/protocol.js';
 import { ROLE_FILE } from '../../agent/replication-protocol.js';
 import type { Logger } from '../../common/log.js';
 import { stableUuid } from '../../common/ids.js';
@@ -14,6 +14,7 @@ import { PacketFilter, type ExposedInstance } from './packet-filter.js';
 import { alive, signalAndWait, terminate } from '../../common/process-stop.js';
 import { commandLine, processesUsing } from './processes.js';
 import { OnlineResizeDenied, ensureLoopVolume, growLoopVolume, growUnmountedVolume, isMounted, loopVolumesAvailable, unmountVolume } from './volume.js';
+import { parseChecked, parseOwn } from '../../common/json.js';
 
 /** The agent as one bundled file (see agent/main.ts): it starts in a third of the time. */
 const AGENT_MAIN = fileURLToPath(new URL('../../agent/bundle.mjs', import.meta.url));
@@ -59,7 +60,7 @@ export class LocalDriver implements ComputeDriver {
 
   private exposureOf(instanceId: string): Exposure | undefined {
     const file = this.exposureFile(instanceId);
-    return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Exposure) : undefined;
+    return existsSync(file) ? parseOwn<Exposure>(readFileSync(file, 'utf8')) : undefined;
   }
 
   /** Every instance's exposure, from their folders: what the packet filter holds. */
@@ -172,7 +173,7 @@ export class LocalDriver implements ComputeDriver {
 
   private recordSize(spec: PlacementSpec): AgentConfig {
     const file = join(this.folder(spec.instanceId), 'agent.json');
-    const config = JSON.parse(readFileSync(file, 'utf8')) as AgentConfig;
+    const config = parseChecked(AgentConfig, readFileSync(file, 'utf8'), file);
     // The agent reads the size of a plain-folder volume from its config at start.
     writeFileAtomic(file, JSON.stringify({ ...config, volume_size_bytes: spec.volumeGb * 1024 ** 3 }, null, 2), 0o600);
     return config;

@@ -113,6 +113,7 @@ export class PacketFilter {
   /** Replaces the table with the rules of `instances` (removes it when none need rules). */
   apply(instances: readonly ExposedInstance[]): Promise<void> {
     const next = this.queue.then(() => this.load(instances));
+    // The caller hears a failure through the promise returned; the queue only goes on past it.
     this.queue = next.catch(() => undefined);
     return next;
   }

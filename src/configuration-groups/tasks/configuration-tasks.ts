@@ -1,8 +1,9 @@
 import { changeBetween, groupOf, instanceFlavor, parseValues, resolveForFlavor, rulesOf } from '../instance-values.js';
 import { ParameterError } from '../../catalog/parameter-rules.js';
-import { AgentRefused } from '../../control/agent-client.js';
+import { AgentRefused } from '../../agent/rpc/client.js';
 import { agentOf, type Runtime } from '../../control/runtime.js';
 import { PermanentTaskError, type TaskKind } from '../../control/task-manager.js';
+import { routes } from '../../agent/rpc/routes.js';
 
 /**
  * Brings an instance's engine to its configuration group as it is now (attached, changed or
@@ -32,12 +33,12 @@ export function configureInstanceTask(runtime: Runtime, deadlineSeconds: number)
           const agent = agentOf(runtime, instance.id);
           let restartRequired = change.restartRequired;
           try {
-            const { restart_pending: pending } = await agent.put<{ restart_pending?: string[] }>('/configuration', { values: next, live: change.live, revert: change.revert });
+            const { restart_pending: pending } = await agent.call(routes.configurationApply, { values: next, live: change.live, revert: change.revert });
             if ((pending ?? []).length > 0) restartRequired = true;
           } catch (err) {
             // The engine is down (stopped, crashed): the files take it all, for its next start.
             if (!(err instanceof AgentRefused && err.status === 409) || change.live.length + change.revert.length === 0) throw err;
-            await agent.put('/configuration', { values: next, live: [] });
+            await agent.call(routes.configurationApply, { values: next, live: [] });
             restartRequired = true;
           }
           await runtime.instances.update(instance.id, { applied_configuration: JSON.stringify(next), restart_required: instance.restart_required || restartRequired ? 1 : 0 });

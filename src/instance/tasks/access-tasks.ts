@@ -1,7 +1,8 @@
-import { accessOf, canonicalCidr } from '../access.js';
+import { accessOf, canonicalCidr } from '../../instance/access.js';
 import type { InstanceTable } from '../../state/schema.js';
 import { agentOf, type Runtime } from '../../control/runtime.js';
 import { PermanentTaskError, type NoParams, type TaskKind } from '../../control/task-manager.js';
+import { routes } from '../../agent/rpc/routes.js';
 
 /** The networks the packet filter and the engine are given: canonical, so both read them alike. */
 export function allowedCidrsOf(instance: Pick<InstanceTable, 'access_public' | 'access_cidrs'>): string[] {
@@ -48,7 +49,7 @@ export function updateAccessTask(runtime: Runtime, deadlineSeconds: number): Tas
         name: 'engine-rule',
         async run(run) {
           const instance = await instanceOf(run.task.target_id);
-          await agentOf(runtime, instance.id).put('/access', { allowed_cidrs: allowedCidrsOf(instance) });
+          await agentOf(runtime, instance.id).call(routes.accessApply, { allowed_cidrs: allowedCidrsOf(instance) });
           await runtime.instances.update(instance.id, { task_status: 'NONE' });
           return 'done';
         },

@@ -3,13 +3,16 @@ import type { PrepareRequest } from '../../agent/protocol.js';
 import { keyForAgent } from '../../object-storage/backup-keyring.js';
 import type { RestorePlan } from '../../backup/restore-planner.js';
 import type { InstanceTable } from '../../state/schema.js';
-import { AgentUnreachable } from '../../control/agent-client.js';
+import { AgentUnreachable } from '../../agent/rpc/client.js';
 import { collectArchiveQuietly } from '../../backup/archive-parts.js';
 import { forgetSeed, joinReplica, replicaPrepareRequest, startSeed, waitForSeed } from './replica-seed.js';
-import { slotOf } from '../../control/replication-set.js';
+import { retainerOf } from '../../control/replication-set.js';
+import { routes } from '../../agent/rpc/routes.js';
+import { bestEffort } from '../../common/best-effort.js';
 import { agentOf, placementOf, reviveAgent, type Runtime } from '../../control/runtime.js';
 import { allowedCidrsOf, publish } from './access-tasks.js';
 import { PermanentTaskError, type NoParams, type StepOutcome, type TaskKind, type TaskRun } from '../../control/task-manager.js';
+import { parseOwn } from '../../common/json.js';
 
 /**
  * What the create task keeps (secrets sealed): the restore source gets its store and key only
@@ -39,7 +42,7 @@ function prepareRequest(runtime: Runtime, params: Omit<CreateParams, 'flavor' | 
 /** Asks the agent to prepare; an agent still starting up is asked again shortly, a dead one started again. */
 async function askToPrepare(runtime: Runtime, instanceId: string, request: PrepareRequest): Promise<StepOutcome> {
   try {
-    await agentOf(runtime, instanceId).prepare(request);
+    await agentOf(runtime, instanceId).call(routes.prepare, request);
     return 'done';
   } catch (err) {
     if (!(err instanceof AgentUnreachable)) throw err;
@@ -56,7 +59,7 @@ async function askToPrepare(runtime: Runtime, instanceId: string, request: Prepa
 async function recordWhenHealthy(runtime: Runtime, instanceId: string, failure: string, prepare: () => Promise<PrepareRequest>): Promise<StepOutcome> {
   let status;
   try {
-    status = await agentOf(runtime, instanceId).status();
+    status = await agentOf(runtime, instanceId).call(routes.status);
   } catch (err) {
     if (!(err instanceof AgentUnreachable)) throw err;
     await reviveAgent(runtime, instanceId);
@@ -95,7 +98,7 @@ export function createInstanceTask(runtime: Runtime, deadlineSeconds: number): T
     deadlineSeconds,
     encode: (params) => JSON.stringify({ ...params, users: params.users.map((u) => ({ ...u, password: runtime.secrets.seal(u.password) })) }),
     decode: (stored) => {
-      const params = JSON.parse(stored) as CreateParams;
+      const params = parseOwn<CreateParams>(stored);
       return { ...params, users: (params.users ?? []).map((u) => ({ ...u, password: runtime.secrets.open(u.password) })) };
     },
     steps: [
@@ -147,14 +150,14 @@ export function createInstanceTask(runtime: Runtime, deadlineSeconds: number): T
       {
         name: 'join',
         async run(run) {
-          if (run.params.replica_of) await joinReplica(runtime, run.task.target_id, run.params.replica_of);
+          if (run.params.replica_of) await joinReplica(runtime, run.task.target_id, run.params.replica_of, run.log);
           return 'done';
         },
       },
     ],
     async onFailure(run, reason) {
       const id = run.task.target_id;
-      if (run.params.replica_of) await forgetSeed(runtime, id, run.params.replica_of, true);
+      if (run.params.replica_of) await forgetSeed(runtime, id, run.params.replica_of, true, run.log);
       // Leave nothing behind but the row, which shows the fault until the user deletes it.
       await runtime.driver.remove(id);
       await runtime.addresses.release(id);
@@ -182,7 +185,7 @@ export function deleteInstanceTask(runtime: Runtime, deadlineSeconds: number): T
         name: 'stop-agent',
         async run(run) {
           try {
-            await agentOf(runtime, run.task.target_id).shutdown();
+            await agentOf(runtime, run.task.target_id).call(routes.shutdown);
           } catch {
             // No agent answering: remove() ends whatever processes are left.
           }
@@ -199,14 +202,13 @@ export function deleteInstanceTask(runtime: Runtime, deadlineSeconds: number): T
         },
       },
       {
-        // A replica's slot on its source would keep the source's log for ever.
+        // A replica's retainer on its source would keep the source's log for ever: a failure to release it is logged.
+        // Running tasks keep their step's name in the state store: it stays as it was.
         name: 'release-slot',
         async run(run) {
           const instance = await runtime.instances.find(run.task.target_id);
           if (instance?.replica_of_id) {
-            await agentOf(runtime, instance.replica_of_id)
-              .post('/replication/drop-slot', { slot: slotOf(instance.id) })
-              .catch(() => undefined);
+            await bestEffort(run.log, "releasing the deleted replica's retainer on its source", agentOf(runtime, instance.replica_of_id).call(routes.replicationRelease, { retainer: retainerOf(instance.id) }));
           }
           return 'done';
         },
@@ -247,7 +249,7 @@ export function restartInstanceTask(runtime: Runtime, deadlineSeconds: number): 
       {
         name: 'restart',
         async run(run) {
-          await agentOf(runtime, run.task.target_id).restart();
+          await agentOf(runtime, run.task.target_id).call(routes.restart);
           const now = new Date().toISOString();
           // The engine has read its configuration afresh: nothing waits for a restart any more.
           await runtime.instances.update(run.task.target_id, { task_status: 'NONE', service_status: 'HEALTHY', service_status_updated: now, last_contact_at: now, restart_required: 0 });
@@ -280,16 +282,16 @@ export function resizeVolumeTask(runtime: Runtime, deadlineSeconds: number): Tas
           if ((await runtime.driver.growVolume(spec)) === 'grown') return 'done';
           // This host cannot grow a mounted file system: a short stop of the engine instead.
           const agent = agentOf(runtime, instance.id);
-          await agent.post('/engine/stop', {});
+          await agent.call(routes.engineStop);
           await runtime.driver.growVolumeOffline(spec);
-          await agent.post('/engine/start', {});
+          await agent.call(routes.engineStart);
           return 'done';
         },
       },
       {
         name: 'record',
         async run(run) {
-          const status = await agentOf(runtime, run.task.target_id).status();
+          const status = await agentOf(runtime, run.task.target_id).call(routes.status);
           await runtime.instances.update(run.task.target_id, { volume_size: run.params.to, volume_used_bytes: status.volume.used_bytes, task_status: 'NONE' });
           return 'done';
         },
@@ -301,7 +303,7 @@ export function resizeVolumeTask(runtime: Runtime, deadlineSeconds: number): Tas
       if (instance) {
         try {
           await runtime.driver.ensureVolume(placementOf(runtime, instance, instance.address!));
-          await agentOf(runtime, instance.id).post('/engine/start', {});
+          await agentOf(runtime, instance.id).call(routes.engineStart);
         } catch (err) {
           reason = `${reason}; the engine could not be started again: ${(err as Error).message}`;
         }
@@ -322,16 +324,16 @@ export function resizeFlavorTask(runtime: Runtime, deadlineSeconds: number): Tas
   const apply = async (run: TaskRun<FlavorResizeParams>, flavor: FlavorResizeParams['to']) => {
     const instance = await instanceOf(runtime, run);
     const agent = agentOf(runtime, instance.id);
-    await agent.post('/configure', { flavor: tunedFlavor(runtime.catalog, instance.datastore, flavor) });
+    await agent.call(routes.configure, { flavor: tunedFlavor(runtime.catalog, instance.datastore, flavor) });
     // The group's formulas follow the flavor; the restart below puts everything in force.
     const group = await groupOf(runtime.instances.db, instance);
     const values = resolveForFlavor(runtime.catalog, group, instance.datastore, flavor);
     if (group || instance.applied_configuration) {
-      await agent.put('/configuration', { values, live: [] });
+      await agent.call(routes.configurationApply, { values, live: [] });
       await runtime.instances.update(instance.id, { applied_configuration: JSON.stringify(values) });
     }
     await runtime.driver.updateLimits({ ...placementOf(runtime, instance, instance.address!), ramMb: flavor.ram_mb, vcpus: flavor.vcpus });
-    await agent.restart();
+    await agent.call(routes.restart);
   };
   return {
     kind: 'instance.resize_flavor',
@@ -377,7 +379,7 @@ export function resizeFlavorTask(runtime: Runtime, deadlineSeconds: number): Tas
 export function rebuildInstanceTask(runtime: Runtime, deadlineSeconds: number): TaskKind<NoParams> {
   const rebuildRequest = async (run: TaskRun<NoParams>): Promise<PrepareRequest> => {
     const instance = await instanceOf(runtime, run);
-    const configuration = instance.applied_configuration ? (JSON.parse(instance.applied_configuration) as PrepareRequest['configuration']) : undefined;
+    const configuration = instance.applied_configuration ? (parseOwn<PrepareRequest['configuration']>(instance.applied_configuration)) : undefined;
     const cidrs = allowedCidrsOf(instance);
     return {
       flavor: tunedFlavor(runtime.catalog, instance.datastore, { ram_mb: instance.ram_mb, vcpus: instance.vcpus }),
@@ -397,7 +399,7 @@ export function rebuildInstanceTask(runtime: Runtime, deadlineSeconds: number): 
         async run(run) {
           // A clean stop of the engine when its agent answers; the driver ends whatever is left.
           await agentOf(runtime, run.task.target_id)
-            .shutdown()
+            .call(routes.shutdown)
             .catch((err: Error) => run.log.warn({ err: err.message }, 'the old guest did not stop cleanly; its processes are ended'));
           return 'done';
         },

@@ -1,10 +1,13 @@
-import type { BackupRequest, BackupState, RestoreStep } from '../../agent/backup-protocol.js';
+import type { BackupRequest, RestoreStep } from '../../agent/backup-protocol.js';
 import type { PrepareRequest } from '../../agent/protocol.js';
 import { REPLICATION_USER } from '../../agent/replication-protocol.js';
 import { keyForAgent } from '../../object-storage/backup-keyring.js';
 import type { InstanceTable } from '../../state/schema.js';
-import { AgentRefused, AgentUnreachable } from '../../control/agent-client.js';
-import { replicationSourceFor, secretOf, slotOf } from '../../control/replication-set.js';
+import { AgentRefused, AgentUnreachable } from '../../agent/rpc/client.js';
+import { routes } from '../../agent/rpc/routes.js';
+import { bestEffort } from '../../common/best-effort.js';
+import type { Logger } from '../../common/log.js';
+import { replicationSourceFor, retainerOf, secretOf } from '../../control/replication-set.js';
 import { agentOf, type Runtime } from '../../control/runtime.js';
 import { PermanentTaskError, type StepOutcome } from '../../control/task-manager.js';
 
@@ -20,16 +23,16 @@ async function sourceOf(runtime: Runtime, sourceId: string): Promise<InstanceTab
 }
 
 /**
- * The source lets the replica in (its account, and its slot, which from now on keeps the log the
+ * The source lets the replica in (its account, and its retainer, which from now on keeps the log the
  * replica will need), then streams a full backup through the backup pipeline: the replica's data.
  */
 export async function startSeed(runtime: Runtime, replica: InstanceTable, sourceId: string): Promise<StepOutcome> {
   const agent = agentOf(runtime, (await sourceOf(runtime, sourceId)).id);
   const storage = runtime.backupStorage;
   return seedCall(async () => {
-    await agent.post('/replication/allow', { user: REPLICATION_USER, password: runtime.secrets.open(secretOf(replica)), slots: [slotOf(replica.id)] });
+    await agent.call(routes.replicationAllow, { user: REPLICATION_USER, password: runtime.secrets.open(secretOf(replica)), retainers: [retainerOf(replica.id)] });
     const request: BackupRequest = { backup_id: replica.id, kind: 'full', store: storage.spec, object: seedObject(runtime, replica.id), encryption: keyForAgent(storage.keyring.current) };
-    await agent.post('/backups', request);
+    await agent.call(routes.backupStart, request);
     return 'done';
   });
 }
@@ -38,7 +41,7 @@ export async function startSeed(runtime: Runtime, replica: InstanceTable, source
 export async function waitForSeed(runtime: Runtime, replica: InstanceTable, sourceId: string): Promise<StepOutcome> {
   const agent = agentOf(runtime, (await sourceOf(runtime, sourceId)).id);
   return seedCall(async () => {
-    const state = await agent.get<BackupState>(`/backups/${replica.id}?wait_ms=2000`);
+    const state = await agent.call(routes.backupState, { id: replica.id, wait_ms: '2000' });
     if (state.state === 'running') return { waitMs: 0 };
     if (state.state !== 'completed') throw new PermanentTaskError(`the source could not be backed up for the replica: ${state.error ?? state.state}`);
     return 'done';
@@ -59,7 +62,7 @@ async function seedCall(call: () => Promise<StepOutcome>): Promise<StepOutcome> 
 /** The replica's prepare: restore the seed, then follow the source from the seed's positions. */
 export async function replicaPrepareRequest(runtime: Runtime, replica: InstanceTable, sourceId: string, params: Omit<PrepareRequest, 'restore' | 'replica'>): Promise<PrepareRequest> {
   const source = await sourceOf(runtime, sourceId);
-  const state = await agentOf(runtime, source.id).get<BackupState>(`/backups/${replica.id}`);
+  const state = await agentOf(runtime, source.id).call(routes.backupState, { id: replica.id });
   if (state.state !== 'completed' || !state.result) throw new PermanentTaskError(`the replica's seed backup is ${state.state} on the source`);
   const step: RestoreStep = { backup_id: replica.id, kind: 'full', object: seedObject(runtime, replica.id), size: state.result.size, sha256: state.result.sha256, positions: state.result.positions };
   return {
@@ -72,19 +75,19 @@ export async function replicaPrepareRequest(runtime: Runtime, replica: InstanceT
 }
 
 /** Accounts that do not replicate with the data are copied; the seed is deleted. */
-export async function joinReplica(runtime: Runtime, replicaId: string, sourceId: string): Promise<void> {
-  const { accounts } = await agentOf(runtime, sourceId).get<{ accounts: string[] }>('/replication/accounts');
-  if (accounts.length > 0) await agentOf(runtime, replicaId).post('/replication/accounts', { accounts });
-  await forgetSeed(runtime, replicaId, sourceId, false);
+export async function joinReplica(runtime: Runtime, replicaId: string, sourceId: string, log: Logger): Promise<void> {
+  const { accounts } = await agentOf(runtime, sourceId).call(routes.accountsExport);
+  if (accounts.length > 0) await agentOf(runtime, replicaId).call(routes.accountsImport, { accounts });
+  await forgetSeed(runtime, replicaId, sourceId, false, log);
 }
 
-/** The seed object goes; a replica that failed also gives up its slot on the source. */
-export async function forgetSeed(runtime: Runtime, replicaId: string, sourceId: string, failed: boolean): Promise<void> {
+/** The seed object goes; a replica that failed also gives up its retainer on the source. */
+export async function forgetSeed(runtime: Runtime, replicaId: string, sourceId: string, failed: boolean, log: Logger): Promise<void> {
   const seed = seedObject(runtime, replicaId);
-  await runtime.backupStorage.store.deletePrefix(seed.container, `replica-seeds/${replicaId}/`).catch(() => undefined);
+  await bestEffort(log, "deleting the replica's seed", runtime.backupStorage.store.deletePrefix(seed.container, `replica-seeds/${replicaId}/`));
   if (failed) {
     const agent = agentOf(runtime, sourceId);
-    await agent.post(`/backups/${replicaId}/abort`, {}).catch(() => undefined);
-    await agent.post('/replication/drop-slot', { slot: slotOf(replicaId) }).catch(() => undefined);
+    await bestEffort(log, "stopping the replica's seed backup on its source", agent.call(routes.backupAbort, { id: replicaId }));
+    await bestEffort(log, "releasing the failed replica's retainer on its source", agent.call(routes.replicationRelease, { retainer: retainerOf(replicaId) }));
   }
 }

@@ -1,7 +1,9 @@
 import { REPLICATION_USER, type ReplicationStatus } from '../../agent/replication-protocol.js';
+import { routes } from '../../agent/rpc/routes.js';
+import { bestEffort } from '../../common/best-effort.js';
 import type { InstanceTable } from '../../state/schema.js';
-import { replicationSourceFor, secretOf, slotOf } from '../../control/replication-set.js';
-import { AgentUnreachable } from '../../control/agent-client.js';
+import { replicationSourceFor, retainerOf, secretOf } from '../../control/replication-set.js';
+import { AgentUnreachable } from '../../agent/rpc/client.js';
 import { agentOf, type Runtime } from '../../control/runtime.js';
 import { PermanentTaskError, type TaskKind, type TaskRun } from '../../control/task-manager.js';
 
@@ -14,10 +16,10 @@ async function memberOf(runtime: Runtime, id: string): Promise<InstanceTable> {
   return instance;
 }
 
-/** The new source lets the others in (its account; a slot for each), and the rows say who follows whom. */
+/** The new source lets the others in (its account; a retainer for each), and the rows say who follows whom. */
 async function recordNewSource(runtime: Runtime, newSource: InstanceTable, followers: InstanceTable[]): Promise<void> {
   const password = runtime.secrets.open(secretOf(newSource));
-  await agentOf(runtime, newSource.id).post('/replication/allow', { user: REPLICATION_USER, password, slots: followers.map((f) => slotOf(f.id)) });
+  await agentOf(runtime, newSource.id).call(routes.replicationAllow, { user: REPLICATION_USER, password, retainers: followers.map((f) => retainerOf(f.id)) });
   await runtime.instances.db.transaction().execute(async (trx) => {
     const now = new Date().toISOString();
     // The set's failover policy goes with the source role.
@@ -39,7 +41,7 @@ async function repoint(runtime: Runtime, newSourceId: string, skip: string[] = [
   for (const follower of await runtime.instances.replicasOf(newSourceId)) {
     if (skip.includes(follower.id)) continue;
     try {
-      await agentOf(runtime, follower.id).post('/replication/follow', { source: replicationSourceFor(runtime, source, follower.id, secretOf(source)) });
+      await agentOf(runtime, follower.id).call(routes.replicationFollow, { source: replicationSourceFor(runtime, source, follower.id, secretOf(source)) });
     } catch {
       // Left to the reconciler, which re-joins a member whose engine follows another source.
     }
@@ -58,7 +60,7 @@ export interface SetTaskParams {
 }
 
 /**
- * Detach: the replica stops following and accepts writes; its source forgets its slot.
+ * Detach: the replica stops following and accepts writes; its source releases its retainer.
  */
 export function detachReplicaTask(runtime: Runtime, deadlineSeconds: number): TaskKind<{ source_id: string }> {
   return {
@@ -68,17 +70,16 @@ export function detachReplicaTask(runtime: Runtime, deadlineSeconds: number): Ta
       {
         name: 'stop-following',
         async run(run) {
-          await agentOf(runtime, run.task.target_id).post('/replication/promote', {});
+          await agentOf(runtime, run.task.target_id).call(routes.replicationPromote);
           return 'done';
         },
       },
       {
+        // Running tasks keep their step's name in the state store: it stays as it was.
         name: 'release-slot',
         async run(run) {
-          // A source that cannot be reached now keeps the slot until the replica is gone for good; nothing waits for it.
-          await agentOf(runtime, run.params.source_id)
-            .post('/replication/drop-slot', { slot: slotOf(run.task.target_id) })
-            .catch(() => undefined);
+          // A source that cannot be reached now keeps the retainer until the replica is gone for good; nothing waits for it.
+          await bestEffort(run.log, "releasing the detached replica's retainer on its source", agentOf(runtime, run.params.source_id).call(routes.replicationRelease, { retainer: retainerOf(run.task.target_id) }));
           return 'done';
         },
       },
@@ -114,12 +115,12 @@ export function promoteReplicaTask(runtime: Runtime, deadlineSeconds: number): T
           if (candidate.replica_of_id === null) return 'done';
           let position: string;
           try {
-            ({ position } = await agentOf(runtime, run.params.source_id).post<{ position: string }>('/replication/fence', {}));
+            ({ position } = await agentOf(runtime, run.params.source_id).call(routes.replicationFence));
           } catch (err) {
             if (err instanceof AgentUnreachable) throw new PermanentTaskError('the source stopped answering before it could be fenced; fail over from it instead (eject_replica_source)');
             throw err;
           }
-          await agentOf(runtime, candidate.id).post('/replication/catch-up', { position, timeout_ms: CATCH_UP_MS });
+          await agentOf(runtime, candidate.id).call(routes.replicationCatchUp, { position, timeout_ms: CATCH_UP_MS });
           return 'done';
         },
       },
@@ -128,7 +129,7 @@ export function promoteReplicaTask(runtime: Runtime, deadlineSeconds: number): T
         async run(run) {
           const candidate = await memberOf(runtime, run.task.target_id);
           if (candidate.replica_of_id === null) return 'done';
-          await agentOf(runtime, candidate.id).post('/replication/promote', {});
+          await agentOf(runtime, candidate.id).call(routes.replicationPromote);
           const followers = await Promise.all(run.params.members.filter((id) => id !== candidate.id).map((id) => memberOf(runtime, id)));
           await recordNewSource(runtime, candidate, followers);
           return 'done';
@@ -155,7 +156,7 @@ export function promoteReplicaTask(runtime: Runtime, deadlineSeconds: number): T
       // Not promoted: the old source takes writes again. Promoted: the new source stays, the old one stays fenced.
       if (candidate?.replica_of_id) {
         outcome = await agentOf(runtime, run.params.source_id)
-          .post('/replication/promote', {})
+          .call(routes.replicationPromote)
           .then(
             () => `${reason}; the source takes writes again`,
             (err: Error) => `${reason}; the source stays read-only: ${err.message}`,
@@ -196,7 +197,7 @@ export function ejectSourceTask(runtime: Runtime, deadlineSeconds: number): Task
           const positions = await Promise.all(
             replicas.map(async (replica) => {
               try {
-                return { replica, status: await agentOf(runtime, replica.id).get<ReplicationStatus>('/replication') };
+                return { replica, status: await agentOf(runtime, replica.id).call(routes.replicationStatus) };
               } catch {
                 return undefined;
               }
@@ -215,7 +216,7 @@ export function ejectSourceTask(runtime: Runtime, deadlineSeconds: number): Task
           const source = await memberOf(runtime, run.params.source_id);
           const candidate = await memberOf(runtime, source.replica_of_id!);
           if (candidate.replica_of_id === null) return 'done';
-          await agentOf(runtime, candidate.id).post('/replication/promote', {});
+          await agentOf(runtime, candidate.id).call(routes.replicationPromote);
           const others = await Promise.all(run.params.members.filter((id) => id !== candidate.id).map((id) => memberOf(runtime, id)));
           await recordNewSource(runtime, candidate, others);
           return 'done';

@@ -34,7 +34,7 @@ describe('MariaDB replication roles and progress', () => {
   it('starts only a source writable, and a fenced source without replication', () => {
     assert.match(renderReplicationConfig({ role: 'source' }), /read_only = 0\nskip_slave_start = 1/);
     assert.match(renderReplicationConfig({ role: 'fenced' }), /read_only = 1\nskip_slave_start = 1/);
-    const replica = renderReplicationConfig({ role: 'replica', source: { host: '127.0.0.2', port: 3306, user: 'trove_replication', password: 'p'.repeat(32), slot: 'replica_x' } });
+    const replica = renderReplicationConfig({ role: 'replica', source: { host: '127.0.0.2', port: 3306, user: 'trove_replication', password: 'p'.repeat(32), retainer: 'replica_x' } });
     assert.match(replica, /read_only = 1\nskip_slave_start = 0/);
     assert.ok(!replica.includes('p'.repeat(32)), 'the password stays in the server (CHANGE MASTER), not in a config file');
   });

@@ -67,7 +67,7 @@ GRANT REPLICATION SLAVE ON *.* TO ${literal(account.user)}@'%';`,
     );
   },
 
-  async dropSlot() {
+  async releaseRetainer() {
     // MariaDB keeps no per-replica state on its source: binary logs expire by age.
   },
 

@@ -24,7 +24,7 @@ describe('PostgreSQL WAL positions and standby settings', () => {
   });
 
   it('gives a replica its source and slot, and a fenced or source server no primary', () => {
-    const source = { host: '127.0.0.2', port: 5432, user: 'trove_replication', password: "it's-a-secret-password", slot: 'replica_abc' };
+    const source = { host: '127.0.0.2', port: 5432, user: 'trove_replication', password: "it's-a-secret-password", retainer: 'replica_abc' };
     const replica = renderReplicationConfig({ role: 'replica', source });
     assert.match(replica, /primary_slot_name = 'replica_abc'/);
     assert.match(replica, /recovery_target_timeline = 'latest'/);

@@ -28,8 +28,8 @@ export function renderReplicationConfig(role: ReplicationRole): string {
   const head = `# Written by the Trove guest agent: this server's replication role (${role.role}).\n`;
   if (role.role !== 'replica') return `${head}primary_conninfo = ''\nprimary_slot_name = ''\n`;
   const { source } = role;
-  const conninfo = `host=${source.host} port=${source.port} user=${source.user} password=${conninfoValue(source.password)} application_name=${source.slot} connect_timeout=5`;
-  return `${head}primary_conninfo = ${literal(conninfo)}\nprimary_slot_name = ${literal(source.slot)}\nrecovery_target_timeline = 'latest'\n`;
+  const conninfo = `host=${source.host} port=${source.port} user=${source.user} password=${conninfoValue(source.password)} application_name=${source.retainer} connect_timeout=5`;
+  return `${head}primary_conninfo = ${literal(conninfo)}\nprimary_slot_name = ${literal(source.retainer)}\nrecovery_target_timeline = 'latest'\n`;
 }
 
 const giveToEngine = (path: string) => giveFile(path, 'postgres');
@@ -72,7 +72,7 @@ export const postgresqlReplication: GuestReplication = {
     }
   },
 
-  async dropSlot(config, slot) {
+  async releaseRetainer(config, slot) {
     // The replica is going (deleted, detached): a connection it still holds is ended, or the slot could not go.
     await sql(config, `SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = ${literal(slot)} AND active`);
     for (let attempt = 0; ; attempt += 1) {

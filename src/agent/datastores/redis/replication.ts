@@ -50,7 +50,7 @@ export const redisReplication: GuestReplication = {
     await redisCommand(config, ['ACL', 'SAVE']);
   },
 
-  async dropSlot() {
+  async releaseRetainer() {
     // A Redis source keeps no per-replica state beyond the connection.
   },
 
