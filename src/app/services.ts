@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import { BackupService, type BackupInstances } from '../backup/backup-service.js';
-import { BackupStorage } from '../object-storage/backup-objects.js';
-import { BackupStore } from '../state/backup-records.js';
+import { BackupObjects } from '../object-storage/backup-objects.js';
+import { BackupRecords } from '../state/backup-records.js';
 import { BackupKeyring } from '../object-storage/backup-keyring.js';
 import { RestorePlanner } from '../backup/restore-planner.js';
 import { createBackupTask, deleteBackupsTask } from '../backup/tasks/backup-tasks.js';
@@ -28,7 +28,7 @@ import { IdentityService } from '../identity/identity-service.js';
 import { GuestDataService } from '../instance/guest-data-service.js';
 import { GuestLogService } from '../instance/guest-log-service.js';
 import { InstanceService } from '../instance/instance-service.js';
-import { InstanceStore } from '../state/instance-records.js';
+import { InstanceRecords } from '../state/instance-records.js';
 import { ReplicationService } from '../instance/replication-service.js';
 import { deriveStatus } from '../instance/status.js';
 import { detachReplicaTask, ejectSourceTask, promoteReplicaTask } from '../instance/tasks/replication-tasks.js';
@@ -89,16 +89,16 @@ export async function createServices(settings: Settings, options: ServiceOptions
     const flavors = new FlavorService(store.db);
     const quotas = new QuotaService(store.db, settings.quotas);
     const tasks = new TaskManager(store.db, settings.tasks, log.child({ component: 'tasks' }));
-    const instanceStore = new InstanceStore(store.db);
-    const backupStore = new BackupStore(store.db);
+    const instanceRecords = new InstanceRecords(store.db);
+    const backupRecords = new BackupRecords(store.db);
     const keyring = new BackupKeyring(settings.backups.encryption_key_file || join(settings.data_dir, 'backup.key'), settings.backups.previous_key_files);
-    const backupStorage = await BackupStorage.open(objectStoreSpec(settings), keyring, settings.backups.container);
+    const backupObjects = await BackupObjects.open(objectStoreSpec(settings), keyring, settings.backups.container);
     // Only the local driver's addresses are this host's to share with other servers.
     const claims = options.driver ? undefined : new HostAddressClaims(settings.compute.address_claims_dir || defaultClaimsDir(), settings.data_dir);
     const addresses = new AddressPool(store.db, settings.compute.address_pool, claims);
     for (const held of await addresses.reclaim()) log.error(held, 'another server on this host holds the address of this instance; its engine cannot listen until that is resolved');
     const runtime: Runtime = {
-      instances: instanceStore,
+      instances: instanceRecords,
       driver,
       addresses,
       publicEndpoints: new PublicEndpoints(store.db, publicSpace(settings.compute, settings.server.host)),
@@ -106,8 +106,8 @@ export async function createServices(settings: Settings, options: ServiceOptions
       quotas,
       secrets: new SecretBox(settings.secret_key_file || join(settings.data_dir, 'secret.key')),
       tasks,
-      backups: backupStore,
-      backupStorage,
+      backups: backupRecords,
+      backupObjects,
     };
     tasks.register(createInstanceTask(runtime, settings.tasks.build_timeout_seconds));
     tasks.register(deleteInstanceTask(runtime, settings.tasks.delete_timeout_seconds));
@@ -123,7 +123,7 @@ export async function createServices(settings: Settings, options: ServiceOptions
     tasks.register(promoteReplicaTask(runtime, settings.tasks.build_timeout_seconds));
     tasks.register(ejectSourceTask(runtime, settings.tasks.build_timeout_seconds));
     const configurations = new ConfigurationService(runtime, catalog, tasks, log.child({ component: 'configurations' }), settings.configuration.strict_memory_budget);
-    const instances = new InstanceService(instanceStore, flavors, catalog, quotas, tasks, settings.compute.max_volume_gb, new RestorePlanner(backupStore, keyring), configurations, runtime.secrets, runtime.publicEndpoints, settings.catalog.default_datastore);
+    const instances = new InstanceService(instanceRecords, flavors, catalog, quotas, tasks, settings.compute.max_volume_gb, new RestorePlanner(backupRecords, keyring), configurations, runtime.secrets, runtime.publicEndpoints, settings.catalog.default_datastore);
     const reconciler = new Reconciler(runtime, settings.tasks.reconcile_seconds * 1000, log.child({ component: 'reconciler' }), settings.replication.failover_after_seconds * 1000);
     return {
       settings,
@@ -137,10 +137,10 @@ export async function createServices(settings: Settings, options: ServiceOptions
       quotas,
       catalog,
       instances,
-      replication: new ReplicationService(instances, instanceStore, tasks, runtime.driver, log.child({ component: 'replication' })),
-      guestData: new GuestDataService(instances, instanceStore, catalog, runtime.driver, log.child({ component: 'guest-data' })),
-      guestLogs: new GuestLogService(instances, catalog, runtime.driver, backupStorage.store),
-      backups: new BackupService(backupStore, backupInstances(instances), catalog, quotas, tasks, backupStorage),
+      replication: new ReplicationService(instances, instanceRecords, tasks, runtime.driver, log.child({ component: 'replication' })),
+      guestData: new GuestDataService(instances, instanceRecords, catalog, runtime.driver, log.child({ component: 'guest-data' })),
+      guestLogs: new GuestLogService(instances, catalog, runtime.driver, backupObjects.store),
+      backups: new BackupService(backupRecords, backupInstances(instances), catalog, quotas, tasks, backupObjects),
       configurations,
       runtime,
       reconciler,

@@ -2,7 +2,7 @@ import type { ArchivePart } from '../agent/backup-protocol.js';
 import type { Logger } from '../common/log.js';
 import type { Store } from '../state/database.js';
 import type { BackupTable } from '../state/schema.js';
-import { BackupStorage } from '../object-storage/backup-objects.js';
+import { BackupObjects } from '../object-storage/backup-objects.js';
 import { parseOwn } from '../common/json.js';
 
 /** The archived log files a backup row lists. */
@@ -16,9 +16,9 @@ export function partsOf(backup: Pick<BackupTable, 'parts'>): ArchivePart[] {
  * or all unlisted ones once the instance is gone. Names sort in the order they were written.
  * Returns how many objects were removed.
  */
-export async function collectArchive(db: Store, storage: BackupStorage, instanceId: string): Promise<number> {
+export async function collectArchive(db: Store, storage: BackupObjects, instanceId: string): Promise<number> {
   const container = storage.defaultContainer;
-  const prefix = BackupStorage.archivePrefix(instanceId);
+  const prefix = BackupObjects.archivePrefix(instanceId);
   const stored = await storage.store.list(container, prefix);
   if (stored.length === 0) return 0;
   const backups = await db.selectFrom('backups').selectAll().where('instance_id', '=', instanceId).where('deleted', '=', 0).orderBy('created_at', 'desc').execute();
@@ -38,7 +38,7 @@ export async function collectArchive(db: Store, storage: BackupStorage, instance
 }
 
 /** After a task's real work: unneeded log files cost only room, so failing to remove them now fails nothing. */
-export async function collectArchiveQuietly(db: Store, storage: BackupStorage, instanceId: string, log: Logger): Promise<void> {
+export async function collectArchiveQuietly(db: Store, storage: BackupObjects, instanceId: string, log: Logger): Promise<void> {
   try {
     await collectArchive(db, storage, instanceId);
   } catch (err) {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { newId } from '../common/ids.js';
 import { collectArchive } from './archive-parts.js';
-import { BackupStorage } from '../object-storage/backup-objects.js';
+import { BackupObjects } from '../object-storage/backup-objects.js';
 import type { BackupTable, InstanceTable } from '../state/schema.js';
 import { startTestApi, type TestApi } from '../test-support/api.js';
 
@@ -40,7 +40,7 @@ describe('backup API rules', () => {
       volume_used_bytes: 100 * 1024 * 1024,
       parts: null,
       archive_floor: null,
-      key_id: api.services.runtime.backupStorage.keyring.current.id,
+      key_id: api.services.runtime.backupObjects.keyring.current.id,
       fail_reason: null,
       deleted: 0,
       deleted_at: null,
@@ -156,8 +156,8 @@ describe('backup API rules', () => {
   });
 
   it('removes archived log files no backup needs: unlisted ones below the newest full backup’s floor, then all unlisted once the instance is gone', async () => {
-    const storage = api.services.runtime.backupStorage;
-    const prefix = BackupStorage.archivePrefix(instance.id);
+    const storage = api.services.runtime.backupObjects;
+    const prefix = BackupObjects.archivePrefix(instance.id);
     const key = (name: string) => `${prefix}${name}`;
     for (const name of ['A', 'B', 'C', 'D']) await storage.store.put(storage.defaultContainer, key(name), Buffer.from(name));
     const part = (name: string) => ({ container: storage.defaultContainer, key: key(name), size: 1, sha256: 'b'.repeat(64) });

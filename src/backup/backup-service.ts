@@ -6,8 +6,8 @@ import type { AuthContext } from '../identity/types.js';
 import type { QuotaService } from '../quota/quota-service.js';
 import { describeLocation, localLocation } from '../object-storage/store-spec.js';
 import type { BackupStrategyTable, BackupTable, InstanceTable } from '../state/schema.js';
-import type { BackupStorage } from '../object-storage/backup-objects.js';
-import { RUNNING_STATES, type BackupStore } from '../state/backup-records.js';
+import type { BackupObjects } from '../object-storage/backup-objects.js';
+import { RUNNING_STATES, type BackupRecords } from '../state/backup-records.js';
 
 export interface CreateBackupInput {
   name: string;
@@ -54,12 +54,12 @@ export interface BackupInstances {
 /** What the API can do with backups and backup strategies; every rule is checked before anything is written. */
 export class BackupService {
   constructor(
-    private readonly backups: BackupStore,
+    private readonly backups: BackupRecords,
     private readonly instances: BackupInstances,
     private readonly catalog: DatastoreCatalog,
     private readonly quotas: QuotaService,
     private readonly tasks: TaskManager,
-    private readonly storage: BackupStorage,
+    private readonly storage: BackupObjects,
   ) {}
 
   async create(caller: AuthContext, projectId: string, input: CreateBackupInput): Promise<BackupTable> {

@@ -2,7 +2,7 @@ import type { RestoreStep } from '../agent/backup-protocol.js';
 import { BadRequest, NotFound, UnprocessableEntity } from '../common/errors.js';
 import type { AuthContext } from '../identity/types.js';
 import type { BackupTable } from '../state/schema.js';
-import type { BackupStore } from '../state/backup-records.js';
+import type { BackupRecords } from '../state/backup-records.js';
 import type { BackupKeyring } from '../object-storage/backup-keyring.js';
 import { parseOwn } from '../common/json.js';
 
@@ -15,7 +15,7 @@ export interface RestorePlan {
 /** Checks that a backup can be restored here, and lists what a restore reads, full first. */
 export class RestorePlanner {
   constructor(
-    private readonly backups: BackupStore,
+    private readonly backups: BackupRecords,
     private readonly keyring: BackupKeyring,
   ) {}
 

@@ -1,8 +1,8 @@
-import type { BackupStorage } from '../object-storage/backup-objects.js';
-import type { BackupStore } from '../state/backup-records.js';
+import type { BackupObjects } from '../object-storage/backup-objects.js';
+import type { BackupRecords } from '../state/backup-records.js';
 import type { DatastoreCatalog } from '../catalog/registry.js';
 import type { AddressAllocator, ComputeDriver, PlacementSpec } from '../compute/driver.js';
-import type { InstanceStore } from '../state/instance-records.js';
+import type { InstanceRecords } from '../state/instance-records.js';
 import type { QuotaService } from '../quota/quota-service.js';
 import type { InstanceTable } from '../state/schema.js';
 import type { PublicEndpoints } from './public-endpoints.js';
@@ -12,7 +12,7 @@ import type { TaskManager } from './task-manager.js';
 
 /** What tasks and the reconciler work with. */
 export interface Runtime {
-  instances: InstanceStore;
+  instances: InstanceRecords;
   driver: ComputeDriver;
   addresses: AddressAllocator;
   publicEndpoints: PublicEndpoints;
@@ -20,8 +20,8 @@ export interface Runtime {
   quotas: QuotaService;
   secrets: SecretBox;
   tasks: TaskManager;
-  backups: BackupStore;
-  backupStorage: BackupStorage;
+  backups: BackupRecords;
+  backupObjects: BackupObjects;
 }
 
 /** Where and how an instance runs, from its row and its datastore's descriptor. */

@@ -11,7 +11,7 @@ import type { ComputeDriver } from '../compute/driver.js';
 import type { AuthContext } from '../identity/types.js';
 import type { InstanceTable } from '../state/schema.js';
 import type { InstanceService } from './instance-service.js';
-import type { InstanceStore } from '../state/instance-records.js';
+import type { InstanceRecords } from '../state/instance-records.js';
 import { checkDatabaseName, checkDatabases, checkHost, checkPassword, checkUserName, checkUsers, type DatabaseInput, type NameRuleSet, type UserInput } from './validation.js';
 
 /** What any datastore's names may be: checked before the instance (so its datastore's own rules) is known. */
@@ -49,7 +49,7 @@ const notActive = (id: string, taskStatus: string) => new UnprocessableEntity(`I
 export class GuestDataService {
   constructor(
     private readonly instances: InstanceService,
-    private readonly store: InstanceStore,
+    private readonly store: InstanceRecords,
     private readonly catalog: DatastoreCatalog,
     private readonly driver: ComputeDriver,
     private readonly log: Logger,

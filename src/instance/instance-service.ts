@@ -11,7 +11,7 @@ import type { AuthContext } from '../identity/types.js';
 import type { QuotaService } from '../quota/quota-service.js';
 import type { InstanceTable } from '../state/schema.js';
 import type { ConfigurationService } from '../configuration-groups/configuration-service.js';
-import type { InstanceStore } from '../state/instance-records.js';
+import type { InstanceRecords } from '../state/instance-records.js';
 import type { Endpoint, PublicEndpoints } from '../control/public-endpoints.js';
 import { accessColumns, accessFrom, canonicalCidr } from './access.js';
 import { checkDatabases, checkUsers, type DatabaseInput, type UserInput } from './validation.js';
@@ -56,7 +56,7 @@ const GB = 1024 ** 3;
 /** What the API can do with instances; every rule is checked before anything is written. */
 export class InstanceService {
   constructor(
-    private readonly instances: InstanceStore,
+    private readonly instances: InstanceRecords,
     private readonly flavors: FlavorService,
     private readonly catalog: DatastoreCatalog,
     private readonly quotas: QuotaService,

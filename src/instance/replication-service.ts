@@ -10,7 +10,7 @@ import type { ComputeDriver } from '../compute/driver.js';
 import type { AuthContext } from '../identity/types.js';
 import type { InstanceTable } from '../state/schema.js';
 import type { InstanceService } from './instance-service.js';
-import type { InstanceStore } from '../state/instance-records.js';
+import type { InstanceRecords } from '../state/instance-records.js';
 
 function requireStarted(started: boolean): void {
   if (!started) throw new Conflict('An instance of this replication set is busy with another operation; try again when all of them are ACTIVE.');
@@ -20,7 +20,7 @@ function requireStarted(started: boolean): void {
 export class ReplicationService {
   constructor(
     private readonly instances: InstanceService,
-    private readonly store: InstanceStore,
+    private readonly store: InstanceRecords,
     private readonly tasks: TaskManager,
     private readonly driver: ComputeDriver,
     private readonly log: Logger,

@@ -4,7 +4,7 @@ import type { ObjectStoreSpec } from './store-spec.js';
 import type { BackupKeyring } from './backup-keyring.js';
 
 /** Where backups are written and read, with the keys: what the backup tasks and restores need. */
-export class BackupStorage {
+export class BackupObjects {
   private constructor(
     /** Handed to agents; may hold credentials. */
     readonly spec: ObjectStoreSpec,
@@ -13,8 +13,8 @@ export class BackupStorage {
     readonly defaultContainer: string,
   ) {}
 
-  static async open(spec: ObjectStoreSpec, keyring: BackupKeyring, defaultContainer: string): Promise<BackupStorage> {
-    return new BackupStorage(spec, await openObjectStore(spec), keyring, defaultContainer);
+  static async open(spec: ObjectStoreSpec, keyring: BackupKeyring, defaultContainer: string): Promise<BackupObjects> {
+    return new BackupObjects(spec, await openObjectStore(spec), keyring, defaultContainer);
   }
 
   /** Every object of a backup lives under this prefix. */

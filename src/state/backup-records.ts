@@ -5,7 +5,7 @@ import type { BackupTable } from './schema.js';
 export const RUNNING_STATES = ['NEW', 'BUILDING', 'SAVING'];
 
 /** Reads and writes of backup rows shared by the API side and the tasks. */
-export class BackupStore {
+export class BackupRecords {
   constructor(readonly db: Store) {}
 
   async find(id: string): Promise<BackupTable | undefined> {

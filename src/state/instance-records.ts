@@ -2,7 +2,7 @@ import type { Store } from './database.js';
 import type { InstanceTable } from './schema.js';
 
 /** Reads and writes of instance rows shared by the API side and the tasks. */
-export class InstanceStore {
+export class InstanceRecords {
   constructor(readonly db: Store) {}
 
   async find(id: string): Promise<InstanceTable | undefined> {

@@ -1,6 +1,6 @@
 import type { BackupRequest, BackupState } from '../../agent/backup-protocol.js';
 import { collectArchiveQuietly, partsOf } from '../../backup/archive-parts.js';
-import { BackupStorage } from '../../object-storage/backup-objects.js';
+import { BackupObjects } from '../../object-storage/backup-objects.js';
 import { keyForAgent } from '../../object-storage/backup-keyring.js';
 import { manifestOf } from '../../backup/manifest.js';
 import { verifyStored } from '../../object-storage/backup-pipeline.js';
@@ -48,7 +48,7 @@ async function releaseInstance(runtime: Runtime, instanceId: string): Promise<vo
  * manifest, and only then calls the backup COMPLETED.
  */
 export function createBackupTask(runtime: Runtime, deadlineSeconds: number): TaskKind<BackupParams> {
-  const storage = runtime.backupStorage;
+  const storage = runtime.backupObjects;
   return {
     kind: 'backup.create',
     deadlineSeconds,
@@ -66,7 +66,7 @@ export function createBackupTask(runtime: Runtime, deadlineSeconds: number): Tas
             store: storage.spec,
             object: { container: backup.container, key: backup.object_key },
             encryption: keyForAgent(storage.keyring.current),
-            archive: { container: storage.defaultContainer, prefix: BackupStorage.archivePrefix(backup.instance_id) },
+            archive: { container: storage.defaultContainer, prefix: BackupObjects.archivePrefix(backup.instance_id) },
           };
           try {
             await agentOf(runtime, run.params.instance_id).call(routes.backupStart, request);
@@ -133,7 +133,7 @@ export function createBackupTask(runtime: Runtime, deadlineSeconds: number): Tas
             }
           }
           const now = new Date().toISOString();
-          await storage.store.put(backup.container, BackupStorage.manifestKey(backup.id), Buffer.from(JSON.stringify(manifestOf(backup, now), null, 2)));
+          await storage.store.put(backup.container, BackupObjects.manifestKey(backup.id), Buffer.from(JSON.stringify(manifestOf(backup, now), null, 2)));
           await runtime.backups.update(backup.id, { status: 'COMPLETED' });
           await releaseInstance(runtime, run.params.instance_id);
           // A new full backup is what later incrementals build on: older unlisted log files may go.
@@ -147,7 +147,7 @@ export function createBackupTask(runtime: Runtime, deadlineSeconds: number): Tas
       await bestEffort(run.log, 'stopping the failed backup on the agent', agentOf(runtime, run.params.instance_id).call(routes.backupAbort, { id: run.task.target_id }));
       const backup = await runtime.backups.find(run.task.target_id);
       if (backup) {
-        await bestEffort(run.log, "deleting the failed backup's objects", storage.store.deletePrefix(backup.container, BackupStorage.prefix(backup.id)));
+        await bestEffort(run.log, "deleting the failed backup's objects", storage.store.deletePrefix(backup.container, BackupObjects.prefix(backup.id)));
         await runtime.backups.update(backup.id, { status: 'FAILED', fail_reason: reason });
       }
       await releaseInstance(runtime, run.params.instance_id);
@@ -157,7 +157,7 @@ export function createBackupTask(runtime: Runtime, deadlineSeconds: number): Tas
 
 /** Deletes backups' objects, then their rows; incrementals go before what they build on. */
 export function deleteBackupsTask(runtime: Runtime, deadlineSeconds: number): TaskKind<DeleteBackupsParams> {
-  const { store } = runtime.backupStorage;
+  const { store } = runtime.backupObjects;
   return {
     kind: 'backup.delete',
     deadlineSeconds,
@@ -170,13 +170,13 @@ export function deleteBackupsTask(runtime: Runtime, deadlineSeconds: number): Ta
             const backup = await runtime.backups.find(id);
             if (!backup) continue;
             instances.add(backup.instance_id);
-            await store.deletePrefix(backup.container, BackupStorage.prefix(backup.id));
+            await store.deletePrefix(backup.container, BackupObjects.prefix(backup.id));
             await runtime.backups.db.transaction().execute(async (trx) => {
               await trx.updateTable('backups').set({ deleted: 1, deleted_at: new Date().toISOString(), updated_at: new Date().toISOString() }).where('id', '=', id).execute();
               await runtime.quotas.charge(trx, backup.project_id, { backups: -1 });
             });
           }
-          for (const instanceId of instances) await collectArchiveQuietly(runtime.backups.db, runtime.backupStorage, instanceId, run.log);
+          for (const instanceId of instances) await collectArchiveQuietly(runtime.backups.db, runtime.backupObjects, instanceId, run.log);
           return 'done';
         },
       },

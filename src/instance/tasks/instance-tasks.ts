@@ -34,9 +34,9 @@ async function instanceOf(runtime: Runtime, run: TaskRun<unknown>): Promise<Inst
 function prepareRequest(runtime: Runtime, params: Omit<CreateParams, 'flavor' | 'replica_of'> & Pick<PrepareRequest, 'flavor'>): PrepareRequest {
   const { restore, ...request } = params;
   if (!restore) return request;
-  const key = runtime.backupStorage.keyring.find(restore.key_id);
+  const key = runtime.backupObjects.keyring.find(restore.key_id);
   if (!key) throw new PermanentTaskError(`the backup was encrypted with key ${restore.key_id}, which this server does not have`);
-  return { ...request, restore: { store: runtime.backupStorage.spec, encryption: keyForAgent(key), chain: restore.chain } };
+  return { ...request, restore: { store: runtime.backupObjects.spec, encryption: keyForAgent(key), chain: restore.chain } };
 }
 
 /** Asks the agent to prepare; an agent still starting up is asked again shortly, a dead one started again. */
@@ -229,7 +229,7 @@ export function deleteInstanceTask(runtime: Runtime, deadlineSeconds: number): T
         // Its archived log files that no backup lists are now of use to nobody.
         name: 'collect-archive',
         async run(run) {
-          await collectArchiveQuietly(runtime.backups.db, runtime.backupStorage, run.task.target_id, run.log);
+          await collectArchiveQuietly(runtime.backups.db, runtime.backupObjects, run.task.target_id, run.log);
           return 'done';
         },
       },

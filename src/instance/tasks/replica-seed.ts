@@ -13,7 +13,7 @@ import { PermanentTaskError, type StepOutcome } from '../../control/task-manager
 
 /** A replica's seed is a backup of its source under the replica's own id, outside the backup list. */
 function seedObject(runtime: Runtime, replicaId: string) {
-  return { container: runtime.backupStorage.defaultContainer, key: `replica-seeds/${replicaId}/data` };
+  return { container: runtime.backupObjects.defaultContainer, key: `replica-seeds/${replicaId}/data` };
 }
 
 async function sourceOf(runtime: Runtime, sourceId: string): Promise<InstanceTable> {
@@ -28,7 +28,7 @@ async function sourceOf(runtime: Runtime, sourceId: string): Promise<InstanceTab
  */
 export async function startSeed(runtime: Runtime, replica: InstanceTable, sourceId: string): Promise<StepOutcome> {
   const agent = agentOf(runtime, (await sourceOf(runtime, sourceId)).id);
-  const storage = runtime.backupStorage;
+  const storage = runtime.backupObjects;
   return seedCall(async () => {
     await agent.call(routes.replicationAllow, { user: REPLICATION_USER, password: runtime.secrets.open(secretOf(replica)), retainers: [retainerOf(replica.id)] });
     const request: BackupRequest = { backup_id: replica.id, kind: 'full', store: storage.spec, object: seedObject(runtime, replica.id), encryption: keyForAgent(storage.keyring.current) };
@@ -69,7 +69,7 @@ export async function replicaPrepareRequest(runtime: Runtime, replica: InstanceT
     ...params,
     databases: [],
     users: [],
-    restore: { store: runtime.backupStorage.spec, encryption: keyForAgent(runtime.backupStorage.keyring.current), chain: [step] },
+    restore: { store: runtime.backupObjects.spec, encryption: keyForAgent(runtime.backupObjects.keyring.current), chain: [step] },
     replica: { source: replicationSourceFor(runtime, source, replica.id, secretOf(replica)), seed: state.result.positions },
   };
 }
@@ -84,7 +84,7 @@ export async function joinReplica(runtime: Runtime, replicaId: string, sourceId:
 /** The seed object goes; a replica that failed also gives up its retainer on the source. */
 export async function forgetSeed(runtime: Runtime, replicaId: string, sourceId: string, failed: boolean, log: Logger): Promise<void> {
   const seed = seedObject(runtime, replicaId);
-  await bestEffort(log, "deleting the replica's seed", runtime.backupStorage.store.deletePrefix(seed.container, `replica-seeds/${replicaId}/`));
+  await bestEffort(log, "deleting the replica's seed", runtime.backupObjects.store.deletePrefix(seed.container, `replica-seeds/${replicaId}/`));
   if (failed) {
     const agent = agentOf(runtime, sourceId);
     await bestEffort(log, "stopping the replica's seed backup on its source", agent.call(routes.backupAbort, { id: replicaId }));
