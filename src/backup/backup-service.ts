@@ -1,3 +1,4 @@
+import { TaskStatus } from '../state/task-status.js';
 import type { DatastoreCatalog } from '../catalog/registry.js';
 import { BadRequest, Conflict, NotFound, UnprocessableEntity } from '../common/errors.js';
 import { newId } from '../common/ids.js';
@@ -118,7 +119,7 @@ export class BackupService {
       updated_at: now,
     };
     await this.backups.db.transaction().execute(async (trx) => {
-      const claimed = await trx.updateTable('instances').set({ task_status: 'BACKUP', updated_at: now }).where('id', '=', instance.id).where('task_status', '=', 'NONE').executeTakeFirst();
+      const claimed = await trx.updateTable('instances').set({ task_status: 'BACKUP', updated_at: now }).where('id', '=', instance.id).where('task_status', '=', TaskStatus.NONE).executeTakeFirst();
       if (Number(claimed.numUpdatedRows) !== 1) throw new Conflict(`Instance '${instance.id}' is busy with another operation.`);
       await this.quotas.charge(trx, instance.project_id, { backups: 1 });
       await trx.insertInto('backups').values(row).execute();

@@ -1,3 +1,4 @@
+import { TaskStatus } from '../state/task-status.js';
 import type { Logger } from '../common/log.js';
 import type { ReplicationStatus } from '../agent/replication-protocol.js';
 import type { InstanceTable } from '../state/schema.js';
@@ -58,14 +59,14 @@ export class Reconciler {
       .where('deleted', '=', 0)
       .where('auto_failover', '=', 1)
       .where('replica_of_id', 'is', null)
-      .where('task_status', 'in', ['NONE', 'ERROR'])
+      .where('task_status', 'in', [TaskStatus.NONE, TaskStatus.ERROR])
       .execute();
     for (const source of sources) {
       const down = downSince(source, this.unreachableSince.get(source.id));
       if (!down) continue;
       const counted = Math.max(down.getTime(), this.watchingSince.getTime());
       if (now.getTime() - counted < this.failoverAfterMs) continue;
-      const replicas = (await this.runtime.instances.replicasOf(source.id)).filter((r) => r.task_status === 'NONE');
+      const replicas = (await this.runtime.instances.replicasOf(source.id)).filter((r) => r.task_status === TaskStatus.NONE);
       // Nothing to fail over to: a replica must be in service itself.
       if (!replicas.some((r) => downSince(r, this.unreachableSince.get(r.id)) === undefined)) continue;
       if (await startEject(this.runtime, source, replicas.map((r) => r.id))) {
@@ -88,7 +89,7 @@ export class Reconciler {
 
   private async observe(instanceId: string, address: string): Promise<void> {
     const instance = await this.runtime.instances.find(instanceId);
-    if (!instance || !['NONE', 'ERROR'].includes(instance.task_status)) return;
+    if (!instance || (instance.task_status !== TaskStatus.NONE && instance.task_status !== TaskStatus.ERROR)) return;
     try {
       const state = await this.runtime.driver.ensureAgent(placementOf(this.runtime, instance, address));
       if (state === 'restarted') this.log.warn({ instance: instanceId }, 'agent was not running; restarted it');

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { TaskStatus } from '../state/task-status.js';
 import { REPLICATION_USER, type ReplicationSource } from '../agent/replication-protocol.js';
 import type { InstanceTable } from '../state/schema.js';
 import type { Runtime } from './runtime.js';
@@ -31,7 +32,7 @@ export function secretOf(instance: InstanceTable): string {
  * Marks every id busy with `taskStatus` and enqueues the task, atomically: all were idle (or,
  * where `allowed` says so, in another state), or nothing changes and false is returned.
  */
-export async function startSetTask(runtime: Pick<Runtime, 'instances' | 'tasks'>, ids: string[], taskStatus: string, kind: string, targetId: string, params: object, allowed = ['NONE']): Promise<boolean> {
+export async function startSetTask(runtime: Pick<Runtime, 'instances' | 'tasks'>, ids: string[], taskStatus: TaskStatus, kind: string, targetId: string, params: object, allowed: TaskStatus[] = [TaskStatus.NONE]): Promise<boolean> {
   const started = await runtime.instances.db.transaction().execute(async (trx) => {
     const updated = await trx.updateTable('instances').set({ task_status: taskStatus, updated_at: new Date().toISOString() }).where('id', 'in', ids).where('task_status', 'in', allowed).executeTakeFirst();
     if (Number(updated.numUpdatedRows) !== ids.length) {
@@ -53,7 +54,7 @@ class SetBusy extends Error {}
 /** Starts the failover of a source: it and its replicas are EJECTING; false when one of them is busy. */
 export async function startEject(runtime: Pick<Runtime, 'instances' | 'tasks'>, source: InstanceTable, replicaIds: string[]): Promise<boolean> {
   const members = [source.id, ...replicaIds];
-  return startSetTask(runtime, members, 'EJECTING', 'instance.eject', source.id, { source_id: source.id, members }, ['NONE', 'ERROR']);
+  return startSetTask(runtime, members, 'EJECTING', 'instance.eject', source.id, { source_id: source.id, members }, [TaskStatus.NONE, TaskStatus.ERROR]);
 }
 
 /**

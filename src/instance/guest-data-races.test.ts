@@ -3,6 +3,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { dirname } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { TaskStatus } from '../state/task-status.js';
 import { newId } from '../common/ids.js';
 import type { InstanceTable } from '../state/schema.js';
 import { startTestApi, type TestApi } from '../test-support/api.js';
@@ -57,7 +58,7 @@ describe('databases and users: requests overtaken by a task', () => {
 
   const call = (method: string, path: string, payload?: object) =>
     api.app.inject({ method: method as 'GET', url: `/v1.0/${api.demo.projectId}${path}`, headers: { 'x-auth-token': api.demo.token }, ...(payload ? { payload } : {}) });
-  const setTaskStatus = (id: string, task_status: string) => api.services.store.db.updateTable('instances').set({ task_status }).where('id', '=', id).execute().then(() => undefined);
+  const setTaskStatus = (id: string, task_status: TaskStatus) => api.services.store.db.updateTable('instances').set({ task_status }).where('id', '=', id).execute().then(() => undefined);
 
   it('answers 422 "not ACTIVE (it is deleting)" to a list of users whose instance a DELETE stopped meanwhile', async () => {
     const row = await instance();

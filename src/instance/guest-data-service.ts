@@ -1,3 +1,4 @@
+import { TaskStatus } from '../state/task-status.js';
 import { DESCRIPTORS } from '../catalog/descriptors/index.js';
 import type { DatastoreCatalog } from '../catalog/registry.js';
 import type { DatastoreCapabilities } from '../catalog/descriptor.js';
@@ -61,7 +62,7 @@ export class GuestDataService {
     if (changes && instance.replica_of_id) throw new UnprocessableEntity(`Instance '${instance.name}' is a replica: make this change on its source (${instance.replica_of_id}), from which it replicates.`);
     const { descriptor } = this.catalog.get(instance.datastore);
     if (!descriptor.capabilities[capability]) throw new UnprocessableEntity(`Datastore '${instance.datastore}' does not support ${capability === 'root' ? 'enabling root' : capability}.`);
-    if (instance.task_status !== 'NONE') throw notActive(id, instance.task_status);
+    if (instance.task_status !== TaskStatus.NONE) throw notActive(id, instance.task_status);
     return { instance, agent: new AgentClient(this.driver.agentSocket(instance.id)), names: [descriptor.names] };
   }
 
@@ -73,7 +74,7 @@ export class GuestDataService {
   private async overtaken(instanceId: string): Promise<void> {
     const now = await this.store.find(instanceId);
     if (!now) throw new NotFound(`Instance '${instanceId}' cannot be found.`);
-    if (now.task_status !== 'NONE') throw notActive(instanceId, now.task_status);
+    if (now.task_status !== TaskStatus.NONE) throw notActive(instanceId, now.task_status);
   }
 
   /**

@@ -1,3 +1,4 @@
+import { TaskStatus } from '../state/task-status.js';
 import type { RestorePlan, RestorePlanner } from '../backup/restore-planner.js';
 import type { DatastoreCatalog } from '../catalog/registry.js';
 import { BadRequest, Conflict, NotFound, NotImplementedFault, OverLimit, UnprocessableEntity } from '../common/errors.js';
@@ -200,7 +201,7 @@ export class InstanceService {
     const { replication } = this.catalog.get(source.datastore, caller.isAdmin).descriptor.capabilities;
     if (!replication) throw new UnprocessableEntity(`Datastore '${source.datastore}' does not support replication, so instance '${source.name}' cannot have replicas.`);
     if (source.replica_of_id) throw new BadRequest(`Instance '${source.name}' is itself a replica (of ${source.replica_of_id}); replicate its source instead.`);
-    if (source.task_status !== 'NONE' || source.service_status !== 'HEALTHY') throw new UnprocessableEntity(`Instance '${source.name}' must be ACTIVE to be replicated; it is ${source.task_status === 'NONE' ? source.service_status : source.task_status}.`);
+    if (source.task_status !== TaskStatus.NONE || source.service_status !== 'HEALTHY') throw new UnprocessableEntity(`Instance '${source.name}' must be ACTIVE to be replicated; it is ${source.task_status === TaskStatus.NONE ? source.service_status : source.task_status}.`);
     if (input.restorePoint !== undefined) throw new BadRequest('A replica is built from its source; leave out restorePoint.');
     if ((input.databases ?? []).length > 0 || (input.users ?? []).length > 0) throw new BadRequest("A replica has its source's databases and users; leave out databases and users.");
     if (input.datastore?.type !== undefined && this.catalog.get(input.datastore.type, caller.isAdmin).name !== source.datastore) throw new BadRequest(`A replica has its source's datastore (${source.datastore}); leave out datastore or give that one.`);
@@ -248,7 +249,7 @@ export class InstanceService {
         .updateTable('instances')
         .set({ ...accessColumns(access), task_status: 'UPDATING', updated_at: new Date().toISOString() })
         .where('id', '=', instance.id)
-        .where('task_status', '=', 'NONE')
+        .where('task_status', '=', TaskStatus.NONE)
         .executeTakeFirst();
       if (Number(updated.numUpdatedRows) !== 1) throw new Conflict(`Instance '${id}' is busy with another operation.`);
       await this.tasks.enqueue(trx, 'instance.update_access', instance.id, {});
@@ -298,15 +299,15 @@ export class InstanceService {
   }
 
   /** Starts a task that needs the instance idle, atomically: two requests cannot both start one. */
-  private startTask(id: string, taskStatus: string, kind: string, params: object, charge?: TaskCharge): Promise<void> {
+  private startTask(id: string, taskStatus: TaskStatus, kind: string, params: object, charge?: TaskCharge): Promise<void> {
     return this.startTasks([{ id, taskStatus, kind, params, ...(charge ? { charge } : {}) }]);
   }
 
   /** Starts tasks on several instances that all need to be idle: all of them start, or none. */
-  private async startTasks(starts: Array<{ id: string; taskStatus: string; kind: string; params: object; charge?: TaskCharge }>): Promise<void> {
+  private async startTasks(starts: Array<{ id: string; taskStatus: TaskStatus; kind: string; params: object; charge?: TaskCharge }>): Promise<void> {
     await this.instances.db.transaction().execute(async (trx) => {
       for (const { id, taskStatus, kind, params, charge } of starts) {
-        const updated = await trx.updateTable('instances').set({ task_status: taskStatus, updated_at: new Date().toISOString() }).where('id', '=', id).where('task_status', '=', 'NONE').executeTakeFirst();
+        const updated = await trx.updateTable('instances').set({ task_status: taskStatus, updated_at: new Date().toISOString() }).where('id', '=', id).where('task_status', '=', TaskStatus.NONE).executeTakeFirst();
         if (Number(updated.numUpdatedRows) !== 1) throw new Conflict(`Instance '${id}' is busy with another operation.`);
         if (charge) await this.quotas.charge(trx, charge.projectId, charge.deltas);
         await this.tasks.enqueue(trx, kind, id, params);
@@ -316,7 +317,7 @@ export class InstanceService {
   }
 
   private requireIdle(instance: InstanceTable, what: string): void {
-    if (instance.task_status !== 'NONE') throw new UnprocessableEntity(`Instance '${instance.id}' cannot ${what} while ${instance.task_status.toLowerCase()}; wait until it is ACTIVE.`);
+    if (instance.task_status !== TaskStatus.NONE) throw new UnprocessableEntity(`Instance '${instance.id}' cannot ${what} while ${instance.task_status.toLowerCase()}; wait until it is ACTIVE.`);
   }
 
   /** A source's replicas grow with it, as in Trove: they hold the same data, and a replica that runs out of room stops following. */
@@ -374,7 +375,7 @@ export class InstanceService {
       await trx.updateTable('tasks').set({ state: 'cancelled', updated_at: new Date().toISOString() }).where('target_id', '=', instance.id).where('state', 'in', ['pending', 'running']).execute();
       await trx
         .updateTable('instances')
-        .set({ task_status: 'NONE', fault_message: null, fault_details: null, fault_created: null, updated_at: new Date().toISOString() })
+        .set({ task_status: TaskStatus.NONE, fault_message: null, fault_details: null, fault_created: null, updated_at: new Date().toISOString() })
         .where('id', '=', instance.id)
         .execute();
     });

@@ -1,3 +1,4 @@
+import type { TaskStatus } from '../state/task-status.js';
 import { BadRequest, Conflict } from '../common/errors.js';
 import type { AgentStatus } from '../agent/protocol.js';
 import { AgentClient } from '../agent/rpc/client.js';
@@ -34,7 +35,7 @@ export class ReplicationService {
     return instance;
   }
 
-  private async startSetTask(ids: string[], taskStatus: string, kind: string, targetId: string, params: object): Promise<void> {
+  private async startSetTask(ids: string[], taskStatus: TaskStatus, kind: string, targetId: string, params: object): Promise<void> {
     requireStarted(await startSetTask({ instances: this.store, tasks: this.tasks }, ids, taskStatus, kind, targetId, params));
   }
 

@@ -4,28 +4,8 @@
  */
 
 import type { InstanceTable } from '../state/schema.js';
+import { TaskStatus } from '../state/task-status.js';
 
-/** What the control plane is doing to an instance. */
-export const TaskStatus = {
-  NONE: 'NONE',
-  BUILDING: 'BUILDING',
-  DELETING: 'DELETING',
-  REBOOTING: 'REBOOTING',
-  RESIZING: 'RESIZING',
-  /** A backup is being taken; the engine keeps serving. */
-  BACKUP: 'BACKUP',
-  /** Replication set changes: the whole set shows them. */
-  PROMOTING: 'PROMOTING',
-  EJECTING: 'EJECTING',
-  DETACHING: 'DETACHING',
-  /** A new guest is being built on the instance's volume. */
-  REBUILDING: 'REBUILDING',
-  /** Who may reach the instance is changing; it serves throughout, so its status is what is observed. */
-  UPDATING: 'UPDATING',
-  /** A task failed; the instance keeps its fault until reset or deleted. */
-  ERROR: 'ERROR',
-} as const;
-export type TaskStatus = (typeof TaskStatus)[keyof typeof TaskStatus];
 
 /** What the agent says of its engine. */
 const ServiceStatus = {

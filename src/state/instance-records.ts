@@ -1,3 +1,4 @@
+import { TaskStatus } from './task-status.js';
 import type { Store } from './database.js';
 import type { InstanceTable } from './schema.js';
 
@@ -14,7 +15,7 @@ export class InstanceRecords {
   }
 
   async setFault(id: string, message: string, details: string): Promise<void> {
-    await this.update(id, { task_status: 'ERROR', fault_message: message, fault_details: details, fault_created: new Date().toISOString() });
+    await this.update(id, { task_status: TaskStatus.ERROR, fault_message: message, fault_details: details, fault_created: new Date().toISOString() });
   }
 
   /** The instances that follow `sourceId`, oldest first. */
@@ -24,6 +25,6 @@ export class InstanceRecords {
 
   /** Instances the reconciler looks after: not deleted and not in the middle of a task. */
   async idle(): Promise<InstanceTable[]> {
-    return this.db.selectFrom('instances').selectAll().where('deleted', '=', 0).where('task_status', 'in', ['NONE', 'ERROR']).execute();
+    return this.db.selectFrom('instances').selectAll().where('deleted', '=', 0).where('task_status', 'in', [TaskStatus.NONE, TaskStatus.ERROR]).execute();
   }
 }

@@ -1,3 +1,4 @@
+import type { TaskStatus } from './task-status.js';
 /**
  * Row shapes of every table, for Kysely's typed queries. Times are ISO-8601 text and flags
  * are 0/1 integers so that SQLite and PostgreSQL hold the same values.
@@ -90,7 +91,7 @@ export interface InstanceTable {
   datastore: string;
   datastore_version: string;
   datastore_version_full: string;
-  task_status: string;
+  task_status: TaskStatus;
   address: string | null;
   port: number | null;
   server_status: string;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Type } from 'typebox';
-import { statusOfInstance, TaskStatus } from '../../instance/status.js';
+import { statusOfInstance } from '../../instance/status.js';
+import { TaskStatus } from '../../state/task-status.js';
 import type { InstanceTable } from '../../state/schema.js';
 import type { Link } from '../links.js';
 import { LinksSchema } from '../schemas.js';

@@ -1,3 +1,4 @@
+import { TaskStatus } from '../../state/task-status.js';
 import type { BackupRequest, BackupState } from '../../agent/backup-protocol.js';
 import { collectArchiveQuietly, partsOf } from '../../backup/archive-parts.js';
 import { BackupObjects } from '../../object-storage/backup-objects.js';
@@ -39,7 +40,7 @@ async function backupOf(runtime: Runtime, run: TaskRun<unknown>): Promise<Backup
 
 /** The instance goes back to what it was doing before the backup (nothing), whatever the outcome. */
 async function releaseInstance(runtime: Runtime, instanceId: string): Promise<void> {
-  await runtime.instances.db.updateTable('instances').set({ task_status: 'NONE', updated_at: new Date().toISOString() }).where('id', '=', instanceId).where('task_status', '=', 'BACKUP').execute();
+  await runtime.instances.db.updateTable('instances').set({ task_status: TaskStatus.NONE, updated_at: new Date().toISOString() }).where('id', '=', instanceId).where('task_status', '=', 'BACKUP').execute();
 }
 
 /**

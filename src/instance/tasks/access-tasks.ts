@@ -1,3 +1,4 @@
+import { TaskStatus } from '../../state/task-status.js';
 import { accessOf, canonicalCidr } from '../../instance/access.js';
 import type { InstanceTable } from '../../state/schema.js';
 import { agentOf, type Runtime } from '../../control/runtime.js';
@@ -50,7 +51,7 @@ export function updateAccessTask(runtime: Runtime, deadlineSeconds: number): Tas
         async run(run) {
           const instance = await instanceOf(run.task.target_id);
           await agentOf(runtime, instance.id).call(routes.accessApply, { allowed_cidrs: allowedCidrsOf(instance) });
-          await runtime.instances.update(instance.id, { task_status: 'NONE' });
+          await runtime.instances.update(instance.id, { task_status: TaskStatus.NONE });
           return 'done';
         },
       },

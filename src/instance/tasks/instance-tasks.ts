@@ -1,3 +1,4 @@
+import { TaskStatus } from '../../state/task-status.js';
 import { groupOf, resolveForFlavor, tunedFlavor } from '../../configuration-groups/instance-values.js';
 import type { PrepareRequest } from '../../agent/protocol.js';
 import { keyForAgent } from '../../object-storage/backup-keyring.js';
@@ -73,7 +74,7 @@ async function recordWhenHealthy(runtime: Runtime, instanceId: string, failure: 
   if (status.service !== 'HEALTHY') return { waitMs: 20 };
   const now = new Date().toISOString();
   await runtime.instances.update(instanceId, {
-    task_status: 'NONE',
+    task_status: TaskStatus.NONE,
     service_status: 'HEALTHY',
     server_status: 'ACTIVE',
     service_status_updated: now,
@@ -252,7 +253,7 @@ export function restartInstanceTask(runtime: Runtime, deadlineSeconds: number): 
           await agentOf(runtime, run.task.target_id).call(routes.restart);
           const now = new Date().toISOString();
           // The engine has read its configuration afresh: nothing waits for a restart any more.
-          await runtime.instances.update(run.task.target_id, { task_status: 'NONE', service_status: 'HEALTHY', service_status_updated: now, last_contact_at: now, restart_required: 0 });
+          await runtime.instances.update(run.task.target_id, { task_status: TaskStatus.NONE, service_status: 'HEALTHY', service_status_updated: now, last_contact_at: now, restart_required: 0 });
           return 'done';
         },
       },
@@ -292,7 +293,7 @@ export function resizeVolumeTask(runtime: Runtime, deadlineSeconds: number): Tas
         name: 'record',
         async run(run) {
           const status = await agentOf(runtime, run.task.target_id).call(routes.status);
-          await runtime.instances.update(run.task.target_id, { volume_size: run.params.to, volume_used_bytes: status.volume.used_bytes, task_status: 'NONE' });
+          await runtime.instances.update(run.task.target_id, { volume_size: run.params.to, volume_used_bytes: status.volume.used_bytes, task_status: TaskStatus.NONE });
           return 'done';
         },
       },
@@ -351,7 +352,7 @@ export function resizeFlavorTask(runtime: Runtime, deadlineSeconds: number): Tas
         async run(run) {
           const { to } = run.params;
           const now = new Date().toISOString();
-          await runtime.instances.update(run.task.target_id, { flavor_id: to.id, ram_mb: to.ram_mb, vcpus: to.vcpus, task_status: 'NONE', service_status: 'HEALTHY', service_status_updated: now, last_contact_at: now, restart_required: 0 });
+          await runtime.instances.update(run.task.target_id, { flavor_id: to.id, ram_mb: to.ram_mb, vcpus: to.vcpus, task_status: TaskStatus.NONE, service_status: 'HEALTHY', service_status_updated: now, last_contact_at: now, restart_required: 0 });
           return 'done';
         },
       },

@@ -1,3 +1,4 @@
+import { TaskStatus } from '../../state/task-status.js';
 import { REPLICATION_USER, type ReplicationStatus } from '../../agent/replication-protocol.js';
 import { routes } from '../../agent/rpc/routes.js';
 import { bestEffort } from '../../common/best-effort.js';
@@ -49,8 +50,8 @@ async function repoint(runtime: Runtime, newSourceId: string, skip: string[] = [
 }
 
 /** The set is idle again: every member of it, and the old source. */
-async function release(runtime: Runtime, ids: string[], status: string): Promise<void> {
-  await runtime.instances.db.updateTable('instances').set({ task_status: 'NONE', updated_at: new Date().toISOString() }).where('id', 'in', ids).where('task_status', '=', status).execute();
+async function release(runtime: Runtime, ids: string[], status: TaskStatus): Promise<void> {
+  await runtime.instances.db.updateTable('instances').set({ task_status: TaskStatus.NONE, updated_at: new Date().toISOString() }).where('id', 'in', ids).where('task_status', '=', status).execute();
 }
 
 /** The ids a set task holds: its source and the source's replicas, as they were when the task began. */
@@ -86,7 +87,7 @@ export function detachReplicaTask(runtime: Runtime, deadlineSeconds: number): Ta
       {
         name: 'record',
         async run(run) {
-          await runtime.instances.update(run.task.target_id, { replica_of_id: null, replication_status: null, task_status: 'NONE' });
+          await runtime.instances.update(run.task.target_id, { replica_of_id: null, replication_status: null, task_status: TaskStatus.NONE });
           return 'done';
         },
       },
