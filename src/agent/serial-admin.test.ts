@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { sleep } from '../common/time.js';
 import type { GuestAdmin } from './datastore.js';
 import { AgentRequestError } from './errors.js';
 import { serialised } from './serial-admin.js';
@@ -7,7 +8,7 @@ import { serialised } from './serial-admin.js';
 /** An admin whose createUsers checks, yields to the event loop (as a real engine round-trip does), then acts. */
 function checkThenAct(): { admin: GuestAdmin; users: string[] } {
   const users: string[] = [];
-  const later = () => new Promise((r) => setTimeout(r, 5));
+  const later = () => sleep(5);
   const refuse = async () => {
     throw new Error('not in this test');
   };

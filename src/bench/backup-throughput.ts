@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { sleep } from '../common/time.js';
 import { systemUser } from '../agent/system-user.js';
 import type { ApiClient } from '../test-support/http-client.js';
 import { median, type Row } from './stats.js';
@@ -88,7 +89,7 @@ async function waitBackup(api: ApiClient, id: string): Promise<void> {
     const backup = (await api.call('GET', `/backups/${id}`)).body.backup;
     if (backup.status === 'COMPLETED') return;
     if (backup.status === 'FAILED') throw new Error(`backup failed: ${backup.fail_reason}`);
-    await new Promise((r) => setTimeout(r, POLL_MS));
+    await sleep(POLL_MS);
   }
 }
 
@@ -97,7 +98,7 @@ async function waitInstance(api: ApiClient, id: string): Promise<void> {
     const shown = (await api.call('GET', `/instances/${id}`)).body.instance;
     if (shown.status === 'ACTIVE') return;
     if (shown.status === 'ERROR') throw new Error(`instance failed: ${JSON.stringify(shown.fault)}`);
-    await new Promise((r) => setTimeout(r, POLL_MS));
+    await sleep(POLL_MS);
   }
 }
 

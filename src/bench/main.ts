@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sleep } from '../common/time.js';
 import { ApiClient } from '../test-support/http-client.js';
 import { startServe, trove } from '../test-support/processes.js';
 import { benchBackups, MARIADB_BENCH, POSTGRES_BENCH } from './backup-throughput.js';
@@ -30,7 +31,7 @@ async function createToActive(api: ApiClient, datastore: string, version: string
     const shown = (await api.call('GET', `/instances/${id}`)).body.instance;
     if (shown.status === 'ACTIVE') break;
     if (shown.status === 'ERROR') throw new Error(`instance failed: ${JSON.stringify(shown.fault)}`);
-    await new Promise((r) => setTimeout(r, 10));
+    await sleep(10);
   }
   const seconds = (performance.now() - started) / 1000;
   await api.call('DELETE', `/instances/${id}`);

@@ -3,6 +3,7 @@ import { chownSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { sleep } from '../common/time.js';
 import { systemUser } from '../agent/system-user.js';
 
 const run = promisify(execFile);
@@ -28,7 +29,7 @@ async function until(check: () => Promise<unknown>): Promise<void> {
       await check();
       return;
     } catch {
-      await new Promise((r) => setTimeout(r, 5));
+      await sleep(5);
     }
   }
 }

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
+import { sleep } from '../common/time.js';
 import type { ApiClient } from '../test-support/http-client.js';
 import type { DatastoreProfile } from '../test-support/datastore-profiles.js';
 import { loseHost } from '../test-support/host-loss.js';
 import type { Row } from './stats.js';
 
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Member {
   id: string;
@@ -46,7 +46,7 @@ class Writer {
           break;
         }
       }
-      if (!written) await pause(5);
+      if (!written) await sleep(5);
     }
   }
 
@@ -65,7 +65,7 @@ async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what:
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs / 1000} s`);
-    await pause(50);
+    await sleep(50);
   }
 }
 
@@ -104,7 +104,7 @@ export async function benchReplication(api: ApiClient, dataDir: string, profile:
     const [oldSource, newSource] = set;
     const writer = new Writer(profile, () => set);
     writer.start();
-    await pause(1000);
+    await sleep(1000);
     const from = performance.now();
     await act(newSource, oldSource);
     await waitUntil(
@@ -116,7 +116,7 @@ export async function benchReplication(api: ApiClient, dataDir: string, profile:
       'the new source',
     );
     const settled = (performance.now() - from) / 1000;
-    await pause(1000);
+    await sleep(1000);
     set = [newSource, oldSource];
     return { outage: await writer.stop(from), settled };
   };

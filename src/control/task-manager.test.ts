@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { sleep } from '../common/time.js';
 import { createLogger } from '../common/log.js';
 import { migrateToLatest, openStore, type OpenedStore } from '../state/database.js';
 import { startPostgres } from '../test-support/postgres.js';
@@ -16,7 +17,7 @@ async function until(check: () => Promise<boolean>, timeoutMs = 15_000): Promise
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
   }
 }
 
@@ -131,7 +132,7 @@ function taskContract(kind: string, open: () => Promise<{ store: OpenedStore; cl
       let runs = 0;
       const make = () => {
         const manager = new TaskManager(store.db, FAST, log);
-        manager.register({ kind: 'test.once', deadlineSeconds: 60, steps: [{ name: 'x', run: async () => { runs++; await new Promise((r) => setTimeout(r, 100)); return 'done'; } }], onFailure: async () => undefined });
+        manager.register({ kind: 'test.once', deadlineSeconds: 60, steps: [{ name: 'x', run: async () => { runs++; await sleep(100); return 'done'; } }], onFailure: async () => undefined });
         return manager;
       };
       const [a, b] = [make(), make()];

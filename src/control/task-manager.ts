@@ -1,3 +1,4 @@
+import { sleep } from '../common/time.js';
 import { newHexId, newId } from '../common/ids.js';
 import type { Logger } from '../common/log.js';
 import { bestEffort } from '../common/best-effort.js';
@@ -134,7 +135,7 @@ export class TaskManager {
     if (this.timer) clearTimeout(this.timer);
     await this.polling;
     const deadline = Date.now() + graceMs;
-    while (this.running.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (this.running.size > 0 && Date.now() < deadline) await sleep(50);
   }
 
   /**
@@ -149,7 +150,7 @@ export class TaskManager {
       const open = await this.db.selectFrom('tasks').select('id').where('id', 'in', taskIds).where('state', 'in', ['pending', 'running']).execute();
       if (open.length === 0) return true;
       if (Date.now() >= deadline) return false;
-      await new Promise((r) => setTimeout(r, 25));
+      await sleep(25);
     }
   }
 
@@ -261,7 +262,7 @@ export class TaskManager {
         }
         // A short wait is slept here under the lease; a long one hands the task back with a due time.
         if (outcome.waitMs <= IN_PLACE_WAIT_MS) {
-          await new Promise((r) => setTimeout(r, outcome.waitMs));
+          await sleep(outcome.waitMs);
           continue;
         }
         await this.update(task.id, { state: 'pending', lease_owner: null, lease_expires_at: null, run_after: iso(Date.now() + outcome.waitMs) });

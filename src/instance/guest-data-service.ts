@@ -1,3 +1,4 @@
+import { sleep } from '../common/time.js';
 import { TaskStatus } from '../state/task-status.js';
 import { DESCRIPTORS } from '../catalog/descriptors/index.js';
 import type { DatastoreCatalog } from '../catalog/registry.js';
@@ -105,7 +106,7 @@ export class GuestDataService {
     } catch (err) {
       if (!(err instanceof AgentUnreachable && err.notSent)) return fail(err);
     }
-    await new Promise((r) => setTimeout(r, RETRY_AFTER_MS));
+    await sleep(RETRY_AFTER_MS);
     try {
       return await work();
     } catch (err) {

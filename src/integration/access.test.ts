@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { sleep } from '../common/time.js';
 import { tableFor } from '../compute/local/packet-filter.js';
 import { leftovers } from '../test-support/leaks.js';
 import { APP, createAppInstance } from '../test-support/mariadb.js';
@@ -11,7 +12,6 @@ import { psql } from '../test-support/psql.js';
 import { startTroveHost, type TroveHost } from '../test-support/trove-host.js';
 
 const ROUTE_LOCALNET = '/proc/sys/net/ipv4/conf/all/route_localnet';
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A PostgreSQL startup message for `user`: the server answers 'R' (asks for a password) or 'E' (refuses). */
 function startup(user: string, database: string): Buffer {
@@ -44,7 +44,7 @@ describe('access: public and private, allowed networks enforced on the host', ()
     for (let i = 0; i < 300; i++) {
       const v = await view(id);
       if (!v.pending_tasks && v.status === 'ACTIVE') return v;
-      await pause(100);
+      await sleep(100);
     }
     assert.fail(`the access change of ${id} did not finish`);
   };
@@ -136,7 +136,7 @@ describe('access: public and private, allowed networks enforced on the host', ()
     let copied = '';
     for (let i = 0; i < 100 && copied !== '7'; i++) {
       copied = (await psql(replicaView.ip[0], APP.user, APP.password, APP.database, 'SELECT v FROM t')).stdout.trim();
-      if (copied !== '7') await pause(100);
+      if (copied !== '7') await sleep(100);
     }
     assert.equal(copied, '7', 'the replica has the write made through the public path');
     assert.equal((await view(replicaView.id)).replication.streaming, true);

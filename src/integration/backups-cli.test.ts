@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { sleep } from '../common/time.js';
 import { propertyTable } from '../test-support/cli-output.js';
 import { leftovers } from '../test-support/leaks.js';
 import { run } from '../test-support/processes.js';
@@ -35,7 +36,7 @@ describe('backups through the real trove and openstack clients', () => {
     while (Date.now() < deadline) {
       shown = properties(await ok(args));
       if (shown.status === wanted || shown.status === 'ERROR' || shown.status === 'FAILED') break;
-      await new Promise((r) => setTimeout(r, 250));
+      await sleep(250);
     }
     assert.equal(shown.status, wanted, JSON.stringify(shown));
     return shown;
@@ -71,7 +72,7 @@ describe('backups through the real trove and openstack clients', () => {
 
     await ok(['backup-delete', 'bk1']);
     const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline && /bk[12]/.test(await ok(['backup-list']))) await new Promise((r) => setTimeout(r, 250));
+    while (Date.now() < deadline && /bk[12]/.test(await ok(['backup-list']))) await sleep(250);
     assert.doesNotMatch(await ok(['backup-list']), /bk[12]/, 'bk2 went with its parent');
   });
 
@@ -81,7 +82,7 @@ describe('backups through the real trove and openstack clients', () => {
     const deadline = Date.now() + 120_000;
     let shown: { status: string; size: number; datastore: string } = created;
     while (Date.now() < deadline && shown.status !== 'COMPLETED' && shown.status !== 'FAILED') {
-      await new Promise((r) => setTimeout(r, 300));
+      await sleep(300);
       shown = JSON.parse(await openstack(['backup', 'show', 'ostack-bk', '-f', 'json']));
     }
     assert.equal(shown.status, 'COMPLETED');
@@ -104,7 +105,7 @@ describe('backups through the real trove and openstack clients', () => {
     await ok(['delete', 'cli-restored']);
     await ok(['delete', 'cli-src']);
     const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline && /cli-/.test(await ok(['list']))) await new Promise((r) => setTimeout(r, 250));
+    while (Date.now() < deadline && /cli-/.test(await ok(['list']))) await sleep(250);
     assert.doesNotMatch(await ok(['list']), /cli-/);
     assert.deepEqual(leftovers(host.dataDir), { folders: [], mounts: [], processes: [], rules: [] });
   });

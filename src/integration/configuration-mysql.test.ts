@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { sleep } from '../common/time.js';
 import { propertyTable } from '../test-support/cli-output.js';
 import { asApp, createAppInstance } from '../test-support/mariadb.js';
 import { eventually } from '../test-support/eventually.js';
@@ -124,7 +125,7 @@ describe('configuration groups on MariaDB', () => {
     assert.equal(await variable('innodb_buffer_pool_size'), String(300 * 1024 * 1024));
     const resized = await troveCli(['resize-instance', instance.id, '3']);
     assert.equal(resized.code, 0, resized.stderr);
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
     await eventually(status, 'ACTIVE', 180_000);
     assert.equal(await variable('max_connections'), '409');
     assert.equal(await variable('innodb_buffer_pool_size'), String(600 * 1024 * 1024));

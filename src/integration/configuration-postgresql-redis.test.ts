@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { sleep } from '../common/time.js';
 import { eventually } from '../test-support/eventually.js';
 import { run } from '../test-support/processes.js';
 import { psql } from '../test-support/psql.js';
@@ -37,7 +38,7 @@ describe('configuration groups on PostgreSQL and Redis', () => {
   };
   const restart = async (id: string) => {
     assert.equal((await host.demo.call('POST', `/instances/${id}/action`, { restart: {} })).status, 202);
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     await eventually(() => status(id), 'ACTIVE', 120_000);
   };
 

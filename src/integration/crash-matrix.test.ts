@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
+import { sleep } from '../common/time.js';
 import { processesUsing } from '../compute/local/processes.js';
 import { crashAtStepEnv } from '../test-support/crash-at-step.js';
 import { MYSQL, POSTGRESQL, REDIS, type DatastoreProfile } from '../test-support/datastore-profiles.js';
@@ -22,7 +23,6 @@ import { startTroveHost, type TroveHost } from '../test-support/trove-host.js';
 
 /** How long one case may take, crash and restart included; the tasks' own deadlines are longer. */
 const CASE_LIMIT_MS = 180_000;
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Row {
   engine: string;
@@ -76,7 +76,7 @@ async function eventuallyTrue(check: () => Promise<boolean>, timeoutMs: number):
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check().catch(() => false)) return true;
-    await pause(500);
+    await sleep(500);
   }
   return false;
 }
@@ -118,7 +118,7 @@ function describeEngine(profile: DatastoreProfile, pool: string): void {
       let seen = '';
       for (let i = 0; i < 150 && seen !== expected; i++) {
         seen = (await profile.read(ip)).stdout.trim();
-        if (seen !== expected) await pause(200);
+        if (seen !== expected) await sleep(200);
       }
       return seen;
     };
@@ -160,7 +160,7 @@ function describeEngine(profile: DatastoreProfile, pool: string): void {
         await host.restart();
         let task = latestTask(host, kind);
         while (task && ['pending', 'running'].includes(task.state) && Date.now() - started < CASE_LIMIT_MS) {
-          await pause(200);
+          await sleep(200);
           task = latestTask(host, kind);
         }
         assert.ok(task, `no ${kind} task on record`);

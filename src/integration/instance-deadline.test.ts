@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { sleep } from '../common/time.js';
 import { leftovers } from '../test-support/leaks.js';
 import { startTroveHost, type TroveHost } from '../test-support/trove-host.js';
 
@@ -27,7 +28,7 @@ describe('a build that misses its deadline', () => {
       try {
         agentPid = Number(readFileSync(pidFile, 'utf8').trim());
       } catch {
-        await new Promise((r) => setTimeout(r, 10));
+        await sleep(10);
       }
     }
     assert.ok(agentPid > 0, 'the agent was started');

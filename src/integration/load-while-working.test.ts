@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import SQLite from 'better-sqlite3';
+import { sleep } from '../common/time.js';
 import { ApiClient } from '../test-support/http-client.js';
 import { formatTable, LatencyRecorder } from '../test-support/latency-table.js';
 import { LoadClient, runLoad, type LoadOperation, type Problem } from '../test-support/load-clients.js';
@@ -51,7 +52,6 @@ function tasksOf(host: TroveHost, states: string[]): OpenTask[] {
 }
 
 const seconds = (since: number) => Number(((Date.now() - since) / 1000).toFixed(1));
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** 409 and 422: the instance is busy with another task (a backup, a promotion), as Trove answers. */
 const BUSY = [409, 422];
@@ -61,7 +61,7 @@ async function unlessBusy(send: () => Promise<{ status: number; body: any }>, un
   for (let attempt = 0; attempt < 200; attempt++) {
     const answer = await send();
     if (!BUSY.includes(answer.status) || Date.now() > untilMs) return answer;
-    await pause(500);
+    await sleep(500);
   }
   return send();
 }
@@ -147,7 +147,7 @@ async function switchover(host: TroveHost, set: ReplicationSet, untilMs: number,
     views = await Promise.all([replica, source].map(async (m) => (await api.call('GET', `/instances/${m.id}`)).body.instance));
     const open = tasksOf(host, ['pending', 'running']).filter((t) => t.target_id === replica.id || t.target_id === source.id);
     if (views.every((v) => SETTLED.includes(v.status)) && open.length === 0) break;
-    await pause(200);
+    await sleep(200);
   }
   const [candidate, old] = views;
   const switched = candidate.replica_of === undefined && old.replica_of?.id === replica.id;
@@ -265,7 +265,7 @@ describe('load while working: 50 API clients for 60 s while creates, backups and
     const outcomes: TaskOutcome[] = [];
     const loadStarted = Date.now();
     const loadEnds = loadStarted + LOAD_SECONDS * 1000;
-    const at = (fraction: number) => pause(Math.max(0, loadStarted + fraction * LOAD_SECONDS * 1000 - Date.now()));
+    const at = (fraction: number) => sleep(Math.max(0, loadStarted + fraction * LOAD_SECONDS * 1000 - Date.now()));
     // Spread over the load: a create every 12 s in each project (acme's second and fourth are
     // replicas of its base, seeded from it), a backup every 9 s, switchovers at 18 s and 39 s.
     const creates = async (api: ApiClient, project: string) => {
@@ -327,7 +327,7 @@ describe('load while working: 50 API clients for 60 s while creates, backups and
     // Converged: no task is open, every failed one says why, and no instance or backup is left mid-way.
     let open = tasksOf(host, ['pending', 'running']);
     for (let wait = 0; wait < 120 && open.length > 0; wait++) {
-      await pause(500);
+      await sleep(500);
       open = tasksOf(host, ['pending', 'running']);
     }
     assert.deepEqual(open, [], 'no task left open');
@@ -355,7 +355,7 @@ describe('load while working: 50 API clients for 60 s while creates, backups and
     assert.deepEqual(await loadDatabases(host.demo, set.source.id), demoDatabases, 'demo: the databases the answers said exist, on the source');
     let onReplica = await loadDatabases(host.demo, set.replica.id);
     for (let wait = 0; wait < 60 && JSON.stringify(onReplica) !== JSON.stringify(demoDatabases); wait++) {
-      await pause(500);
+      await sleep(500);
       onReplica = await loadDatabases(host.demo, set.replica.id);
     }
     assert.deepEqual(onReplica, demoDatabases, 'demo: the replica has the same databases');

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { sleep } from '../common/time.js';
 import { asApp, createAppInstance } from '../test-support/mariadb.js';
 import { startTroveHost, type TroveHost } from '../test-support/trove-host.js';
 
@@ -187,7 +188,7 @@ describe('MariaDB backups and restore', () => {
         shown = (await host.demo.call('GET', `/backups/${created.body.backup.id}`)).body.backup;
         seen.push(`${attempt}:${shown.status}:${shown.progress?.bytes_stored ?? '-'}`);
         if (shown.progress?.bytes_stored > 0) break;
-        await new Promise((r) => setTimeout(r, 50));
+        await sleep(50);
       } while (Date.now() < deadline && ['NEW', 'BUILDING'].includes(shown.status));
       if (shown.status === 'BUILDING') break;
       const ended = await host.demo.waitForBackup(created.body.backup.id, ['COMPLETED', 'FAILED']);
@@ -232,7 +233,7 @@ describe('MariaDB backups and restore', () => {
         });
     let tools = running();
     for (let i = 0; i < 100 && tools.length === 0; i++) {
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
       tools = running();
     }
     assert.equal(tools.length, 1, 'one mariabackup is running');

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { sleep } from '../common/time.js';
 import { asApp, createAppInstance } from '../test-support/mariadb.js';
 import { run } from '../test-support/processes.js';
 import { openstackEnv, startTroveHost, type TroveHost } from '../test-support/trove-host.js';
@@ -82,14 +83,14 @@ describe('resizing a MariaDB instance', () => {
     assert.ok(volume.status === 'ACTIVE' ? volume.volume.size === 3 : volume.volume.size === 2 && volume.fault, JSON.stringify(volume));
 
     assert.equal((await action({ resize: { flavorRef: '1' } })).status, 202);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     host.crash();
     await host.restart();
     const flavor = await host.demo.waitForStatus(id, ['ACTIVE', 'ERROR'], 120_000);
     assert.ok(flavor.status === 'ACTIVE' ? flavor.flavor.id === '1' : flavor.flavor.id === '2' && flavor.fault, JSON.stringify(flavor));
     let data = await asApp(ip, 'SELECT x FROM appdb.t');
     for (let i = 0; i < 50 && data.code !== 0; i++) {
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
       data = await asApp(ip, 'SELECT x FROM appdb.t');
     }
     assert.equal(data.stdout.trim(), '7');

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { sleep } from '../common/time.js';
 import { run } from '../test-support/processes.js';
 import { openstackEnv, startTroveHost, type TroveHost } from '../test-support/trove-host.js';
 
@@ -17,7 +18,7 @@ describe('openstack database commands against a real instance', () => {
     const deadline = Date.now() + 120_000;
     while ((await status()) !== 'ACTIVE') {
       if (Date.now() > deadline) throw new Error('instance did not become ACTIVE');
-      await new Promise((r) => setTimeout(r, 300));
+      await sleep(300);
     }
   };
 
@@ -85,7 +86,7 @@ describe('openstack database commands against a real instance', () => {
     await openstack(['configuration', 'attach', id, 'cfg-os'], false);
     const deadlineApplied = Date.now() + 60_000;
     const effective = async () => (await host.demo.call('GET', `/instances/${id}/configuration`)).body.instance.configuration.wait_timeout as string;
-    while ((await effective()) !== '77' && Date.now() < deadlineApplied) await new Promise((r) => setTimeout(r, 200));
+    while ((await effective()) !== '77' && Date.now() < deadlineApplied) await sleep(200);
     assert.equal(await effective(), '77');
     assert.equal((await openstack(['configuration', 'show', 'cfg-os'])).instance_count, 1);
     assert.deepEqual((await openstack(['configuration', 'parameter', 'show', '--datastore', 'mysql', '10.11', 'wait_timeout'])).restart_required, false);
@@ -94,14 +95,14 @@ describe('openstack database commands against a real instance', () => {
     assert.equal(await effective(), '28800');
     assert.equal(await status(), 'ACTIVE');
     await openstack(['instance', 'restart', id], false);
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     await waitActive();
     await openstack(['configuration', 'delete', 'cfg-os'], false);
     assert.deepEqual(await openstack(['configuration', 'list']), []);
 
     await openstack(['instance', 'delete', id], false);
     const deadline = Date.now() + 60_000;
-    while ((await openstack(['instance', 'list'])).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 300));
+    while ((await openstack(['instance', 'list'])).length > 0 && Date.now() < deadline) await sleep(300);
     assert.deepEqual(await openstack(['instance', 'list']), []);
   });
 
@@ -111,7 +112,7 @@ describe('openstack database commands against a real instance', () => {
       let view = await openstack(['instance', 'show', name]);
       while (!wanted(view)) {
         if (Date.now() > deadline) throw new Error(`${name}: ${JSON.stringify(view)}`);
-        await new Promise((r) => setTimeout(r, 300));
+        await sleep(300);
         view = await openstack(['instance', 'show', name]);
       }
       return view;

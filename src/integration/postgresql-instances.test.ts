@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { sleep } from '../common/time.js';
 import { leftovers } from '../test-support/leaks.js';
 import { psql } from '../test-support/psql.js';
 import { startTroveHost, type TroveHost } from '../test-support/trove-host.js';
@@ -110,7 +111,7 @@ describe('PostgreSQL instances', () => {
     // PostgreSQL's logging collector writes a moment after the statement: publish until nothing is pending.
     let log = (await host.demo.call('POST', path('/log'), { name: 'general', publish: 1 })).body.log;
     for (let i = 0; i < 10 && log.status === 'Partial'; i++) {
-      await new Promise((r) => setTimeout(r, 200));
+      await sleep(200);
       log = (await host.demo.call('POST', path('/log'), { name: 'general', publish: 1 })).body.log;
     }
     assert.equal(log.status, 'Published');
@@ -128,7 +129,7 @@ describe('PostgreSQL instances', () => {
     assert.equal((await host.demo.waitForStatus(id, ['ACTIVE'])).volume.size, 2);
     let after = await psql(ip, CLERK.name, CLERK.password, 'shop', 'SELECT x FROM t');
     for (let i = 0; i < 50 && after.code !== 0; i++) {
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
       after = await psql(ip, CLERK.name, CLERK.password, 'shop', 'SELECT x FROM t');
     }
     assert.equal(after.stdout.trim(), '5');

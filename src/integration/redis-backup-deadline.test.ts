@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { sleep } from '../common/time.js';
 import { run } from '../test-support/processes.js';
 import { startTroveHost, type TroveHost } from '../test-support/trove-host.js';
 
@@ -41,7 +42,7 @@ describe('a Redis backup stuck in its snapshot', () => {
     assert.match(ended.fail_reason, /deadline/);
     await host.demo.waitForStatus(id, ['ACTIVE']);
     const deadline = Date.now() + 10_000;
-    while (/rdb_bgsave_in_progress:1/.test(await persistence()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while (/rdb_bgsave_in_progress:1/.test(await persistence()) && Date.now() < deadline) await sleep(100);
     assert.match(await persistence(), /rdb_bgsave_in_progress:0/, 'the snapshot child was ended');
     // Ended as a cancel, not as a failed save: Redis would otherwise refuse writes (and PING) with MISCONF.
     assert.match(await persistence(), /rdb_last_bgsave_status:ok/);

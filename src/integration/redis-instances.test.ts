@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { sleep } from '../common/time.js';
 import { leftovers } from '../test-support/leaks.js';
 import { redisCli } from '../test-support/redis.js';
 import { startTroveHost, type TroveHost } from '../test-support/trove-host.js';
@@ -137,7 +138,7 @@ describe('Redis instances', () => {
     assert.equal((await host.demo.waitForStatus(id, ['ACTIVE'])).volume.size, 2);
     let after = await asCache('GET', 'greeting');
     for (let i = 0; i < 50 && after.stdout.trim() !== 'hello'; i++) {
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
       after = await asCache('GET', 'greeting');
     }
     assert.equal(after.stdout.trim(), 'hello');

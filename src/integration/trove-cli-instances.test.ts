@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { sleep } from '../common/time.js';
 import { propertyTable } from '../test-support/cli-output.js';
 import { leftovers } from '../test-support/leaks.js';
 import { run } from '../test-support/processes.js';
@@ -30,7 +31,7 @@ describe('instances through the real trove CLI', () => {
       assert.equal(show.code, 0, show.stderr);
       shown = properties(show.stdout);
       if (shown.status === 'ACTIVE' || shown.status === 'ERROR') break;
-      await new Promise((r) => setTimeout(r, 250));
+      await sleep(250);
     }
     assert.equal(shown.status, 'ACTIVE', JSON.stringify(shown));
     return shown;
@@ -40,7 +41,7 @@ describe('instances through the real trove CLI', () => {
     const deleted = await troveCli(['delete', name]);
     assert.equal(deleted.code, 0, deleted.stderr);
     const gone = Date.now() + 60_000;
-    while (Date.now() < gone && (await troveCli(['list'])).stdout.includes(` ${name} `)) await new Promise((r) => setTimeout(r, 250));
+    while (Date.now() < gone && (await troveCli(['list'])).stdout.includes(` ${name} `)) await sleep(250);
     assert.doesNotMatch((await troveCli(['list'])).stdout, new RegExp(` ${name} `));
   }
 
@@ -93,7 +94,7 @@ describe('instances through the real trove CLI', () => {
       assert.equal(show.code, 0, show.stderr);
       shown = properties(show.stdout);
       if (shown.status === 'ACTIVE' || shown.status === 'ERROR') break;
-      await new Promise((r) => setTimeout(r, 250));
+      await sleep(250);
     }
     assert.equal(shown.status, 'ACTIVE', JSON.stringify(shown));
     const ip = shown.ip!;
@@ -109,7 +110,7 @@ describe('instances through the real trove CLI', () => {
     assert.equal(deleted.code, 0, deleted.stderr);
     const gone = Date.now() + 60_000;
     while (Date.now() < gone && !/No instance with a name or ID of 'cli-db' exists|cannot be found/.test((await troveCli(['show', 'cli-db'])).stderr)) {
-      await new Promise((r) => setTimeout(r, 250));
+      await sleep(250);
     }
     assert.doesNotMatch((await troveCli(['list'])).stdout, /cli-db/);
     assert.deepEqual(leftovers(host.dataDir), { folders: [], mounts: [], processes: [], rules: [] });

@@ -3,6 +3,7 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { sleep } from '../common/time.js';
 import { mariadbClient } from '../test-support/mariadb.js';
 import { freePort } from '../test-support/postgres.js';
 import { run, TROVE_BIN, type RunResult } from '../test-support/processes.js';
@@ -204,7 +205,7 @@ describe('the trove client commands', () => {
       process.kill(agentPid, 'SIGCONT');
     }
     const deadline = Date.now() + 60_000;
-    while ((await json(['show', 'cli-store'])).status !== 'ACTIVE' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    while ((await json(['show', 'cli-store'])).status !== 'ACTIVE' && Date.now() < deadline) await sleep(250);
 
     await ok(['reset-status', shop.id], adminEnv());
     await refused(['reset-status', 'cli-store'], 1, /admin/);

@@ -1,3 +1,4 @@
+import { sleep } from '../common/time.js';
 /** A caller of a running `trove serve`, logged in as one user: what a script with curl would do. */
 export class ApiClient {
   private constructor(
@@ -45,7 +46,7 @@ export class ApiClient {
       const response = await this.call('GET', path);
       last = response.status === 404 ? { status: 'GONE' } : response.body[kind];
       if (wanted.includes(last.status)) return last;
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
     }
     throw new Error(`${path} did not reach ${wanted.join('/')} in ${timeoutMs} ms; last seen: ${JSON.stringify(last)}`);
   }

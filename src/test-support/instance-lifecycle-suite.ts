@@ -4,17 +4,17 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
+import { sleep } from '../common/time.js';
 import type { DatastoreProfile } from './datastore-profiles.js';
 import { leftovers } from './leaks.js';
 import { startTroveHost, type TroveHost } from './trove-host.js';
 
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Retries a client call for a few seconds while the engine comes back after a restart. */
 async function eventually(read: () => Promise<{ code: number; stdout: string }>, expected: string): Promise<string> {
   let result = await read();
   for (let i = 0; i < 100 && (result.code !== 0 || result.stdout.trim() !== expected); i++) {
-    await pause(100);
+    await sleep(100);
     result = await read();
   }
   return result.stdout.trim();
@@ -84,7 +84,7 @@ export function describeInstanceLifecycle(profile: DatastoreProfile, addressPool
       process.kill(killed, 'SIGKILL');
       let restarted = killed;
       for (let i = 0; i < 600 && restarted === killed; i++) {
-        await pause(100);
+        await sleep(100);
         try {
           restarted = enginePid();
         } catch {
@@ -105,7 +105,7 @@ export function describeInstanceLifecycle(profile: DatastoreProfile, addressPool
         const status = (await host.demo.call('GET', `/instances/${id}`)).body.instance.status;
         since = status === 'ACTIVE' ? since || Date.now() : 0;
         if (since && Date.now() - since >= 3000) return;
-        await pause(100);
+        await sleep(100);
       }
       assert.fail('the instance did not stay ACTIVE for 3 s');
     }
@@ -188,7 +188,7 @@ export function describeInstanceLifecycle(profile: DatastoreProfile, addressPool
       for (const delayMs of [0, 150, 400]) {
         const created = await host.demo.call('POST', '/instances', createBody(`crash-${delayMs}`));
         assert.equal(created.status, 200);
-        await pause(delayMs);
+        await sleep(delayMs);
         host.crash();
         await host.restart();
         const outcome = await host.demo.waitForStatus(created.body.instance.id, ['ACTIVE', 'ERROR'], 120_000);

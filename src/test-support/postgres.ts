@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { sleep } from '../common/time.js';
 
 export interface TestPostgres {
   url: string;
@@ -71,7 +72,7 @@ export async function startPostgres(): Promise<TestPostgres> {
       await stop();
       throw new Error(`PostgreSQL did not start: ${log}`);
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   const admin = new pg.Client({ connectionString: `postgresql://trove@127.0.0.1:${port}/postgres` });
   await admin.connect();

@@ -1,5 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { sleep } from '../common/time.js';
 import { freePort } from './postgres.js';
 
 export const TROVE_BIN = fileURLToPath(new URL('../../bin/trove', import.meta.url));
@@ -64,7 +65,7 @@ export async function startServe(dataDir: string, env: NodeJS.ProcessEnv = {}, f
       await stop();
       throw new Error(`trove serve did not come up: ${output}`);
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   return { url, port, process: child, output: () => output, stop };
 }

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { sleep } from '../common/time.js';
 import type { DatastoreProfile } from './datastore-profiles.js';
 import { eventually } from './eventually.js';
 import { loseHost } from './host-loss.js';
@@ -164,7 +165,7 @@ export function describeReplication(profile: DatastoreProfile, addressPool: stri
       await ok(['update', source, '--auto_failover', 'on']);
       assert.match(await ok(['show', source]), /auto_failover\s+on/);
       // Up and healthy for longer than failover_after_seconds: nothing happens.
-      await new Promise((r) => setTimeout(r, 4000));
+      await sleep(4000);
       assert.equal((await show(source)).replica_of, undefined);
 
       assert.ok(await writes(source, 'eight'));
@@ -195,7 +196,7 @@ export function describeReplication(profile: DatastoreProfile, addressPool: stri
       const source = views.find((v) => v.replica_of === undefined).name as string;
       const candidate = views.find((v) => v.replica_of !== undefined).name as string;
       await ok(['promote-to-replica-source', candidate]);
-      await new Promise((r) => setTimeout(r, 300));
+      await sleep(300);
       host.crash();
       await host.restart();
       for (const name of ['src', 'rep-1', 'rep-2']) {

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sleep } from '../common/time.js';
 import { freePort } from './postgres.js';
 import { run } from './processes.js';
 
@@ -119,7 +120,7 @@ export async function startSwiftS3(): Promise<S3Server> {
         // not listening yet
       }
       if (Date.now() > deadline) throw new Error(`Swift did not come up: ${output.join('').slice(-3000)}`);
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
     }
     const server: S3Server = {
       endpoint,

@@ -1,3 +1,4 @@
+import { sleep } from '../../common/time.js';
 import { ApiRefusal, ClientError, EXIT } from './errors.js';
 
 export interface WaitOptions {
@@ -48,7 +49,7 @@ export async function waitFor<T>(observe: () => Promise<Observation<T>>, options
       if (tty) stream.write('\n');
       throw new ClientError(`${options.label} is still ${seen.status} after ${options.timeoutSeconds} s; it goes on in the background`, EXIT.timeout);
     }
-    await new Promise((resolve) => setTimeout(resolve, interval));
+    await sleep(interval);
     interval = Math.min(LONGEST_POLL_MS, Math.round(interval * 1.5));
   }
 }
