@@ -49,17 +49,17 @@ export const mariadbConfiguration: GuestConfiguration = {
       .filter((name) => name in values)
       .map((name) => {
         const value = values[name]!;
-        return `SET GLOBAL ${name} = ${typeof value === 'string' ? literal(value) : rendered(value)};`;
+        return `SET GLOBAL ${name} = ${typeof value === 'string' ? literal(value) : rendered(value)}`;
       });
-    for (const name of revert.filter((n) => NAME.test(n) && !(n in values))) statements.push(`SET GLOBAL ${name} = ${baselineOf(paths.configFile, name)};`);
-    if (statements.length > 0) await runSql(paths.socket, statements.join('\n'));
+    for (const name of revert.filter((n) => NAME.test(n) && !(n in values))) statements.push(`SET GLOBAL ${name} = ${baselineOf(paths.configFile, name)}`);
+    if (statements.length > 0) await runSql(paths.socket, statements);
     return [];
   },
 
   async read(config, names) {
     const wanted = names.filter((name) => NAME.test(name));
     if (wanted.length === 0) return {};
-    const rows = await runSql(pathsOf(config).socket, `SHOW GLOBAL VARIABLES WHERE Variable_name IN (${wanted.map(literal).join(', ')});`);
+    const rows = await runSql(pathsOf(config).socket, `SHOW GLOBAL VARIABLES WHERE Variable_name IN (${wanted.map(literal).join(', ')})`);
     return Object.fromEntries(rows.map(([name, value]) => [name!, value ?? '']));
   },
 };

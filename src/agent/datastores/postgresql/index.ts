@@ -14,7 +14,7 @@ import { postgresLogs } from './logs.js';
 import { ensureOverrides, postgresqlConfiguration } from './configuration.js';
 import { ensureReplicationConfig, postgresqlReplication } from './replication.js';
 import { acceptsConnections, startupPacket } from './ping.js';
-import { runSql } from './sql.js';
+import { renderIdent, runSql } from './sql.js';
 import { binDir, copyCluster, pristineCluster, versionOf } from './template.js';
 import { tuneFor } from './tuning.js';
 
@@ -49,6 +49,7 @@ export const postgresqlModule: DatastoreModule = {
     ensureOverrides(config);
     ensureReplicationConfig(config);
     writeFileAtomic(paths.configFile, renderConfig(config, paths, tuneFor(flavor.ram_mb)), 0o644);
+    writeFileAtomic(paths.identFile, renderIdent(), 0o644);
     writeFileAtomic(paths.hbaFile, renderHba(config, allowedCidrsOf(config)), 0o644);
   },
 
