@@ -6,6 +6,7 @@ import type { Logger } from '../common/log.js';
 import { pollUntil } from '../common/time.js';
 import type { ConfigValue, DatastoreModule, EngineControl, FlavorSpecInput, GuestAdmin, GuestConfiguration, GuestReplication } from './datastore.js';
 import { BackupRunner } from './backup-runner.js';
+import { closeEngineConnections } from './engine-connections.js';
 import { AgentRequestError } from './errors.js';
 import type { AgentConfig, AgentStatus, PrepareRequest } from './protocol.js';
 import { ROLE_FILE, type AllowRequest, type ReplicationRole, type ReplicationSource, type ReplicationStatus } from './replication-protocol.js';
@@ -310,6 +311,8 @@ export class Agent {
   async shutdown(): Promise<void> {
     if (this.healthTimer) clearTimeout(this.healthTimer);
     await this.backups.abort();
+    // Sessions end before the engine does: it logs no connection cut off under it.
+    await closeEngineConnections();
     await this.supervisor.stop();
   }
 

@@ -8,6 +8,7 @@ import type { Logger } from '../common/log.js';
 import { Agent } from './agent.js';
 import { datastoreModule } from './datastores/index.js';
 import { AgentConfig } from './protocol.js';
+import { closeEngineConnections } from './engine-connections.js';
 import { AgentRequestError } from './errors.js';
 import { ARCHIVE_SOCKET, listenForArchive } from './archive-socket.js';
 import { routes, type Routes } from './rpc/routes.js';
@@ -193,6 +194,7 @@ export async function runAgent(configPath: string, log: Logger): Promise<void> {
   log.info({ instance: config.instance_id, socket }, 'agent listening');
   const stop = async () => {
     await app.close();
+    await closeEngineConnections();
     process.exit(0);
   };
   process.once('SIGTERM', () => void stop());

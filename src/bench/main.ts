@@ -8,6 +8,7 @@ import { benchBackups, MARIADB_BENCH, POSTGRES_BENCH } from './backup-throughput
 import { rawMariadbBoot, rawPostgresBoot, rawRedisBoot } from './raw-boot.js';
 import { benchReplication } from './replication-outage.js';
 import { benchAccessPaths } from './access-paths.js';
+import { benchAgentStatements } from './agent-statements.js';
 import { MYSQL, POSTGRESQL, REDIS } from '../test-support/datastore-profiles.js';
 import { formatRows, type Row } from './stats.js';
 
@@ -18,8 +19,9 @@ const REPLICATION_RUNS = Number(process.env.TROVE_BENCH_REPLICATION_RUNS ?? 5);
 const FAILOVER_AFTER_SECONDS = 5;
 const ACCESS_RUNS = Number(process.env.TROVE_BENCH_ACCESS_RUNS ?? 5);
 const ACCESS_SECONDS = Number(process.env.TROVE_BENCH_ACCESS_SECONDS ?? 10);
-/** Which parts to run: create, backup, replication, access (default all). */
-const PARTS = (process.env.TROVE_BENCH ?? 'create,backup,replication,access').split(',');
+const STATEMENT_RUNS = Number(process.env.TROVE_BENCH_STATEMENT_RUNS ?? 30);
+/** Which parts to run: create, backup, replication, access, statements (default all). */
+const PARTS = (process.env.TROVE_BENCH ?? 'create,backup,replication,access,statements').split(',');
 
 /** Seconds from POST /instances to the first GET that shows ACTIVE (polled every 10 ms). */
 async function createToActive(api: ApiClient, datastore: string, version: string): Promise<number> {
@@ -69,6 +71,7 @@ async function main(): Promise<void> {
       console.log(PUBLISHED_OUTAGES);
     }
     if (PARTS.includes('access')) console.log(await benchAccessPaths(api, ACCESS_RUNS, ACCESS_SECONDS));
+    if (PARTS.includes('statements')) console.log(formatRows(`\nthe agent's statements to its engine, timed on the agent's socket, one at a time; ${STATEMENT_RUNS} runs each`, await benchAgentStatements(api, dataDir, STATEMENT_RUNS)));
   } finally {
     await server.stop();
     rmSync(dataDir, { recursive: true, force: true });

@@ -27,7 +27,7 @@ const REFUSALS: Record<number, 400 | 404 | 409 | 422> = {
   1819: 400, // the password does not satisfy the server's password policy
 };
 
-async function sql(config: AgentConfig, statements: string): Promise<string[][]> {
+async function sql(config: AgentConfig, statements: string | readonly string[]): Promise<string[][]> {
   try {
     return await runSql(pathsOf(config).socket, statements);
   } catch (err) {
@@ -76,7 +76,7 @@ export const mariadbAdmin: GuestAdmin = {
       refuseSystemDatabase(db.name);
       if (existing.has(db.name)) throw new AgentRequestError(409, `Database '${db.name}' already exists.`);
     }
-    await sql(config, databases.map((db) => `CREATE DATABASE ${ident(db.name)} CHARACTER SET ${db.character_set ?? 'utf8mb4'}${db.collate ? ` COLLATE ${db.collate}` : ''};`).join('\n'));
+    await sql(config, databases.map((db) => `CREATE DATABASE ${ident(db.name)} CHARACTER SET ${db.character_set ?? 'utf8mb4'}${db.collate ? ` COLLATE ${db.collate}` : ''}`));
   },
 
   async deleteDatabase(config, name) {
@@ -106,10 +106,10 @@ export const mariadbAdmin: GuestAdmin = {
     const statements: string[] = [];
     for (const user of users) {
       const ref = { name: user.name, host: user.host ?? '%' };
-      statements.push(`CREATE USER ${account(ref)} ${identifiedBy(user.password)};`);
-      for (const db of user.databases) statements.push(`GRANT ALL PRIVILEGES ON ${ident(db)}.* TO ${account(ref)};`);
+      statements.push(`CREATE USER ${account(ref)} ${identifiedBy(user.password)}`);
+      for (const db of user.databases) statements.push(`GRANT ALL PRIVILEGES ON ${ident(db)}.* TO ${account(ref)}`);
     }
-    await sql(config, statements.join('\n'));
+    await sql(config, statements);
   },
 
   async updateUser(config, update) {
@@ -121,9 +121,9 @@ export const mariadbAdmin: GuestAdmin = {
       if (await userExists(config, target)) throw new AgentRequestError(409, `User ${target.name}@${target.host} already exists.`);
     }
     const statements: string[] = [];
-    if (renamed) statements.push(`RENAME USER ${account(update.user)} TO ${account(target)};`);
-    if (update.password !== undefined) statements.push(`ALTER USER ${account(target)} ${identifiedBy(update.password)};`);
-    if (statements.length > 0) await sql(config, statements.join('\n'));
+    if (renamed) statements.push(`RENAME USER ${account(update.user)} TO ${account(target)}`);
+    if (update.password !== undefined) statements.push(`ALTER USER ${account(target)} ${identifiedBy(update.password)}`);
+    if (statements.length > 0) await sql(config, statements);
   },
 
   async deleteUser(config, user) {
@@ -138,7 +138,7 @@ export const mariadbAdmin: GuestAdmin = {
       refuseSystemDatabase(db);
       if (!existing.has(db)) throw new AgentRequestError(404, `Database '${db}' cannot be found on the instance.`);
     }
-    await sql(config, databases.map((db) => `GRANT ALL PRIVILEGES ON ${ident(db)}.* TO ${account(user)};`).join('\n'));
+    await sql(config, databases.map((db) => `GRANT ALL PRIVILEGES ON ${ident(db)}.* TO ${account(user)}`));
   },
 
   async revoke(config, user, database) {
@@ -151,9 +151,7 @@ export const mariadbAdmin: GuestAdmin = {
   async enableRoot(config, chosen) {
     const password = chosen ?? randomBytes(24).toString('base64url');
     // Like Trove: a remote superuser for the tenant, with a password that only the caller ever sees.
-    await sql(config, `CREATE USER IF NOT EXISTS 'root'@'%' ${identifiedBy(password)};
-ALTER USER 'root'@'%' ${identifiedBy(password)};
-GRANT ALL PRIVILEGES ON *.* TO 'root'@'%' WITH GRANT OPTION;`);
+    await sql(config, [`CREATE USER IF NOT EXISTS 'root'@'%' ${identifiedBy(password)}`, `ALTER USER 'root'@'%' ${identifiedBy(password)}`, "GRANT ALL PRIVILEGES ON *.* TO 'root'@'%' WITH GRANT OPTION"]);
     return { name: 'root', password };
   },
 

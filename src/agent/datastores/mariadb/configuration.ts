@@ -34,15 +34,16 @@ export const mariadbConfiguration = engineConfiguration({
     const paths = pathsOf(config);
     const statements = live.map((name) => {
       const value = values[name]!;
-      return `SET GLOBAL ${name} = ${typeof value === 'string' ? literal(value) : rendered(value)};`;
+      return `SET GLOBAL ${name} = ${typeof value === 'string' ? literal(value) : rendered(value)}`;
     });
-    for (const name of revert) statements.push(`SET GLOBAL ${name} = ${baselineOf(paths.configFile, name)};`);
-    if (statements.length > 0) await runSql(paths.socket, statements.join('\n'));
+    for (const name of revert) statements.push(`SET GLOBAL ${name} = ${baselineOf(paths.configFile, name)}`);
+    if (statements.length > 0) await runSql(paths.socket, statements);
     return [];
   },
 
   async read(config, names) {
-    const rows = await runSql(pathsOf(config).socket, `SHOW GLOBAL VARIABLES WHERE Variable_name IN (${names.map(literal).join(', ')});`);
+    if (names.length === 0) return {};
+    const rows = await runSql(pathsOf(config).socket, `SHOW GLOBAL VARIABLES WHERE Variable_name IN (${names.map(literal).join(', ')})`);
     return Object.fromEntries(rows.map(([name, value]) => [name!, value ?? '']));
   },
 });

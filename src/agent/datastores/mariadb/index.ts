@@ -20,27 +20,29 @@ const ENGINE_USER = 'mysql';
 /** Accounts that must not exist on a tenant's server: anonymous, remote root, the OS-user superuser. */
 async function removeUnsafeAccounts(socket: string): Promise<void> {
   const accounts = await runSql(socket, "SELECT User, Host FROM mysql.global_priv WHERE User = '' OR (User = 'root' AND Host <> 'localhost') OR User = 'mysql'");
-  const drops = accounts.map(([user, host]) => `DROP USER IF EXISTS ${literal(user ?? '')}@${literal(host ?? '')};`).join('\n');
+  const drops = accounts.map(([user, host]) => `DROP USER IF EXISTS ${literal(user ?? '')}@${literal(host ?? '')}`);
   const mangled = randomBytes(32).toString('base64');
   // root keeps socket access for the agent; its password is random and thrown away.
-  await runSql(socket, `${drops}
-ALTER USER root@localhost IDENTIFIED VIA unix_socket OR mysql_native_password USING '${nativeHash(mangled)}';
-DROP DATABASE IF EXISTS test;
-DELETE FROM mysql.db WHERE Db = 'test' OR Db = 'test\\\\_%';
-FLUSH PRIVILEGES;`);
+  await runSql(socket, [
+    ...drops,
+    `ALTER USER root@localhost IDENTIFIED VIA unix_socket OR mysql_native_password USING '${nativeHash(mangled)}'`,
+    'DROP DATABASE IF EXISTS test',
+    "DELETE FROM mysql.db WHERE Db = 'test' OR Db = 'test\\\\_%'",
+    'FLUSH PRIVILEGES',
+  ]);
 }
 
 async function createDatabasesAndUsers(socket: string, request: PrepareRequest): Promise<void> {
   const statements: string[] = [];
   for (const db of request.databases) {
-    statements.push(`CREATE DATABASE IF NOT EXISTS ${ident(db.name)} CHARACTER SET ${db.character_set ?? 'utf8mb4'}${db.collate ? ` COLLATE ${db.collate}` : ''};`);
+    statements.push(`CREATE DATABASE IF NOT EXISTS ${ident(db.name)} CHARACTER SET ${db.character_set ?? 'utf8mb4'}${db.collate ? ` COLLATE ${db.collate}` : ''}`);
   }
   for (const user of request.users) {
     const account = `${literal(user.name)}@${literal(user.host ?? '%')}`;
-    statements.push(`CREATE USER IF NOT EXISTS ${account} ${identifiedBy(user.password)};`);
-    for (const db of user.databases) statements.push(`GRANT ALL PRIVILEGES ON ${ident(db)}.* TO ${account};`);
+    statements.push(`CREATE USER IF NOT EXISTS ${account} ${identifiedBy(user.password)}`);
+    for (const db of user.databases) statements.push(`GRANT ALL PRIVILEGES ON ${ident(db)}.* TO ${account}`);
   }
-  if (statements.length > 0) await runSql(socket, statements.join('\n'));
+  if (statements.length > 0) await runSql(socket, statements);
 }
 
 /** MariaDB 10.11 from Debian's packages, serving both the `mysql` and `mariadb` datastores. */

@@ -6,7 +6,7 @@ import { REPLICATION_USER, type ReplicationRole, type ReplicationSource } from '
 import { pathsOf } from './config-file.js';
 import { identifiedBy, literal, runSql, runSqlRecords } from './sql.js';
 
-const sql = (config: AgentConfig, statement: string) => runSql(pathsOf(config).socket, statement);
+const sql = (config: AgentConfig, statements: string | readonly string[]) => runSql(pathsOf(config).socket, statements);
 
 /** read_only holds every account without READ ONLY ADMIN (tenants); a fenced server also starts no replication. */
 export function renderReplicationConfig(role: ReplicationRole): string {
@@ -59,12 +59,11 @@ export const mariadbReplication: GuestReplication = {
 
   async allowReplicas(config, account) {
     // Replicated to the replicas too: after a promotion the account is already where it is needed.
-    await sql(
-      config,
-      `CREATE USER IF NOT EXISTS ${literal(account.user)}@'%' ${identifiedBy(account.password)};
-ALTER USER ${literal(account.user)}@'%' ${identifiedBy(account.password)};
-GRANT REPLICATION SLAVE ON *.* TO ${literal(account.user)}@'%';`,
-    );
+    await sql(config, [
+      `CREATE USER IF NOT EXISTS ${literal(account.user)}@'%' ${identifiedBy(account.password)}`,
+      `ALTER USER ${literal(account.user)}@'%' ${identifiedBy(account.password)}`,
+      `GRANT REPLICATION SLAVE ON *.* TO ${literal(account.user)}@'%'`,
+    ]);
   },
 
   async releaseRetainer() {
@@ -73,14 +72,7 @@ GRANT REPLICATION SLAVE ON *.* TO ${literal(account.user)}@'%';`,
 
   async follow(config, source, seed) {
     const seedGtid = seed?.gtid;
-    await sql(
-      config,
-      `SET GLOBAL read_only = 1;
-STOP SLAVE;
-${seedGtid !== undefined ? `RESET SLAVE ALL;\nSET GLOBAL gtid_slave_pos = ${literal(seedGtid)};` : ''}
-${changeMaster(source)};
-START SLAVE;`,
-    );
+    await sql(config, ['SET GLOBAL read_only = 1', 'STOP SLAVE', ...(seedGtid !== undefined ? ['RESET SLAVE ALL', `SET GLOBAL gtid_slave_pos = ${literal(seedGtid)}`] : []), changeMaster(source), 'START SLAVE']);
   },
 
   async fence(config) {
@@ -107,7 +99,7 @@ START SLAVE;`,
       const received = (await slaveStatus(config))?.Gtid_IO_Pos;
       if (received) await mariadbReplication.catchUp(config, received, 60_000);
     }
-    await sql(config, 'STOP SLAVE;\nRESET SLAVE ALL;\nSET GLOBAL read_only = 0;');
+    await sql(config, ['STOP SLAVE', 'RESET SLAVE ALL', 'SET GLOBAL read_only = 0']);
   },
 
   async status(config, role) {

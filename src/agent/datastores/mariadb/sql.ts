@@ -1,5 +1,6 @@
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { createPool, type Pool, type PoolConnection, type SqlError } from 'mariadb';
+import { closeOnStop } from '../../engine-connections.js';
 
 /** A MariaDB identifier in backquotes. */
 export function ident(name: string): string {
@@ -21,12 +22,6 @@ export class MariadbError extends Error {
   }
 }
 
-/** The client's report of a refused statement: `ERROR 1115 (42000) at line 1: Unknown character set: 'x'`. */
-function refusal(stderr: string): MariadbError | undefined {
-  const match = /ERROR (\d+) \([0-9A-Z]{5}\)(?: at line \d+)?: (.*)/.exec(stderr);
-  return match ? new MariadbError(Number(match[1]), match[2]!.trim()) : undefined;
-}
-
 /**
  * `IDENTIFIED BY PASSWORD '*…'`: the engine is sent the password's mysql_native_password hash,
  * never the password, so no statement text (binary log, replicas, backups, an error echoed into
@@ -42,32 +37,93 @@ export function nativeHash(password: string): string {
   return `*${createHash('sha1').update(inner).digest('hex').toUpperCase()}`;
 }
 
-/**
- * Runs SQL as the engine's root over its unix socket (unix_socket authentication: no password
- * exists to leak). SQL goes on standard input, never on the command line; rows come back as
- * tab-separated fields.
- */
-export function runSql(socket: string, sql: string, columnNames = false): Promise<string[][]> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      'mariadb',
-      ['--no-defaults', `--socket=${socket}`, '--user=root', '--default-character-set=utf8mb4', '--batch', '--raw', ...(columnNames ? [] : ['--skip-column-names'])],
-      { timeout: 30_000, maxBuffer: 64 * 1024 * 1024 },
-      (err, stdout, stderr) => {
-        if (err) return reject(refusal(stderr.toString()) ?? new Error(`SQL failed: ${stderr.toString().trim() || err.message}`));
-        resolve(stdout.toString().split('\n').filter((line) => line !== '').map((line) => line.split('\t')));
-      },
-    );
+/** One pool per server socket: the agent talks to one engine, a test process to several. */
+const pools = new Map<string, { pool: Pool; forget: () => void }>();
+
+function poolOf(socket: string): Pool {
+  const known = pools.get(socket);
+  if (known) return known.pool;
+  const pool = createPool({
+    socketPath: socket,
+    // unix_socket authentication: the server knows the agent's OS user (root) from the socket; no password exists to leak.
+    user: 'root',
+    charset: 'utf8mb4',
     // The agent's own statements (status checks every few seconds) stay out of the tenant's general log.
-    // A client that exits before reading its input (EPIPE) is reported by its exit, above; unheard, the
-    // write error would end the agent.
-    child.stdin?.on('error', () => undefined);
-    child.stdin?.end(`SET SESSION sql_log_off = 1;\n${sql}`);
+    initSql: 'SET SESSION sql_log_off = 1',
+    connectionLimit: 4,
+    minimumIdle: 0,
+    idleTimeout: 60,
+    acquireTimeout: 10_000,
+    connectTimeout: 5_000,
+    dateStrings: true,
+  });
+  pools.set(socket, { pool, forget: closeOnStop(() => closeSql(socket)) });
+  return pool;
+}
+
+/** Closes the pool of one server's socket, if open: its sessions end cleanly. */
+async function closeSql(socket: string): Promise<void> {
+  const known = pools.get(socket);
+  if (!known) return;
+  pools.delete(socket);
+  known.forget();
+  await known.pool.end().catch(() => undefined);
+}
+
+/**
+ * The driver's error as the agent's: a server's refusal keeps its error number and the server's
+ * own message; a connection failure keeps the driver's words. Never the statement, whose text the
+ * driver's message quotes.
+ */
+function asMariadbError(err: unknown): Error {
+  const e = err as Partial<SqlError>;
+  const words = (e.sqlMessage ?? e.text ?? '').trim();
+  // 45001–45999: the connector's own errors (no server, pool timeout, connection closed).
+  if (typeof e.errno === 'number' && e.errno > 0 && e.errno < 45000 && e.sqlState) return new MariadbError(e.errno, words);
+  return new Error(`SQL failed: ${words || (e.code ?? 'the server did not answer')}`);
+}
+
+/** A field as the client's batch mode printed it: NULL as the word, everything else as text. */
+function text(value: unknown): string {
+  if (value === null || value === undefined) return 'NULL';
+  if (Buffer.isBuffer(value)) return value.toString('utf8');
+  return String(value);
+}
+
+/** The statements in order on one session, as the engine's root over its unix socket; stops at the first refusal. */
+async function onSession<T>(socket: string, statements: string | readonly string[], each: (connection: PoolConnection, statement: string) => Promise<T[]>): Promise<T[]> {
+  let connection: PoolConnection;
+  try {
+    connection = await poolOf(socket).getConnection();
+  } catch (err) {
+    throw asMariadbError(err);
+  }
+  try {
+    const rows: T[] = [];
+    for (const statement of typeof statements === 'string' ? [statements] : statements) rows.push(...(await each(connection, statement)));
+    return rows;
+  } catch (err) {
+    throw asMariadbError(err);
+  } finally {
+    await connection.release().catch(() => undefined);
+  }
+}
+
+/**
+ * Runs statements as the engine's root over its unix socket, one at a time on one session, and
+ * returns the rows of those that return any, as text fields.
+ */
+export function runSql(socket: string, statements: string | readonly string[]): Promise<string[][]> {
+  return onSession(socket, statements, async (connection, statement) => {
+    const result: unknown = await connection.query({ sql: statement, rowsAsArray: true });
+    return Array.isArray(result) ? (result as unknown[][]).map((row) => row.map(text)) : [];
   });
 }
 
 /** The rows of one statement as records keyed by column name (SHOW … STATUS has dozens of columns). */
-export async function runSqlRecords(socket: string, sql: string): Promise<Array<Record<string, string>>> {
-  const [header, ...rows] = await runSql(socket, sql, true);
-  return rows.map((row) => Object.fromEntries((header ?? []).map((name, i) => [name, row[i] ?? ''])));
+export function runSqlRecords(socket: string, sql: string): Promise<Array<Record<string, string>>> {
+  return onSession(socket, sql, async (connection, statement) => {
+    const result: unknown = await connection.query({ sql: statement });
+    return Array.isArray(result) ? (result as Array<Record<string, unknown>>).map((row) => Object.fromEntries(Object.entries(row).map(([name, value]) => [name, text(value)]))) : [];
+  });
 }

@@ -1,12 +1,15 @@
 import { ARCHIVE_SOCKET } from '../../archive-socket.js';
 import { REPLICATION_USER } from '../../replication-protocol.js';
 import type { AgentConfig } from '../../protocol.js';
+import { PEER_MAP } from './sql.js';
 
 export interface PostgresPaths {
   dataDir: string;
   socketDir: string;
   configFile: string;
   hbaFile: string;
+  /** The peer map that lets the agent's OS user log in as the superuser on the socket. */
+  identFile: string;
   logFile: string;
   /** Where archive_command hands each finished WAL segment to the agent, which stores it. */
   archiveSocket: string;
@@ -26,6 +29,7 @@ export function pathsOf(config: AgentConfig): PostgresPaths {
     socketDir: config.run_dir,
     configFile: `${config.run_dir}/postgresql.conf`,
     hbaFile: `${config.run_dir}/pg_hba.conf`,
+    identFile: `${config.run_dir}/pg_ident.conf`,
     logFile: `${config.log_dir}/postgresql.log`,
     archiveSocket: `${config.run_dir}/${ARCHIVE_SOCKET}`,
     restoreWalDir: `${config.volume_dir}/restore-wal`,
@@ -40,7 +44,7 @@ export function renderConfig(config: AgentConfig, paths: PostgresPaths, tuning: 
   return `# Written by the Trove guest agent; regenerated on prepare and resize.
 data_directory = '${paths.dataDir}'
 hba_file = '${paths.hbaFile}'
-ident_file = '${paths.dataDir}/pg_ident.conf'
+ident_file = '${paths.identFile}'
 listen_addresses = '${config.address}'
 port = ${config.port}
 unix_socket_directories = '${paths.socketDir}'
@@ -73,8 +77,8 @@ include_if_exists = '${paths.replicationFile}'
 export function renderHba(config: AgentConfig, allowedCidrs: readonly string[] = []): string {
   const sources = allowedCidrs.length === 0 ? ['0.0.0.0/0', '::/0'] : [`${config.address}/32`, ...allowedCidrs];
   return `# Written by the Trove guest agent.
-local   all          postgres                 peer
-local   replication  postgres                 peer
+local   all          postgres                 peer map=${PEER_MAP}
+local   replication  postgres                 peer map=${PEER_MAP}
 host    replication  ${REPLICATION_USER}  0.0.0.0/0  scram-sha-256
 ${sources.map((source) => `host    all          all        ${source.padEnd(13)} scram-sha-256`).join('\n')}
 `;

@@ -13,7 +13,7 @@ import { postgresLogs } from './logs.js';
 import { postgresqlConfiguration } from './configuration.js';
 import { ensureReplicationConfig, postgresqlReplication } from './replication.js';
 import { acceptsConnections, startupPacket } from './ping.js';
-import { runSql } from './sql.js';
+import { renderIdent, runSql } from './sql.js';
 import { binDir, pristineCluster, versionOf } from './template.js';
 
 const ENGINE_USER = 'postgres';
@@ -42,6 +42,7 @@ export const postgresqlModule: DatastoreModule = {
     postgresqlConfiguration.ensureOverrides(config);
     ensureReplicationConfig(config);
     writeFileAtomic(paths.configFile, renderConfig(config, paths, flavor.tuning), 0o644);
+    writeFileAtomic(paths.identFile, renderIdent(), 0o644);
     writeFileAtomic(paths.hbaFile, renderHba(config, allowedCidrsOf(config)), 0o644);
   },
 

@@ -3,7 +3,7 @@ import type { GuestAdmin } from '../../datastore.js';
 import { AgentRequestError } from '../../errors.js';
 import type { AgentConfig } from '../../protocol.js';
 import { passwordHash, RESERVED_USERS, ROOT_RULES, ROOT_USER, TENANT_RULES } from './acl.js';
-import { redisCommand as command, RedisCommandError } from './cli.js';
+import { redisCommand as command, RedisCommandError, replyMap } from './cli.js';
 
 /**
  * A tenant's user change the server answers with ERR (a user name Redis does not take…) is the
@@ -84,7 +84,7 @@ export const redisAdmin: GuestAdmin = {
       refuseReserved(update.name);
       if ((await aclUsers(config)).includes(update.name)) throw new AgentRequestError(409, `User ${update.name}@% already exists.`);
       // ACL has no rename: the new user takes over the old one's password hashes.
-      const old = (await redisCommand(config, ['ACL', 'GETUSER', name])) as { passwords: string[] };
+      const old = replyMap(await redisCommand(config, ['ACL', 'GETUSER', name])) as { passwords: string[] };
       await redisCommand(config, ['ACL', 'SETUSER', update.name, 'reset', 'on', ...old.passwords.map((hash) => `#${hash}`), ...TENANT_RULES]);
       await redisCommand(config, ['ACL', 'DELUSER', name]);
       name = update.name;

@@ -1,5 +1,6 @@
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createClient, ErrorReply } from '@redis/client';
+import { closeOnStop } from '../../engine-connections.js';
 import type { AgentConfig } from '../../protocol.js';
 import { AGENT_USER } from './acl.js';
 import { pathsOf } from './config-file.js';
@@ -15,8 +16,58 @@ export class RedisCommandError extends Error {
   }
 }
 
-/** redis-cli -e prints an error reply as its code in capitals and the server's words; anything else is the client's own failure. */
-const errorReply = (stderr: string): string | undefined => (/^[A-Z]+ /.test(stderr) ? stderr.split('\n')[0] : undefined);
+type Client = ReturnType<typeof createClient>;
+
+interface Session {
+  secret: string;
+  ready: Promise<Client>;
+  forget: () => void;
+}
+
+/** One session per server socket, as the agent's ACL user; a new one after the server ends it (a restart) or the agent's password changes. */
+const sessions = new Map<string, Session>();
+
+function sessionOf(socket: string, secret: string): Promise<Client> {
+  const known = sessions.get(socket);
+  if (known && known.secret === secret) return known.ready;
+  if (known) void closeRedis(socket);
+  const client: Client = createClient({
+    socket: { path: socket, connectTimeout: 5_000, reconnectStrategy: false },
+    username: AGENT_USER,
+    password: secret,
+    // A command while the server is away fails at once, as a client run then would have.
+    disableOfflineQueue: true,
+    disableClientInfo: true,
+    maintNotifications: 'disabled',
+  });
+  const session: Session = {
+    secret,
+    ready: client.connect().then(() => client),
+    forget: closeOnStop(() => closeRedis(socket)),
+  };
+  // A connection the server ends (shutdown, restart, the agent's user changed) is given up; the next command opens another.
+  const drop = () => {
+    if (sessions.get(socket) === session) {
+      sessions.delete(socket);
+      session.forget();
+    }
+  };
+  client.on('error', drop);
+  client.on('end', drop);
+  session.ready.catch(drop);
+  sessions.set(socket, session);
+  return session.ready;
+}
+
+/** Ends the session with one server, if open. */
+async function closeRedis(socket: string): Promise<void> {
+  const session = sessions.get(socket);
+  if (!session) return;
+  sessions.delete(socket);
+  session.forget();
+  const client = await session.ready.catch(() => undefined);
+  if (client?.isOpen) await client.close().catch(() => client.destroy());
+}
 
 /** One section of INFO as field → value. */
 export async function redisInfo(config: AgentConfig, section: string): Promise<Record<string, string>> {
@@ -24,33 +75,28 @@ export async function redisInfo(config: AgentConfig, section: string): Promise<R
   return Object.fromEntries(text.split(/\r?\n/).flatMap((line) => (/^[a-z_0-9]+:/.test(line) ? [[line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1)]] : [])));
 }
 
+/** A reply of name, value, name, value… (RESP2's map, as ACL GETUSER answers) as a record. */
+export function replyMap(reply: unknown): Record<string, unknown> {
+  if (!Array.isArray(reply)) return reply && typeof reply === 'object' ? (reply as Record<string, unknown>) : {};
+  const record: Record<string, unknown> = {};
+  for (let i = 0; i + 1 < reply.length; i += 2) record[String(reply[i])] = reply[i + 1];
+  return record;
+}
+
 /**
- * Runs one command with redis-cli over the instance's unix socket as the agent's ACL user.
- * The password goes in the environment (REDISCLI_AUTH), not the argv; replies come as JSON.
+ * Runs one command over the instance's unix socket as the agent's ACL user. A secret argument
+ * (a password to set) is sent last, as the command's own argument: no process or log sees it.
  */
-export function redisCommand(config: AgentConfig, args: string[], secretLastArgument?: string): Promise<unknown> {
+export async function redisCommand(config: AgentConfig, args: string[], secretLastArgument?: string): Promise<unknown> {
   const paths = pathsOf(config);
-  const secret = readFileSync(paths.agentSecretFile, 'utf8').trim();
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      'redis-cli',
-      // -x: a secret argument (a password to set) is read from standard input, never put in the argv.
-      ['-s', paths.socket, '--user', AGENT_USER, '--no-auth-warning', '-e', '--json', ...(secretLastArgument !== undefined ? ['-x'] : []), ...args],
-      { timeout: 30_000, maxBuffer: 64 * 1024 * 1024, cwd: '/', env: { PATH: process.env.PATH, REDISCLI_AUTH: secret } },
-      (err, stdout, stderr) => {
-        const out = stdout.toString().trim();
-        if (err) return reject(new RedisCommandError(`Redis refused ${args[0]}: ${(out || stderr.toString().trim() || err.message).replace(/^error:/, '')}`, errorReply(stderr.toString().trim())));
-        try {
-          resolve(JSON.parse(out));
-        } catch {
-          // Some replies (INFO) are verbatim text rather than JSON.
-          resolve(out);
-        }
-      },
-    );
-    // A client that exits before reading its input (EPIPE) is reported by its exit, above; unheard, the
-    // write error would end the agent.
-    child.stdin?.on('error', () => undefined);
-    child.stdin?.end(secretLastArgument ?? '');
-  });
+  const command = secretLastArgument !== undefined ? [...args, secretLastArgument] : args;
+  try {
+    const secret = readFileSync(paths.agentSecretFile, 'utf8').trim();
+    const client = await sessionOf(paths.socket, secret);
+    return await client.sendCommand(command);
+  } catch (err) {
+    // The server's reply names its error code first (ERR, NOPERM, WRONGPASS…); it never quotes the command.
+    if (err instanceof ErrorReply) throw new RedisCommandError(`Redis refused ${args[0]}: ${err.message}`, err.message);
+    throw new RedisCommandError(`Redis refused ${args[0]}: ${(err as Error).message}`);
+  }
 }
