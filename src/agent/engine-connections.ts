@@ -16,3 +16,31 @@ export async function closeEngineConnections(): Promise<void> {
   closers.clear();
   await Promise.allSettled(all.map((close) => close()));
 }
+
+/**
+ * The open pools of one driver, one per server: opened on first use, registered to close when the
+ * agent stops, and closed one by one when a server goes away.
+ */
+export class PoolCache<Pool> {
+  private readonly pools = new Map<string, { pool: Pool; forget: () => void }>();
+
+  constructor(private readonly end: (pool: Pool) => Promise<void>) {}
+
+  /** The pool for `key`, opened with `open` the first time. */
+  get(key: string, open: () => Pool): Pool {
+    const known = this.pools.get(key);
+    if (known) return known.pool;
+    const pool = open();
+    this.pools.set(key, { pool, forget: closeOnStop(() => this.close(key)) });
+    return pool;
+  }
+
+  /** Closes the pool of `key`, if open: its sessions end cleanly. */
+  async close(key: string): Promise<void> {
+    const known = this.pools.get(key);
+    if (!known) return;
+    this.pools.delete(key);
+    known.forget();
+    await this.end(known.pool);
+  }
+}

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createPool, type Pool, type PoolConnection, type SqlError } from 'mariadb';
-import { closeOnStop } from '../../engine-connections.js';
+import { PoolCache } from '../../engine-connections.js';
 
 /** A MariaDB identifier in backquotes. */
 export function ident(name: string): string {
@@ -38,36 +38,25 @@ export function nativeHash(password: string): string {
 }
 
 /** One pool per server socket: the agent talks to one engine, a test process to several. */
-const pools = new Map<string, { pool: Pool; forget: () => void }>();
+const pools = new PoolCache<Pool>((pool) => pool.end().catch(() => undefined));
 
 function poolOf(socket: string): Pool {
-  const known = pools.get(socket);
-  if (known) return known.pool;
-  const pool = createPool({
-    socketPath: socket,
-    // unix_socket authentication: the server knows the agent's OS user (root) from the socket; no password exists to leak.
-    user: 'root',
-    charset: 'utf8mb4',
-    // The agent's own statements (status checks every few seconds) stay out of the tenant's general log.
-    initSql: 'SET SESSION sql_log_off = 1',
-    connectionLimit: 4,
-    minimumIdle: 0,
-    idleTimeout: 60,
-    acquireTimeout: 10_000,
-    connectTimeout: 5_000,
-    dateStrings: true,
-  });
-  pools.set(socket, { pool, forget: closeOnStop(() => closeSql(socket)) });
-  return pool;
-}
-
-/** Closes the pool of one server's socket, if open: its sessions end cleanly. */
-async function closeSql(socket: string): Promise<void> {
-  const known = pools.get(socket);
-  if (!known) return;
-  pools.delete(socket);
-  known.forget();
-  await known.pool.end().catch(() => undefined);
+  return pools.get(socket, () =>
+    createPool({
+      socketPath: socket,
+      // unix_socket authentication: the server knows the agent's OS user (root) from the socket; no password exists to leak.
+      user: 'root',
+      charset: 'utf8mb4',
+      // The agent's own statements (status checks every few seconds) stay out of the tenant's general log.
+      initSql: 'SET SESSION sql_log_off = 1',
+      connectionLimit: 4,
+      minimumIdle: 0,
+      idleTimeout: 60,
+      acquireTimeout: 10_000,
+      connectTimeout: 5_000,
+      dateStrings: true,
+    }),
+  );
 }
 
 /**

@@ -2,6 +2,7 @@ import { REPLICATION_USER } from '../../replication-protocol.js';
 import { randomBytes } from 'node:crypto';
 import type { GuestAdmin } from '../../datastore.js';
 import { AgentRequestError } from '../../errors.js';
+import { hostlessUsers } from '../../engine-kit/hostless-users.js';
 import type { AgentConfig } from '../../protocol.js';
 import { pathsOf } from './config-file.js';
 import { ident, literal, passwordClause, PostgresError, runSql } from './sql.js';
@@ -43,17 +44,8 @@ async function requireEncoding(config: AgentConfig, name: string): Promise<void>
   if (rows[0]?.[0] !== 't') throw new AgentRequestError(400, `Character set '${name}' is not one PostgreSQL knows; use one of its encodings, such as UTF8 or LATIN1.`);
 }
 
-function refuseReserved(name: string): void {
-  if (RESERVED_ROLES.includes(name.toLowerCase()) || name.startsWith('pg_')) throw new AgentRequestError(400, `User '${name}' is reserved for the server and cannot be changed here.`);
-}
-
 function refuseSystemDatabase(name: string): void {
   if (SYSTEM_DATABASES.includes(name)) throw new AgentRequestError(400, `Database '${name}' belongs to the server and cannot be changed.`);
-}
-
-/** PostgreSQL roles have no host: only '%' (any) is meaningful. */
-function requireAnyHost(host: string | undefined): void {
-  if (host !== undefined && host !== '%') throw new AgentRequestError(400, `PostgreSQL users have no host part; leave it out or use '%', not '${host}'.`);
 }
 
 async function databases(config: AgentConfig): Promise<Set<string>> {
@@ -64,11 +56,9 @@ async function roleExists(config: AgentConfig, name: string): Promise<boolean> {
   return (await sql(config, `SELECT 1 FROM pg_roles WHERE rolname = ${literal(name)}`)).length > 0;
 }
 
-async function requireUser(config: AgentConfig, name: string, host: string): Promise<void> {
-  requireAnyHost(host);
-  refuseReserved(name);
-  if (!(await roleExists(config, name))) throw new AgentRequestError(404, `User ${name}@${host} cannot be found on the instance.`);
-}
+/** PostgreSQL roles have no host: only '%' (any) is meaningful. */
+const users = hostlessUsers({ label: 'PostgreSQL', isReserved: (name) => RESERVED_ROLES.includes(name.toLowerCase()) || name.startsWith('pg_'), exists: roleExists });
+const { refuseReserved, requireAnyHost, requireUser } = users;
 
 async function grantOne(config: AgentConfig, role: string, database: string): Promise<void> {
   await sql(config, `GRANT ALL PRIVILEGES ON DATABASE ${ident(database)} TO ${ident(role)}`);
@@ -124,16 +114,12 @@ export const postgresAdmin: GuestAdmin = {
   },
 
   async updateUser(config, update) {
-    await requireUser(config, update.user.name, update.user.host);
-    requireAnyHost(update.host);
-    let name = update.user.name;
-    if (update.name !== undefined && update.name !== name) {
-      refuseReserved(update.name);
-      if (await roleExists(config, update.name)) throw new AgentRequestError(409, `User ${update.name}@% already exists.`);
-      await sql(config, `ALTER ROLE ${ident(name)} RENAME TO ${ident(update.name)}`);
-      name = update.name;
-    }
-    if (update.password !== undefined) await sql(config, `ALTER ROLE ${ident(name)} ${passwordClause(update.password)}`);
+    await users.update(
+      config,
+      update,
+      async (from, to) => void (await sql(config, `ALTER ROLE ${ident(from)} RENAME TO ${ident(to)}`)),
+      async (name, password) => void (await sql(config, `ALTER ROLE ${ident(name)} ${passwordClause(password)}`)),
+    );
   },
 
   async deleteUser(config, user) {

@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import pg, { type ClientConfig, type QueryResult } from 'pg';
-import { closeOnStop } from '../../engine-connections.js';
+import { PoolCache } from '../../engine-connections.js';
 import { scramVerifier } from './scram.js';
 
 const { Client, Pool } = pg;
@@ -58,27 +58,15 @@ function clientConfig(socketDir: string, port: number, database: string): Client
 }
 
 /** One pool per server (its socket folder and port) for the postgres database. */
-const pools = new Map<string, { pool: Pool; forget: () => void }>();
+const pools = new PoolCache<Pool>((pool) => pool.end().catch(() => undefined));
 
 function poolOf(socketDir: string, port: number): Pool {
-  const key = `${socketDir}:${port}`;
-  const known = pools.get(key);
-  if (known) return known.pool;
-  const pool = new Pool({ ...clientConfig(socketDir, port, 'postgres'), max: 4, idleTimeoutMillis: 30_000 });
-  // A server that ends an idle session (a restart, a shutdown) is heard here; the pool drops that client.
-  pool.on('error', () => undefined);
-  pools.set(key, { pool, forget: closeOnStop(() => closeSql(socketDir, port)) });
-  return pool;
-}
-
-/** Closes the pool of one server, if open. */
-async function closeSql(socketDir: string, port: number): Promise<void> {
-  const key = `${socketDir}:${port}`;
-  const known = pools.get(key);
-  if (!known) return;
-  pools.delete(key);
-  known.forget();
-  await known.pool.end().catch(() => undefined);
+  return pools.get(`${socketDir}:${port}`, () => {
+    const pool = new Pool({ ...clientConfig(socketDir, port, 'postgres'), max: 4, idleTimeoutMillis: 30_000 });
+    // A server that ends an idle session (a restart, a shutdown) is heard here; the pool drops that client.
+    pool.on('error', () => undefined);
+    return pool;
+  });
 }
 
 /**

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { GuestAdmin } from '../../datastore.js';
 import { AgentRequestError } from '../../errors.js';
+import { hostlessUsers } from '../../engine-kit/hostless-users.js';
 import type { AgentConfig } from '../../protocol.js';
 import { passwordHash, RESERVED_USERS, ROOT_RULES, ROOT_USER, TENANT_RULES } from './acl.js';
 import { redisCommand as command, RedisCommandError, replyMap } from './cli.js';
@@ -25,24 +26,13 @@ function noDatabases(): never {
   throw new AgentRequestError(422, NO_DATABASES);
 }
 
-function refuseReserved(name: string): void {
-  if (RESERVED_USERS.includes(name)) throw new AgentRequestError(400, `User '${name}' is reserved for the server and cannot be changed here.`);
-}
-
-/** Redis ACL users have no host: only '%' (any) is meaningful. */
-function requireAnyHost(host: string | undefined): void {
-  if (host !== undefined && host !== '%') throw new AgentRequestError(400, `Redis users have no host part; leave it out or use '%', not '${host}'.`);
-}
-
 async function aclUsers(config: AgentConfig): Promise<string[]> {
   return (await redisCommand(config, ['ACL', 'USERS'])) as string[];
 }
 
-async function requireUser(config: AgentConfig, name: string, host: string): Promise<void> {
-  requireAnyHost(host);
-  refuseReserved(name);
-  if (!(await aclUsers(config)).includes(name)) throw new AgentRequestError(404, `User ${name}@${host} cannot be found on the instance.`);
-}
+/** Redis ACL users have no host: only '%' (any) is meaningful. */
+const users = hostlessUsers({ label: 'Redis', isReserved: (name) => RESERVED_USERS.includes(name), exists: async (config, name) => (await aclUsers(config)).includes(name) });
+const { refuseReserved, requireAnyHost, requireUser } = users;
 
 /** Users live in the ACL file on the volume, so they survive restarts and travel with the data. */
 async function save(config: AgentConfig): Promise<void> {
@@ -77,19 +67,17 @@ export const redisAdmin: GuestAdmin = {
   },
 
   async updateUser(config, update) {
-    await requireUser(config, update.user.name, update.user.host);
-    requireAnyHost(update.host);
-    let name = update.user.name;
-    if (update.name !== undefined && update.name !== name) {
-      refuseReserved(update.name);
-      if ((await aclUsers(config)).includes(update.name)) throw new AgentRequestError(409, `User ${update.name}@% already exists.`);
-      // ACL has no rename: the new user takes over the old one's password hashes.
-      const old = replyMap(await redisCommand(config, ['ACL', 'GETUSER', name])) as { passwords: string[] };
-      await redisCommand(config, ['ACL', 'SETUSER', update.name, 'reset', 'on', ...old.passwords.map((hash) => `#${hash}`), ...TENANT_RULES]);
-      await redisCommand(config, ['ACL', 'DELUSER', name]);
-      name = update.name;
-    }
-    if (update.password !== undefined) await redisCommand(config, ['ACL', 'SETUSER', name, 'resetpass', passwordHash(update.password)]);
+    await users.update(
+      config,
+      update,
+      async (from, to) => {
+        // ACL has no rename: the new user takes over the old one's password hashes.
+        const old = replyMap(await redisCommand(config, ['ACL', 'GETUSER', from])) as { passwords: string[] };
+        await redisCommand(config, ['ACL', 'SETUSER', to, 'reset', 'on', ...old.passwords.map((hash) => `#${hash}`), ...TENANT_RULES]);
+        await redisCommand(config, ['ACL', 'DELUSER', from]);
+      },
+      async (name, password) => void (await redisCommand(config, ['ACL', 'SETUSER', name, 'resetpass', passwordHash(password)])),
+    );
     await save(config);
   },
 
