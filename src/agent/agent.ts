@@ -47,7 +47,7 @@ export class Agent {
     private readonly log: Logger,
   ) {
     this.stateFile = join(dirname(configPath), 'agent-state.json');
-    this.prepared = existsSync(this.stateFile) && (parseOwn<PersistedState>(readFileSync(this.stateFile, 'utf8'))).prepared;
+    this.prepared = existsSync(this.stateFile) && parseOwn<PersistedState>(readFileSync(this.stateFile, 'utf8')).prepared;
     this.role = new RoleFile(join(dirname(configPath), ROLE_FILE));
     this.supervisor = new Supervisor(module.command(config), join(config.log_dir, 'engine.out'), log);
     this.backups = new BackupRunner(config, module.backup, log);

@@ -22,16 +22,10 @@ export type Positions = Static<typeof Positions>;
 const BACKUP_ID = '^[0-9a-f-]{36}$';
 
 /** Where an engine's finished log files (WAL) are pushed as they are written, for the incrementals that follow. */
-export const ArchiveLocation = Type.Object(
-  { container: ObjectRef.properties.container, prefix: Type.String({ pattern: '^[A-Za-z0-9_-][A-Za-z0-9_./-]{0,200}/$' }) },
-  { additionalProperties: false },
-);
+export const ArchiveLocation = Type.Object({ container: ObjectRef.properties.container, prefix: Type.String({ pattern: '^[A-Za-z0-9_-][A-Za-z0-9_./-]{0,200}/$' }) }, { additionalProperties: false });
 
 /** One object, besides its own, that a backup is made of: an archived log file. */
-export const ArchivePart = Type.Object(
-  { container: ObjectRef.properties.container, key: ObjectRef.properties.key, size: Type.Integer({ minimum: 0 }), sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }) },
-  { additionalProperties: false },
-);
+export const ArchivePart = Type.Object({ container: ObjectRef.properties.container, key: ObjectRef.properties.key, size: Type.Integer({ minimum: 0 }), sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }) }, { additionalProperties: false });
 export type ArchivePart = Static<typeof ArchivePart>;
 
 export const BackupRequest = Type.Object(
@@ -95,8 +89,5 @@ export const RestoreStep = Type.Object(
 );
 export type RestoreStep = Static<typeof RestoreStep>;
 
-export const RestoreSource = Type.Object(
-  { store: ObjectStoreSpec, encryption: EncryptionKey, chain: Type.Array(RestoreStep, { minItems: 1, maxItems: 1000 }) },
-  { additionalProperties: false },
-);
+export const RestoreSource = Type.Object({ store: ObjectStoreSpec, encryption: EncryptionKey, chain: Type.Array(RestoreStep, { minItems: 1, maxItems: 1000 }) }, { additionalProperties: false });
 export type RestoreSource = Static<typeof RestoreSource>;

@@ -25,7 +25,6 @@ interface Record {
 
 const CUT_OFF = 'the guest agent stopped while the backup was under way';
 
-
 /**
  * Runs one backup at a time: the engine's tool → zstd → AES-256-GCM → SHA-256 → object store.
  * The control plane starts a backup and polls its state; a backup that was under way when the
@@ -51,7 +50,7 @@ export class BackupRunner {
     // This agent starts with no backup running: one on record as running was cut off by the end of the last agent.
     const stateOf = (file: string) => {
       try {
-        return (parseOwn<Record>(readFileSync(join(this.dir, file), 'utf8'))).state;
+        return parseOwn<Record>(readFileSync(join(this.dir, file), 'utf8')).state;
       } catch {
         return undefined;
       }

@@ -95,12 +95,16 @@ export class PartArchive {
   /** The record of a pushed file, or undefined when it was never pushed (or was pruned). */
   archived(name: string): ArchivedFile | undefined {
     const file = join(this.partsDir, `${name}.json`);
-    return existsSync(file) ? (parseOwn<ArchivedFile>(readFileSync(file, 'utf8'))) : undefined;
+    return existsSync(file) ? parseOwn<ArchivedFile>(readFileSync(file, 'utf8')) : undefined;
   }
 
   /** Waits until the engine has handed the file over and it is stored. */
   async waitFor(name: string, stopped: AbortSignal, timeoutMs: number, whyNot: () => Promise<string>): Promise<ArchivedFile> {
-    return pollUntil(() => this.archived(name), { timeoutMs, pauseMs: 20, maxPauseMs: 500, signal: stopped }, async () => new Error(`${name} was not archived within ${Math.round(timeoutMs / 1000)} s${await whyNot()}`));
+    return pollUntil(
+      () => this.archived(name),
+      { timeoutMs, pauseMs: 20, maxPauseMs: 500, signal: stopped },
+      async () => new Error(`${name} was not archived within ${Math.round(timeoutMs / 1000)} s${await whyNot()}`),
+    );
   }
 
   /** Forgets the records of files named before `floor`: no backup built from now on needs them. */

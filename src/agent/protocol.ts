@@ -44,10 +44,7 @@ export const ConfigurationApply = Type.Object(
 export type ConfigurationApply = Static<typeof ConfigurationApply>;
 
 /** The flavor, with the engine settings it comes to (resolved by the control plane from the catalog's tuning formulas), written as they are. */
-export const FlavorSpec = Type.Object(
-  { ram_mb: Type.Integer({ minimum: 64 }), vcpus: Type.Integer({ minimum: 1 }), tuning: Type.Record(Type.String({ pattern: PARAMETER_NAME }), Type.Integer({ minimum: 0 })) },
-  { additionalProperties: false },
-);
+export const FlavorSpec = Type.Object({ ram_mb: Type.Integer({ minimum: 64 }), vcpus: Type.Integer({ minimum: 1 }), tuning: Type.Record(Type.String({ pattern: PARAMETER_NAME }), Type.Integer({ minimum: 0 })) }, { additionalProperties: false });
 
 /** IPv4 networks that may log in to the engine; empty: any (the engine's own wall where it has one). */
 const AllowedCidrs = Type.Array(Type.String({ pattern: '^([0-9]{1,3}\\.){3}[0-9]{1,3}/([0-9]|[1-2][0-9]|3[0-2])$' }), { maxItems: 64 });
@@ -112,10 +109,7 @@ export const AgentConfig = Type.Object({
 });
 export type AgentConfig = Static<typeof AgentConfig>;
 
-export const UserRef = Type.Object(
-  { name: Type.String({ pattern: '^[A-Za-z0-9_][A-Za-z0-9_.@$-]{0,79}$' }), host: Type.String({ pattern: '^[A-Za-z0-9_.%:-]{1,255}$' }) },
-  { additionalProperties: false },
-);
+export const UserRef = Type.Object({ name: Type.String({ pattern: '^[A-Za-z0-9_][A-Za-z0-9_.@$-]{0,79}$' }), host: Type.String({ pattern: '^[A-Za-z0-9_.%:-]{1,255}$' }) }, { additionalProperties: false });
 export type UserRef = Static<typeof UserRef>;
 
 export const DatabaseList = Type.Object({ databases: Type.Array(DatabaseSpec, { maxItems: 1000 }) }, { additionalProperties: false });

@@ -40,10 +40,7 @@ export const FollowRequest = Type.Object(
 );
 export type FollowRequest = Static<typeof FollowRequest>;
 
-export const AllowRequest = Type.Object(
-  { user: Type.String({ pattern: ACCOUNT }), password: ReplicationSource.properties.password, retainers: Type.Array(Type.String({ pattern: RETAINER }), { maxItems: 64 }) },
-  { additionalProperties: false },
-);
+export const AllowRequest = Type.Object({ user: Type.String({ pattern: ACCOUNT }), password: ReplicationSource.properties.password, retainers: Type.Array(Type.String({ pattern: RETAINER }), { maxItems: 64 }) }, { additionalProperties: false });
 export type AllowRequest = Static<typeof AllowRequest>;
 
 export const CatchUpRequest = Type.Object({ position: Type.String({ minLength: 1, maxLength: 4096 }), timeout_ms: Type.Integer({ minimum: 0, maximum: 600_000 }) }, { additionalProperties: false });

@@ -46,8 +46,14 @@ describe('serialised admin operations', () => {
     // One wrapper per call would not serialise: the queue must belong to the admin, so use one.
     const one = serialised(admin);
     const again = await Promise.allSettled([1, 2].map(() => one.createUsers(config, [{ ...user, name: 'v' }])));
-    assert.ok(results.some((r) => r.status === 'rejected' && !(r.reason instanceof AgentRequestError)), 'separate wrappers interleave, as the engine alone would');
-    assert.deepEqual(again.map((r) => r.status), ['fulfilled', 'rejected']);
+    assert.ok(
+      results.some((r) => r.status === 'rejected' && !(r.reason instanceof AgentRequestError)),
+      'separate wrappers interleave, as the engine alone would',
+    );
+    assert.deepEqual(
+      again.map((r) => r.status),
+      ['fulfilled', 'rejected'],
+    );
     assert.ok(again[1]!.status === 'rejected' && again[1]!.reason instanceof AgentRequestError && again[1]!.reason.status === 409);
     assert.equal(users.filter((u) => u === 'v').length, 1);
   });
@@ -57,14 +63,17 @@ describe('serialised admin operations', () => {
     const one = serialised(admin);
     await assert.rejects(one.deleteUser(config, { name: 'u', host: '%' }));
     await one.createUsers(config, [user]);
-    assert.deepEqual((await one.listUsers(config)).map((u) => u.name), ['u']);
+    assert.deepEqual(
+      (await one.listUsers(config)).map((u) => u.name),
+      ['u'],
+    );
   });
 });
 
 describe('serialised admin changes and a fence', () => {
   const config = {} as Parameters<GuestAdmin['createUsers']>[0];
 
-  it('asks at each change\'s turn whether it may run, and settles once the changes under way have ended', async () => {
+  it("asks at each change's turn whether it may run, and settles once the changes under way have ended", async () => {
     const { admin, users } = checkThenAct();
     let fenced = false;
     const one = serialised(admin, () => {

@@ -46,7 +46,10 @@ describe('Trove v1.0 edge and identity', () => {
       assert.match(token.expires_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
       assert.deepEqual(token.project, { id: api.demo.projectId, name: 'demo', domain: { id: 'default', name: 'Default' } });
       assert.deepEqual(token.user.domain, { id: 'default', name: 'Default' });
-      assert.deepEqual(token.roles.map((r: { name: string }) => r.name), ['member']);
+      assert.deepEqual(
+        token.roles.map((r: { name: string }) => r.name),
+        ['member'],
+      );
       const database = token.catalog.find((s: { type: string }) => s.type === 'database');
       const publicEndpoint = database.endpoints.find((e: { interface: string }) => e.interface === 'public');
       assert.deepEqual(publicEndpoint, {
@@ -82,7 +85,11 @@ describe('Trove v1.0 edge and identity', () => {
     it('rejects an expired token with 401', async () => {
       const issued = await api.services.identity.authenticate({ user: { name: 'demo' }, password: 'demo-password', project: { name: 'demo' } });
       assert.equal((await get(`/v1.0/${api.demo.projectId}/flavors`, issued.token)).statusCode, 200);
-      await api.services.store.db.updateTable('tokens').set({ expires_at: new Date(Date.now() - 1000).toISOString() }).where('audit_id', '=', issued.context.auditId).execute();
+      await api.services.store.db
+        .updateTable('tokens')
+        .set({ expires_at: new Date(Date.now() - 1000).toISOString() })
+        .where('audit_id', '=', issued.context.auditId)
+        .execute();
       const response = await get(`/v1.0/${api.demo.projectId}/flavors`, issued.token);
       assert.equal(response.statusCode, 401);
       assert.match(response.json().unauthorized.message, /expired/);
@@ -113,15 +120,24 @@ describe('Trove v1.0 edge and identity', () => {
       const first = await get(`/v1.0/${api.demo.projectId}/flavors?limit=2`, api.demo.token);
       assert.equal(first.statusCode, 200);
       const body = first.json();
-      assert.deepEqual(body.flavors.map((f: { id: number }) => f.id), [1, 2]);
+      assert.deepEqual(
+        body.flavors.map((f: { id: number }) => f.id),
+        [1, 2],
+      );
       assert.deepEqual(Object.keys(body.flavors[0]).sort(), ['disk', 'ephemeral', 'id', 'links', 'name', 'ram', 'str_id', 'vcpus']);
       const next = new URL(body.links[0].href);
       assert.equal(body.links[0].rel, 'next');
       assert.equal(next.searchParams.get('marker'), '2');
       const second = (await get(`${next.pathname}${next.search}`, api.demo.token)).json();
-      assert.deepEqual(second.flavors.map((f: { id: number }) => f.id), [3, 4]);
+      assert.deepEqual(
+        second.flavors.map((f: { id: number }) => f.id),
+        [3, 4],
+      );
       const last = (await get(`/v1.0/${api.demo.projectId}/flavors?limit=2&marker=4`, api.demo.token)).json();
-      assert.deepEqual(last.flavors.map((f: { id: number }) => f.id), [5]);
+      assert.deepEqual(
+        last.flavors.map((f: { id: number }) => f.id),
+        [5],
+      );
       assert.equal(last.links, undefined);
       const all = (await get(`/v1.0/${api.demo.projectId}/flavors`, api.demo.token)).json();
       assert.equal(all.flavors.length, 5);
@@ -150,9 +166,16 @@ describe('Trove v1.0 edge and identity', () => {
   describe('datastores', () => {
     it('lists the installed engines with their versions and capabilities', async () => {
       const { datastores } = (await get(`/v1.0/${api.demo.projectId}/datastores`, api.demo.token)).json();
-      assert.deepEqual(datastores.map((d: { name: string }) => d.name), ['mysql', 'mariadb', 'postgresql']);
+      assert.deepEqual(
+        datastores.map((d: { name: string }) => d.name),
+        ['mysql', 'mariadb', 'postgresql'],
+      );
       const mysql = datastores[0];
-      assert.deepEqual(mysql.versions.map((v: { name: string }) => v.name), ['10.11'], 'inactive versions are hidden from members');
+      assert.deepEqual(
+        mysql.versions.map((v: { name: string }) => v.name),
+        ['10.11'],
+        'inactive versions are hidden from members',
+      );
       assert.equal(mysql.default_version, mysql.versions[0].id);
       assert.equal(mysql.capabilities.databases, true);
       assert.equal(mysql.versions[0].active, undefined, 'admin fields are hidden from members');
@@ -160,7 +183,13 @@ describe('Trove v1.0 edge and identity', () => {
 
     it('shows inactive versions and admin fields to admins', async () => {
       const { datastore } = (await get(`/v1.0/${api.admin.projectId}/datastores/mysql`, api.admin.token)).json();
-      assert.deepEqual(datastore.versions.map((v: { name: string; active: boolean }) => [v.name, v.active]), [['8.0', false], ['10.11', true]]);
+      assert.deepEqual(
+        datastore.versions.map((v: { name: string; active: boolean }) => [v.name, v.active]),
+        [
+          ['8.0', false],
+          ['10.11', true],
+        ],
+      );
       assert.deepEqual(datastore.versions[1].packages, ['mariadb-server', 'mariadb-backup']);
     });
 
@@ -170,7 +199,10 @@ describe('Trove v1.0 edge and identity', () => {
       const byId = (await get(`${base}/${byName.id}`, api.demo.token)).json().datastore;
       assert.equal(byId.name, 'postgresql');
       const versions = (await get(`${base}/postgresql/versions`, api.demo.token)).json().versions;
-      assert.deepEqual(versions.map((v: { name: string; version: string; datastore: string }) => [v.name, v.version, v.datastore]), [['15', '15.18', byName.id]]);
+      assert.deepEqual(
+        versions.map((v: { name: string; version: string; datastore: string }) => [v.name, v.version, v.datastore]),
+        [['15', '15.18', byName.id]],
+      );
       const version = (await get(`${base}/postgresql/versions/15`, api.demo.token)).json().version;
       assert.equal(version.id, versions[0].id);
       const byUuid = (await get(`${base}/versions/${version.id}`, api.demo.token)).json().version;
@@ -210,8 +242,7 @@ describe('Trove v1.0 edge and identity', () => {
     });
 
     it('lets admins set quotas, which limits then reports', async () => {
-      const put = (token: string, body: unknown) =>
-        api.app.inject({ method: 'PUT', url: `/v1.0/${api.admin.projectId}/mgmt/quotas/${api.demo.projectId}`, headers: { 'x-auth-token': token }, payload: body as object });
+      const put = (token: string, body: unknown) => api.app.inject({ method: 'PUT', url: `/v1.0/${api.admin.projectId}/mgmt/quotas/${api.demo.projectId}`, headers: { 'x-auth-token': token }, payload: body as object });
       const denied = await api.app.inject({ method: 'PUT', url: `/v1.0/${api.demo.projectId}/mgmt/quotas/${api.demo.projectId}`, headers: { 'x-auth-token': api.demo.token }, payload: { quotas: { instances: 99 } } });
       assert.equal(denied.statusCode, 403);
       const response = await put(api.admin.token, { quotas: { instances: 3, ram: 4096 } });
@@ -225,7 +256,11 @@ describe('Trove v1.0 edge and identity', () => {
     it('changes nothing when any part of a quota update is bad', async () => {
       const url = `/v1.0/${api.admin.projectId}/mgmt/quotas/${api.demo.projectId}`;
       const before = await api.services.store.db.selectFrom('quotas').selectAll().orderBy('resource').execute();
-      for (const quotas of [{ instances: 7, volumes: -2 }, { instances: 7, unicorns: 1 }, { instances: 7, backups: 'many' }]) {
+      for (const quotas of [
+        { instances: 7, volumes: -2 },
+        { instances: 7, unicorns: 1 },
+        { instances: 7, backups: 'many' },
+      ]) {
         const response = await api.app.inject({ method: 'PUT', url, headers: { 'x-auth-token': api.admin.token }, payload: { quotas } });
         assert.equal(response.statusCode, 400, JSON.stringify(quotas));
         assert.ok(response.json().badRequest.message.length > 10);

@@ -37,16 +37,46 @@ function validateWithTempest(cases: Array<{ schema: 'list_servers' | 'list_serve
 describe('compute view (Nova servers, read-only)', () => {
   let api: TestApi;
   const rows: Record<string, InstanceTable> = {};
-  const get = (url: string, who: 'demo' | 'admin' | 'nobody' = 'demo', headers: Record<string, string> = {}) =>
-    api.app.inject({ method: 'GET', url, headers: { ...(who === 'nobody' ? {} : { 'x-auth-token': api[who].token }), ...headers } });
+  const get = (url: string, who: 'demo' | 'admin' | 'nobody' = 'demo', headers: Record<string, string> = {}) => api.app.inject({ method: 'GET', url, headers: { ...(who === 'nobody' ? {} : { 'x-auth-token': api[who].token }), ...headers } });
 
   async function instance(key: string, values: Partial<InstanceTable>): Promise<InstanceTable> {
     const now = new Date(Date.now() - 60_000 + Object.keys(rows).length * 1000).toISOString();
     const row: InstanceTable = {
-      id: newId(), project_id: api.demo.projectId, name: key, flavor_id: '1', ram_mb: 512, vcpus: 1, volume_size: 1, datastore: 'mysql', datastore_version: '10.11', datastore_version_full: '10.11.19',
-      task_status: 'NONE', address: '127.0.10.7', port: 3306, server_status: 'ACTIVE', service_status: 'HEALTHY', service_status_updated: now, last_contact_at: new Date().toISOString(), volume_used_bytes: 0,
-      fault_message: null, fault_details: null, fault_created: null, deleted: 0, deleted_at: null, created_at: now, updated_at: now, root_enabled_at: null, configuration_id: null, applied_configuration: null,
-      restart_required: 0, replica_of_id: null, replication_secret: null, replication_status: null, auto_failover: 0, access_public: 0, access_cidrs: '[]',
+      id: newId(),
+      project_id: api.demo.projectId,
+      name: key,
+      flavor_id: '1',
+      ram_mb: 512,
+      vcpus: 1,
+      volume_size: 1,
+      datastore: 'mysql',
+      datastore_version: '10.11',
+      datastore_version_full: '10.11.19',
+      task_status: 'NONE',
+      address: '127.0.10.7',
+      port: 3306,
+      server_status: 'ACTIVE',
+      service_status: 'HEALTHY',
+      service_status_updated: now,
+      last_contact_at: new Date().toISOString(),
+      volume_used_bytes: 0,
+      fault_message: null,
+      fault_details: null,
+      fault_created: null,
+      deleted: 0,
+      deleted_at: null,
+      created_at: now,
+      updated_at: now,
+      root_enabled_at: null,
+      configuration_id: null,
+      applied_configuration: null,
+      restart_required: 0,
+      replica_of_id: null,
+      replication_secret: null,
+      replication_status: null,
+      auto_failover: 0,
+      access_public: 0,
+      access_cidrs: '[]',
       ...values,
     };
     await api.services.store.db.insertInto('instances').values(row).execute();
@@ -74,13 +104,19 @@ describe('compute view (Nova servers, read-only)', () => {
     });
     assert.equal(response.statusCode, 201);
     const catalog = response.json().token.catalog as Array<{ type: string; name: string; endpoints: Array<Record<string, string>> }>;
-    assert.deepEqual(catalog.map((s) => s.type), ['identity', 'database', 'compute']);
+    assert.deepEqual(
+      catalog.map((s) => s.type),
+      ['identity', 'database', 'compute'],
+    );
     const compute = catalog.find((s) => s.type === 'compute')!;
     assert.equal(compute.name, 'nova');
-    assert.deepEqual(compute.endpoints, ['public', 'internal', 'admin'].map((iface) => ({ id: `compute-${iface}`, interface: iface, region: 'RegionOne', region_id: 'RegionOne', url: 'http://trove.example:8779/compute/v2.1' })));
+    assert.deepEqual(
+      compute.endpoints,
+      ['public', 'internal', 'admin'].map((iface) => ({ id: `compute-${iface}`, interface: iface, region: 'RegionOne', region_id: 'RegionOne', url: 'http://trove.example:8779/compute/v2.1' })),
+    );
   });
 
-  it('lists all projects\' servers for an admin with all_tenants, filtered by an unanchored regular expression on the name', async () => {
+  it("lists all projects' servers for an admin with all_tenants, filtered by an unanchored regular expression on the name", async () => {
     const response = await get('/compute/v2.1/servers/detail?all_tenants=True&name=orders', 'admin');
     assert.equal(response.statusCode, 200);
     assert.equal(response.headers['x-openstack-nova-api-version'], '2.1');
@@ -91,12 +127,27 @@ describe('compute view (Nova servers, read-only)', () => {
     const anchored = (await get(`/compute/v2.1/servers/detail?all_tenants=1&name=${encodeURIComponent('^orders$')}`, 'admin')).json().servers;
     assert.equal(anchored.length, 0);
     const summary = (await get('/compute/v2.1/servers?all_tenants&name=%5Eorders-db%24', 'admin')).json();
-    assert.deepEqual(summary, { servers: [{ id: rows['orders-db']!.id, name: 'orders-db', links: [{ rel: 'self', href: `http://localhost:80/compute/v2.1/servers/${rows['orders-db']!.id}` }, { rel: 'bookmark', href: `http://localhost:80/compute/servers/${rows['orders-db']!.id}` }] }] });
+    assert.deepEqual(summary, {
+      servers: [
+        {
+          id: rows['orders-db']!.id,
+          name: 'orders-db',
+          links: [
+            { rel: 'self', href: `http://localhost:80/compute/v2.1/servers/${rows['orders-db']!.id}` },
+            { rel: 'bookmark', href: `http://localhost:80/compute/servers/${rows['orders-db']!.id}` },
+          ],
+        },
+      ],
+    });
     const own = (await get('/compute/v2.1/servers/detail?name=orders', 'admin')).json().servers;
-    assert.deepEqual(own.map((s: { name: string }) => s.name), ['admin-orders'], 'without all_tenants an admin sees its own project');
+    assert.deepEqual(
+      own.map((s: { name: string }) => s.name),
+      ['admin-orders'],
+      'without all_tenants an admin sees its own project',
+    );
   });
 
-  it('shows the instance\'s flavor, status, address and image as Nova would, as tempest checks after a resize', async () => {
+  it("shows the instance's flavor, status, address and image as Nova would, as tempest checks after a resize", async () => {
     const servers = (await get('/compute/v2.1/servers/detail?all_tenants=True&name=orders-db', 'admin')).json().servers as Array<Record<string, unknown>>;
     const server = servers.find((s) => s.name === 'orders-db')!;
     assert.deepEqual(server.flavor, { id: '3', links: [{ rel: 'bookmark', href: 'http://localhost:80/compute/flavors/3' }] });
@@ -112,14 +163,17 @@ describe('compute view (Nova servers, read-only)', () => {
     assert.match(installedImage, /^[0-9a-f-]{36}$/);
     assert.equal((replica.image as { id: string }).id, installedImage, "an installed version's guests are built from the local image");
     const byStatus = (await get('/compute/v2.1/servers/detail?all_tenants=True&status=error', 'admin')).json().servers;
-    assert.deepEqual(byStatus.map((s: { name: string }) => s.name), ['broken-orders']);
+    assert.deepEqual(
+      byStatus.map((s: { name: string }) => s.name),
+      ['broken-orders'],
+    );
     assert.deepEqual(byStatus[0].fault.message, 'Instance could not be built: disk full');
     const shutoff = (await get(`/compute/v2.1/servers/${rows['admin-orders']!.id}`, 'admin')).json().server;
     assert.equal(shutoff.status, 'SHUTOFF');
     assert.equal(shutoff['OS-EXT-STS:power_state'], 4);
   });
 
-  it('answers in the shape tempest\'s v2.1 servers schemas accept, for admins and members, in every status', async () => {
+  it("answers in the shape tempest's v2.1 servers schemas accept, for admins and members, in every status", async () => {
     const demoId = rows['orders-db']!.id;
     const cases = [
       { schema: 'list_servers_detail' as const, body: (await get('/compute/v2.1/servers/detail?all_tenants=True', 'admin')).json() },
@@ -168,7 +222,7 @@ describe('compute view (Nova servers, read-only)', () => {
     assert.equal((await get('/compute/v2.1/servers?limit=x')).statusCode, 400);
   });
 
-  it('refuses all_tenants to a member with 403, as Nova\'s policy does, and shows a member only its project', async () => {
+  it("refuses all_tenants to a member with 403, as Nova's policy does, and shows a member only its project", async () => {
     const denied = await get('/compute/v2.1/servers/detail?all_tenants=True&name=orders');
     assert.equal(denied.statusCode, 403);
     assert.match(denied.json().forbidden.message, /get_all_tenants/);
@@ -220,6 +274,9 @@ describe('compute view (Nova servers, read-only)', () => {
     assert.equal(version.statusCode, 200);
     assert.equal(version.json().version.id, 'v2.1');
     assert.equal(version.json().version.version, '2.1');
-    assert.deepEqual((await get('/compute', 'nobody')).json().versions.map((v: { id: string }) => v.id), ['v2.1']);
+    assert.deepEqual(
+      (await get('/compute', 'nobody')).json().versions.map((v: { id: string }) => v.id),
+      ['v2.1'],
+    );
   });
 });

@@ -1,20 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import Fastify from 'fastify';
-import {
-  BadRequest,
-  Conflict,
-  Forbidden,
-  InternalFault,
-  MethodNotAllowed,
-  NotFound,
-  NotImplementedFault,
-  OverLimit,
-  Unauthorized,
-  UnprocessableEntity,
-  UnsupportedMediaType,
-  type TroveFault,
-} from '../common/errors.js';
+import { BadRequest, Conflict, Forbidden, InternalFault, MethodNotAllowed, NotFound, NotImplementedFault, OverLimit, Unauthorized, UnprocessableEntity, UnsupportedMediaType, type TroveFault } from '../common/errors.js';
 import { startTestApi, type TestApi } from '../test-support/api.js';
 import { makeErrorHandler } from './faults.js';
 
@@ -67,8 +54,7 @@ describe('request faults on real routes', () => {
   });
   after(() => api.close());
   const quotaUrl = () => `/v1.0/${api.admin.projectId}/mgmt/quotas/${api.demo.projectId}`;
-  const put = (payload: string, contentType = 'application/json') =>
-    api.app.inject({ method: 'PUT', url: quotaUrl(), headers: { 'x-auth-token': api.admin.token, 'content-type': contentType }, payload });
+  const put = (payload: string, contentType = 'application/json') => api.app.inject({ method: 'PUT', url: quotaUrl(), headers: { 'x-auth-token': api.admin.token, 'content-type': contentType }, payload });
 
   it('answers invalid JSON with 400 and says so', async () => {
     const response = await put('{"quotas": {');

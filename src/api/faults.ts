@@ -63,7 +63,7 @@ const VALUE_KEYWORDS = new Set(['type', 'minimum', 'maximum', 'exclusiveMinimum'
 function describeValidation(context: string | undefined, errors: AjvError[]): string {
   const first = errors[0];
   if (!first) return 'The request is invalid.';
-  const where = context === 'body' ? 'request body' : context === 'querystring' ? 'query string' : context ?? 'request';
+  const where = context === 'body' ? 'request body' : context === 'querystring' ? 'query string' : (context ?? 'request');
   const path = first.instancePath.replace(/^\//, '').replace(/\//g, '.');
   if (context === 'body' && path === '' && (first.keyword === 'type' || first.keyword === 'anyOf')) return 'The request body is missing or is not a JSON object: send one as this route documents (see /openapi.json).';
   if (first.keyword === 'required') return `Invalid ${where}: '${path ? `${path}.` : ''}${String(first.params.missingProperty)}' is required.`;

@@ -129,11 +129,7 @@ describe('framework and Node-level errors, on a listening server', () => {
 
   it('never echoes a 100 KB field back whole in a 400', async () => {
     const huge = 'e'.repeat(100_000);
-    const bodies = [
-      { instance: { name: 'n', flavorRef: '1', volume: { size: 1 }, [huge]: 1 } },
-      { instance: { name: 'n', flavorRef: '1', volume: { size: 1 }, datastore: { type: huge } } },
-      { quotas: { [huge]: 1 } },
-    ];
+    const bodies = [{ instance: { name: 'n', flavorRef: '1', volume: { size: 1 }, [huge]: 1 } }, { instance: { name: 'n', flavorRef: '1', volume: { size: 1 }, datastore: { type: huge } } }, { quotas: { [huge]: 1 } }];
     const paths = [`/v1.0/${project}/instances`, `/v1.0/${project}/instances`, `/v1.0/${api.admin.projectId}/mgmt/quotas/${project}`];
     for (const [i, body] of bodies.entries()) {
       const text = JSON.stringify(body);
@@ -157,6 +153,9 @@ describe('framework and Node-level errors, on a listening server', () => {
         : await rawRequest(port, head(`Content-Length: ${chunk.length * count}\r\n`), { chunk, count });
       outcomes.push(answer.status === 413 && answer.body.includes('"overLimit"') ? 'ok' : `${chunked ? 'chunked' : 'sized'}: ${answer.status} ${answer.error ?? ''} ${answer.body.slice(0, 100)}`);
     }
-    assert.deepEqual(outcomes.filter((o) => o !== 'ok'), []);
+    assert.deepEqual(
+      outcomes.filter((o) => o !== 'ok'),
+      [],
+    );
   });
 });

@@ -31,7 +31,10 @@ describe("Keystone's rules on /v3", () => {
 
   describe('token details and revocation', () => {
     it("refuses a member another user's token in GET, HEAD and DELETE with 403, and the token stays valid", async () => {
-      for (const [method, action] of [['GET', 'identity:validate_token'], ['DELETE', 'identity:revoke_token']] as const) {
+      for (const [method, action] of [
+        ['GET', 'identity:validate_token'],
+        ['DELETE', 'identity:revoke_token'],
+      ] as const) {
         const response = await onSubject(method, api.demo.token, other.token);
         assert.equal(response.statusCode, 403, `${method}: ${response.body}`);
         assert.deepEqual(response.json(), { error: { code: 403, title: 'Forbidden', message: `You are not authorized to perform the requested action: ${action}.` } });

@@ -17,7 +17,7 @@ export const COMMON_FAULTS = {
   413: FaultSchema,
 };
 
-export const ProjectParams = Type.Object({ tenant_id: Type.String({ description: 'The project id (must be the token\'s project unless the caller is an admin)' }) });
+export const ProjectParams = Type.Object({ tenant_id: Type.String({ description: "The project id (must be the token's project unless the caller is an admin)" }) });
 
 /** `limit` and `marker` as Trove takes them; limit arrives as text in the query string. */
 export const PageQuery = Type.Object({
@@ -33,8 +33,7 @@ export const INT32_MAX = 2 ** 31 - 1;
  * JSON cannot carry exactly (9007199254740993) is refused by name before anything stores it.
  * The description, which a refusal quotes, says the range.
  */
-export const WholeNumber = (minimum: number, maximum: number, noun = 'a whole number', note?: string) =>
-  Type.Integer({ minimum, maximum, description: `${noun} from ${minimum} to ${maximum}${note ? ` (${note})` : ''}` });
+export const WholeNumber = (minimum: number, maximum: number, noun = 'a whole number', note?: string) => Type.Integer({ minimum, maximum, description: `${noun} from ${minimum} to ${maximum}${note ? ` (${note})` : ''}` });
 
 /** Trove's flags (`"enable": 1`): 0 or 1, or a JSON boolean; never a string such as "false". */
 export const Flag = () => Type.Union([Type.Integer({ minimum: 0, maximum: 1 }), Type.Boolean()], { description: '0 or 1, or false or true (a JSON boolean, not a string)' });

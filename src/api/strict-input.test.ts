@@ -25,17 +25,55 @@ describe('strict input at the HTTP edge', () => {
     api = await startTestApi();
     const now = new Date().toISOString();
     instance = {
-      id: newId(), project_id: api.demo.projectId, name: 'edge', flavor_id: '1', ram_mb: 512, vcpus: 1, volume_size: 1, datastore: 'mysql', datastore_version: '10.11', datastore_version_full: '10.11.19',
-      task_status: 'NONE', address: '127.0.10.9', port: 3306, server_status: 'ACTIVE', service_status: 'HEALTHY', service_status_updated: now, last_contact_at: now, volume_used_bytes: 0,
-      fault_message: null, fault_details: null, fault_created: null, deleted: 0, deleted_at: null, created_at: now, updated_at: now, root_enabled_at: null, configuration_id: null, applied_configuration: null,
-      restart_required: 0, replica_of_id: null, replication_secret: null, replication_status: null, auto_failover: 0, access_public: 0, access_cidrs: '[]',
+      id: newId(),
+      project_id: api.demo.projectId,
+      name: 'edge',
+      flavor_id: '1',
+      ram_mb: 512,
+      vcpus: 1,
+      volume_size: 1,
+      datastore: 'mysql',
+      datastore_version: '10.11',
+      datastore_version_full: '10.11.19',
+      task_status: 'NONE',
+      address: '127.0.10.9',
+      port: 3306,
+      server_status: 'ACTIVE',
+      service_status: 'HEALTHY',
+      service_status_updated: now,
+      last_contact_at: now,
+      volume_used_bytes: 0,
+      fault_message: null,
+      fault_details: null,
+      fault_created: null,
+      deleted: 0,
+      deleted_at: null,
+      created_at: now,
+      updated_at: now,
+      root_enabled_at: null,
+      configuration_id: null,
+      applied_configuration: null,
+      restart_required: 0,
+      replica_of_id: null,
+      replication_secret: null,
+      replication_status: null,
+      auto_failover: 0,
+      access_public: 0,
+      access_cidrs: '[]',
     };
     await api.services.store.db.insertInto('instances').values(instance).execute();
   });
   after(() => api.close());
 
   it('refuses string booleans in a log action, naming the field and what it takes', async () => {
-    for (const [field, value] of [['enable', 'false'], ['publish', 'no'], ['disable', 'true'], ['discard', 1.5], ['enable', 2], ['publish', null]] as const) {
+    for (const [field, value] of [
+      ['enable', 'false'],
+      ['publish', 'no'],
+      ['disable', 'true'],
+      ['discard', 1.5],
+      ['enable', 2],
+      ['publish', null],
+    ] as const) {
       const response = await call('POST', `/instances/${instance.id}/log`, { name: 'general', [field]: value });
       assert.equal(response.statusCode, 400, `${field}: ${JSON.stringify(value)}`);
       assert.match(message(response), new RegExp(`^Invalid request body: '${field}' must be 0 or 1, or false or true`), `${field}: ${JSON.stringify(value)}`);
@@ -100,7 +138,10 @@ describe('strict input at the HTTP edge', () => {
     const doc = (await api.app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: unknown }> } }>> };
     const unbounded: string[] = [];
     const walk = (schema: unknown, where: string): void => {
-      if (Array.isArray(schema)) return schema.forEach((s, i) => { walk(s, `${where}[${i}]`); });
+      if (Array.isArray(schema))
+        return schema.forEach((s, i) => {
+          walk(s, `${where}[${i}]`);
+        });
       if (schema === null || typeof schema !== 'object') return;
       const node = schema as Record<string, unknown>;
       if ((node.type === 'integer' || node.type === 'number') && (node.minimum === undefined || node.maximum === undefined)) unbounded.push(where);
@@ -153,11 +194,26 @@ describe('strict input at the HTTP edge', () => {
 
   it('answers 404 naming the instance for every nested route of an instance that does not exist or is malformed', async () => {
     const routes: Array<[string, string, unknown?]> = [
-      ['GET', 'backups'], ['GET', 'databases'], ['POST', 'databases', { databases: [{ name: 'd' }] }], ['DELETE', 'databases/d'],
-      ['GET', 'users'], ['POST', 'users', { users: [{ name: 'u', password: 'p' }] }], ['GET', 'users/u'], ['PUT', 'users/u', { user: { password: 'p' } }], ['DELETE', 'users/u'],
-      ['GET', 'users/u/databases'], ['PUT', 'users/u/databases', { databases: [{ name: 'd' }] }], ['DELETE', 'users/u/databases/d'],
-      ['GET', 'root'], ['POST', 'root', null], ['DELETE', 'root'], ['GET', 'log'], ['POST', 'log', { name: 'general', enable: 1 }],
-      ['GET', 'configuration'], ['POST', 'configuration/preview', { values: { max_connections: 100 } }], ['POST', 'action', { restart: {} }],
+      ['GET', 'backups'],
+      ['GET', 'databases'],
+      ['POST', 'databases', { databases: [{ name: 'd' }] }],
+      ['DELETE', 'databases/d'],
+      ['GET', 'users'],
+      ['POST', 'users', { users: [{ name: 'u', password: 'p' }] }],
+      ['GET', 'users/u'],
+      ['PUT', 'users/u', { user: { password: 'p' } }],
+      ['DELETE', 'users/u'],
+      ['GET', 'users/u/databases'],
+      ['PUT', 'users/u/databases', { databases: [{ name: 'd' }] }],
+      ['DELETE', 'users/u/databases/d'],
+      ['GET', 'root'],
+      ['POST', 'root', null],
+      ['DELETE', 'root'],
+      ['GET', 'log'],
+      ['POST', 'log', { name: 'general', enable: 1 }],
+      ['GET', 'configuration'],
+      ['POST', 'configuration/preview', { values: { max_connections: 100 } }],
+      ['POST', 'action', { restart: {} }],
     ];
     for (const id of ['00000000-0000-0000-0000-000000000000', 'not-an-id', 'x'.repeat(300)]) {
       for (const [method, rest, body] of routes) {
@@ -171,7 +227,13 @@ describe('strict input at the HTTP edge', () => {
     const other = await call('GET', `/instances/${instance.id}/backups`, undefined, 'admin');
     assert.equal(other.statusCode, 200, 'an admin reaches any project’s instance');
     // The other parents: a configuration group, a datastore, a datastore version.
-    for (const path of ['/configurations/00000000-0000-0000-0000-000000000000/instances', '/datastores/nosuch/versions', '/datastores/mysql/versions/9.9/parameters', '/datastores/mysql/versions/9.9/flavors', '/datastores/versions/00000000-0000-0000-0000-000000000000/parameters']) {
+    for (const path of [
+      '/configurations/00000000-0000-0000-0000-000000000000/instances',
+      '/datastores/nosuch/versions',
+      '/datastores/mysql/versions/9.9/parameters',
+      '/datastores/mysql/versions/9.9/flavors',
+      '/datastores/versions/00000000-0000-0000-0000-000000000000/parameters',
+    ]) {
       assert.equal((await call('GET', path)).statusCode, 404, path);
     }
   });
@@ -220,14 +282,24 @@ describe('strict input at the HTTP edge', () => {
     }
     const mgmt = await call('GET', `/mgmt/instances?limit=20&include_clustered=False&deleted=False&project_id=${api.demo.projectId}`, undefined, 'admin');
     assert.equal(mgmt.statusCode, 200, mgmt.body);
-    assert.deepEqual(mgmt.json().instances.map((i: { id: string }) => i.id), [instance.id]);
+    assert.deepEqual(
+      mgmt.json().instances.map((i: { id: string }) => i.id),
+      [instance.id],
+    );
     const otherProject = await call('GET', `/mgmt/instances?project_id=${api.admin.projectId}`, undefined, 'admin');
     assert.deepEqual(otherProject.json().instances, [], 'project_id filters, it is not ignored');
     const gone = { ...instance, id: newId(), name: 'gone', deleted: 1, deleted_at: new Date().toISOString() };
     await api.services.store.db.insertInto('instances').values(gone).execute();
     const deleted = await call('GET', `/mgmt/instances?deleted=True&project_id=${api.demo.projectId}`, undefined, 'admin');
-    assert.deepEqual(deleted.json().instances.map((i: { id: string }) => i.id), [gone.id], 'deleted=True lists the deleted ones');
-    assert.deepEqual((await call('GET', '/mgmt/instances?deleted=false', undefined, 'admin')).json().instances.map((i: { id: string }) => i.id), [instance.id]);
+    assert.deepEqual(
+      deleted.json().instances.map((i: { id: string }) => i.id),
+      [gone.id],
+      'deleted=True lists the deleted ones',
+    );
+    assert.deepEqual(
+      (await call('GET', '/mgmt/instances?deleted=false', undefined, 'admin')).json().instances.map((i: { id: string }) => i.id),
+      [instance.id],
+    );
     const paged = await call('GET', '/configurations?limit=0');
     assert.deepEqual(paged.json().configurations, [], 'limit is obeyed');
   });

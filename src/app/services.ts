@@ -83,9 +83,7 @@ export async function createServices(settings: Settings, options: ServiceOptions
   try {
     await migrateToLatest(store.db);
     const driver = options.driver ?? new LocalDriver({ root: join(settings.data_dir, 'instances'), loopVolumes: settings.compute.loop_volumes, logLevel: settings.log.level === 'silent' ? 'warn' : settings.log.level }, log.child({ component: 'local-driver' }));
-    const catalog = options.withoutCatalog
-      ? await DatastoreCatalog.build([], { disabled: [], versions: [] })
-      : await DatastoreCatalog.build(DESCRIPTORS, settings.catalog, options.discover, driver.imageId());
+    const catalog = options.withoutCatalog ? await DatastoreCatalog.build([], { disabled: [], versions: [] }) : await DatastoreCatalog.build(DESCRIPTORS, settings.catalog, options.discover, driver.imageId());
     const flavors = new FlavorService(store.db);
     const quotas = new QuotaService(store.db, settings.quotas);
     const tasks = new TaskManager(store.db, settings.tasks, log.child({ component: 'tasks' }));
@@ -123,7 +121,19 @@ export async function createServices(settings: Settings, options: ServiceOptions
     tasks.register(promoteReplicaTask(runtime, settings.tasks.build_timeout_seconds));
     tasks.register(ejectSourceTask(runtime, settings.tasks.build_timeout_seconds));
     const configurations = new ConfigurationService(runtime, catalog, tasks, log.child({ component: 'configurations' }), settings.configuration.strict_memory_budget);
-    const instances = new InstanceService(instanceRecords, flavors, catalog, quotas, tasks, settings.compute.max_volume_gb, new RestorePlanner(backupRecords, keyring), configurations, runtime.secrets, runtime.publicEndpoints, settings.catalog.default_datastore);
+    const instances = new InstanceService(
+      instanceRecords,
+      flavors,
+      catalog,
+      quotas,
+      tasks,
+      settings.compute.max_volume_gb,
+      new RestorePlanner(backupRecords, keyring),
+      configurations,
+      runtime.secrets,
+      runtime.publicEndpoints,
+      settings.catalog.default_datastore,
+    );
     const reconciler = new Reconciler(runtime, settings.tasks.reconcile_seconds * 1000, log.child({ component: 'reconciler' }), settings.replication.failover_after_seconds * 1000);
     return {
       settings,
@@ -164,6 +174,7 @@ export async function createServices(settings: Settings, options: ServiceOptions
 function backupInstances(instances: InstanceService): BackupInstances {
   return {
     get: (caller, projectId, instanceId) => instances.get(caller, projectId, instanceId),
-    statusOf: (instance) => deriveStatus({ taskStatus: instance.task_status, serviceStatus: instance.service_status, lastContactAt: instance.last_contact_at ? new Date(instance.last_contact_at) : undefined, hasFault: instance.fault_message !== null }, new Date()).status,
+    statusOf: (instance) =>
+      deriveStatus({ taskStatus: instance.task_status, serviceStatus: instance.service_status, lastContactAt: instance.last_contact_at ? new Date(instance.last_contact_at) : undefined, hasFault: instance.fault_message !== null }, new Date()).status,
   };
 }

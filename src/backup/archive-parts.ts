@@ -7,7 +7,7 @@ import { parseOwn } from '../common/json.js';
 
 /** The archived log files a backup row lists. */
 export function partsOf(backup: Pick<BackupTable, 'parts'>): ArchivePart[] {
-  return backup.parts ? (parseOwn<ArchivePart[]>(backup.parts)) : [];
+  return backup.parts ? parseOwn<ArchivePart[]>(backup.parts) : [];
 }
 
 /**
@@ -22,7 +22,13 @@ export async function collectArchive(db: Store, storage: BackupObjects, instance
   const stored = await storage.store.list(container, prefix);
   if (stored.length === 0) return 0;
   const backups = await db.selectFrom('backups').selectAll().where('instance_id', '=', instanceId).where('deleted', '=', 0).orderBy('created_at', 'desc').execute();
-  const listed = new Set(backups.flatMap((b) => partsOf(b).filter((p) => p.container === container).map((p) => p.key)));
+  const listed = new Set(
+    backups.flatMap((b) =>
+      partsOf(b)
+        .filter((p) => p.container === container)
+        .map((p) => p.key),
+    ),
+  );
   const instance = await db.selectFrom('instances').select('deleted').where('id', '=', instanceId).executeTakeFirst();
   const gone = !instance || instance.deleted === 1;
   const floor = backups.find((b) => b.status === 'COMPLETED' && b.archive_floor)?.archive_floor;

@@ -56,9 +56,41 @@ describe('backup API rules', () => {
     api = await startTestApi();
     const now = new Date().toISOString();
     instance = {
-      id: newId(), project_id: api.demo.projectId, name: 'src', flavor_id: '1', ram_mb: 512, vcpus: 1, volume_size: 1, datastore: 'mysql', datastore_version: '10.11', datastore_version_full: '10.11.19',
-      task_status: 'NONE', address: null, port: null, server_status: 'ACTIVE', service_status: 'HEALTHY', service_status_updated: now, last_contact_at: now, volume_used_bytes: 0,
-      fault_message: null, fault_details: null, fault_created: null, deleted: 0, deleted_at: null, created_at: now, updated_at: now, root_enabled_at: null, configuration_id: null, applied_configuration: null, restart_required: 0, replica_of_id: null, replication_secret: null, replication_status: null, auto_failover: 0, access_public: 0, access_cidrs: "[]",
+      id: newId(),
+      project_id: api.demo.projectId,
+      name: 'src',
+      flavor_id: '1',
+      ram_mb: 512,
+      vcpus: 1,
+      volume_size: 1,
+      datastore: 'mysql',
+      datastore_version: '10.11',
+      datastore_version_full: '10.11.19',
+      task_status: 'NONE',
+      address: null,
+      port: null,
+      server_status: 'ACTIVE',
+      service_status: 'HEALTHY',
+      service_status_updated: now,
+      last_contact_at: now,
+      volume_used_bytes: 0,
+      fault_message: null,
+      fault_details: null,
+      fault_created: null,
+      deleted: 0,
+      deleted_at: null,
+      created_at: now,
+      updated_at: now,
+      root_enabled_at: null,
+      configuration_id: null,
+      applied_configuration: null,
+      restart_required: 0,
+      replica_of_id: null,
+      replication_secret: null,
+      replication_status: null,
+      auto_failover: 0,
+      access_public: 0,
+      access_cidrs: '[]',
     };
     await api.services.store.db.insertInto('instances').values(instance).execute();
   });
@@ -92,7 +124,12 @@ describe('backup API rules', () => {
     const shown = (await call('GET', '/backups')).json().backups;
     assert.ok(shown.length >= 3);
     const one = shown[0];
-    assert.deepEqual(Object.keys(one).filter((k) => k !== 'fail_reason').sort(), ['created', 'datastore', 'description', 'id', 'instance_id', 'locationRef', 'name', 'parent_id', 'project_id', 'size', 'status', 'updated'].sort());
+    assert.deepEqual(
+      Object.keys(one)
+        .filter((k) => k !== 'fail_reason')
+        .sort(),
+      ['created', 'datastore', 'description', 'id', 'instance_id', 'locationRef', 'name', 'parent_id', 'project_id', 'size', 'status', 'updated'].sort(),
+    );
     assert.match(one.datastore.version_id, /^[0-9a-f-]{36}$/);
     const page = (await call('GET', '/backups?limit=1')).json();
     assert.equal(page.backups.length, 1);
@@ -125,7 +162,12 @@ describe('backup API rules', () => {
     for (const listed of (await call('GET', '/backups')).json().backups as Array<{ locationRef: string | null }>) assert.doesNotMatch(String(listed.locationRef), /^file:|\/objects\//);
     await api.services.store.db.deleteFrom('backups').where('id', 'in', [id, legacy.id]).execute();
     await api.services.store.db.deleteFrom('tasks').where('target_id', '=', id).execute();
-    await api.services.store.db.updateTable('quota_usages').set((eb) => ({ in_use: eb('in_use', '-', 1) })).where('project_id', '=', api.demo.projectId).where('resource', '=', 'backups').execute();
+    await api.services.store.db
+      .updateTable('quota_usages')
+      .set((eb) => ({ in_use: eb('in_use', '-', 1) }))
+      .where('project_id', '=', api.demo.projectId)
+      .where('resource', '=', 'backups')
+      .execute();
   });
 
   it('counts backups against the quota, refusing one over it with 413 and writing nothing', async () => {
@@ -145,14 +187,20 @@ describe('backup API rules', () => {
     assert.equal((await call('POST', '/backup_strategies', { backup_strategy: { instance_id: instance.id, swift_container: 'instance-box' } })).statusCode, 202);
     assert.equal((await call('POST', '/backup_strategies', { backup_strategy: { swift_container: 'No Spaces' } })).statusCode, 400);
     assert.equal((await call('POST', '/backup_strategies', { backup_strategy: { instance_id: 'nope', swift_container: 'abc' } })).statusCode, 404);
-    assert.deepEqual((await call('GET', '/backup_strategies')).json().backup_strategies.map((s: { swift_container: string }) => s.swift_container), ['project-box', 'instance-box']);
+    assert.deepEqual(
+      (await call('GET', '/backup_strategies')).json().backup_strategies.map((s: { swift_container: string }) => s.swift_container),
+      ['project-box', 'instance-box'],
+    );
     await api.app.inject({ method: 'PUT', url: `/v1.0/${api.admin.projectId}/mgmt/quotas/${api.demo.projectId}`, headers: { 'x-auth-token': api.admin.token }, payload: { quotas: { backups: 50 } } });
     const created = await call('POST', '/backups', { backup: { name: 'boxed', instance: instance.id } });
     assert.equal(created.statusCode, 202, created.body);
     const row = await api.services.store.db.selectFrom('backups').selectAll().where('id', '=', created.json().backup.id).executeTakeFirstOrThrow();
     assert.equal(row.container, 'instance-box');
     assert.equal((await call('DELETE', `/backup_strategies?instance_id=${instance.id}`)).statusCode, 202);
-    assert.deepEqual((await call('GET', '/backup_strategies')).json().backup_strategies.map((s: { swift_container: string }) => s.swift_container), ['project-box']);
+    assert.deepEqual(
+      (await call('GET', '/backup_strategies')).json().backup_strategies.map((s: { swift_container: string }) => s.swift_container),
+      ['project-box'],
+    );
   });
 
   it('removes archived log files no backup needs: unlisted ones below the newest full backup’s floor, then all unlisted once the instance is gone', async () => {

@@ -190,12 +190,15 @@ export class BackupService {
 
   async deleteStrategy(caller: AuthContext, projectId: string, filter: { instanceId?: string; projectId?: string }): Promise<void> {
     const project = this.strategyProject(caller, projectId, filter.projectId);
-    await this.backups.db.deleteFrom('backup_strategies').where('project_id', '=', project).where('instance_id', '=', filter.instanceId ?? '').execute();
+    await this.backups.db
+      .deleteFrom('backup_strategies')
+      .where('project_id', '=', project)
+      .where('instance_id', '=', filter.instanceId ?? '')
+      .execute();
   }
 
   private strategyProject(caller: AuthContext, projectId: string, asked: string | undefined): string {
     if (asked && asked !== projectId && !caller.isAdmin) throw new NotFound(`Project '${asked}' cannot be found.`);
     return asked || projectId;
   }
-
 }

@@ -37,7 +37,7 @@ export function manifestOf(backup: BackupTable, completedAt: string): BackupMani
     parent_id: backup.parent_id,
     tool: backup.tool ?? '',
     object: { container: backup.container, key: backup.object_key, size: backup.size_bytes ?? 0, sha256: backup.sha256 ?? '' },
-    positions: backup.positions ? (parseOwn<Record<string, string>>(backup.positions)) : {},
+    positions: backup.positions ? parseOwn<Record<string, string>>(backup.positions) : {},
     parts: partsOf(backup),
     volume_used_bytes: backup.volume_used_bytes ?? 0,
     compression: 'zstd',

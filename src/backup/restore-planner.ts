@@ -44,7 +44,7 @@ export class RestorePlanner {
           object: { container: b.container, key: b.object_key },
           size: b.size_bytes ?? 0,
           sha256: b.sha256 ?? '',
-          positions: b.positions ? (parseOwn<Record<string, string>>(b.positions)) : {},
+          positions: b.positions ? parseOwn<Record<string, string>>(b.positions) : {},
         })),
       },
     };

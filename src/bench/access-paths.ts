@@ -58,7 +58,11 @@ export async function benchAccessPaths(api: ApiClient, runs: number, seconds: nu
     const tps = (list: PgbenchRun[]) => median(list.map((r) => r.tps));
     const latency = (list: PgbenchRun[]) => median(list.map((r) => r.latencyMs));
     const line = (name: string, list: PgbenchRun[]) =>
-      `${name.padEnd(48)} ${tps(list).toFixed(0).padStart(9)} ${Math.min(...list.map((r) => r.tps)).toFixed(0).padStart(9)} ${Math.max(...list.map((r) => r.tps)).toFixed(0).padStart(9)} ${latency(list).toFixed(3).padStart(11)} ${(tps(list) / tps(samples.private)).toFixed(3).padStart(7)}`;
+      `${name.padEnd(48)} ${tps(list).toFixed(0).padStart(9)} ${Math.min(...list.map((r) => r.tps))
+        .toFixed(0)
+        .padStart(9)} ${Math.max(...list.map((r) => r.tps))
+        .toFixed(0)
+        .padStart(9)} ${latency(list).toFixed(3).padStart(11)} ${(tps(list) / tps(samples.private)).toFixed(3).padStart(7)}`;
     return [
       `\naccess paths: pgbench -S (4 clients, 2 threads) for ${seconds} s, ${runs} runs each, alternating; PostgreSQL 15, flavor 3; public = the packet filter's translation + allowed_cidrs check`,
       `${'case'.padEnd(48)} ${'tps med'.padStart(9)} ${'tps min'.padStart(9)} ${'tps max'.padStart(9)} ${'latency ms'.padStart(11)} ${'ratio'.padStart(7)}`,

@@ -5,7 +5,6 @@ import type { DatastoreProfile } from '../test-support/datastore-profiles.js';
 import { loseHost } from '../test-support/host-loss.js';
 import type { Row } from './stats.js';
 
-
 interface Member {
   id: string;
   ip: string;

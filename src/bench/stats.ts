@@ -17,7 +17,11 @@ export function formatRows(title: string, rows: Row[]): string {
     const m = median(row.samples);
     const ratio = row.baseline ? (m / median(row.baseline)).toFixed(2) : '';
     lines.push(
-      `${row.name.padEnd(50)} ${m.toFixed(3).padStart(9)} ${Math.min(...row.samples).toFixed(3).padStart(7)} ${Math.max(...row.samples).toFixed(3).padStart(7)} ${String(row.samples.length).padStart(3)} ${ratio.padStart(7)}`,
+      `${row.name.padEnd(50)} ${m.toFixed(3).padStart(9)} ${Math.min(...row.samples)
+        .toFixed(3)
+        .padStart(7)} ${Math.max(...row.samples)
+        .toFixed(3)
+        .padStart(7)} ${String(row.samples.length).padStart(3)} ${ratio.padStart(7)}`,
     );
   }
   return lines.join('\n');

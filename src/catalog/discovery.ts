@@ -55,4 +55,3 @@ export async function discoverVersions(probe: VersionProbe): Promise<InstalledVe
   }
   return [...found.values()];
 }
-

@@ -152,7 +152,12 @@ export function normalizeValue(rule: ParameterRule, raw: unknown, flavor?: Flavo
       if (typeof raw !== 'string') throw notOfType(rule);
       const text = raw.trim();
       if (rule.allowed) {
-        const words = rule.list ? text.split(',').map((w) => w.trim()).filter((w) => w !== '') : [text];
+        const words = rule.list
+          ? text
+              .split(',')
+              .map((w) => w.trim())
+              .filter((w) => w !== '')
+          : [text];
         const canonical = words.map((word) => {
           const found = rule.allowed!.find((a) => a.toLowerCase() === word.toLowerCase());
           if (found === undefined) throw new ParameterError(`The value for the configuration parameter ${rule.name} must be ${rule.list ? 'a comma-separated list of' : 'one of'}: ${rule.allowed!.join(', ')} ("${word}" is not).`);

@@ -32,7 +32,13 @@ describe('datastore catalog', () => {
     versionScript(join(dir, 'pg', '15', 'bin', 'postgres'), 'postgres (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)');
     const catalog = await DatastoreCatalog.build([descriptor(join(dir, 'pg'))], NO_SETTINGS);
     const postgres = catalog.get('postgresql');
-    assert.deepEqual(postgres.versions.map((v) => [v.name, v.version, v.installed]), [['13', '13.9', true], ['15', '15.18', true]]);
+    assert.deepEqual(
+      postgres.versions.map((v) => [v.name, v.version, v.installed]),
+      [
+        ['13', '13.9', true],
+        ['15', '15.18', true],
+      ],
+    );
     assert.equal(postgres.defaultVersionId, postgres.versions[1]!.id);
     const again = await DatastoreCatalog.build([descriptor(join(dir, 'pg'))], NO_SETTINGS);
     assert.equal(again.get('postgresql').versions[1]!.id, postgres.versions[1]!.id);
@@ -48,8 +54,15 @@ describe('datastore catalog', () => {
   it('adds configured versions, which may be inactive', async () => {
     const catalog = await DatastoreCatalog.build([descriptor(join(dir, 'pg'))], { disabled: [], versions: [{ datastore: 'postgresql', version: '16', active: false, image: 'registry/pg:16' }] });
     const all = catalog.get('postgresql', true).versions.map((v) => [v.name, v.active, v.installed]);
-    assert.deepEqual(all, [['13', true, true], ['15', true, true], ['16', false, false]]);
-    assert.deepEqual(catalog.get('postgresql', false).versions.map((v) => v.name), ['13', '15']);
+    assert.deepEqual(all, [
+      ['13', true, true],
+      ['15', true, true],
+      ['16', false, false],
+    ]);
+    assert.deepEqual(
+      catalog.get('postgresql', false).versions.map((v) => v.name),
+      ['13', '15'],
+    );
   });
 
   it('refuses configuration naming an unknown datastore, naming the key', async () => {

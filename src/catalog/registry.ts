@@ -96,9 +96,7 @@ export class DatastoreCatalog {
 
   /** Datastores with the versions the caller may see (admins also see inactive ones). */
   list(includeInactive: boolean): CatalogDatastore[] {
-    return this.datastores
-      .map((ds) => ({ ...ds, versions: ds.versions.filter((v) => includeInactive || v.active) }))
-      .filter((ds) => ds.versions.length > 0);
+    return this.datastores.map((ds) => ({ ...ds, versions: ds.versions.filter((v) => includeInactive || v.active) })).filter((ds) => ds.versions.length > 0);
   }
 
   find(idOrName: string, includeInactive = true): CatalogDatastore | undefined {

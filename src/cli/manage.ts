@@ -72,7 +72,12 @@ export function registerManage(program: Command): void {
     .description('list projects')
     .action(async (_options, command: Command) =>
       withServices(command, async ({ identity }) => {
-        console.log(renderTable(['ID', 'Name', 'Description'], (await identity.listProjects()).map((p) => [p.id, p.name, p.description])));
+        console.log(
+          renderTable(
+            ['ID', 'Name', 'Description'],
+            (await identity.listProjects()).map((p) => [p.id, p.name, p.description]),
+          ),
+        );
       }),
     );
 
@@ -94,7 +99,12 @@ export function registerManage(program: Command): void {
     .description('list users and their roles')
     .action(async (_options, command: Command) =>
       withServices(command, async ({ identity }) => {
-        console.log(renderTable(['ID', 'Name', 'Project', 'Roles'], (await identity.listUsers()).map((u) => [u.id, u.name, u.project ?? '', u.roles])));
+        console.log(
+          renderTable(
+            ['ID', 'Name', 'Project', 'Roles'],
+            (await identity.listUsers()).map((u) => [u.id, u.name, u.project ?? '', u.roles]),
+          ),
+        );
       }),
     );
 
@@ -140,7 +150,12 @@ export function registerManage(program: Command): void {
     .description('list flavors')
     .action(async (_options, command: Command) =>
       withServices(command, async ({ flavors }) => {
-        console.log(renderTable(['ID', 'Name', 'RAM', 'vCPUs', 'Disk'], (await flavors.list()).map((f) => [f.id, f.name, String(f.ram), String(f.vcpus), String(f.disk)])));
+        console.log(
+          renderTable(
+            ['ID', 'Name', 'RAM', 'vCPUs', 'Disk'],
+            (await flavors.list()).map((f) => [f.id, f.name, String(f.ram), String(f.vcpus), String(f.disk)]),
+          ),
+        );
       }),
     );
 

@@ -9,7 +9,7 @@ export function blockAddresses(cidr: string, setting: string): string[] {
   if (octets.some((o) => o > 255) || bits < 16 || bits > 30) throw new ConfigError(`${setting} "${cidr}": use a block from /16 to /30`);
   const base = ((octets[0]! << 24) | (octets[1]! << 16) | (octets[2]! << 8) | octets[3]!) >>> 0;
   const size = 2 ** (32 - bits);
-  const network = base & ~(size - 1) >>> 0;
+  const network = base & (~(size - 1) >>> 0);
   const addresses: string[] = [];
   for (let i = 1; i < size - 1; i++) {
     const n = (network + i) >>> 0;

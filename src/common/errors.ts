@@ -4,19 +4,7 @@
  */
 
 /** The fault names Trove puts at the top of its error bodies, keyed by HTTP status. */
-export type FaultName =
-  | 'badRequest'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'itemNotFound'
-  | 'badMethod'
-  | 'conflict'
-  | 'overLimit'
-  | 'badMediaType'
-  | 'unprocessableEntity'
-  | 'instanceFault'
-  | 'notImplemented'
-  | 'serviceUnavailable';
+export type FaultName = 'badRequest' | 'unauthorized' | 'forbidden' | 'itemNotFound' | 'badMethod' | 'conflict' | 'overLimit' | 'badMediaType' | 'unprocessableEntity' | 'instanceFault' | 'notImplemented' | 'serviceUnavailable';
 
 export abstract class TroveFault extends Error {
   abstract readonly status: number;

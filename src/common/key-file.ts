@@ -20,4 +20,3 @@ export function loadOrCreateKey(file: string): Buffer {
   if (key.length !== 32) throw new Error(`${file} must hold 32 bytes in base64`);
   return key;
 }
-

@@ -41,7 +41,10 @@ describe('configuration API', () => {
     assert.deepEqual(group.values, { innodb_buffer_pool_size: '{RAM / 2}', max_connections: 200 });
     assert.equal(group.instance_count, 0);
     const listed = (await call('GET', '/configurations')).json().configurations;
-    assert.deepEqual(listed.map((g: { id: string }) => g.id), [group.id]);
+    assert.deepEqual(
+      listed.map((g: { id: string }) => g.id),
+      [group.id],
+    );
     assert.equal(listed[0].values, undefined);
     const patched = await call('PATCH', `/configurations/${group.id}`, { configuration: { values: { wait_timeout: 120 } } });
     assert.equal(patched.statusCode, 200);
@@ -70,7 +73,7 @@ describe('configuration API', () => {
       [{ configuration: { name: 'g', values: { max_connections: '{process}' }, datastore: { type: 'mysql' } } }, 422, /unknown name \\"process\\"/],
       [{ configuration: { name: 'g', values: { autocommit: 'perhaps' }, datastore: { type: 'mysql' } } }, 422, /autocommit is not of type boolean/],
       [{ configuration: { name: 'g', values: { tx_isolation: 'CHAOS' }, datastore: { type: 'mysql' } } }, 422, /tx_isolation must be one of/],
-      [{ configuration: { name: 'g', values: { wait_timeout: 0 } , datastore: { type: 'mysql' } } }, 422, /wait_timeout is less than the minimum allowed: 1/],
+      [{ configuration: { name: 'g', values: { wait_timeout: 0 }, datastore: { type: 'mysql' } } }, 422, /wait_timeout is less than the minimum allowed: 1/],
       [{ configuration: { name: 'g', values: { shared_buffers: '64K' }, datastore: { type: 'postgresql' } } }, 422, /shared_buffers is less than the minimum allowed: 16/],
     ];
     for (const [body, status, message] of cases) {
@@ -118,8 +121,7 @@ describe('configuration API', () => {
 
   it('refuses an instance whose group does not fit its flavor or datastore, before anything is made', async () => {
     const greedy = (await create({ innodb_buffer_pool_size: '{RAM}' })).json().configuration;
-    const instance = (configuration: string, datastore = { type: 'mysql', version: '10.11' }) =>
-      call('POST', '/instances', { instance: { name: 'cfg', flavorRef: '1', volume: { size: 1 }, datastore, configuration } });
+    const instance = (configuration: string, datastore = { type: 'mysql', version: '10.11' }) => call('POST', '/instances', { instance: { name: 'cfg', flavorRef: '1', volume: { size: 1 }, datastore, configuration } });
     const refused = await instance(greedy.id);
     assert.equal(refused.statusCode, 422);
     assert.match(refused.json().unprocessableEntity.message, /innodb_buffer_pool_size 512\.0 MB \+ .* > the flavor's 512\.0 MB of RAM/);

@@ -22,7 +22,10 @@ describe('formulas of the flavor', () => {
   });
 
   it('refuses anything else, saying what is wrong', () => {
-    assert.throws(() => evaluate('process.exit(1)', GB1), (err: Error) => err instanceof FormulaError && /unexpected "\."|unknown name "process"/.test(err.message));
+    assert.throws(
+      () => evaluate('process.exit(1)', GB1),
+      (err: Error) => err instanceof FormulaError && /unexpected "\."|unknown name "process"/.test(err.message),
+    );
     assert.throws(() => evaluate('RAM / 0', GB1), /division by zero/);
     assert.throws(() => evaluate('(RAM', GB1), /expected "\)"/);
     assert.throws(() => evaluate('RAM RAM', GB1), /after the end/);
@@ -83,8 +86,7 @@ describe('memory budget', () => {
     }
   });
 
-  const hasArithmetic = (text: string) =>
-    text.includes('innodb_buffer_pool_size 768.0 MB') && text.includes('max_connections 500 × (sort_buffer_size 4.0 MB') && /= [\d.]+ GB > the flavor's 1.00 GB of RAM/.test(text);
+  const hasArithmetic = (text: string) => text.includes('innodb_buffer_pool_size 768.0 MB') && text.includes('max_connections 500 × (sort_buffer_size 4.0 MB') && /= [\d.]+ GB > the flavor's 1.00 GB of RAM/.test(text);
 
   it('warns of buffers + connections × per-connection memory above the RAM, with the arithmetic', () => {
     const values = valuesForFlavor(MARIADB_PARAMETERS, { innodb_buffer_pool_size: '768M', max_connections: 500, sort_buffer_size: '4M' }, GB1, 'mysql 10.11');
@@ -96,9 +98,15 @@ describe('memory budget', () => {
 
   it('refuses that excess in strict mode, and fixed buffers above the RAM always', () => {
     const values = valuesForFlavor(MARIADB_PARAMETERS, { innodb_buffer_pool_size: '768M', max_connections: 500, sort_buffer_size: '4M' }, GB1, 'mysql 10.11');
-    assert.throws(() => checkMemoryBudget(memoryBudget(MARIADB_PARAMETERS, values, GB1), true), (err: Error) => err instanceof ParameterError && hasArithmetic(err.message) && /strict_memory_budget/.test(err.message));
+    assert.throws(
+      () => checkMemoryBudget(memoryBudget(MARIADB_PARAMETERS, values, GB1), true),
+      (err: Error) => err instanceof ParameterError && hasArithmetic(err.message) && /strict_memory_budget/.test(err.message),
+    );
     const fixed = valuesForFlavor(MARIADB_PARAMETERS, { innodb_buffer_pool_size: '2G' }, GB1, 'mysql 10.11');
-    assert.throws(() => checkMemoryBudget(memoryBudget(MARIADB_PARAMETERS, fixed, GB1), false), (err: Error) => err instanceof ParameterError && /fixed buffers alone/.test(err.message) && /innodb_buffer_pool_size 2.00 GB/.test(err.message));
+    assert.throws(
+      () => checkMemoryBudget(memoryBudget(MARIADB_PARAMETERS, fixed, GB1), false),
+      (err: Error) => err instanceof ParameterError && /fixed buffers alone/.test(err.message) && /innodb_buffer_pool_size 2.00 GB/.test(err.message),
+    );
   });
 
   it('reckons the per-connection buffers of each connection', () => {

@@ -8,7 +8,7 @@ import { memoryBudget, valuesForFlavor, type ConfigurationValues, type MemoryBud
 import { parseOwn } from '../common/json.js';
 
 export function parseValues(json: string | null | undefined): ConfigurationValues {
-  return json ? (parseOwn<ConfigurationValues>(json)) : {};
+  return json ? parseOwn<ConfigurationValues>(json) : {};
 }
 
 /** The group attached to an instance (kept even if soft-deleted: an attached group cannot be deleted). */

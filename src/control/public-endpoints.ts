@@ -62,7 +62,10 @@ export class PublicEndpoints {
       const free = candidates.find((c) => !taken.has(`${c.address}:${c.port}`));
       if (!free) break;
       try {
-        await this.db.insertInto('public_endpoints').values({ ...free, instance_id: instanceId, created_at: new Date().toISOString() }).execute();
+        await this.db
+          .insertInto('public_endpoints')
+          .values({ ...free, instance_id: instanceId, created_at: new Date().toISOString() })
+          .execute();
         return free;
       } catch (err) {
         if (!isUniqueViolation(err)) throw err;

@@ -53,14 +53,7 @@ export class Reconciler {
   /** Sources with automatic failover that have been down for the configured time are ejected. */
   private async failOverDownSources(): Promise<void> {
     const now = new Date();
-    const sources = await this.runtime.instances.db
-      .selectFrom('instances')
-      .selectAll()
-      .where('deleted', '=', 0)
-      .where('auto_failover', '=', 1)
-      .where('replica_of_id', 'is', null)
-      .where('task_status', 'in', [TaskStatus.NONE, TaskStatus.ERROR])
-      .execute();
+    const sources = await this.runtime.instances.db.selectFrom('instances').selectAll().where('deleted', '=', 0).where('auto_failover', '=', 1).where('replica_of_id', 'is', null).where('task_status', 'in', [TaskStatus.NONE, TaskStatus.ERROR]).execute();
     for (const source of sources) {
       const down = downSince(source, this.unreachableSince.get(source.id));
       if (!down) continue;
@@ -69,7 +62,13 @@ export class Reconciler {
       const replicas = (await this.runtime.instances.replicasOf(source.id)).filter((r) => r.task_status === TaskStatus.NONE);
       // Nothing to fail over to: a replica must be in service itself.
       if (!replicas.some((r) => downSince(r, this.unreachableSince.get(r.id)) === undefined)) continue;
-      if (await startEject(this.runtime, source, replicas.map((r) => r.id))) {
+      if (
+        await startEject(
+          this.runtime,
+          source,
+          replicas.map((r) => r.id),
+        )
+      ) {
         this.log.warn({ instance: source.id, downSince: new Date(counted).toISOString() }, 'replica source is down: failing over to its most advanced replica');
       }
     }

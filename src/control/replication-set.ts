@@ -33,18 +33,21 @@ export function secretOf(instance: InstanceTable): string {
  * where `allowed` says so, in another state), or nothing changes and false is returned.
  */
 export async function startSetTask(runtime: Pick<Runtime, 'instances' | 'tasks'>, ids: string[], taskStatus: TaskStatus, kind: string, targetId: string, params: object, allowed: TaskStatus[] = [TaskStatus.NONE]): Promise<boolean> {
-  const started = await runtime.instances.db.transaction().execute(async (trx) => {
-    const updated = await trx.updateTable('instances').set({ task_status: taskStatus, updated_at: new Date().toISOString() }).where('id', 'in', ids).where('task_status', 'in', allowed).executeTakeFirst();
-    if (Number(updated.numUpdatedRows) !== ids.length) {
-      // Someone was busy: roll back the ones marked.
-      throw new SetBusy();
-    }
-    await runtime.tasks.enqueue(trx, kind, targetId, params);
-    return true;
-  }).catch((err: unknown) => {
-    if (err instanceof SetBusy) return false;
-    throw err;
-  });
+  const started = await runtime.instances.db
+    .transaction()
+    .execute(async (trx) => {
+      const updated = await trx.updateTable('instances').set({ task_status: taskStatus, updated_at: new Date().toISOString() }).where('id', 'in', ids).where('task_status', 'in', allowed).executeTakeFirst();
+      if (Number(updated.numUpdatedRows) !== ids.length) {
+        // Someone was busy: roll back the ones marked.
+        throw new SetBusy();
+      }
+      await runtime.tasks.enqueue(trx, kind, targetId, params);
+      return true;
+    })
+    .catch((err: unknown) => {
+      if (err instanceof SetBusy) return false;
+      throw err;
+    });
   if (started) runtime.tasks.nudge();
   return started;
 }

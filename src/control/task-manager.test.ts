@@ -45,8 +45,21 @@ function taskContract(kind: string, open: () => Promise<{ store: OpenedStore; cl
         kind: 'test.steps',
         deadlineSeconds: 60,
         steps: [
-          { name: 'a', run: async (r) => { seen.push(`a:${r.params.secret}`); return 'done'; } },
-          { name: 'b', run: async () => { if (waits-- > 0) return { waitMs: 10 }; seen.push('b'); return 'done'; } },
+          {
+            name: 'a',
+            run: async (r) => {
+              seen.push(`a:${r.params.secret}`);
+              return 'done';
+            },
+          },
+          {
+            name: 'b',
+            run: async () => {
+              if (waits-- > 0) return { waitMs: 10 };
+              seen.push('b');
+              return 'done';
+            },
+          },
           {
             name: 'c',
             run: async () => {
@@ -89,7 +102,19 @@ function taskContract(kind: string, open: () => Promise<{ store: OpenedStore; cl
 
     it('fails at once on a permanent error', async () => {
       const manager = new TaskManager(store.db, FAST, log);
-      manager.register({ kind: 'test.permanent', deadlineSeconds: 60, steps: [{ name: 'x', run: async () => { throw new PermanentTaskError('cannot ever work'); } }], onFailure: async () => undefined });
+      manager.register({
+        kind: 'test.permanent',
+        deadlineSeconds: 60,
+        steps: [
+          {
+            name: 'x',
+            run: async () => {
+              throw new PermanentTaskError('cannot ever work');
+            },
+          },
+        ],
+        onFailure: async () => undefined,
+      });
       const id = await manager.enqueue(store.db, 'test.permanent', 'target-3', {});
       manager.start();
       await until(async () => (await taskRow(id)).state === 'failed');
@@ -106,8 +131,21 @@ function taskContract(kind: string, open: () => Promise<{ store: OpenedStore; cl
         kind: 'test.resume',
         deadlineSeconds: 60,
         steps: [
-          { name: 'one', run: async () => { runs.push('one'); return 'done'; } },
-          { name: 'two', run: async () => { runs.push('two'); if (hang) await new Promise(() => undefined); return 'done'; } },
+          {
+            name: 'one',
+            run: async () => {
+              runs.push('one');
+              return 'done';
+            },
+          },
+          {
+            name: 'two',
+            run: async () => {
+              runs.push('two');
+              if (hang) await new Promise(() => undefined);
+              return 'done';
+            },
+          },
         ],
         onFailure: async () => undefined,
       });
@@ -118,7 +156,11 @@ function taskContract(kind: string, open: () => Promise<{ store: OpenedStore; cl
       first.start();
       await until(async () => firstRuns.includes('two'));
       await first.stop(0);
-      await store.db.updateTable('tasks').set({ lease_expires_at: new Date(Date.now() - 1000).toISOString() }).where('id', '=', id).execute();
+      await store.db
+        .updateTable('tasks')
+        .set({ lease_expires_at: new Date(Date.now() - 1000).toISOString() })
+        .where('id', '=', id)
+        .execute();
       const second = new TaskManager(store.db, FAST, log);
       second.register(kindFor(secondRuns, false));
       second.start();
@@ -132,7 +174,21 @@ function taskContract(kind: string, open: () => Promise<{ store: OpenedStore; cl
       let runs = 0;
       const make = () => {
         const manager = new TaskManager(store.db, FAST, log);
-        manager.register({ kind: 'test.once', deadlineSeconds: 60, steps: [{ name: 'x', run: async () => { runs++; await sleep(100); return 'done'; } }], onFailure: async () => undefined });
+        manager.register({
+          kind: 'test.once',
+          deadlineSeconds: 60,
+          steps: [
+            {
+              name: 'x',
+              run: async () => {
+                runs++;
+                await sleep(100);
+                return 'done';
+              },
+            },
+          ],
+          onFailure: async () => undefined,
+        });
         return manager;
       };
       const [a, b] = [make(), make()];
@@ -147,12 +203,14 @@ function taskContract(kind: string, open: () => Promise<{ store: OpenedStore; cl
   });
 }
 
-if (unitTests) taskContract('sqlite', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'trove-test-tasks-'));
-  return { store: openStore('', dir), cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
-});
+if (unitTests)
+  taskContract('sqlite', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trove-test-tasks-'));
+    return { store: openStore('', dir), cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+  });
 
-if (integrationTests) taskContract('postgresql', async () => {
-  const server = await startPostgres();
-  return { store: openStore(server.url, '/nonexistent'), cleanup: () => server.stop() };
-});
+if (integrationTests)
+  taskContract('postgresql', async () => {
+    const server = await startPostgres();
+    return { store: openStore(server.url, '/nonexistent'), cleanup: () => server.stop() };
+  });

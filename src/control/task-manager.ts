@@ -113,14 +113,7 @@ export class TaskManager {
       .where('id', '!=', exceptTaskId)
       .where('state', 'in', ['pending', 'running'])
       .execute();
-    const busy = await this.db
-      .selectFrom('tasks')
-      .select('id')
-      .where('target_id', '=', targetId)
-      .where('id', '!=', exceptTaskId)
-      .where('lease_expires_at', '>', iso(Date.now()))
-      .where('lease_owner', 'is not', null)
-      .executeTakeFirst();
+    const busy = await this.db.selectFrom('tasks').select('id').where('target_id', '=', targetId).where('id', '!=', exceptTaskId).where('lease_expires_at', '>', iso(Date.now())).where('lease_owner', 'is not', null).executeTakeFirst();
     return busy !== undefined;
   }
 
@@ -197,12 +190,7 @@ export class TaskManager {
     const candidates = await this.db
       .selectFrom('tasks')
       .selectAll()
-      .where((eb) =>
-        eb.or([
-          eb.and([eb('state', '=', 'pending'), eb('run_after', '<=', iso(now))]),
-          eb.and([eb('state', '=', 'running'), eb('lease_expires_at', '<', iso(now))]),
-        ]),
-      )
+      .where((eb) => eb.or([eb.and([eb('state', '=', 'pending'), eb('run_after', '<=', iso(now))]), eb.and([eb('state', '=', 'running'), eb('lease_expires_at', '<', iso(now))])]))
       .orderBy('created_at')
       .limit(5)
       .execute();
@@ -226,7 +214,12 @@ export class TaskManager {
   }
 
   private async update(taskId: string, values: Partial<TaskTable>): Promise<void> {
-    await this.db.updateTable('tasks').set({ ...values, updated_at: iso(Date.now()) }).where('id', '=', taskId).where('lease_owner', '=', this.owner).execute();
+    await this.db
+      .updateTable('tasks')
+      .set({ ...values, updated_at: iso(Date.now()) })
+      .where('id', '=', taskId)
+      .where('lease_owner', '=', this.owner)
+      .execute();
   }
 
   private async execute(task: TaskTable): Promise<void> {
@@ -238,13 +231,16 @@ export class TaskManager {
     }
     const run: TaskRun<unknown> = { task, params: kind.decode ? kind.decode(task.params) : JSON.parse(task.params), log };
     // A stopped manager stops renewing, so a step stuck here passes to another server.
-    const renew = setInterval(() => {
-      if (this.stopped) {
-        clearInterval(renew);
-        return;
-      }
-      void bestEffort(log, "renewing the task's lease", this.update(task.id, { lease_expires_at: iso(Date.now() + this.settings.lease_seconds * 1000) }));
-    }, (this.settings.lease_seconds * 1000) / 3);
+    const renew = setInterval(
+      () => {
+        if (this.stopped) {
+          clearInterval(renew);
+          return;
+        }
+        void bestEffort(log, "renewing the task's lease", this.update(task.id, { lease_expires_at: iso(Date.now() + this.settings.lease_seconds * 1000) }));
+      },
+      (this.settings.lease_seconds * 1000) / 3,
+    );
     renew.unref();
     let step = task.step;
     try {

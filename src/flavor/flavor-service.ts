@@ -56,7 +56,10 @@ export class FlavorService {
     const id = input.id ?? (await this.nextNumericId());
     const flavor: Flavor = { id, name: input.name, ram: input.ram, vcpus: input.vcpus, disk: input.disk ?? 0, ephemeral: input.ephemeral ?? 0 };
     try {
-      await this.db.insertInto('flavors').values({ ...flavor, created_at: new Date().toISOString() }).execute();
+      await this.db
+        .insertInto('flavors')
+        .values({ ...flavor, created_at: new Date().toISOString() })
+        .execute();
     } catch (err) {
       if (isUniqueViolation(err)) throw new Conflict(`A flavor with id '${id}' or name '${input.name}' already exists.`);
       throw err;
@@ -70,7 +73,10 @@ export class FlavorService {
   }
 
   private async nextNumericId(): Promise<string> {
-    const numeric = (await this.list()).map((f) => f.id).filter((id) => /^\d+$/.test(id)).map(Number);
+    const numeric = (await this.list())
+      .map((f) => f.id)
+      .filter((id) => /^\d+$/.test(id))
+      .map(Number);
     return String(Math.max(0, ...numeric) + 1);
   }
 }

@@ -93,7 +93,7 @@ export class IdentityService {
         .select(['roles.name as role', 'projects.name as project'])
         .where('role_assignments.user_id', '=', user.id)
         .execute();
-      const project = user.default_project_id ? (await this.findProject(user.default_project_id))?.name ?? null : null;
+      const project = user.default_project_id ? ((await this.findProject(user.default_project_id))?.name ?? null) : null;
       result.push({ ...user, project, roles: roles.map((r) => `${r.project}:${r.role}`).join(',') });
     }
     return result;
@@ -196,7 +196,12 @@ export class IdentityService {
       throw denied();
     }
     await attempt.succeeded();
-    if (check.stale) await this.db.updateTable('users').set({ password_hash: await hashPassword(request.password) }).where('id', '=', user.id).execute();
+    if (check.stale)
+      await this.db
+        .updateTable('users')
+        .set({ password_hash: await hashPassword(request.password) })
+        .where('id', '=', user.id)
+        .execute();
 
     const scope: RequestedScope = request.project ? { project: request.project } : request.unscoped ? 'unscoped' : undefined;
     const project = await this.resolveScope(user, scope);

@@ -104,7 +104,10 @@ describe('identity on one SQLite file shared by two services', () => {
     it('lets no more than the allowance of racing logins try a password, in all', async () => {
       const results = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => login(i % 2 ? a : b, 'dave', 'wrong-password', `198.51.100.${i}`)));
       const statuses = results.map((r) => (r.status === 'rejected' ? (r.reason as { status: number }).status : 201));
-      assert.ok(statuses.every((s) => s === 401 || s === 429), String(statuses));
+      assert.ok(
+        statuses.every((s) => s === 401 || s === 429),
+        String(statuses),
+      );
       let tried = statuses.filter((s) => s === 401).length;
       // Racing logins may all be refused (each counts the others still running); the refused
       // ones leave nothing behind, so the rest of the allowance is still there, and no more.

@@ -16,7 +16,10 @@ export const DEFAULT_LOGIN_LIMITS: LoginLimitSettings = { failuresPerUser: 5, fa
 export class LoginsLimited extends TroveFault {
   readonly status = 429;
   readonly faultName = 'overLimit' as const;
-  constructor(message: string, readonly retryAfterSeconds: number) {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
     super(message);
     this.headers['Retry-After'] = String(retryAfterSeconds);
   }
@@ -67,19 +70,15 @@ export class LoginLimiter {
     // Failures older than the window count for nothing: pruning them here keeps the table to
     // what the window holds.
     await this.db.deleteFrom('login_failures').where('attempted_at', '<=', cutoff).execute();
-    await this.db.insertInto('login_failures').values(counters.map((c) => ({ counter: c.key, attempt_id: attemptId, attempted_at: at }))).execute();
+    await this.db
+      .insertInto('login_failures')
+      .values(counters.map((c) => ({ counter: c.key, attempt_id: attemptId, attempted_at: at })))
+      .execute();
 
     let retryAfterMs = 0;
     let over: string | undefined;
     for (const counter of counters) {
-      const others = await this.db
-        .selectFrom('login_failures')
-        .select('attempted_at')
-        .where('counter', '=', counter.key)
-        .where('attempted_at', '>', cutoff)
-        .where('attempt_id', '!=', attemptId)
-        .orderBy('attempted_at')
-        .execute();
+      const others = await this.db.selectFrom('login_failures').select('attempted_at').where('counter', '=', counter.key).where('attempted_at', '>', cutoff).where('attempt_id', '!=', attemptId).orderBy('attempted_at').execute();
       if (others.length < counter.limit) continue;
       // The allowance returns when enough of the counted failures have left the window.
       const freeing = others[others.length - counter.limit];

@@ -30,10 +30,41 @@ describe('databases and users: requests overtaken by a task', () => {
   async function instance(): Promise<InstanceTable> {
     const now = new Date().toISOString();
     const row: InstanceTable = {
-      id: newId(), project_id: api.demo.projectId, name: `race-${Math.random().toString(36).slice(2, 8)}`, flavor_id: '1', ram_mb: 512, vcpus: 1, volume_size: 1, datastore: 'mysql', datastore_version: '10.11', datastore_version_full: '10.11.19',
-      task_status: 'NONE', address: '127.0.10.9', port: 3306, server_status: 'ACTIVE', service_status: 'HEALTHY', service_status_updated: now, last_contact_at: now, volume_used_bytes: 0,
-      fault_message: null, fault_details: null, fault_created: null, deleted: 0, deleted_at: null, created_at: now, updated_at: now, root_enabled_at: null, configuration_id: null, applied_configuration: null,
-      restart_required: 0, replica_of_id: null, replication_secret: null, replication_status: null, auto_failover: 0, access_public: 0, access_cidrs: '[]',
+      id: newId(),
+      project_id: api.demo.projectId,
+      name: `race-${Math.random().toString(36).slice(2, 8)}`,
+      flavor_id: '1',
+      ram_mb: 512,
+      vcpus: 1,
+      volume_size: 1,
+      datastore: 'mysql',
+      datastore_version: '10.11',
+      datastore_version_full: '10.11.19',
+      task_status: 'NONE',
+      address: '127.0.10.9',
+      port: 3306,
+      server_status: 'ACTIVE',
+      service_status: 'HEALTHY',
+      service_status_updated: now,
+      last_contact_at: now,
+      volume_used_bytes: 0,
+      fault_message: null,
+      fault_details: null,
+      fault_created: null,
+      deleted: 0,
+      deleted_at: null,
+      created_at: now,
+      updated_at: now,
+      root_enabled_at: null,
+      configuration_id: null,
+      applied_configuration: null,
+      restart_required: 0,
+      replica_of_id: null,
+      replication_secret: null,
+      replication_status: null,
+      auto_failover: 0,
+      access_public: 0,
+      access_cidrs: '[]',
     };
     await api.services.store.db.insertInto('instances').values(row).execute();
     return row;
@@ -56,9 +87,14 @@ describe('databases and users: requests overtaken by a task', () => {
     await new Promise<void>((resolve) => server.listen(socket, resolve));
   }
 
-  const call = (method: string, path: string, payload?: object) =>
-    api.app.inject({ method: method as 'GET', url: `/v1.0/${api.demo.projectId}${path}`, headers: { 'x-auth-token': api.demo.token }, ...(payload ? { payload } : {}) });
-  const setTaskStatus = (id: string, task_status: TaskStatus) => api.services.store.db.updateTable('instances').set({ task_status }).where('id', '=', id).execute().then(() => undefined);
+  const call = (method: string, path: string, payload?: object) => api.app.inject({ method: method as 'GET', url: `/v1.0/${api.demo.projectId}${path}`, headers: { 'x-auth-token': api.demo.token }, ...(payload ? { payload } : {}) });
+  const setTaskStatus = (id: string, task_status: TaskStatus) =>
+    api.services.store.db
+      .updateTable('instances')
+      .set({ task_status })
+      .where('id', '=', id)
+      .execute()
+      .then(() => undefined);
 
   it('answers 422 "not ACTIVE (it is deleting)" to a list of users whose instance a DELETE stopped meanwhile', async () => {
     const row = await instance();
@@ -83,7 +119,14 @@ describe('databases and users: requests overtaken by a task', () => {
 
   it('answers 404 when the instance is gone by the time the agent fails', async () => {
     const row = await instance();
-    await agentFailingAfter(row.id, () => api.services.store.db.updateTable('instances').set({ deleted: 1, deleted_at: new Date().toISOString() }).where('id', '=', row.id).execute().then(() => undefined));
+    await agentFailingAfter(row.id, () =>
+      api.services.store.db
+        .updateTable('instances')
+        .set({ deleted: 1, deleted_at: new Date().toISOString() })
+        .where('id', '=', row.id)
+        .execute()
+        .then(() => undefined),
+    );
     const listed = await call('GET', `/instances/${row.id}/databases`);
     assert.equal(listed.statusCode, 404, listed.body);
     assert.equal(listed.json().itemNotFound.message, `Instance '${row.id}' cannot be found.`);

@@ -194,7 +194,10 @@ export class GuestDataService {
     const { instance, agent } = await this.target(caller, projectId, id, 'root', true);
     const { user } = await this.call(id, () => agent.call(routes.rootEnable, password === undefined ? {} : { password }));
     // An agent older than this server ignores the password; the random one it set is not put in a message, which could be logged.
-    if (password !== undefined && user.password !== password) throw new UnprocessableEntity(`The guest agent of instance '${instance.name}' is older than this server and could not set the password given; root is enabled with a random one: enable root again without a password to get a new one, or restart the instance to update its agent.`);
+    if (password !== undefined && user.password !== password)
+      throw new UnprocessableEntity(
+        `The guest agent of instance '${instance.name}' is older than this server and could not set the password given; root is enabled with a random one: enable root again without a password to get a new one, or restart the instance to update its agent.`,
+      );
     if (!instance.root_enabled_at) await this.store.update(instance.id, { root_enabled_at: new Date().toISOString() });
     await this.copyAccountsToReplicas(instance);
     return user;

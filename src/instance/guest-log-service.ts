@@ -95,7 +95,15 @@ export class GuestLogService {
   async list(caller: AuthContext, projectId: string, id: string): Promise<GuestLogView[]> {
     const { instance, logs, agent } = await this.target(caller, projectId, id);
     const states = await this.agentLogs(instance.id, agent);
-    return Promise.all(logs.map((log) => this.view(instance.id, log, states.find((s) => s.name === log.name))));
+    return Promise.all(
+      logs.map((log) =>
+        this.view(
+          instance.id,
+          log,
+          states.find((s) => s.name === log.name),
+        ),
+      ),
+    );
   }
 
   async act(caller: AuthContext, projectId: string, id: string, action: LogAction): Promise<GuestLogView> {
@@ -116,7 +124,11 @@ export class GuestLogService {
     }
     if (action.publish) await this.publish(instance.id, agent, log.name, prefix);
     const states = await this.agentLogs(instance.id, agent);
-    return this.view(instance.id, log, states.find((s) => s.name === log.name));
+    return this.view(
+      instance.id,
+      log,
+      states.find((s) => s.name === log.name),
+    );
   }
 
   /** Copies what was written since the last publish into new objects, then records the offset. */

@@ -201,7 +201,8 @@ export class InstanceService {
     const { replication } = this.catalog.get(source.datastore, caller.isAdmin).descriptor.capabilities;
     if (!replication) throw new UnprocessableEntity(`Datastore '${source.datastore}' does not support replication, so instance '${source.name}' cannot have replicas.`);
     if (source.replica_of_id) throw new BadRequest(`Instance '${source.name}' is itself a replica (of ${source.replica_of_id}); replicate its source instead.`);
-    if (source.task_status !== TaskStatus.NONE || source.service_status !== 'HEALTHY') throw new UnprocessableEntity(`Instance '${source.name}' must be ACTIVE to be replicated; it is ${source.task_status === TaskStatus.NONE ? source.service_status : source.task_status}.`);
+    if (source.task_status !== TaskStatus.NONE || source.service_status !== 'HEALTHY')
+      throw new UnprocessableEntity(`Instance '${source.name}' must be ACTIVE to be replicated; it is ${source.task_status === TaskStatus.NONE ? source.service_status : source.task_status}.`);
     if (input.restorePoint !== undefined) throw new BadRequest('A replica is built from its source; leave out restorePoint.');
     if ((input.databases ?? []).length > 0 || (input.users ?? []).length > 0) throw new BadRequest("A replica has its source's databases and users; leave out databases and users.");
     if (input.datastore?.type !== undefined && this.catalog.get(input.datastore.type, caller.isAdmin).name !== source.datastore) throw new BadRequest(`A replica has its source's datastore (${source.datastore}); leave out datastore or give that one.`);
@@ -227,7 +228,10 @@ export class InstanceService {
 
   /** Every project's instances (or one project's), the live ones or the deleted ones. */
   async listAll(filter: { projectId?: string; deleted?: boolean } = {}): Promise<InstanceTable[]> {
-    let query = this.instances.db.selectFrom('instances').selectAll().where('deleted', '=', filter.deleted ? 1 : 0);
+    let query = this.instances.db
+      .selectFrom('instances')
+      .selectAll()
+      .where('deleted', '=', filter.deleted ? 1 : 0);
     if (filter.projectId !== undefined) query = query.where('project_id', '=', filter.projectId);
     return query.orderBy('created_at', 'desc').orderBy('id').execute();
   }
@@ -373,11 +377,7 @@ export class InstanceService {
     const instance = await this.get(caller, projectId, id);
     await this.instances.db.transaction().execute(async (trx) => {
       await trx.updateTable('tasks').set({ state: 'cancelled', updated_at: new Date().toISOString() }).where('target_id', '=', instance.id).where('state', 'in', ['pending', 'running']).execute();
-      await trx
-        .updateTable('instances')
-        .set({ task_status: TaskStatus.NONE, fault_message: null, fault_details: null, fault_created: null, updated_at: new Date().toISOString() })
-        .where('id', '=', instance.id)
-        .execute();
+      await trx.updateTable('instances').set({ task_status: TaskStatus.NONE, fault_message: null, fault_details: null, fault_created: null, updated_at: new Date().toISOString() }).where('id', '=', instance.id).execute();
     });
   }
 }

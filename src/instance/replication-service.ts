@@ -74,6 +74,12 @@ export class ReplicationService {
     if ((await this.agentStatus(source.id))?.service === 'HEALTHY') {
       throw new BadRequest(`Replica source '${source.name}' cannot be ejected as it has a current heartbeat; to make a replica the source while it runs, promote the replica (promote_to_replica_source).`);
     }
-    requireStarted(await startEject({ instances: this.store, tasks: this.tasks }, source, replicas.map((r) => r.id)));
+    requireStarted(
+      await startEject(
+        { instances: this.store, tasks: this.tasks },
+        source,
+        replicas.map((r) => r.id),
+      ),
+    );
   }
 }

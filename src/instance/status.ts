@@ -6,7 +6,6 @@
 import type { InstanceTable } from '../state/schema.js';
 import { TaskStatus } from '../state/task-status.js';
 
-
 /** What the agent says of its engine. */
 const ServiceStatus = {
   NEW: 'NEW',

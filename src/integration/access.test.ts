@@ -36,7 +36,12 @@ describe('access: public and private, allowed networks enforced on the host', ()
   let mysql: { id: string; ip: string };
   let postgres: { id: string; ip: string; port: number };
   const pgPort = 5432;
-  const enginePid = (id: string, file: string) => Number(readFileSync(join(host.dataDir, 'instances', id, file), 'utf8').split('\n')[0]!.trim());
+  const enginePid = (id: string, file: string) =>
+    Number(
+      readFileSync(join(host.dataDir, 'instances', id, file), 'utf8')
+        .split('\n')[0]!
+        .trim(),
+    );
   const view = async (id: string) => (await host.demo.call('GET', `/instances/${id}`)).body.instance;
   const publicOf = (v: { addresses: Array<{ type: string; address: string; port?: number }> }) => v.addresses.find((a) => a.type === 'public');
   /** An access change is done when its task is: the instance stays ACTIVE throughout. */
@@ -63,7 +68,10 @@ describe('access: public and private, allowed networks enforced on the host', ()
     mysql = await createAppInstance(host.demo, 'private-db', '2');
     const v = await view(mysql.id);
     assert.deepEqual(v.access, { is_public: false, allowed_cidrs: [] });
-    assert.deepEqual(v.addresses.map((a: { type: string }) => a.type), ['private']);
+    assert.deepEqual(
+      v.addresses.map((a: { type: string }) => a.type),
+      ['private'],
+    );
     assert.equal((await reach(mysql.ip, 3306)).outcome, 'answered');
     // The port the instance would be published on answers nothing from outside.
     assert.equal(await net.reachFromClient(net.hostAddress, 47100), 'refused');

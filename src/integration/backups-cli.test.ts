@@ -41,8 +41,7 @@ describe('backups through the real trove and openstack clients', () => {
     assert.equal(shown.status, wanted, JSON.stringify(shown));
     return shown;
   }
-  const rows = async (ip: string) =>
-    (await run('mariadb', ['--no-defaults', '-h', ip, '-u', 'clerk', '--password=Clerk-Secret-1', '--batch', '--skip-column-names', '-e', 'SELECT x FROM shop.t ORDER BY x'])).stdout.trim().split('\n');
+  const rows = async (ip: string) => (await run('mariadb', ['--no-defaults', '-h', ip, '-u', 'clerk', '--password=Clerk-Secret-1', '--batch', '--skip-column-names', '-e', 'SELECT x FROM shop.t ORDER BY x'])).stdout.trim().split('\n');
   const sql = (ip: string, statement: string) => run('mariadb', ['--no-defaults', '-h', ip, '-u', 'clerk', '--password=Clerk-Secret-1', '-e', statement]);
 
   it('backs up with trove backup-create (full, then --parent), lists, restores with create --backup, deletes', async () => {
@@ -88,7 +87,10 @@ describe('backups through the real trove and openstack clients', () => {
     assert.equal(shown.status, 'COMPLETED');
     assert.ok(shown.size > 0);
     const listed = JSON.parse(await openstack(['backup', 'list', '-f', 'json'])) as Array<{ Name: string }>;
-    assert.deepEqual(listed.map((b) => b.Name), ['ostack-bk']);
+    assert.deepEqual(
+      listed.map((b) => b.Name),
+      ['ostack-bk'],
+    );
     await openstack(['backup', 'delete', 'ostack-bk']);
   });
 

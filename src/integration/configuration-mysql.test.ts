@@ -73,7 +73,10 @@ describe('configuration groups on MariaDB', () => {
     assert.equal(preview.status, 200, JSON.stringify(preview.body));
     const changes = preview.body.preview.changes as Array<{ name: string; current: string; proposed: unknown; restart_required: boolean }>;
     assert.deepEqual(changes.map((c) => c.name).sort(), ['innodb_log_file_size', 'max_connections']);
-    assert.deepEqual(changes.find((c) => c.name === 'max_connections'), { name: 'max_connections', current: '222', proposed: 230, restart_required: false });
+    assert.deepEqual(
+      changes.find((c) => c.name === 'max_connections'),
+      { name: 'max_connections', current: '222', proposed: 230, restart_required: false },
+    );
     assert.equal(changes.find((c) => c.name === 'innodb_log_file_size')!.restart_required, true);
     assert.equal(preview.body.preview.restart_required, true);
     assert.equal(preview.body.preview.memory.fits, true);

@@ -201,15 +201,20 @@ function describeEngine(profile: DatastoreProfile, pool: string): void {
       const deleteSteps = ['cancel-other-tasks', 'stop-agent', 'remove', 'release-slot', 'forget', 'collect-archive'];
       const created: string[] = [];
       for (const [i, step] of createSteps.entries()) {
-        const id = await crashCase('instance.create', step, () => host.demo.call('POST', '/instances', body(`c-${i}`)), async (task) => {
-          assert.equal(task.state, 'done', task.error ?? '');
-          const view = await host.demo.waitForStatus(task.target_id, ['ACTIVE', 'ERROR'], 60_000);
-          assert.equal(view.status, 'ACTIVE');
-          const setUp = await profile.setUp(view.ip[0]);
-          assert.equal(setUp.code, 0, setUp.stderr + setUp.stdout);
-          const v = await write(task.target_id);
-          assert.equal(await readEventually(task.target_id, v), v);
-        });
+        const id = await crashCase(
+          'instance.create',
+          step,
+          () => host.demo.call('POST', '/instances', body(`c-${i}`)),
+          async (task) => {
+            assert.equal(task.state, 'done', task.error ?? '');
+            const view = await host.demo.waitForStatus(task.target_id, ['ACTIVE', 'ERROR'], 60_000);
+            assert.equal(view.status, 'ACTIVE');
+            const setUp = await profile.setUp(view.ip[0]);
+            assert.equal(setUp.code, 0, setUp.stderr + setUp.stdout);
+            const v = await write(task.target_id);
+            assert.equal(await readEventually(task.target_id, v), v);
+          },
+        );
         if (id) created.push(id);
       }
       const first = created.shift();
@@ -221,10 +226,15 @@ function describeEngine(profile: DatastoreProfile, pool: string): void {
       const deleteAll = async () => {
         for (const id of created.splice(0)) {
           const step = deleteSteps[deletes++ % deleteSteps.length]!;
-          await crashCase('instance.delete', step, () => host.demo.call('DELETE', `/instances/${id}`), async (task) => {
-            assert.equal(task.state, 'done', task.error ?? '');
-            await assertGone(id);
-          });
+          await crashCase(
+            'instance.delete',
+            step,
+            () => host.demo.call('DELETE', `/instances/${id}`),
+            async (task) => {
+              assert.equal(task.state, 'done', task.error ?? '');
+              await assertGone(id);
+            },
+          );
         }
       };
       await deleteAll();
@@ -268,30 +278,48 @@ function describeEngine(profile: DatastoreProfile, pool: string): void {
       const backups: Array<{ id: string; value: string }> = [];
       for (const step of ['start', 'wait', 'verify-and-record']) {
         const value = last;
-        await crashCase('backup.create', step, () => host.demo.call('POST', '/backups', { backup: { name: `b-${step}`, instance: main } }), async (task) => {
-          const backup = await host.demo.waitForBackup(task.target_id, ['COMPLETED', 'FAILED'], 60_000);
-          assert.equal(backup.status, task.state === 'done' ? 'COMPLETED' : 'FAILED');
-          if (backup.status === 'COMPLETED') backups.push({ id: backup.id, value });
-          await host.demo.waitForStatus(main, ['ACTIVE', 'RESTART_REQUIRED'], 60_000);
-          await keptOn(main);
-        }, { ready: active(main) });
+        await crashCase(
+          'backup.create',
+          step,
+          () => host.demo.call('POST', '/backups', { backup: { name: `b-${step}`, instance: main } }),
+          async (task) => {
+            const backup = await host.demo.waitForBackup(task.target_id, ['COMPLETED', 'FAILED'], 60_000);
+            assert.equal(backup.status, task.state === 'done' ? 'COMPLETED' : 'FAILED');
+            if (backup.status === 'COMPLETED') backups.push({ id: backup.id, value });
+            await host.demo.waitForStatus(main, ['ACTIVE', 'RESTART_REQUIRED'], 60_000);
+            await keptOn(main);
+          },
+          { ready: active(main) },
+        );
       }
       assert.ok(backups.length > 0, 'a backup completed');
-      const restored = await crashCase('instance.create', 'prepare', () => host.demo.call('POST', '/instances', { instance: { name: 'restored', flavorRef: '1', volume: { size: 1 }, restorePoint: { backupRef: backups.at(-1)!.id }, ...(profile.restoreKeepsUsers ? {} : { users: profile.account.users }) } }), async (task) => {
-        assert.equal(task.state, 'done', task.error ?? '');
-        assert.equal((await host.demo.waitForStatus(task.target_id, ['ACTIVE', 'ERROR'], 60_000)).status, 'ACTIVE');
-        assert.equal(await readEventually(task.target_id, backups.at(-1)!.value), backups.at(-1)!.value, 'the restore holds what was committed before its backup');
-      }, { label: 'restore' });
+      const restored = await crashCase(
+        'instance.create',
+        'prepare',
+        () => host.demo.call('POST', '/instances', { instance: { name: 'restored', flavorRef: '1', volume: { size: 1 }, restorePoint: { backupRef: backups.at(-1)!.id }, ...(profile.restoreKeepsUsers ? {} : { users: profile.account.users }) } }),
+        async (task) => {
+          assert.equal(task.state, 'done', task.error ?? '');
+          assert.equal((await host.demo.waitForStatus(task.target_id, ['ACTIVE', 'ERROR'], 60_000)).status, 'ACTIVE');
+          assert.equal(await readEventually(task.target_id, backups.at(-1)!.value), backups.at(-1)!.value, 'the restore holds what was committed before its backup');
+        },
+        { label: 'restore' },
+      );
       if (restored) created.push(restored);
 
       // A replica, created through a crash at its seeding, then promoted through crashes (and back).
       let replica = '';
       for (const step of ['seed', 'wait-for-seed', 'join']) {
-        const id = await crashCase('instance.create', step, () => host.demo.call('POST', '/instances', { instance: { name: `r-${step}`, replica_of: main } }), async (task) => {
-          assert.equal(task.state, 'done', task.error ?? '');
-          assert.equal((await host.demo.waitForStatus(task.target_id, ['ACTIVE', 'ERROR'], 60_000)).status, 'ACTIVE');
-          assert.equal(await readEventually(task.target_id, last), last, 'the replica follows its source');
-        }, { label: 'replica', ready: active(main) });
+        const id = await crashCase(
+          'instance.create',
+          step,
+          () => host.demo.call('POST', '/instances', { instance: { name: `r-${step}`, replica_of: main } }),
+          async (task) => {
+            assert.equal(task.state, 'done', task.error ?? '');
+            assert.equal((await host.demo.waitForStatus(task.target_id, ['ACTIVE', 'ERROR'], 60_000)).status, 'ACTIVE');
+            assert.equal(await readEventually(task.target_id, last), last, 'the replica follows its source');
+          },
+          { label: 'replica', ready: active(main) },
+        );
         if (id && !replica) replica = id;
         else if (id) created.push(id);
       }
@@ -301,7 +329,12 @@ function describeEngine(profile: DatastoreProfile, pool: string): void {
         let source = main;
         for (const step of ['fence-source-and-catch-up', 'promote', 'repoint', 'finish']) {
           const next: string = source === main ? replica : main;
-          await instanceCase('instance.promote', step, () => host.demo.call('POST', `/instances/${next}/action`, { promote_to_replica_source: {} }), () => next);
+          await instanceCase(
+            'instance.promote',
+            step,
+            () => host.demo.call('POST', `/instances/${next}/action`, { promote_to_replica_source: {} }),
+            () => next,
+          );
           const view: { replica_of?: unknown } = (await host.demo.call('GET', `/instances/${next}`)).body.instance;
           assert.equal(view.replica_of, undefined, `${next} is the source after promote at ${step}`);
           source = next;
@@ -314,7 +347,13 @@ function describeEngine(profile: DatastoreProfile, pool: string): void {
           assert.equal(await readEventually(next, last), last, 'the replica has the last write before its source is lost');
           const comeBack = loseHost(join(host.dataDir, 'instances', lost), profile.enginePidFile);
           try {
-            await instanceCase('instance.eject', step, () => host.demo.call('POST', `/instances/${lost}/action`, { eject_replica_source: {} }), () => next, {});
+            await instanceCase(
+              'instance.eject',
+              step,
+              () => host.demo.call('POST', `/instances/${lost}/action`, { eject_replica_source: {} }),
+              () => next,
+              {},
+            );
           } finally {
             comeBack();
           }
@@ -323,7 +362,7 @@ function describeEngine(profile: DatastoreProfile, pool: string): void {
             return view.replica_of?.id === next && view.replication?.role === 'replica' && view.status === 'ACTIVE';
           }, 120_000);
           assert.ok(rejoined, `the ejected source ${lost} follows ${next} once its host is back`);
-          assert.equal(await readEventually(lost, last), last, 'the old source has the new source\'s writes');
+          assert.equal(await readEventually(lost, last), last, "the old source has the new source's writes");
           source = next;
         }
         // The member that ended as a replica goes at a delete step; the source goes last, below.

@@ -312,17 +312,44 @@ describe('load while working: 50 API clients for 60 s while creates, backups and
       console.log(`worst p99 of the operations ${what}: ${worst.toFixed(1)} ms against a sane bound of ${bound} ms: ${worst <= bound ? 'within' : 'OVER'} (printed, not asserted)`);
     }
     console.log(`\nrefusals, the first of each kind:\n${[...refusals.entries()].map(([key, body]) => `${key}: ${body}`).join('\n')}`);
-    console.log(`\ntasks run meanwhile (in the order they ended):\n${outcomes.map((o) => `${o.kind.padEnd(14)} ${o.target.padEnd(30)} ${o.outcome.padEnd(28)} ${String(o.seconds).padStart(6)} s, ended at ${((o.ended - loadStarted) / 1000).toFixed(1)} s${o.reason ? `  ${o.reason}` : ''}`).join('\n')}`);
-    if (problems.length > 0) console.log(`\nproblems (first 10 of ${problems.length}):\n${problems.slice(0, 10).map((p) => `${p.operation} → ${p.status} ${p.requestId} ${p.body}`).join('\n')}\n${host.server.output().slice(-3000)}`);
+    console.log(
+      `\ntasks run meanwhile (in the order they ended):\n${outcomes.map((o) => `${o.kind.padEnd(14)} ${o.target.padEnd(30)} ${o.outcome.padEnd(28)} ${String(o.seconds).padStart(6)} s, ended at ${((o.ended - loadStarted) / 1000).toFixed(1)} s${o.reason ? `  ${o.reason}` : ''}`).join('\n')}`,
+    );
+    if (problems.length > 0)
+      console.log(
+        `\nproblems (first 10 of ${problems.length}):\n${problems
+          .slice(0, 10)
+          .map((p) => `${p.operation} → ${p.status} ${p.requestId} ${p.body}`)
+          .join('\n')}\n${host.server.output().slice(-3000)}`,
+      );
 
     for (const result of work) if (result.status === 'rejected') assert.fail(`${result.reason instanceof Error ? result.reason.stack : result.reason}\n${host.agentLogs()}`);
-    assert.deepEqual(problems.map((p) => `${p.operation} → ${p.status}`), [], 'no 5xx and no request left unanswered');
+    assert.deepEqual(
+      problems.map((p) => `${p.operation} → ${p.status}`),
+      [],
+      'no 5xx and no request left unanswered',
+    );
     // Refusals a tenant can meet here: an instance busy with a task (409, 422), or one deleted meanwhile (404).
     const refused = [...all.statuses.keys()].filter((s) => s >= 400 && s < 500);
-    assert.deepEqual(refused.filter((s) => ![404, 409, 422].includes(s)), [], `refusals are "busy" or "gone": ${[...refusals.entries()].join('\n')}`);
-    for (const row of figures.slice(0, -1)) assert.ok([...row.statuses.keys()].some((s) => s >= 200 && s < 300), `${row.operation} succeeded at least once: ${[...row.statuses.entries()]}`);
-    for (const kind of ['create', 'create replica', 'delete', 'backup', 'switchover']) assert.ok(outcomes.some((o) => o.kind === kind), `a ${kind} ran during the load`);
-    assert.ok(outcomes.filter((o) => o.kind === 'switchover').every((o) => o.outcome.startsWith('switched')), 'each switchover switched');
+    assert.deepEqual(
+      refused.filter((s) => ![404, 409, 422].includes(s)),
+      [],
+      `refusals are "busy" or "gone": ${[...refusals.entries()].join('\n')}`,
+    );
+    for (const row of figures.slice(0, -1))
+      assert.ok(
+        [...row.statuses.keys()].some((s) => s >= 200 && s < 300),
+        `${row.operation} succeeded at least once: ${[...row.statuses.entries()]}`,
+      );
+    for (const kind of ['create', 'create replica', 'delete', 'backup', 'switchover'])
+      assert.ok(
+        outcomes.some((o) => o.kind === kind),
+        `a ${kind} ran during the load`,
+      );
+    assert.ok(
+      outcomes.filter((o) => o.kind === 'switchover').every((o) => o.outcome.startsWith('switched')),
+      'each switchover switched',
+    );
 
     // Converged: no task is open, every failed one says why, and no instance or backup is left mid-way.
     let open = tasksOf(host, ['pending', 'running']);
@@ -343,7 +370,11 @@ describe('load while working: 50 API clients for 60 s while creates, backups and
         if (backup.status === 'FAILED') assert.ok(backup.fail_reason, `backup ${backup.name} failed and says why`);
       }
     }
-    for (const [api, id] of [[host.demo, set.source.id], [host.demo, set.replica.id], [acme, acmeBase.id]] as const) {
+    for (const [api, id] of [
+      [host.demo, set.source.id],
+      [host.demo, set.replica.id],
+      [acme, acmeBase.id],
+    ] as const) {
       assert.equal((await api.call('GET', `/instances/${id}`)).body.instance.status, 'ACTIVE', 'the instances the clients used are still ACTIVE');
     }
 
@@ -407,9 +438,17 @@ describe('load with rate limits on: a client over its allowance is refused with 
     await runLoad({ clients, operations, untilMs: started + RATE_LIMITED_SECONDS * 1000, thinkMs: THINK_MS, maxRoundsPerClient: 1000 });
     console.log(`\nrate limits on (GET 120, POST and DELETE 20 a minute per user), ${CLIENTS} clients over ${seconds(started)} s:\n${formatTable(recorder.figures())}`);
 
-    assert.deepEqual(problems.map((p) => `${p.operation} → ${p.status} ${p.body}`), [], 'no 5xx and no request left unanswered');
+    assert.deepEqual(
+      problems.map((p) => `${p.operation} → ${p.status} ${p.body}`),
+      [],
+      'no 5xx and no request left unanswered',
+    );
     const statuses = new Set(recorder.figures().flatMap((row) => [...row.statuses.keys()]));
-    assert.deepEqual([...statuses].filter((s) => ![200, 201, 202, 413].includes(s)), [], 'answers are successes or overLimit refusals');
+    assert.deepEqual(
+      [...statuses].filter((s) => ![200, 201, 202, 413].includes(s)),
+      [],
+      'answers are successes or overLimit refusals',
+    );
     assert.ok(recorder.count((s) => s === 200) > 0, 'requests within the allowance are answered');
     assert.ok(refusals.length > 0, 'requests over the allowance are refused');
     for (const refusal of refusals) {

@@ -74,7 +74,10 @@ describe('MariaDB backups and restore', () => {
     assert.equal(data.subarray(0, 8).toString(), 'TRVBK001', 'the stored object is encrypted');
     assert.equal((await host.demo.waitForStatus(id, ['ACTIVE'])).status, 'ACTIVE');
     const listed = await host.demo.call('GET', `/instances/${id}/backups`);
-    assert.deepEqual(listed.body.backups.map((b: any) => b.id), [done.id]);
+    assert.deepEqual(
+      listed.body.backups.map((b: any) => b.id),
+      [done.id],
+    );
   });
 
   it('chains two incrementals and restores each point in time: rows written before are there, rows after are not', async () => {

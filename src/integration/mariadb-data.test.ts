@@ -42,10 +42,16 @@ describe('managing a running MariaDB: databases, users, access, root', () => {
     assert.deepEqual(rest.databases, [{ name: 'scratch' }]);
     assert.equal((await host.demo.call('POST', path('/users'), { users: [{ name: 'inspector', password: 'Inspect-1', databases: [{ name: 'legacy' }, { name: 'sales' }] }] })).status, 202);
     const schemata = await mariadb(ip, 'inspector', 'Inspect-1', "SELECT schema_name, default_character_set_name, default_collation_name FROM information_schema.schemata WHERE schema_name IN ('legacy', 'sales') ORDER BY 1");
-    assert.deepEqual(schemata.stdout.trim().split('\n').map((l) => l.split('\t')), [
-      ['legacy', 'latin1', 'latin1_swedish_ci'],
-      ['sales', 'utf8mb4', 'utf8mb4_general_ci'],
-    ]);
+    assert.deepEqual(
+      schemata.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split('\t')),
+      [
+        ['legacy', 'latin1', 'latin1_swedish_ci'],
+        ['sales', 'utf8mb4', 'utf8mb4_general_ci'],
+      ],
+    );
     assert.equal((await host.demo.call('DELETE', path('/users/inspector'))).status, 202);
     assert.equal((await host.demo.call('DELETE', path('/databases/scratch'))).status, 202);
     assert.deepEqual((await host.demo.call('GET', path('/databases'))).body.databases, [{ name: 'legacy' }, { name: 'sales' }]);
@@ -64,7 +70,12 @@ describe('managing a running MariaDB: databases, users, access, root', () => {
   });
 
   it('creates users who can log in and see only the databases granted to them', async () => {
-    const created = await host.demo.call('POST', path('/users'), { users: [{ name: 'ann', password: 'Ann-Secret-1', databases: [{ name: 'sales' }] }, { name: 'bob', password: 'Bob-Secret-1', host: '127.0.0.%' }] });
+    const created = await host.demo.call('POST', path('/users'), {
+      users: [
+        { name: 'ann', password: 'Ann-Secret-1', databases: [{ name: 'sales' }] },
+        { name: 'bob', password: 'Bob-Secret-1', host: '127.0.0.%' },
+      ],
+    });
     assert.equal(created.status, 202, JSON.stringify(created.body));
     const ann = await mariadb(ip, 'ann', 'Ann-Secret-1', 'SHOW DATABASES');
     assert.equal(ann.code, 0, ann.stderr);
@@ -199,7 +210,10 @@ describe('managing a running MariaDB: databases, users, access, root', () => {
     const root = await trove(['root-enable', id]);
     assert.equal(root.code, 0, root.stderr);
     assert.match((await trove(['root-show', id])).stdout, /True/);
-    for (const args of [['user-delete', id, 'cli_user'], ['database-delete', id, 'cli_db']]) {
+    for (const args of [
+      ['user-delete', id, 'cli_user'],
+      ['database-delete', id, 'cli_db'],
+    ]) {
       const result = await trove(args);
       assert.equal(result.code, 0, `trove ${args.join(' ')}: ${result.stderr}`);
     }

@@ -100,7 +100,10 @@ describe('MariaDB instances through trove serve', () => {
     assert.equal((await host.demo.call('PATCH', `/instances/${id}`, { instance: { name: 'shop-main' } })).status, 202);
     assert.equal((await host.demo.call('PUT', `/instances/${id}`, { instance: {} })).status, 202);
     const list = (await host.demo.call('GET', '/instances?include_clustered=False')).body;
-    assert.deepEqual(list.instances.map((i: { name: string }) => i.name), ['shop-main']);
+    assert.deepEqual(
+      list.instances.map((i: { name: string }) => i.name),
+      ['shop-main'],
+    );
     assert.equal((await host.demo.call('GET', '/instances/shop-main')).status, 404, 'names are not ids: clients list after a 404');
     assert.equal((await host.demo.call('POST', `/instances/${id}/action`, { restart: {} })).status, 202);
     const restarted = await host.demo.waitForStatus(id, ['ACTIVE']);

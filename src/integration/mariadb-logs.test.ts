@@ -6,7 +6,6 @@ import { asApp, createAppInstance } from '../test-support/mariadb.js';
 import { run } from '../test-support/processes.js';
 import { openstackEnv, startTroveHost, type TroveHost } from '../test-support/trove-host.js';
 
-
 /** Guest logs of a real MariaDB: switched on and off in the engine, published to the object store. */
 describe('guest logs of a MariaDB instance', () => {
   let host: TroveHost;
@@ -15,7 +14,12 @@ describe('guest logs of a MariaDB instance', () => {
   const log = (body: object) => host.demo.call('POST', `/instances/${id}/log`, body);
   const published = (name: string) => {
     const dir = join(host.dataDir, 'objects', 'database_logs', id, name);
-    return existsSync(dir) ? readdirSync(dir).filter((f) => f.startsWith('log-')).map((f) => readFileSync(join(dir, f), 'utf8')).join('') : '';
+    return existsSync(dir)
+      ? readdirSync(dir)
+          .filter((f) => f.startsWith('log-'))
+          .map((f) => readFileSync(join(dir, f), 'utf8'))
+          .join('')
+      : '';
   };
 
   before(async () => {
@@ -28,11 +32,14 @@ describe('guest logs of a MariaDB instance', () => {
 
   it('lists the datastore’s logs with Trove’s fields', async () => {
     const { logs } = (await host.demo.call('GET', `/instances/${id}/log`)).body;
-    assert.deepEqual(logs.map((l: { name: string; type: string; status: string }) => [l.name, l.type, l.status]), [
-      ['general', 'USER', 'Disabled'],
-      ['slow_query', 'USER', 'Disabled'],
-      ['error', 'SYS', 'Ready'],
-    ]);
+    assert.deepEqual(
+      logs.map((l: { name: string; type: string; status: string }) => [l.name, l.type, l.status]),
+      [
+        ['general', 'USER', 'Disabled'],
+        ['slow_query', 'USER', 'Disabled'],
+        ['error', 'SYS', 'Ready'],
+      ],
+    );
     assert.deepEqual(logs[0], { name: 'general', type: 'USER', status: 'Disabled', published: 0, pending: 0, container: 'database_logs', prefix: `${id}/general/`, metafile: `${id}/general/_metafile` });
   });
 

@@ -34,7 +34,12 @@ describe('OpenStack clients against trove serve', () => {
       .split('\n')
       .filter((line) => line.startsWith('|'))
       .slice(1)
-      .map((line) => line.split('|').slice(1, -1).map((cell) => cell.trim().replace(/^b'(.*)'$/, '$1')));
+      .map((line) =>
+        line
+          .split('|')
+          .slice(1, -1)
+          .map((cell) => cell.trim().replace(/^b'(.*)'$/, '$1')),
+      );
 
   it('openstack token issue gets a project-scoped token', async () => {
     const token = await openstack(['token', 'issue']);
@@ -46,7 +51,9 @@ describe('OpenStack clients against trove serve', () => {
   it('trove flavor-list and openstack database flavor list show the flavors', async () => {
     const result = await troveClient(['flavor-list']);
     assert.equal(result.code, 0, result.stderr);
-    const names = rows(result.stdout).map((r) => r[1]).sort();
+    const names = rows(result.stdout)
+      .map((r) => r[1])
+      .sort();
     assert.deepEqual(names, ['db.large', 'db.medium', 'db.small', 'db.tiny', 'db.xlarge']);
     const flavors = await openstack(['database', 'flavor', 'list']);
     assert.deepEqual(flavors.map((f: { Name: string; RAM: number }) => [f.Name, f.RAM]).sort(), [
@@ -61,12 +68,23 @@ describe('OpenStack clients against trove serve', () => {
   it('trove datastore-list and datastore-version-list show the installed engines', async () => {
     const result = await troveClient(['datastore-list']);
     assert.equal(result.code, 0, result.stderr);
-    assert.deepEqual(rows(result.stdout).map((r) => r[1]).sort(), ['mariadb', 'mysql', 'postgresql', 'redis']);
+    assert.deepEqual(
+      rows(result.stdout)
+        .map((r) => r[1])
+        .sort(),
+      ['mariadb', 'mysql', 'postgresql', 'redis'],
+    );
     const versions = await troveClient(['datastore-version-list', 'mysql']);
     assert.equal(versions.code, 0, versions.stderr);
-    assert.deepEqual(rows(versions.stdout).map((r) => r[1]), ['10.11']);
+    assert.deepEqual(
+      rows(versions.stdout).map((r) => r[1]),
+      ['10.11'],
+    );
     const openstackVersions = await openstack(['datastore', 'version', 'list', 'postgresql']);
-    assert.deepEqual(openstackVersions.map((v: { Name: string }) => v.Name), ['15']);
+    assert.deepEqual(
+      openstackVersions.map((v: { Name: string }) => v.Name),
+      ['15'],
+    );
     const datastores = await openstack(['datastore', 'list']);
     assert.equal(datastores.length, 4);
   });
@@ -80,7 +98,10 @@ describe('OpenStack clients against trove serve', () => {
     assert.equal(listed.code, 0, listed.stderr);
     assert.match(listed.stdout, /\|\s*max_volumes\s*\|\s*40\s*\|/);
     const rates = JSON.parse(listed.stdout.slice(listed.stdout.indexOf('\n[')));
-    assert.deepEqual(rates.find((l: { Verb: string }) => l.Verb === 'POST'), { Value: 200, Verb: 'POST', Remaining: 200, Unit: 'MINUTE' });
+    assert.deepEqual(
+      rates.find((l: { Verb: string }) => l.Verb === 'POST'),
+      { Value: 200, Verb: 'POST', Remaining: 200, Unit: 'MINUTE' },
+    );
   });
 
   it('trove quota-show shows usage against limits', async () => {

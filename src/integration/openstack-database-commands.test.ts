@@ -37,9 +37,15 @@ describe('openstack database commands against a real instance', () => {
     const id = (await openstack(['instance', 'show', 'ostack'])).id as string;
 
     await openstack(['db', 'create', id, 'shop'], false);
-    assert.deepEqual((await openstack(['db', 'list', id])).map((d: { Name: string }) => d.Name), ['shop']);
+    assert.deepEqual(
+      (await openstack(['db', 'list', id])).map((d: { Name: string }) => d.Name),
+      ['shop'],
+    );
     await openstack(['user', 'create', id, 'clerk', 'Clerk-Secret-1', '--databases', 'shop'], false);
-    assert.deepEqual((await openstack(['user', 'list', id])).map((u: { Name: string }) => u.Name), ['clerk']);
+    assert.deepEqual(
+      (await openstack(['user', 'list', id])).map((u: { Name: string }) => u.Name),
+      ['clerk'],
+    );
     assert.equal((await openstack(['user', 'show', id, 'clerk'])).name, 'clerk');
     // The client prints `ip` as text (possibly several, comma-separated), or as a list.
     const shownIp: unknown = (await openstack(['instance', 'show', 'ostack'])).ip;
@@ -58,7 +64,10 @@ describe('openstack database commands against a real instance', () => {
     await openstack(['root', 'disable', id], false);
 
     const logs = await openstack(['log', 'list', id]);
-    assert.deepEqual(logs.map((l: { Name: string }) => l.Name), ['general', 'slow_query', 'error']);
+    assert.deepEqual(
+      logs.map((l: { Name: string }) => l.Name),
+      ['general', 'slow_query', 'error'],
+    );
     await openstack(['log', 'set', id, 'general', '--enable']);
     assert.notEqual((await openstack(['log', 'show', id, 'general'])).status, 'Disabled');
 

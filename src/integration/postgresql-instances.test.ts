@@ -116,7 +116,12 @@ describe('PostgreSQL instances', () => {
     }
     assert.equal(log.status, 'Published');
     const dir = join(host.dataDir, 'objects', 'database_logs', id, 'general');
-    const text = existsSync(dir) ? readdirSync(dir).filter((f) => f.startsWith('log-')).map((f) => readFileSync(join(dir, f), 'utf8')).join('') : '';
+    const text = existsSync(dir)
+      ? readdirSync(dir)
+          .filter((f) => f.startsWith('log-'))
+          .map((f) => readFileSync(join(dir, f), 'utf8'))
+          .join('')
+      : '';
     assert.match(text, /pg-marker/);
   });
 

@@ -25,7 +25,11 @@ describe('PostgreSQL WAL archived segment by segment through the backup pipeline
   const objects = () => join(host.dataDir, 'objects', 'database_backups');
   const archived = () => {
     const dir = join(objects(), 'archive', id);
-    return existsSync(dir) ? readdirSync(dir).filter((n) => SEGMENT.test(n)).sort() : [];
+    return existsSync(dir)
+      ? readdirSync(dir)
+          .filter((n) => SEGMENT.test(n))
+          .sort()
+      : [];
   };
   const sql = async (statement: string) => {
     const ran = await psql(ip, APP.user, APP.password, APP.database, statement);

@@ -52,7 +52,11 @@ describe('a Redis backup stuck in its snapshot', () => {
     const next = await host.demo.call('POST', '/backups', { backup: { name: 'next', instance: id } });
     assert.equal(next.status, 202, `the next backup is not refused as under way: ${JSON.stringify(next.body)}`);
     const completed = await host.demo.waitForBackup(next.body.backup.id, ['COMPLETED', 'FAILED'], 60_000);
-    const agentLog = () => readFileSync(join(host.dataDir, 'instances', id, 'agent.log'), 'utf8').split('\n').slice(-15).join('\n');
+    const agentLog = () =>
+      readFileSync(join(host.dataDir, 'instances', id, 'agent.log'), 'utf8')
+        .split('\n')
+        .slice(-15)
+        .join('\n');
     assert.equal(completed.status, 'COMPLETED', `${completed.fail_reason}\n${agentLog()}`);
   });
 });

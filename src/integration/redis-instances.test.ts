@@ -26,7 +26,10 @@ describe('Redis instances', () => {
 
   it('is in the catalog with its installed version, smallest flavor and capabilities', async () => {
     const { datastore } = (await host.demo.call('GET', '/datastores/redis')).body;
-    assert.deepEqual(datastore.versions.map((v: { name: string }) => v.name), ['7.0']);
+    assert.deepEqual(
+      datastore.versions.map((v: { name: string }) => v.name),
+      ['7.0'],
+    );
     assert.equal(datastore.default_port, 6379);
     assert.deepEqual([datastore.capabilities.databases, datastore.capabilities.users, datastore.capabilities.root], [false, true, true]);
     const flavors = (await host.demo.call('GET', '/datastores/redis/versions/7.0/flavors')).body.flavors;
@@ -121,11 +124,17 @@ describe('Redis instances', () => {
 
   it('publishes its server log', async () => {
     const logs = (await host.demo.call('GET', path('/log'))).body.logs;
-    assert.deepEqual(logs.map((l: { name: string; type: string }) => [l.name, l.type]), [['server', 'SYS']]);
+    assert.deepEqual(
+      logs.map((l: { name: string; type: string }) => [l.name, l.type]),
+      [['server', 'SYS']],
+    );
     const published = await host.demo.call('POST', path('/log'), { name: 'server', publish: 1 });
     assert.equal(published.body.log.status, 'Published', JSON.stringify(published.body));
     const dir = join(host.dataDir, 'objects', 'database_logs', id, 'server');
-    const text = readdirSync(dir).filter((f) => f.startsWith('log-')).map((f) => readFileSync(join(dir, f), 'utf8')).join('');
+    const text = readdirSync(dir)
+      .filter((f) => f.startsWith('log-'))
+      .map((f) => readFileSync(join(dir, f), 'utf8'))
+      .join('');
     assert.match(text, /Ready to accept connections/);
   });
 

@@ -53,7 +53,9 @@ const postgresSabotage: Sabotage = {
 
 /** The instance's folder files named *.acl, found wherever the Redis module keeps them. */
 function aclFiles(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.acl')).map((f) => join(dir, f));
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.acl'))
+    .map((f) => join(dir, f));
 }
 /** Redis's ACL file replaced by a folder: ACL SAVE fails, so every user change fails after the engine took it. */
 const redisSabotage: Sabotage = {
@@ -161,7 +163,9 @@ describe('no secret reaches a log when the engine refuses it', { timeout: 900_00
         const replicaView = await host.demo.waitForStatus(replica.body.instance.id, ['ACTIVE', 'ERROR'], 120_000);
         assert.equal(replicaView.status, 'ERROR', `a replica cannot be made while its source refuses the replication account: ${JSON.stringify(replicaView)}`);
         refusals.push(`${engine.type} create replica: ${replicaView.status} (${replicaView.fault?.message ?? ''})`);
-        replicationPasswords(host.dataDir).forEach((p, i) => { secrets.set(`${engine.type} replication password ${i}`, p); });
+        replicationPasswords(host.dataDir).forEach((p, i) => {
+          secrets.set(`${engine.type} replication password ${i}`, p);
+        });
         assert.equal((await host.demo.call('DELETE', `/instances/${replicaView.id}`)).status, 202);
       } finally {
         await engine.sabotage.off(host, id, ip, root.body.user.password);
@@ -193,10 +197,16 @@ describe('no secret reaches a log when the engine refuses it', { timeout: 900_00
     const keyForms = [backupKey.toString('base64'), backupKey.toString('hex'), backupKey.toString('base64url')].filter((k) => k.length >= 16);
     const all = new Map<string, string>([...secrets, ...keyForms.map((k, i) => [`backup key form ${i}`, k] as [string, string])]);
     assert.ok(secrets.size >= ENGINES.length * 7, `every engine case ran: ${[...secrets.keys()].join(', ')}`);
-    assert.ok([...secrets.keys()].some((k) => k.includes('replication password')), 'replication sets were made, so their password was in play');
+    assert.ok(
+      [...secrets.keys()].some((k) => k.includes('replication password')),
+      'replication sets were made, so their password was in play',
+    );
 
     const logs: Array<[string, string]> = [['trove serve output', host.server.output()], ...logFiles(join(host.dataDir, 'instances')).map((f) => [f, readFileSync(f, 'latin1')] as [string, string])];
-    assert.ok(logs.some(([name]) => name.endsWith('agent.log')), 'the agents\' logs were searched');
+    assert.ok(
+      logs.some(([name]) => name.endsWith('agent.log')),
+      "the agents' logs were searched",
+    );
     assert.ok(host.server.output().includes('"level":30'), 'the server logged below its quiet test level, requests included');
     const found: string[] = [];
     for (const [what, value] of all) for (const [file, text] of logs) if (text.includes(value)) found.push(`${what} in ${file}`);

@@ -39,7 +39,10 @@ describe('the trove client commands', () => {
   const refused = async (args: string[], code: number, message: RegExp, extra: NodeJS.ProcessEnv = {}) => {
     const result = await cli(args, extra);
     assert.equal(result.code, code, `trove ${args.join(' ')}: ${result.stdout} ${result.stderr}`);
-    const lines = result.stderr.trim().split('\n').filter((line) => !/ \(\d+\.\d s\)$/.test(line) && !line.startsWith('(trove --help'));
+    const lines = result.stderr
+      .trim()
+      .split('\n')
+      .filter((line) => !/ \(\d+\.\d s\)$/.test(line) && !line.startsWith('(trove --help'));
     assert.equal(lines.length, 1, result.stderr);
     assert.match(lines[0]!, message);
     assert.ok(!/\n\s+at /.test(result.stderr), `no stack trace: ${result.stderr}`);
@@ -87,12 +90,21 @@ describe('the trove client commands', () => {
 
     // Databases and users.
     await ok(['database-create', 'cli-shop', 'extra', '--character_set', 'utf8mb4', '--collate', 'utf8mb4_bin']);
-    assert.deepEqual((await json(['database-list', 'cli-shop'])).map((d: { name: string }) => d.name), ['extra', 'orders']);
+    assert.deepEqual(
+      (await json(['database-list', 'cli-shop'])).map((d: { name: string }) => d.name),
+      ['extra', 'orders'],
+    );
     await ok(['user-create', 'cli-shop', 'ann', 'Ann-Secret-1', '--databases', 'orders', 'extra']);
     assert.match(await ok(['user-list', 'cli-shop']), /^ann\s+%\s+extra, orders$/m);
-    assert.deepEqual((await json(['user-show', 'cli-shop', 'ann'])).databases.map((d: { name: string }) => d.name), ['extra', 'orders']);
+    assert.deepEqual(
+      (await json(['user-show', 'cli-shop', 'ann'])).databases.map((d: { name: string }) => d.name),
+      ['extra', 'orders'],
+    );
     await ok(['user-revoke-access', 'cli-shop', 'ann', 'extra']);
-    assert.deepEqual((await json(['user-show-access', 'cli-shop', 'ann'])).map((d: { name: string }) => d.name), ['orders']);
+    assert.deepEqual(
+      (await json(['user-show-access', 'cli-shop', 'ann'])).map((d: { name: string }) => d.name),
+      ['orders'],
+    );
     await ok(['user-grant-access', 'cli-shop', 'ann', 'extra']);
     await ok(['user-update-attributes', 'cli-shop', 'ann', '--new_password', 'Ann-Secret-2']);
     assert.equal((await mariadbClient(ip, 'ann', 'Ann-Secret-2', 'SELECT 1')).stdout.trim(), '1');
@@ -101,7 +113,10 @@ describe('the trove client commands', () => {
     await ok(['user-delete', 'cli-shop', 'local', '--host', '127.0.0.1']);
     await ok(['user-delete', 'cli-shop', 'ann']);
     await ok(['database-delete', 'cli-shop', 'extra']);
-    assert.deepEqual((await json(['user-list', 'cli-shop'])).map((u: { name: string }) => u.name), ['clerk']);
+    assert.deepEqual(
+      (await json(['user-list', 'cli-shop'])).map((u: { name: string }) => u.name),
+      ['clerk'],
+    );
     await refused(['user-update-attributes', 'cli-shop', 'clerk'], 2, /nothing to change/);
     await refused(['database-create', 'cli-shop', 'bad name!'], 1, /not a valid schema name/);
 
@@ -136,7 +151,10 @@ describe('the trove client commands', () => {
     assert.equal(attached.code, 0, attached.stderr);
     assert.equal(JSON.parse(attached.stdout).configuration.name, 'cli-tuned');
     assert.equal((await json(['configuration-default', 'cli-shop'])).max_connections, '222');
-    assert.deepEqual((await json(['configuration-instances', 'cli-tuned'])).map((i: { name: string }) => i.name), ['cli-shop']);
+    assert.deepEqual(
+      (await json(['configuration-instances', 'cli-tuned'])).map((i: { name: string }) => i.name),
+      ['cli-shop'],
+    );
     await ok(['configuration-patch', 'cli-tuned', '{"wait_timeout": 99}']);
     assert.deepEqual((await json(['configuration-show', 'cli-tuned'])).values, { max_connections: 222, wait_timeout: 99 });
     await ok(['configuration-update', 'cli-tuned', '{"max_connections": 230}', '--description', 'even more']);
@@ -220,7 +238,10 @@ describe('the trove client commands', () => {
     const replica = await json(['create', 'cli-kv-replica', '1', '--replica_of', 'cli-kv', '--wait']);
     assert.equal(replica.status, 'ACTIVE');
     assert.equal(replica.replica_of.id, kv.id);
-    assert.deepEqual((await json(['show', 'cli-kv'])).replicas.map((r: { id: string }) => r.id), [replica.id]);
+    assert.deepEqual(
+      (await json(['show', 'cli-kv'])).replicas.map((r: { id: string }) => r.id),
+      [replica.id],
+    );
     await refused(['promote-to-replica-source', 'cli-kv'], 1, /is not a replica/);
     await refused(['eject-replica-source', replica.id], 1, /is not a replica source/);
     await refused(['eject-replica-source', 'cli-kv'], 1, /cannot be ejected as it has a current heartbeat/);
@@ -301,4 +322,3 @@ describe('the trove client commands', () => {
     await ok(['delete', 'cli-complete', '--wait']);
   });
 });
-

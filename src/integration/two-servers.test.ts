@@ -19,10 +19,8 @@ describe('two servers on one host with the same address pool', { timeout: 300_00
     for (const host of hosts) await host.close();
   });
 
-  it('gives each server\'s instances addresses of their own, and both work', async () => {
-    const created = await Promise.all(
-      hosts.map((host) => host.demo.call('POST', '/instances', { instance: { name: 'kv', flavorRef: '2', volume: { size: 1 }, datastore: { type: 'redis' }, users: [KV] } })),
-    );
+  it("gives each server's instances addresses of their own, and both work", async () => {
+    const created = await Promise.all(hosts.map((host) => host.demo.call('POST', '/instances', { instance: { name: 'kv', flavorRef: '2', volume: { size: 1 }, datastore: { type: 'redis' }, users: [KV] } })));
     for (const answer of created) assert.equal(answer.status, 200, JSON.stringify(answer.body));
     const views = await Promise.all(hosts.map((host, i) => host.demo.waitForStatus(created[i]!.body.instance.id, ['ACTIVE', 'ERROR'])));
     for (const [i, view] of views.entries()) assert.equal(view.status, 'ACTIVE', `${JSON.stringify(view)}\n${hosts[i]!.agentLogs()}`);

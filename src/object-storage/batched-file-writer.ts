@@ -52,7 +52,10 @@ export class BatchedFileWriter extends Writable {
     this.batch.push(chunk);
     this.batchBytes += chunk.length;
     if (this.batchBytes < BATCH_BYTES) return done();
-    this.writeBatch().then(() => done(), (err: Error) => done(err));
+    this.writeBatch().then(
+      () => done(),
+      (err: Error) => done(err),
+    );
   }
 
   override _final(done: (err?: Error | null) => void): void {

@@ -40,8 +40,11 @@ describe('chunked AES-256-GCM', () => {
     const sealed = await collect(Readable.from([randomBytes(2 * CHUNK_BYTES)]).pipe(new EncryptStream(key)));
     // Header, then one whole record: length, ciphertext, tag.
     const cut = sealed.subarray(0, 12 + 4 + CHUNK_BYTES + 16);
-    await assert.rejects(pipeline(Readable.from([cut]), new DecryptStream(key), async (source: AsyncIterable<Buffer>) => {
-      for await (const _ of source);
-    }), /truncated/);
+    await assert.rejects(
+      pipeline(Readable.from([cut]), new DecryptStream(key), async (source: AsyncIterable<Buffer>) => {
+        for await (const _ of source);
+      }),
+      /truncated/,
+    );
   });
 });

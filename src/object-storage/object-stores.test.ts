@@ -76,13 +76,15 @@ function describeStore(name: string, open: () => Promise<{ store: ObjectStore; c
   });
 }
 
-if (unitTests) describeStore('local folder', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'trove-test-objects-'));
-  return { store: new LocalFolderStore(dir), close: async () => rmSync(dir, { recursive: true, force: true }) };
-});
+if (unitTests)
+  describeStore('local folder', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trove-test-objects-'));
+    return { store: new LocalFolderStore(dir), close: async () => rmSync(dir, { recursive: true, force: true }) };
+  });
 
-if (integrationTests) describeStore('S3 (Swift s3api)', async () => {
-  const server: S3Server = await startSwiftS3();
-  const store = new S3Store({ endpoint: server.endpoint, region: 'us-east-1', access_key: server.accessKey, secret_key: server.secretKey, force_path_style: true, bucket_prefix: 'test-' });
-  return { store, close: () => server.stop() };
-});
+if (integrationTests)
+  describeStore('S3 (Swift s3api)', async () => {
+    const server: S3Server = await startSwiftS3();
+    const store = new S3Store({ endpoint: server.endpoint, region: 'us-east-1', access_key: server.accessKey, secret_key: server.secretKey, force_path_style: true, bucket_prefix: 'test-' });
+    return { store, close: () => server.stop() };
+  });

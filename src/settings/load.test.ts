@@ -41,14 +41,20 @@ describe('settings', () => {
 
   it('names an unknown key', () => {
     const path = file('typo.toml', '[server]\nprot = 1\n');
-    assert.throws(() => loadSettings({ configFile: path, env: {} }), (err: Error) => err instanceof ConfigError && /unknown setting "server\.prot"/.test(err.message));
+    assert.throws(
+      () => loadSettings({ configFile: path, env: {} }),
+      (err: Error) => err instanceof ConfigError && /unknown setting "server\.prot"/.test(err.message),
+    );
     const top = file('typo-top.toml', 'colour = "blue"\n');
     assert.throws(() => loadSettings({ configFile: top, env: {} }), /unknown setting "colour"/);
   });
 
   it('names a key whose value is wrong', () => {
     const path = file('bad.toml', '[quotas]\nbackups = -7\n');
-    assert.throws(() => loadSettings({ configFile: path, env: {} }), (err: Error) => err instanceof ConfigError && /"quotas\.backups"/.test(err.message));
+    assert.throws(
+      () => loadSettings({ configFile: path, env: {} }),
+      (err: Error) => err instanceof ConfigError && /"quotas\.backups"/.test(err.message),
+    );
     assert.throws(() => loadSettings({ env: { TROVE_PORT: 'eighty' } }), /server\.port must be a whole number/);
     assert.throws(() => loadSettings({ env: { TROVE_PORT: '70000' } }), /"server\.port"/);
     assert.throws(() => loadSettings({ env: { TROVE_LOG_LEVEL: 'chatty' } }), /"log\.level"/);

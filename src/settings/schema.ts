@@ -4,8 +4,7 @@ import { Type, type Static } from 'typebox';
  * Every setting Trove reads, with its default. The config file (TOML) mirrors this shape;
  * unknown keys are refused so a typo never silently falls back to a default.
  */
-const Int = (min: number, max: number, dflt: number) =>
-  Type.Integer({ minimum: min, maximum: max, default: dflt });
+const Int = (min: number, max: number, dflt: number) => Type.Integer({ minimum: min, maximum: max, default: dflt });
 
 const ServerSettings = Type.Object(
   {

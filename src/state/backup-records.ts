@@ -13,20 +13,16 @@ export class BackupRecords {
   }
 
   async update(id: string, values: Partial<BackupTable>): Promise<void> {
-    await this.db.updateTable('backups').set({ ...values, updated_at: new Date().toISOString() }).where('id', '=', id).execute();
+    await this.db
+      .updateTable('backups')
+      .set({ ...values, updated_at: new Date().toISOString() })
+      .where('id', '=', id)
+      .execute();
   }
 
   /** The newest completed backup of an instance: what an incremental without a parent builds on. */
   async lastCompleted(instanceId: string): Promise<BackupTable | undefined> {
-    return this.db
-      .selectFrom('backups')
-      .selectAll()
-      .where('instance_id', '=', instanceId)
-      .where('status', '=', 'COMPLETED')
-      .where('deleted', '=', 0)
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .executeTakeFirst();
+    return this.db.selectFrom('backups').selectAll().where('instance_id', '=', instanceId).where('status', '=', 'COMPLETED').where('deleted', '=', 0).orderBy('created_at', 'desc').orderBy('id', 'desc').executeTakeFirst();
   }
 
   /** The backup and every backup built on it, deepest first: the order they can be deleted in. */

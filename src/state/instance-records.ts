@@ -11,7 +11,11 @@ export class InstanceRecords {
   }
 
   async update(id: string, values: Partial<InstanceTable>): Promise<void> {
-    await this.db.updateTable('instances').set({ ...values, updated_at: new Date().toISOString() }).where('id', '=', id).execute();
+    await this.db
+      .updateTable('instances')
+      .set({ ...values, updated_at: new Date().toISOString() })
+      .where('id', '=', id)
+      .execute();
   }
 
   async setFault(id: string, message: string, details: string): Promise<void> {

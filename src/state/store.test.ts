@@ -43,7 +43,10 @@ function storeContract(kind: string, open: () => Promise<{ store: OpenedStore; a
 
     it('starts with the default flavors and roles', async () => {
       const list = await flavors.list();
-      assert.deepEqual(list.map((f) => f.id), ['1', '2', '3', '4', '5']);
+      assert.deepEqual(
+        list.map((f) => f.id),
+        ['1', '2', '3', '4', '5'],
+      );
       assert.equal(list[0]?.ram, 512);
     });
 
@@ -56,7 +59,10 @@ function storeContract(kind: string, open: () => Promise<{ store: OpenedStore; a
       await assert.rejects(identity.authenticate({ user: { name: 'admin' }, password: 'first-password', project: { name: 'admin' } }), { status: 401 });
       const issued = await identity.authenticate({ user: { name: 'admin' }, password: 'second-password', project: { name: 'admin' } });
       assert.equal(issued.context.isAdmin, true);
-      assert.deepEqual(issued.context.roles.map((r) => r.name), ['admin']);
+      assert.deepEqual(
+        issued.context.roles.map((r) => r.name),
+        ['admin'],
+      );
     });
 
     it('issues tokens that validate until they expire or are revoked, and stores only their hash', async () => {
@@ -101,7 +107,10 @@ function storeContract(kind: string, open: () => Promise<{ store: OpenedStore; a
         let tried = raced.filter((r) => r.status === 'rejected' && (r.reason as { status: number }).status === 401).length;
         assert.ok(raced.every((r) => r.status === 'rejected' && [401, 429].includes((r.reason as { status: number }).status)));
         for (let i = 0; i < 10 && tried < 6; i++) {
-          const status = await login(i, 'wrong-password').then(() => 201, (err: { status: number }) => err.status);
+          const status = await login(i, 'wrong-password').then(
+            () => 201,
+            (err: { status: number }) => err.status,
+          );
           if (status === 429) break;
           tried++;
         }
@@ -165,16 +174,43 @@ function storeContract(kind: string, open: () => Promise<{ store: OpenedStore; a
     it('keeps backups with large sizes, and one backup strategy per project and instance', async () => {
       const now = new Date().toISOString();
       const row = {
-        id: '00000000-0000-4000-8000-000000000001', project_id: 'p', name: 'b', description: null, instance_id: 'i', datastore: 'mysql', datastore_version: '10.11', parent_id: null,
-        kind: 'full', status: 'COMPLETED', container: 'database_backups', object_key: 'k', location: 'file:///k', size_bytes: 5 * 1024 ** 4, progress_bytes: null, sha256: 'a'.repeat(64),
-        tool: 'mariabackup', positions: '{"to_lsn":"42"}', volume_used_bytes: 3 * 1024 ** 3, parts: '[]', archive_floor: null, key_id: '0123456789abcdef', fail_reason: null, deleted: 0, deleted_at: null, created_at: now, updated_at: now,
+        id: '00000000-0000-4000-8000-000000000001',
+        project_id: 'p',
+        name: 'b',
+        description: null,
+        instance_id: 'i',
+        datastore: 'mysql',
+        datastore_version: '10.11',
+        parent_id: null,
+        kind: 'full',
+        status: 'COMPLETED',
+        container: 'database_backups',
+        object_key: 'k',
+        location: 'file:///k',
+        size_bytes: 5 * 1024 ** 4,
+        progress_bytes: null,
+        sha256: 'a'.repeat(64),
+        tool: 'mariabackup',
+        positions: '{"to_lsn":"42"}',
+        volume_used_bytes: 3 * 1024 ** 3,
+        parts: '[]',
+        archive_floor: null,
+        key_id: '0123456789abcdef',
+        fail_reason: null,
+        deleted: 0,
+        deleted_at: null,
+        created_at: now,
+        updated_at: now,
       };
       await store.db.insertInto('backups').values(row).execute();
       assert.deepEqual(await store.db.selectFrom('backups').selectAll().where('id', '=', row.id).executeTakeFirst(), row);
       const strategy = { project_id: 'p', instance_id: '', backend: 'swift', container: 'box', created_at: now };
       await store.db.insertInto('backup_strategies').values(strategy).execute();
       await assert.rejects(store.db.insertInto('backup_strategies').values(strategy).execute());
-      await store.db.insertInto('backup_strategies').values({ ...strategy, instance_id: 'i' }).execute();
+      await store.db
+        .insertInto('backup_strategies')
+        .values({ ...strategy, instance_id: 'i' })
+        .execute();
     });
 
     it('charges usage inside a transaction and refuses past the limit without writing', async () => {
@@ -187,18 +223,23 @@ function storeContract(kind: string, open: () => Promise<{ store: OpenedStore; a
       const usage = await quotas.usage(project.id);
       assert.deepEqual(
         usage.filter((u) => u.in_use > 0).map((u) => [u.resource, u.in_use]),
-        [['instances', 2], ['volumes', 4]],
+        [
+          ['instances', 2],
+          ['volumes', 4],
+        ],
       );
     });
   });
 }
 
-if (unitTests) storeContract('sqlite', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'trove-test-sqlite-'));
-  return { store: openStore('', dir), another: () => openStore('', dir), cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
-});
+if (unitTests)
+  storeContract('sqlite', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trove-test-sqlite-'));
+    return { store: openStore('', dir), another: () => openStore('', dir), cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+  });
 
-if (integrationTests) storeContract('postgresql', async () => {
-  const server: TestPostgres = await startPostgres();
-  return { store: openStore(server.url, '/nonexistent'), another: () => openStore(server.url, '/nonexistent'), cleanup: () => server.stop() };
-});
+if (integrationTests)
+  storeContract('postgresql', async () => {
+    const server: TestPostgres = await startPostgres();
+    return { store: openStore(server.url, '/nonexistent'), another: () => openStore(server.url, '/nonexistent'), cleanup: () => server.stop() };
+  });

@@ -4,7 +4,12 @@ export function propertyTable(table: string): Record<string, string | undefined>
     table
       .split('\n')
       .filter((line) => line.startsWith('| '))
-      .map((line) => line.split('|').slice(1, -1).map((cell) => cell.trim().replace(/^b'(.*)'$/, '$1')))
+      .map((line) =>
+        line
+          .split('|')
+          .slice(1, -1)
+          .map((cell) => cell.trim().replace(/^b'(.*)'$/, '$1')),
+      )
       .map(([key, value]) => [key, value]),
   );
 }

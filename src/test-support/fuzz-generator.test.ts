@@ -35,15 +35,18 @@ describe('fuzz case generation', () => {
     const quotas = withIntents('PUT /v1.0/{tenant_id}/mgmt/quotas/{project_id}', quotaSchema);
     const values = [0, 1].map((pick) => (makeInvalid({ quotas: { instances: 3 } }, quotas, 'out-of-range', pick)!.body as { quotas: { instances: number } }).quotas.instances);
     assert.deepEqual(values, [-2, 1e12]);
-    assert.ok([0, 1].some((pick) => /^quotas: a field/.test(makeInvalid({ quotas: { instances: 3 } }, quotas, 'unknown-field', pick)!.note)), 'an unknown resource among the quotas');
+    assert.ok(
+      [0, 1].some((pick) => /^quotas: a field/.test(makeInvalid({ quotas: { instances: 3 } }, quotas, 'unknown-field', pick)!.note)),
+      'an unknown resource among the quotas',
+    );
   });
 
   it('leaves out a required field, adds an unknown one, and breaks a length limit', () => {
     const schema: JsonSchema = { type: 'object', required: ['name'], properties: { name: { type: 'string', maxLength: 5 } }, additionalProperties: false };
     assert.deepEqual(makeInvalid({ name: 'ab' }, schema, 'missing-required', 0)!.body, {});
     assert.deepEqual(makeInvalid({ name: 'ab' }, schema, 'unknown-field', 0)!.body, { name: 'ab', fz_unknown_field: 1 });
-    assert.equal(((makeInvalid({ name: 'ab' }, schema, 'over-long', 0)!.body as { name: string }).name).length, 6);
-    assert.equal(((makeInvalid({ name: 'ab' }, schema, 'nul', 0)!.body as { name: string }).name), 'ab\u0000');
+    assert.equal((makeInvalid({ name: 'ab' }, schema, 'over-long', 0)!.body as { name: string }).name.length, 6);
+    assert.equal((makeInvalid({ name: 'ab' }, schema, 'nul', 0)!.body as { name: string }).name, 'ab\u0000');
   });
 
   it('draws valid values within the schema', () => {
@@ -55,7 +58,16 @@ describe('fuzz case generation', () => {
   });
 
   it('draws the same cases from the same seed, other cases from another', () => {
-    const operation: Operation = { method: 'POST', template: '/v1.0/{tenant_id}/instances/{id}/log', pathParams: [{ name: 'tenant_id', required: true, schema: {} }, { name: 'id', required: true, schema: {} }], queryParams: [], body: { schema: logSchema, required: true } };
+    const operation: Operation = {
+      method: 'POST',
+      template: '/v1.0/{tenant_id}/instances/{id}/log',
+      pathParams: [
+        { name: 'tenant_id', required: true, schema: {} },
+        { name: 'id', required: true, schema: {} },
+      ],
+      queryParams: [],
+      body: { schema: logSchema, required: true },
+    };
     const arbitrary = casesFor(operation, withIntents(LOG, logSchema), () => undefined, { destructive: false, alwaysMissing: false });
     const draw = (seed: number) => JSON.stringify(fc.sample(arbitrary, { seed, numRuns: 20 }));
     assert.equal(draw(42), draw(42));
@@ -75,29 +87,59 @@ describe('fuzz oracle', () => {
   });
 
   it('flags a 5xx, a wrong request accepted, an error outside the fault format and an echoed input', () => {
-    assert.deepEqual(checkAnswer(exchange(500, '{"instanceFault":{"code":500,"message":"x"}}', false)).map((f) => f.defect), ['server-error']);
-    assert.deepEqual(checkAnswer(exchange(202, '', true)).map((f) => f.defect), ['accepted-invalid']);
+    assert.deepEqual(
+      checkAnswer(exchange(500, '{"instanceFault":{"code":500,"message":"x"}}', false)).map((f) => f.defect),
+      ['server-error'],
+    );
+    assert.deepEqual(
+      checkAnswer(exchange(202, '', true)).map((f) => f.defect),
+      ['accepted-invalid'],
+    );
     assert.deepEqual(checkAnswer(exchange(400, '{"badRequest":{"code":400,"message":"fix it"}}', true)), []);
-    assert.deepEqual(checkAnswer(exchange(400, 'Bad Request', true)).map((f) => f.defect), ['not-fault-format']);
+    assert.deepEqual(
+      checkAnswer(exchange(400, 'Bad Request', true)).map((f) => f.defect),
+      ['not-fault-format'],
+    );
     const long = longText(2048);
-    assert.deepEqual(checkAnswer(exchange(400, JSON.stringify({ badRequest: { code: 400, message: long } }), true, { longInputs: [long] })).map((f) => f.defect), ['echoes-input']);
-    assert.deepEqual(checkAnswer(exchange(200, '{}', false, { path: { id: { kind: 'instance', missing: true } } })).map((f) => f.defect), ['accepted-missing-resource']);
+    assert.deepEqual(
+      checkAnswer(exchange(400, JSON.stringify({ badRequest: { code: 400, message: long } }), true, { longInputs: [long] })).map((f) => f.defect),
+      ['echoes-input'],
+    );
+    assert.deepEqual(
+      checkAnswer(exchange(200, '{}', false, { path: { id: { kind: 'instance', missing: true } } })).map((f) => f.defect),
+      ['accepted-missing-resource'],
+    );
   });
 
   it("flags the other project's member seeing the owner's resource, or telling it from a missing one", () => {
     const real = { ...exchange(200, '{"instance":{"id":"owner-instance"}}', false), caller: 'other' as const };
-    assert.deepEqual(checkCrossProject(real, undefined, ['owner-instance']).map((f) => f.defect), ['cross-project-read']);
+    assert.deepEqual(
+      checkCrossProject(real, undefined, ['owner-instance']).map((f) => f.defect),
+      ['cross-project-read'],
+    );
     const onReal = { ...exchange(403, '{"forbidden":{"code":403,"message":"x"}}', false), caller: 'other' as const };
     const onMissing = { ...exchange(404, '{"itemNotFound":{"code":404,"message":"x"}}', false), caller: 'other' as const };
-    assert.deepEqual(checkCrossProject(onReal, onMissing, ['owner-instance']).map((f) => f.defect), ['cross-project-difference']);
+    assert.deepEqual(
+      checkCrossProject(onReal, onMissing, ['owner-instance']).map((f) => f.defect),
+      ['cross-project-difference'],
+    );
     assert.deepEqual(checkCrossProject(onMissing, onMissing, ['owner-instance']), []);
   });
 
   it('wants 405 with the methods the path has in Allow for a wrong method', () => {
-    const fault = (status: number, allow?: string) => ({ ...exchange(status, JSON.stringify({ [status === 405 ? 'badMethod' : 'itemNotFound']: { code: status, message: 'x' } }), true), answer: { status, text: JSON.stringify({ [status === 405 ? 'badMethod' : 'itemNotFound']: { code: status, message: 'x' } }), contentType: 'application/json', ...(allow ? { allow } : {}) } });
+    const fault = (status: number, allow?: string) => ({
+      ...exchange(status, JSON.stringify({ [status === 405 ? 'badMethod' : 'itemNotFound']: { code: status, message: 'x' } }), true),
+      answer: { status, text: JSON.stringify({ [status === 405 ? 'badMethod' : 'itemNotFound']: { code: status, message: 'x' } }), contentType: 'application/json', ...(allow ? { allow } : {}) },
+    });
     assert.deepEqual(checkWrongMethod(fault(405, 'GET, POST'), ['GET', 'POST']), []);
-    assert.deepEqual(checkWrongMethod(fault(404), ['GET', 'POST']).map((f) => f.defect), ['wrong-method-not-405']);
-    assert.deepEqual(checkWrongMethod(fault(405, 'GET'), ['GET', 'POST']).map((f) => f.defect), ['wrong-method-not-405']);
+    assert.deepEqual(
+      checkWrongMethod(fault(404), ['GET', 'POST']).map((f) => f.defect),
+      ['wrong-method-not-405'],
+    );
+    assert.deepEqual(
+      checkWrongMethod(fault(405, 'GET'), ['GET', 'POST']).map((f) => f.defect),
+      ['wrong-method-not-405'],
+    );
   });
 
   it('counts findings once per route and defect class, and prints the seed', () => {

@@ -9,7 +9,6 @@ import type { DatastoreProfile } from './datastore-profiles.js';
 import { leftovers } from './leaks.js';
 import { startTroveHost, type TroveHost } from './trove-host.js';
 
-
 /** Retries a client call for a few seconds while the engine comes back after a restart. */
 async function eventually(read: () => Promise<{ code: number; stdout: string }>, expected: string): Promise<string> {
   let result = await read();
@@ -157,13 +156,20 @@ export function describeInstanceLifecycle(profile: DatastoreProfile, addressPool
         [createBody('x', { volume: { size: 100000 } }), 413, /cannot exceed maximum/],
         [createBody('x', { volume: { size: 'big' } }), 400, /'instance\.volume\.size' must be a whole number/],
         [createBody('x', { volume: undefined }), 400, /Volume size was not specified/],
-        [createBody('x', { users: [{ name: 'u', password: 'p1' }, { name: 'u', password: 'p2' }] }), 400, /given twice/],
+        [
+          createBody('x', {
+            users: [
+              { name: 'u', password: 'p1' },
+              { name: 'u', password: 'p2' },
+            ],
+          }),
+          400,
+          /given twice/,
+        ],
         [createBody('x', { users: [{ name: 'bad;name', password: 'p' }] }), 400, /not a valid user name/],
         [{ instance: { flavorRef: '2', volume: { size: 1 } } }, 400, /'instance\.name' is required/],
         ['{"instance": {"name": "x",', 400, /Malformed request body/],
-        profile.hasDatabases
-          ? [createBody('x', { databases: [{ name: 'a b;c' }] }), 400, /not a valid schema name/]
-          : [createBody('x', { databases: [{ name: 'appdb' }] }), 422, /has no databases to create/],
+        profile.hasDatabases ? [createBody('x', { databases: [{ name: 'a b;c' }] }), 400, /not a valid schema name/] : [createBody('x', { databases: [{ name: 'appdb' }] }), 422, /has no databases to create/],
       ];
       for (const [body, status, message] of cases) {
         const response = typeof body === 'string' ? await host.demo.call('POST', '/instances', undefined, body) : await host.demo.call('POST', '/instances', body);
@@ -213,7 +219,10 @@ export function describeInstanceLifecycle(profile: DatastoreProfile, addressPool
         state.close();
       }
       const quotas = (await host.demo.call('GET', `/mgmt/quotas/${host.demo.projectId}`)).body.quotas;
-      assert.deepEqual(quotas.map((q: { in_use: number }) => q.in_use), [0, 0, 0, 0]);
+      assert.deepEqual(
+        quotas.map((q: { in_use: number }) => q.in_use),
+        [0, 0, 0, 0],
+      );
     });
   });
 }

@@ -20,10 +20,19 @@ describe('latency table', () => {
     recorder.record('POST b', 2, 0);
     const [a, b, all] = recorder.figures();
     assert.deepEqual([a!.operation, a!.count, a!.p50, a!.p99, a!.max], ['GET a', 4, 3, 9, 9]);
-    assert.deepEqual([...a!.statuses.entries()], [[200, 3], [503, 1]]);
+    assert.deepEqual(
+      [...a!.statuses.entries()],
+      [
+        [200, 3],
+        [503, 1],
+      ],
+    );
     assert.deepEqual([b!.operation, b!.count, b!.max], ['POST b', 1, 2]);
     assert.deepEqual([all!.operation, all!.count, all!.p50, all!.max], ['all', 5, 3, 9]);
-    assert.equal(recorder.count((s) => s >= 500 || s === 0), 2);
+    assert.equal(
+      recorder.count((s) => s >= 500 || s === 0),
+      2,
+    );
     const table = formatTable(recorder.figures());
     assert.match(table, /^operation\s+count\s+p50 ms\s+p99 ms\s+max ms\s+statuses$/m);
     assert.match(table, /^GET a\s+4\s+3\.0\s+9\.0\s+9\.0\s+200×3 503×1$/m);

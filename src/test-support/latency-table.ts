@@ -38,7 +38,14 @@ export class LatencyRecorder {
     const rows = [...this.samples.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, entry]) => of(name, entry.ms, entry.statuses));
     const allStatuses = new Map<number, number>();
     for (const row of rows) for (const [status, n] of row.statuses) allStatuses.set(status, (allStatuses.get(status) ?? 0) + n);
-    return [...rows, of('all', [...this.samples.values()].flatMap((entry) => entry.ms), allStatuses)];
+    return [
+      ...rows,
+      of(
+        'all',
+        [...this.samples.values()].flatMap((entry) => entry.ms),
+        allStatuses,
+      ),
+    ];
   }
 
   /** How many answers had a status matching `test`, over every operation. */

@@ -19,7 +19,9 @@ export function leftovers(dataDir: string): { folders: string[]; mounts: string[
   const instances = join(dataDir, 'instances');
   return {
     folders: existsSync(instances) ? readdirSync(instances) : [],
-    mounts: readFileSync('/proc/mounts', 'utf8').split('\n').filter((line) => line.includes(dataDir)),
+    mounts: readFileSync('/proc/mounts', 'utf8')
+      .split('\n')
+      .filter((line) => line.includes(dataDir)),
     processes: processesUsing(instances),
     rules: packetFilterTables(instances),
   };

@@ -59,7 +59,10 @@ export function createTestNetwork(name: string, octet: number): TestNetwork {
   const clientAddress = `10.252.${octet}.2`;
   const sh = (...args: string[]) => execFileSync('ip', args, { stdio: 'pipe' });
   const remove = () => {
-    for (const args of [['netns', 'delete', namespace], ['link', 'delete', hostLink]]) {
+    for (const args of [
+      ['netns', 'delete', namespace],
+      ['link', 'delete', hostLink],
+    ]) {
       try {
         sh(...args);
       } catch {

@@ -24,7 +24,9 @@ export function freePort(): Promise<number> {
 }
 
 function postgresBin(): string {
-  const versions = readdirSync('/usr/lib/postgresql').filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
+  const versions = readdirSync('/usr/lib/postgresql')
+    .filter((v) => /^\d+$/.test(v))
+    .sort((a, b) => Number(b) - Number(a));
   if (versions.length === 0) throw new Error('PostgreSQL is not installed (Debian package postgresql)');
   return `/usr/lib/postgresql/${versions[0]}/bin`;
 }

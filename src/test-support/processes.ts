@@ -38,7 +38,7 @@ export interface RunningServer {
 /** Starts `trove serve` on a free port of 127.0.0.1 and waits until it answers. */
 export async function startServe(dataDir: string, env: NodeJS.ProcessEnv = {}, fixedPort?: number, umask?: string): Promise<RunningServer> {
   const port = fixedPort ?? (await freePort());
-  const command = umask ? ['/bin/sh', ['-c', `umask ${umask} && exec "$0" "$@"`, TROVE_BIN, 'serve', '--port', String(port), '--data-dir', dataDir]] as const : [TROVE_BIN, ['serve', '--port', String(port), '--data-dir', dataDir]] as const;
+  const command = umask ? (['/bin/sh', ['-c', `umask ${umask} && exec "$0" "$@"`, TROVE_BIN, 'serve', '--port', String(port), '--data-dir', dataDir]] as const) : ([TROVE_BIN, ['serve', '--port', String(port), '--data-dir', dataDir]] as const);
   const child = spawn(command[0], [...command[1]], {
     env: { PATH: process.env.PATH, TROVE_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -158,31 +158,32 @@ export function describeReplication(profile: DatastoreProfile, addressPool: stri
     });
 
     // The decision is the control plane's, the same for every engine: one engine runs it.
-    if (options.autoFailover) it('fails over by itself from a source with automatic failover that stays down, and never while it runs', async () => {
-      const views = await Promise.all(['src', 'rep-1', 'rep-2'].map(show));
-      const source = views.find((v) => v.replica_of === undefined).name as string;
-      const replicas = views.filter((v) => v.replica_of !== undefined).map((v) => v.name as string);
-      await ok(['update', source, '--auto_failover', 'on']);
-      assert.match(await ok(['show', source]), /auto_failover\s+on/);
-      // Up and healthy for longer than failover_after_seconds: nothing happens.
-      await sleep(4000);
-      assert.equal((await show(source)).replica_of, undefined);
+    if (options.autoFailover)
+      it('fails over by itself from a source with automatic failover that stays down, and never while it runs', async () => {
+        const views = await Promise.all(['src', 'rep-1', 'rep-2'].map(show));
+        const source = views.find((v) => v.replica_of === undefined).name as string;
+        const replicas = views.filter((v) => v.replica_of !== undefined).map((v) => v.name as string);
+        await ok(['update', source, '--auto_failover', 'on']);
+        assert.match(await ok(['show', source]), /auto_failover\s+on/);
+        // Up and healthy for longer than failover_after_seconds: nothing happens.
+        await sleep(4000);
+        assert.equal((await show(source)).replica_of, undefined);
 
-      assert.ok(await writes(source, 'eight'));
-      for (const name of replicas) await eventually(() => read(name), 'eight');
-      const comeBack = loseHost(folder(source), profile.enginePidFile);
-      await eventually(async () => (await Promise.all(replicas.map(show))).filter((v) => v.replica_of === undefined && v.status === 'ACTIVE').length, 1, 120_000);
-      const newSource = (await Promise.all(replicas.map(show))).find((v) => v.replica_of === undefined).name as string;
-      assert.equal((await show(newSource)).auto_failover, true, 'the policy goes with the source role');
-      assert.equal(await read(newSource), 'eight');
-      assert.ok(await writes(newSource, 'nine'));
+        assert.ok(await writes(source, 'eight'));
+        for (const name of replicas) await eventually(() => read(name), 'eight');
+        const comeBack = loseHost(folder(source), profile.enginePidFile);
+        await eventually(async () => (await Promise.all(replicas.map(show))).filter((v) => v.replica_of === undefined && v.status === 'ACTIVE').length, 1, 120_000);
+        const newSource = (await Promise.all(replicas.map(show))).find((v) => v.replica_of === undefined).name as string;
+        assert.equal((await show(newSource)).auto_failover, true, 'the policy goes with the source role');
+        assert.equal(await read(newSource), 'eight');
+        assert.ok(await writes(newSource, 'nine'));
 
-      comeBack();
-      await eventually(async () => (await show(source)).replication?.role, 'replica', 90_000);
-      await eventually(() => read(source), 'nine', 90_000);
-      assert.deepEqual(await writable(['src', 'rep-1', 'rep-2']), [newSource], 'one writable member');
-      await ok(['update', newSource, '--auto_failover', 'off']);
-    });
+        comeBack();
+        await eventually(async () => (await show(source)).replication?.role, 'replica', 90_000);
+        await eventually(() => read(source), 'nine', 90_000);
+        assert.deepEqual(await writable(['src', 'rep-1', 'rep-2']), [newSource], 'one writable member');
+        await ok(['update', newSource, '--auto_failover', 'off']);
+      });
 
     it('backs up a replica', async () => {
       const replica = (await show('rep-1')).replica_of ? 'rep-1' : 'rep-2';
@@ -223,7 +224,10 @@ export function describeReplication(profile: DatastoreProfile, addressPool: stri
       assert.ok(await writes(source, 'seven'));
       await eventually(() => read(kept), 'seven');
       assert.equal(await read(detached), 'mine', 'a detached instance no longer follows');
-      assert.deepEqual((await show(source)).replicas.map((r: { id: string }) => r.id), [member(kept).id]);
+      assert.deepEqual(
+        (await show(source)).replicas.map((r: { id: string }) => r.id),
+        [member(kept).id],
+      );
 
       for (const name of [detached, kept, source]) await ok(['delete', name]);
       for (const name of [detached, kept, source]) assert.equal((await host.demo.waitForStatus(member(name).id, ['GONE'], 120_000)).status, 'GONE');

@@ -364,7 +364,10 @@ export async function runTempest(host: TroveHost, options: TempestOptions): Prom
     const init = await inWorkspace('stestr', ['init'], workspace, env, 60_000);
     if (init.code !== 0) throw new Error(`stestr init: ${init.stdout}${init.stderr}`);
     const listed = await inWorkspace('tempest', ['run', '--config-file', conf, '--regex', regex, '--list-tests'], workspace, env, 120_000);
-    const expected = listed.stdout.split('\n').map((l) => l.trim()).filter((l) => /^[\w.]+\.test_\w+(\[.*\])?$/.test(l));
+    const expected = listed.stdout
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => /^[\w.]+\.test_\w+(\[.*\])?$/.test(l));
     if (listed.code !== 0 || expected.length === 0) throw new Error(`tempest --list-tests (exit ${listed.code}) found no tests for ${regex}:\n${listed.stdout.slice(-2000)}\n${listed.stderr.slice(-4000)}`);
 
     const started = Date.now();

@@ -70,11 +70,7 @@ export async function startTroveHost(addressPool: string, extraTomlOrOptions: st
   const baseToml = `[compute]\naddress_pool = "${addressPool}"\n${options.compute ?? ''}`;
   writeFileSync(join(dataDir, 'trove.toml'), `${baseToml}\n${options.toml || DEFAULT_TOML}`);
   const env = { TROVE_DATA_DIR: dataDir };
-  const accounts: HostAccount[] = [
-    { name: 'admin', project: 'admin', password: 'admin-secret', role: 'admin' },
-    { name: 'demo', project: 'demo', password: 'demo-secret', role: 'member' },
-    ...(options.accounts ?? []),
-  ];
+  const accounts: HostAccount[] = [{ name: 'admin', project: 'admin', password: 'admin-secret', role: 'admin' }, { name: 'demo', project: 'demo', password: 'demo-secret', role: 'member' }, ...(options.accounts ?? [])];
   const commands = [['manage', 'bootstrap', '--admin-password', 'admin-secret']];
   const projects = new Set(['admin']);
   for (const account of accounts.slice(1)) {

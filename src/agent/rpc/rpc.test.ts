@@ -79,11 +79,23 @@ describe('the agent client', () => {
 
 describe('agent faults', () => {
   it('makes a silent agent a 422 and keeps a refusal’s kind and message', () => {
-    assert.throws(() => agentFault(new AgentUnreachable('agent unreachable: ECONNREFUSED', true), ID), (err: unknown) => err instanceof UnprocessableEntity && err.status === 422 && err.message.includes(ID));
-    assert.throws(() => agentFault(new AgentRefused(404, 'no such user'), ID), (err: unknown) => err instanceof NotFound && err.message === 'no such user');
-    assert.throws(() => agentFault(new AgentRefused(409, 'busy'), ID, (m) => new UnprocessableEntity(m)), (err: unknown) => err instanceof UnprocessableEntity && err.message === 'busy');
+    assert.throws(
+      () => agentFault(new AgentUnreachable('agent unreachable: ECONNREFUSED', true), ID),
+      (err: unknown) => err instanceof UnprocessableEntity && err.status === 422 && err.message.includes(ID),
+    );
+    assert.throws(
+      () => agentFault(new AgentRefused(404, 'no such user'), ID),
+      (err: unknown) => err instanceof NotFound && err.message === 'no such user',
+    );
+    assert.throws(
+      () => agentFault(new AgentRefused(409, 'busy'), ID, (m) => new UnprocessableEntity(m)),
+      (err: unknown) => err instanceof UnprocessableEntity && err.message === 'busy',
+    );
     const other = new AgentFailed('agent failed');
-    assert.throws(() => agentFault(other, ID), (err: unknown) => err === other);
+    assert.throws(
+      () => agentFault(other, ID),
+      (err: unknown) => err === other,
+    );
   });
 });
 

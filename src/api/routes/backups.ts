@@ -44,10 +44,14 @@ export const backupRoutes: FastifyPluginAsyncTypebox<{ backups: BackupService; c
   };
   const listResponse = { 200: Type.Object({ backups: Type.Array(BackupSchema), links: LinksSchema }), ...FAULTS };
 
-  app.post('/backups', { schema: { tags: ['backups'], summary: 'Back up an instance (full, or incremental on parent_id / the newest backup)', params: ProjectParams, body: CreateBody, response: { 202: Type.Object({ backup: BackupSchema }), ...FAULTS } } }, async (request, reply) => {
-    const backup = await backups.create(caller(request), request.params.tenant_id, request.body.backup);
-    return reply.code(202).send({ backup: backupView(backup, catalog) });
-  });
+  app.post(
+    '/backups',
+    { schema: { tags: ['backups'], summary: 'Back up an instance (full, or incremental on parent_id / the newest backup)', params: ProjectParams, body: CreateBody, response: { 202: Type.Object({ backup: BackupSchema }), ...FAULTS } } },
+    async (request, reply) => {
+      const backup = await backups.create(caller(request), request.params.tenant_id, request.body.backup);
+      return reply.code(202).send({ backup: backupView(backup, catalog) });
+    },
+  );
 
   app.get('/backups', { schema: { tags: ['backups'], summary: 'List backups, newest first (20 a page)', params: ProjectParams, querystring: ListQuery, response: listResponse } }, async (request) => {
     const { instance_id, datastore, all_projects } = request.query;
@@ -85,10 +89,14 @@ export const backupRoutes: FastifyPluginAsyncTypebox<{ backups: BackupService; c
       return reply.code(202).send({ backup_strategy: backupStrategyView(row) });
     },
   );
-  app.get('/backup_strategies', { schema: { tags: ['backups'], summary: 'List backup strategies', params: ProjectParams, querystring: StrategyQuery, response: { 200: Type.Object({ backup_strategies: Type.Array(BackupStrategySchema) }), ...FAULTS } } }, async (request) => {
-    const rows = await backups.listStrategies(caller(request), request.params.tenant_id, { ...(request.query.instance_id ? { instanceId: request.query.instance_id } : {}), ...(request.query.project_id ? { projectId: request.query.project_id } : {}) });
-    return { backup_strategies: rows.map(backupStrategyView) };
-  });
+  app.get(
+    '/backup_strategies',
+    { schema: { tags: ['backups'], summary: 'List backup strategies', params: ProjectParams, querystring: StrategyQuery, response: { 200: Type.Object({ backup_strategies: Type.Array(BackupStrategySchema) }), ...FAULTS } } },
+    async (request) => {
+      const rows = await backups.listStrategies(caller(request), request.params.tenant_id, { ...(request.query.instance_id ? { instanceId: request.query.instance_id } : {}), ...(request.query.project_id ? { projectId: request.query.project_id } : {}) });
+      return { backup_strategies: rows.map(backupStrategyView) };
+    },
+  );
   app.delete('/backup_strategies', { schema: { tags: ['backups'], summary: 'Delete a backup strategy', params: ProjectParams, querystring: StrategyQuery, response: { ...ACCEPTED, ...FAULTS } } }, async (request, reply) => {
     await backups.deleteStrategy(caller(request), request.params.tenant_id, { ...(request.query.instance_id ? { instanceId: request.query.instance_id } : {}), ...(request.query.project_id ? { projectId: request.query.project_id } : {}) });
     return reply.code(202).send();

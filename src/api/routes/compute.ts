@@ -84,16 +84,16 @@ function requestedVersion(request: FastifyRequest): string | undefined {
   };
   const generic = header('openstack-api-version');
   if (generic !== undefined) {
-    const entry = generic.split(',').map((part) => part.trim().split(/\s+/)).find(([service]) => service?.toLowerCase() === 'compute');
+    const entry = generic
+      .split(',')
+      .map((part) => part.trim().split(/\s+/))
+      .find(([service]) => service?.toLowerCase() === 'compute');
     if (entry) return entry[1] ?? '';
   }
   return header('x-openstack-nova-api-version')?.trim();
 }
 
-export const computeRoutes: FastifyPluginAsyncTypebox<{ instances: InstanceService; catalog: DatastoreCatalog; identity: IdentityService; limiter: RateLimiter; publicUrl: string }> = async (
-  app,
-  { instances, catalog, identity, limiter, publicUrl },
-) => {
+export const computeRoutes: FastifyPluginAsyncTypebox<{ instances: InstanceService; catalog: DatastoreCatalog; identity: IdentityService; limiter: RateLimiter; publicUrl: string }> = async (app, { instances, catalog, identity, limiter, publicUrl }) => {
   const host = hostname();
   const endpointOf = (request: FastifyRequest) => `${baseUrl(request, publicUrl)}/compute/v${API_VERSION}`;
   const version = (endpoint: string) => ({ id: `v${API_VERSION}`, status: 'CURRENT', version: API_VERSION, min_version: API_VERSION, updated: VERSION_UPDATED, links: [{ rel: 'self', href: `${endpoint}/` }] });
@@ -118,7 +118,10 @@ export const computeRoutes: FastifyPluginAsyncTypebox<{ instances: InstanceServi
         return {
           version: {
             ...version(endpoint),
-            links: [{ rel: 'self', href: `${endpoint}/` }, { rel: 'describedby', type: 'text/html', href: 'http://docs.openstack.org/' }],
+            links: [
+              { rel: 'self', href: `${endpoint}/` },
+              { rel: 'describedby', type: 'text/html', href: 'http://docs.openstack.org/' },
+            ],
             'media-types': [{ base: 'application/json', type: `application/vnd.openstack.compute+json;version=${API_VERSION}` }],
           },
         };
@@ -148,7 +151,10 @@ export const computeRoutes: FastifyPluginAsyncTypebox<{ instances: InstanceServi
           let list = all ? await instances.listAll() : await instances.list(context.project.id);
           const name = single(query, 'name');
           if (name !== undefined) {
-            const matches = matchingNames(name, list.map((i) => i.name));
+            const matches = matchingNames(
+              name,
+              list.map((i) => i.name),
+            );
             list = list.filter((_, index) => matches[index]);
           }
           const status = query.status;
@@ -170,7 +176,7 @@ export const computeRoutes: FastifyPluginAsyncTypebox<{ instances: InstanceServi
           {
             schema: {
               tags: ['compute'],
-              summary: 'List servers (the caller\'s instances; all projects\' with all_tenants, for admins): id, name and links',
+              summary: "List servers (the caller's instances; all projects' with all_tenants, for admins): id, name and links",
               querystring: ListQuery,
               response: { 200: Type.Object({ servers: Type.Array(ServerSummarySchema), servers_links: Type.Optional(LinksSchema) }), ...FAULTS },
             },
@@ -200,7 +206,7 @@ export const computeRoutes: FastifyPluginAsyncTypebox<{ instances: InstanceServi
 
         servers.get(
           '/servers/:id',
-          { schema: { tags: ['compute'], summary: 'Show a server (an instance of the caller\'s project; any, for admins)', params: Type.Object({ id: Type.String() }), response: { 200: Type.Object({ server: ServerSchema }), ...FAULTS } } },
+          { schema: { tags: ['compute'], summary: "Show a server (an instance of the caller's project; any, for admins)", params: Type.Object({ id: Type.String() }), response: { 200: Type.Object({ server: ServerSchema }), ...FAULTS } } },
           async (request) => {
             const context = caller(request);
             return { server: detail(request, await instances.get(context, context.project.id, (request.params as { id: string }).id)) };

@@ -55,7 +55,15 @@ export const configurationRoutes: FastifyPluginAsyncTypebox<{ configurations: Co
 
   app.get(
     '/configurations',
-    { schema: { tags: ['configurations'], summary: 'List configuration groups (20 a page)', params: ProjectParams, querystring: PageQuery, response: { 200: Type.Object({ configurations: Type.Array(Type.Unknown()), links: Type.Optional(LinksSchema) }), ...COMMON_FAULTS } } },
+    {
+      schema: {
+        tags: ['configurations'],
+        summary: 'List configuration groups (20 a page)',
+        params: ProjectParams,
+        querystring: PageQuery,
+        response: { 200: Type.Object({ configurations: Type.Array(Type.Unknown()), links: Type.Optional(LinksSchema) }), ...COMMON_FAULTS },
+      },
+    },
     async (request) => {
       caller(request);
       const { items, ...links } = page(request, await configurations.list(request.params.tenant_id));
@@ -64,7 +72,15 @@ export const configurationRoutes: FastifyPluginAsyncTypebox<{ configurations: Co
   );
   app.post(
     '/configurations',
-    { schema: { tags: ['configurations'], summary: 'Create a configuration group; values are checked against the datastore version’s parameters', params: ProjectParams, body: GroupBody, response: { 200: Type.Object({ configuration: Type.Unknown() }), ...COMMON_FAULTS, 422: FaultSchema } } },
+    {
+      schema: {
+        tags: ['configurations'],
+        summary: 'Create a configuration group; values are checked against the datastore version’s parameters',
+        params: ProjectParams,
+        body: GroupBody,
+        response: { 200: Type.Object({ configuration: Type.Unknown() }), ...COMMON_FAULTS, 422: FaultSchema },
+      },
+    },
     async (request) => {
       caller(request);
       return { configuration: await detail(await configurations.create(request.params.tenant_id, request.body.configuration)) };

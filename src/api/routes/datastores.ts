@@ -26,7 +26,15 @@ export const datastoreRoutes: FastifyPluginAsyncTypebox<{ catalog: DatastoreCata
   };
   app.get(
     '/datastores',
-    { schema: { tags: ['datastores'], summary: 'List datastores and their versions', params: ProjectParams, querystring: PageQuery, response: { 200: Type.Object({ datastores: Type.Array(DatastoreSchema), links: Type.Optional(LinksSchema) }), ...COMMON_FAULTS } } },
+    {
+      schema: {
+        tags: ['datastores'],
+        summary: 'List datastores and their versions',
+        params: ProjectParams,
+        querystring: PageQuery,
+        response: { 200: Type.Object({ datastores: Type.Array(DatastoreSchema), links: Type.Optional(LinksSchema) }), ...COMMON_FAULTS },
+      },
+    },
     async (request) => {
       const { isAdmin } = caller(request);
       const base = baseUrl(request, publicUrl);
@@ -35,19 +43,17 @@ export const datastoreRoutes: FastifyPluginAsyncTypebox<{ catalog: DatastoreCata
     },
   );
 
-  app.get(
-    '/datastores/:datastore',
-    { schema: { tags: ['datastores'], summary: 'Show a datastore', params: DatastoreParams, response: { 200: Type.Object({ datastore: DatastoreSchema }), ...COMMON_FAULTS } } },
-    async (request) => {
-      const { isAdmin } = caller(request);
-      const datastore = catalog.get(request.params.datastore, isAdmin);
-      return { datastore: datastoreView(datastore, baseUrl(request, publicUrl), request.params.tenant_id, isAdmin) };
-    },
-  );
+  app.get('/datastores/:datastore', { schema: { tags: ['datastores'], summary: 'Show a datastore', params: DatastoreParams, response: { 200: Type.Object({ datastore: DatastoreSchema }), ...COMMON_FAULTS } } }, async (request) => {
+    const { isAdmin } = caller(request);
+    const datastore = catalog.get(request.params.datastore, isAdmin);
+    return { datastore: datastoreView(datastore, baseUrl(request, publicUrl), request.params.tenant_id, isAdmin) };
+  });
 
   app.get(
     '/datastores/:datastore/versions',
-    { schema: { tags: ['datastores'], summary: 'List the versions of a datastore', params: DatastoreParams, querystring: PageQuery, response: { 200: Type.Object({ versions: Type.Array(VersionSchema), links: Type.Optional(LinksSchema) }), ...COMMON_FAULTS } } },
+    {
+      schema: { tags: ['datastores'], summary: 'List the versions of a datastore', params: DatastoreParams, querystring: PageQuery, response: { 200: Type.Object({ versions: Type.Array(VersionSchema), links: Type.Optional(LinksSchema) }), ...COMMON_FAULTS } },
+    },
     async (request) => {
       const { isAdmin } = caller(request);
       const base = baseUrl(request, publicUrl);
@@ -57,16 +63,12 @@ export const datastoreRoutes: FastifyPluginAsyncTypebox<{ catalog: DatastoreCata
     },
   );
 
-  app.get(
-    '/datastores/:datastore/versions/:version',
-    { schema: { tags: ['datastores'], summary: 'Show a datastore version', params: VersionParams, response: { 200: Type.Object({ version: VersionSchema }), ...COMMON_FAULTS } } },
-    async (request) => {
-      const { isAdmin } = caller(request);
-      const datastore = catalog.get(request.params.datastore, isAdmin);
-      const version = catalog.getVersion(datastore, request.params.version);
-      return { version: versionView(version, baseUrl(request, publicUrl), request.params.tenant_id, isAdmin, true) };
-    },
-  );
+  app.get('/datastores/:datastore/versions/:version', { schema: { tags: ['datastores'], summary: 'Show a datastore version', params: VersionParams, response: { 200: Type.Object({ version: VersionSchema }), ...COMMON_FAULTS } } }, async (request) => {
+    const { isAdmin } = caller(request);
+    const datastore = catalog.get(request.params.datastore, isAdmin);
+    const version = catalog.getVersion(datastore, request.params.version);
+    return { version: versionView(version, baseUrl(request, publicUrl), request.params.tenant_id, isAdmin, true) };
+  });
 
   app.get(
     '/datastores/:datastore/versions/:version/flavors',

@@ -65,24 +65,16 @@ export const guestDataRoutes: FastifyPluginAsyncTypebox<{ data: GuestDataService
     },
   );
 
-  app.post(
-    '/instances/:id/users',
-    { schema: { tags: ['users'], summary: 'Create users', params: InstanceParams, body: Type.Object({ users: Type.Array(UserBody, { maxItems: 100 }) }), response: { ...ACCEPTED, ...FAULTS } } },
-    async (request, reply) => {
-      const users = request.body.users.map((u) => ({ name: u.name, password: u.password, ...(u.host ? { host: u.host } : {}), databases: (u.databases ?? []).map((d) => d.name) }));
-      await data.createUsers(caller(request), request.params.tenant_id, request.params.id, users);
-      return reply.code(202).send();
-    },
-  );
+  app.post('/instances/:id/users', { schema: { tags: ['users'], summary: 'Create users', params: InstanceParams, body: Type.Object({ users: Type.Array(UserBody, { maxItems: 100 }) }), response: { ...ACCEPTED, ...FAULTS } } }, async (request, reply) => {
+    const users = request.body.users.map((u) => ({ name: u.name, password: u.password, ...(u.host ? { host: u.host } : {}), databases: (u.databases ?? []).map((d) => d.name) }));
+    await data.createUsers(caller(request), request.params.tenant_id, request.params.id, users);
+    return reply.code(202).send();
+  });
 
-  app.get(
-    '/instances/:id/users/:user',
-    { schema: { tags: ['users'], summary: 'Show a user', params: UserParams, querystring: HostQuery, response: { 200: Type.Object({ user: UserView }), ...FAULTS } } },
-    async (request) => {
-      const { tenant_id, id, user } = request.params;
-      return { user: userView(await data.getUser(caller(request), tenant_id, id, parseUserRef(user, request.query.host))) };
-    },
-  );
+  app.get('/instances/:id/users/:user', { schema: { tags: ['users'], summary: 'Show a user', params: UserParams, querystring: HostQuery, response: { 200: Type.Object({ user: UserView }), ...FAULTS } } }, async (request) => {
+    const { tenant_id, id, user } = request.params;
+    return { user: userView(await data.getUser(caller(request), tenant_id, id, parseUserRef(user, request.query.host))) };
+  });
 
   app.put(
     '/instances/:id/users/:user',
@@ -103,32 +95,30 @@ export const guestDataRoutes: FastifyPluginAsyncTypebox<{ data: GuestDataService
     },
   );
 
-  app.delete(
-    '/instances/:id/users/:user',
-    { schema: { tags: ['users'], summary: 'Delete a user', params: UserParams, querystring: HostQuery, response: { ...ACCEPTED, ...FAULTS } } },
-    async (request, reply) => {
-      const { tenant_id, id, user } = request.params;
-      await data.deleteUser(caller(request), tenant_id, id, parseUserRef(user, request.query.host));
-      return reply.code(202).send();
-    },
-  );
+  app.delete('/instances/:id/users/:user', { schema: { tags: ['users'], summary: 'Delete a user', params: UserParams, querystring: HostQuery, response: { ...ACCEPTED, ...FAULTS } } }, async (request, reply) => {
+    const { tenant_id, id, user } = request.params;
+    await data.deleteUser(caller(request), tenant_id, id, parseUserRef(user, request.query.host));
+    return reply.code(202).send();
+  });
 
-  app.get(
-    '/instances/:id/users/:user/databases',
-    { schema: { tags: ['users'], summary: "A user's databases", params: UserParams, querystring: HostQuery, response: { 200: Type.Object({ databases: NameList }), ...FAULTS } } },
-    async (request) => {
-      const { tenant_id, id, user } = request.params;
-      const found = await data.getUser(caller(request), tenant_id, id, parseUserRef(user, request.query.host));
-      return { databases: found.databases.map((name) => ({ name })) };
-    },
-  );
+  app.get('/instances/:id/users/:user/databases', { schema: { tags: ['users'], summary: "A user's databases", params: UserParams, querystring: HostQuery, response: { 200: Type.Object({ databases: NameList }), ...FAULTS } } }, async (request) => {
+    const { tenant_id, id, user } = request.params;
+    const found = await data.getUser(caller(request), tenant_id, id, parseUserRef(user, request.query.host));
+    return { databases: found.databases.map((name) => ({ name })) };
+  });
 
   app.put(
     '/instances/:id/users/:user/databases',
     { schema: { tags: ['users'], summary: 'Grant a user access to databases', params: UserParams, querystring: HostQuery, body: Type.Object({ databases: NameList }), response: { ...ACCEPTED, ...FAULTS } } },
     async (request, reply) => {
       const { tenant_id, id, user } = request.params;
-      await data.grant(caller(request), tenant_id, id, parseUserRef(user, request.query.host), request.body.databases.map((d) => d.name));
+      await data.grant(
+        caller(request),
+        tenant_id,
+        id,
+        parseUserRef(user, request.query.host),
+        request.body.databases.map((d) => d.name),
+      );
       return reply.code(202).send();
     },
   );
@@ -151,11 +141,9 @@ export const guestDataRoutes: FastifyPluginAsyncTypebox<{ data: GuestDataService
     },
   );
 
-  app.get(
-    '/instances/:id/root',
-    { schema: { tags: ['root'], summary: 'Whether root was ever enabled', params: InstanceParams, response: { 200: Type.Object({ rootEnabled: Type.Boolean() }), ...FAULTS } } },
-    async (request) => ({ rootEnabled: await data.rootEnabled(caller(request), request.params.tenant_id, request.params.id) }),
-  );
+  app.get('/instances/:id/root', { schema: { tags: ['root'], summary: 'Whether root was ever enabled', params: InstanceParams, response: { 200: Type.Object({ rootEnabled: Type.Boolean() }), ...FAULTS } } }, async (request) => ({
+    rootEnabled: await data.rootEnabled(caller(request), request.params.tenant_id, request.params.id),
+  }));
 
   app.post(
     '/instances/:id/root',
@@ -172,12 +160,8 @@ export const guestDataRoutes: FastifyPluginAsyncTypebox<{ data: GuestDataService
     async (request) => ({ user: await data.enableRoot(caller(request), request.params.tenant_id, request.params.id, request.body?.password) }),
   );
 
-  app.delete(
-    '/instances/:id/root',
-    { schema: { tags: ['root'], summary: 'Disable root', params: InstanceParams, response: { 204: Type.Unknown({ description: 'Disabled (empty body)' }), ...FAULTS } } },
-    async (request, reply) => {
-      await data.disableRoot(caller(request), request.params.tenant_id, request.params.id);
-      return reply.code(204).send();
-    },
-  );
+  app.delete('/instances/:id/root', { schema: { tags: ['root'], summary: 'Disable root', params: InstanceParams, response: { 204: Type.Unknown({ description: 'Disabled (empty body)' }), ...FAULTS } } }, async (request, reply) => {
+    await data.disableRoot(caller(request), request.params.tenant_id, request.params.id);
+    return reply.code(204).send();
+  });
 };

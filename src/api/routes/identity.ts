@@ -43,7 +43,10 @@ const TITLES: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized'
  * keystoneauth reads to tell the user why authentication failed.
  */
 function keystoneError(reply: FastifyReply, status: number, message: string, headers: Record<string, string> = {}) {
-  return reply.code(status).headers(headers).send({ error: { code: status, title: TITLES[status] ?? 'Error', message } });
+  return reply
+    .code(status)
+    .headers(headers)
+    .send({ error: { code: status, title: TITLES[status] ?? 'Error', message } });
 }
 
 /** Keystone's scope rules: a project, or "unscoped", or nothing (the default project, if any). */
@@ -112,7 +115,10 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{ identity: IdentityServi
         issued = await identity.authenticateWithToken({ token: id.token.id, scope: requested });
       }
       request.log.info({ user: issued.context.user.name, project: issued.context.project?.name ?? null, methods: issued.context.methods }, 'token issued');
-      return reply.code(201).header('X-Subject-Token', issued.token).send(tokenView(issued.context, baseUrl(request, publicUrl), region));
+      return reply
+        .code(201)
+        .header('X-Subject-Token', issued.token)
+        .send(tokenView(issued.context, baseUrl(request, publicUrl), region));
     },
   );
 

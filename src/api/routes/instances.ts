@@ -53,12 +53,7 @@ const CreateBody = Type.Object({
     volume: Type.Optional(Type.Object({ size: Type.Optional(VolumeSize), type: Type.Optional(Type.Union([Type.String(), Type.Null()])) })),
     datastore: Type.Optional(Type.Object({ type: Type.Optional(Type.String()), version: Type.Optional(Type.String()), version_number: Type.Optional(Type.String()) })),
     databases: Type.Optional(Type.Array(Type.Object({ name: Type.String(), character_set: Type.Optional(Type.String()), collate: Type.Optional(Type.String()) }), { maxItems: 100 })),
-    users: Type.Optional(
-      Type.Array(
-        Type.Object({ name: Type.String(), password: Type.String(), host: Type.Optional(Type.String()), databases: Type.Optional(Type.Array(Type.Object({ name: Type.String() }))) }),
-        { maxItems: 100 },
-      ),
-    ),
+    users: Type.Optional(Type.Array(Type.Object({ name: Type.String(), password: Type.String(), host: Type.Optional(Type.String()), databases: Type.Optional(Type.Array(Type.Object({ name: Type.String() }))) }), { maxItems: 100 })),
     availability_zone: Type.Optional(Type.Union([Type.String(), Type.Null()])),
     nics: Type.Optional(Type.Array(Type.Object({}, { additionalProperties: true }))),
     locality: Type.Optional(Type.Union([Type.String(), Type.Null()])),
@@ -78,19 +73,22 @@ const CreateBody = Type.Object({
 
 const KNOWN_ACTIONS = 'restart, resize, promote_to_replica_source, eject_replica_source and reset_status';
 
-const ActionBody = Type.Object({
-  restart: Type.Optional(Type.Object({})),
-  reset_status: Type.Optional(Type.Object({})),
-  promote_to_replica_source: Type.Optional(Type.Object({})),
-  eject_replica_source: Type.Optional(Type.Object({})),
-  resize: Type.Optional(
-    Type.Object({
-      flavorRef: Type.Optional(FlavorRef),
-      volume: Type.Optional(Type.Object({ size: Type.Optional(VolumeSize) })),
-    }),
-  ),
-  // Another key is answered by the handler, which names the actions there are.
-}, { additionalProperties: true });
+const ActionBody = Type.Object(
+  {
+    restart: Type.Optional(Type.Object({})),
+    reset_status: Type.Optional(Type.Object({})),
+    promote_to_replica_source: Type.Optional(Type.Object({})),
+    eject_replica_source: Type.Optional(Type.Object({})),
+    resize: Type.Optional(
+      Type.Object({
+        flavorRef: Type.Optional(FlavorRef),
+        volume: Type.Optional(Type.Object({ size: Type.Optional(VolumeSize) })),
+      }),
+    ),
+    // Another key is answered by the handler, which names the actions there are.
+  },
+  { additionalProperties: true },
+);
 
 export const instanceRoutes: FastifyPluginAsyncTypebox<{ instances: InstanceService; replication: ReplicationService; configurations: ConfigurationService; publicUrl: string; region: string }> = async (
   app,
@@ -98,12 +96,7 @@ export const instanceRoutes: FastifyPluginAsyncTypebox<{ instances: InstanceServ
 ) => {
   const views = async (request: FastifyRequest, list: InstanceTable[]) => {
     const ids = list.map((i) => i.id);
-    const [names, pending, replicas, endpoints] = await Promise.all([
-      configurations.namesOf(list.flatMap((i) => (i.configuration_id ? [i.configuration_id] : []))),
-      instances.pendingTasks(ids),
-      replication.replicaIds(ids),
-      instances.endpointsOf(ids),
-    ]);
+    const [names, pending, replicas, endpoints] = await Promise.all([configurations.namesOf(list.flatMap((i) => (i.configuration_id ? [i.configuration_id] : []))), instances.pendingTasks(ids), replication.replicaIds(ids), instances.endpointsOf(ids)]);
     const base = baseUrl(request, publicUrl);
     const projectId = (request.params as { tenant_id: string }).tenant_id;
     return list.map((i) =>
@@ -132,17 +125,13 @@ export const instanceRoutes: FastifyPluginAsyncTypebox<{ instances: InstanceServ
   app.get('/instances', { schema: { ...listSchema, summary: 'List instances, newest first (20 a page)' } }, listHandler);
   app.get('/instances/detail', { schema: { ...listSchema, summary: 'List instances with details' } }, listHandler);
 
-  app.post(
-    '/instances',
-    { schema: { tags: ['instances'], summary: 'Create an instance', params: ProjectParams, body: CreateBody, response: { 200: Type.Object({ instance: InstanceSchema }), ...COMMON_FAULTS, 422: FaultSchema } } },
-    async (request) => {
-      const { restorePoint, restoreFrom, region_name: regionName, ...body } = request.body.instance;
-      if (regionName !== undefined && regionName !== region) throw new BadRequest(`This server serves region '${region}', not '${regionName}'.`);
-      const restore = restorePoint ?? restoreFrom;
-      const instance = await instances.create(caller(request), request.params.tenant_id, { ...body, ...(restore ? { restorePoint: restore } : {}) });
-      return { instance: await oneView(request, instance) };
-    },
-  );
+  app.post('/instances', { schema: { tags: ['instances'], summary: 'Create an instance', params: ProjectParams, body: CreateBody, response: { 200: Type.Object({ instance: InstanceSchema }), ...COMMON_FAULTS, 422: FaultSchema } } }, async (request) => {
+    const { restorePoint, restoreFrom, region_name: regionName, ...body } = request.body.instance;
+    if (regionName !== undefined && regionName !== region) throw new BadRequest(`This server serves region '${region}', not '${regionName}'.`);
+    const restore = restorePoint ?? restoreFrom;
+    const instance = await instances.create(caller(request), request.params.tenant_id, { ...body, ...(restore ? { restorePoint: restore } : {}) });
+    return { instance: await oneView(request, instance) };
+  });
 
   app.get('/instances/:id', { schema: { tags: ['instances'], summary: 'Show an instance', params: InstanceParams, response: { 200: Type.Object({ instance: InstanceSchema }), ...COMMON_FAULTS } } }, async (request) => ({
     instance: await oneView(request, await instances.get(caller(request), request.params.tenant_id, request.params.id)),
@@ -171,8 +160,16 @@ export const instanceRoutes: FastifyPluginAsyncTypebox<{ instances: InstanceServ
     else if ((group === null || (request.method === 'PUT' && asked.length === 0 && body.name === undefined)) && instance.configuration_id !== null) await configurations.detach(instance);
     return reply.code(202).send();
   };
-  app.patch('/instances/:id', { schema: { tags: ['instances'], summary: 'Update an instance (Trove’s older form): rename, detach a replica, attach or detach a configuration group', params: InstanceParams, body: PatchBody, response: { ...ACCEPTED, ...COMMON_FAULTS } } }, update);
-  app.put('/instances/:id', { schema: { tags: ['instances'], summary: 'Update an instance: rename, access, detach a replica, attach or detach a configuration group', params: InstanceParams, body: PutBody, response: { ...ACCEPTED, ...COMMON_FAULTS } } }, update);
+  app.patch(
+    '/instances/:id',
+    { schema: { tags: ['instances'], summary: 'Update an instance (Trove’s older form): rename, detach a replica, attach or detach a configuration group', params: InstanceParams, body: PatchBody, response: { ...ACCEPTED, ...COMMON_FAULTS } } },
+    update,
+  );
+  app.put(
+    '/instances/:id',
+    { schema: { tags: ['instances'], summary: 'Update an instance: rename, access, detach a replica, attach or detach a configuration group', params: InstanceParams, body: PutBody, response: { ...ACCEPTED, ...COMMON_FAULTS } } },
+    update,
+  );
 
   app.post(
     '/instances/:id/action',
@@ -210,7 +207,14 @@ export const instanceRoutes: FastifyPluginAsyncTypebox<{ instances: InstanceServ
 
   app.get(
     '/instances/:id/configuration',
-    { schema: { tags: ['configurations'], summary: "The values in effect on the instance's engine", params: InstanceParams, response: { 200: Type.Object({ instance: Type.Object({ configuration: Type.Record(Type.String(), Type.String()) }) }), ...COMMON_FAULTS, 422: FaultSchema } } },
+    {
+      schema: {
+        tags: ['configurations'],
+        summary: "The values in effect on the instance's engine",
+        params: InstanceParams,
+        response: { 200: Type.Object({ instance: Type.Object({ configuration: Type.Record(Type.String(), Type.String()) }) }), ...COMMON_FAULTS, 422: FaultSchema },
+      },
+    },
     async (request) => ({ instance: { configuration: await configurations.effective(await instances.get(caller(request), request.params.tenant_id, request.params.id)) } }),
   );
   app.post(

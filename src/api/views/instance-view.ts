@@ -62,7 +62,7 @@ export interface InstanceViewExtras {
 export function instanceView(instance: InstanceTable, base: string, projectId: string, region: string, isAdmin: boolean, extras: InstanceViewExtras = {}, now = new Date()) {
   const { configurationName, pendingTasks = [], replicaIds = [], publicEndpoint } = extras;
   const access = accessOf(instance);
-  const replication = instance.replication_status ? (parseOwn<{ role: string; streaming: boolean; position: string; lag_seconds?: number; error?: string }>(instance.replication_status)) : undefined;
+  const replication = instance.replication_status ? parseOwn<{ role: string; streaming: boolean; position: string; lag_seconds?: number; error?: string }>(instance.replication_status) : undefined;
   const derived = statusOfInstance(instance, now);
   const fault = instance.fault_message
     ? { message: instance.fault_message, created: troveTime(new Date(instance.fault_created ?? instance.updated_at)), details: instance.fault_details ?? '' }
@@ -83,10 +83,7 @@ export function instanceView(instance: InstanceTable, base: string, projectId: s
     ...(instance.address
       ? {
           ip: [instance.address, ...(publicEndpoint ? [publicEndpoint.address] : [])],
-          addresses: [
-            { address: instance.address, type: 'private', network: 'local' },
-            ...(publicEndpoint ? [{ address: publicEndpoint.address, type: 'public', port: publicEndpoint.port }] : []),
-          ],
+          addresses: [{ address: instance.address, type: 'private', network: 'local' }, ...(publicEndpoint ? [{ address: publicEndpoint.address, type: 'public', port: publicEndpoint.port }] : [])],
           ...(instance.port ? { port: instance.port } : {}),
         }
       : {}),

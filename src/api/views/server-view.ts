@@ -106,7 +106,9 @@ function usageTime(date: Date): string {
 
 /** Nova's hostId: SHA-224 of the project and the host, so a project can tell its servers apart by host without learning its name. */
 function hostId(projectId: string, host: string): string {
-  return createHash('sha224').update(projectId + host).digest('hex');
+  return createHash('sha224')
+    .update(projectId + host)
+    .digest('hex');
 }
 
 /** Where the compute view is, and what it needs beyond the instance row. */
@@ -140,10 +142,7 @@ export function serverView(instance: InstanceTable, context: ServerViewContext) 
   const state = novaState(instance, now);
   const image = imageOf(instance);
   const progressShown = ['ACTIVE', 'BUILD', 'RESIZE'].includes(state.status);
-  const fault =
-    state.status === 'ERROR' && instance.fault_message !== null
-      ? { code: 500, created: novaTime(new Date(instance.fault_created ?? instance.updated_at)), message: instance.fault_message, details: instance.fault_details ?? '' }
-      : undefined;
+  const fault = state.status === 'ERROR' && instance.fault_message !== null ? { code: 500, created: novaTime(new Date(instance.fault_created ?? instance.updated_at)), message: instance.fault_message, details: instance.fault_details ?? '' } : undefined;
   return {
     id: instance.id,
     name: instance.name,

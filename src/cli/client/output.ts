@@ -9,9 +9,19 @@ export interface Column<T> {
 }
 
 const COLOURS: Record<string, number> = {
-  ACTIVE: 32, COMPLETED: 32, HEALTHY: 32, Ready: 32, Published: 32, RUNNING: 32,
-  ERROR: 31, FAILED: 31, DELETE_FAILED: 31, SHUTDOWN: 31, Unavailable: 31,
-  RESTART_REQUIRED: 35, Partial: 35,
+  ACTIVE: 32,
+  COMPLETED: 32,
+  HEALTHY: 32,
+  Ready: 32,
+  Published: 32,
+  RUNNING: 32,
+  ERROR: 31,
+  FAILED: 31,
+  DELETE_FAILED: 31,
+  SHUTDOWN: 31,
+  Unavailable: 31,
+  RESTART_REQUIRED: 35,
+  Partial: 35,
 };
 const BUSY = 33;
 

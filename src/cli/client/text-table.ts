@@ -67,15 +67,16 @@ export function renderTable(headers: string[], rows: string[][], maxWidth?: numb
     const out: string[] = [];
     for (let line = 0; line < height; line++) {
       // The last column is not padded, so a coloured cell carries no trailing blanks.
-      out.push(wrapped.map((w, i) => paint(i, cells[i] ?? '', i === cells.length - 1 ? (w[line] ?? '') : (w[line] ?? '').padEnd(widths[i]!))).join(GAP).trimEnd());
+      out.push(
+        wrapped
+          .map((w, i) => paint(i, cells[i] ?? '', i === cells.length - 1 ? (w[line] ?? '') : (w[line] ?? '').padEnd(widths[i]!)))
+          .join(GAP)
+          .trimEnd(),
+      );
     }
     return out;
   };
   const header = style.header ?? ((t: string) => t);
-  const lines = [
-    ...renderRow(headers, (_i, _raw, padded) => header(padded)),
-    widths.map((w) => '-'.repeat(w)).join(GAP),
-    ...rows.flatMap((r, row) => renderRow(r, (column, raw, padded) => (style.paint ? style.paint(row, column, raw, padded) : padded))),
-  ];
+  const lines = [...renderRow(headers, (_i, _raw, padded) => header(padded)), widths.map((w) => '-'.repeat(w)).join(GAP), ...rows.flatMap((r, row) => renderRow(r, (column, raw, padded) => (style.paint ? style.paint(row, column, raw, padded) : padded)))];
   return lines.map((l) => l.trimEnd()).join('\n');
 }

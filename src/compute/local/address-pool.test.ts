@@ -54,7 +54,7 @@ describe('address leases of two servers on one host', () => {
     const stray = new HostAddressClaims(join(root, 'claims'), join(root, 'gone'));
     assert.ok(stray.claim('127.0.99.6', 'x-1', true));
     assert.equal(await pools[1]!.lease('b-3'), '127.0.99.5');
-    assert.equal(await pools[1]!.lease('b-4'), '127.0.99.6', 'the pool is otherwise full, and the gone server\'s claim is taken over');
+    assert.equal(await pools[1]!.lease('b-4'), '127.0.99.6', "the pool is otherwise full, and the gone server's claim is taken over");
   });
 
   it('says so when the pool has no address left on this host', async () => {

@@ -380,7 +380,7 @@ export function resizeFlavorTask(runtime: Runtime, deadlineSeconds: number): Tas
 export function rebuildInstanceTask(runtime: Runtime, deadlineSeconds: number): TaskKind<NoParams> {
   const rebuildRequest = async (run: TaskRun<NoParams>): Promise<PrepareRequest> => {
     const instance = await instanceOf(runtime, run);
-    const configuration = instance.applied_configuration ? (parseOwn<PrepareRequest['configuration']>(instance.applied_configuration)) : undefined;
+    const configuration = instance.applied_configuration ? parseOwn<PrepareRequest['configuration']>(instance.applied_configuration) : undefined;
     const cidrs = allowedCidrsOf(instance);
     return {
       flavor: tunedFlavor(runtime.catalog, instance.datastore, { ram_mb: instance.ram_mb, vcpus: instance.vcpus }),

@@ -30,7 +30,11 @@ async function recordNewSource(runtime: Runtime, newSource: InstanceTable, follo
       await trx
         .updateTable('instances')
         .set({ replica_of_id: newSource.id, auto_failover: 0, updated_at: now })
-        .where('id', 'in', followers.map((f) => f.id))
+        .where(
+          'id',
+          'in',
+          followers.map((f) => f.id),
+        )
         .execute();
     }
   });

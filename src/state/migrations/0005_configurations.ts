@@ -22,7 +22,10 @@ export async function up(db: Kysely<any>): Promise<void> {
   // JSON: the values last written to the instance (for its flavor), to tell what a change needs.
   await db.schema.alterTable('instances').addColumn('applied_configuration', 'text').execute();
   // 1 while a restart-required change waits for the engine's next start.
-  await db.schema.alterTable('instances').addColumn('restart_required', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('instances')
+    .addColumn('restart_required', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
   await db.schema.createIndex('instances_configuration').on('instances').column('configuration_id').execute();
 }
 

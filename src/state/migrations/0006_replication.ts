@@ -8,7 +8,10 @@ export async function up(db: Kysely<any>): Promise<void> {
   // JSON: the agent's last replication status (role, position, lag, error).
   await db.schema.alterTable('instances').addColumn('replication_status', 'text').execute();
   // 1: when this source stays down, its most advanced replica is promoted without being asked.
-  await db.schema.alterTable('instances').addColumn('auto_failover', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('instances')
+    .addColumn('auto_failover', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
   await db.schema.createIndex('instances_replica_of').on('instances').column('replica_of_id').execute();
 }
 

@@ -3,9 +3,15 @@ import type { Kysely } from 'kysely';
 /** Who may reach an instance (Trove's `access`), and the public endpoint it is published on. */
 export async function up(db: Kysely<any>): Promise<void> {
   // 1: also published on the host's public address; 0: only its private address.
-  await db.schema.alterTable('instances').addColumn('access_public', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('instances')
+    .addColumn('access_public', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
   // JSON array of IPv4 CIDRs allowed to reach the engine's port; empty: every source.
-  await db.schema.alterTable('instances').addColumn('access_cidrs', 'text', (c) => c.notNull().defaultTo('[]')).execute();
+  await db.schema
+    .alterTable('instances')
+    .addColumn('access_cidrs', 'text', (c) => c.notNull().defaultTo('[]'))
+    .execute();
   // One row per public address and port in use: the primary key makes leasing atomic across servers.
   await db.schema
     .createTable('public_endpoints')

@@ -4,21 +4,7 @@ import type { JsonSchema, Operation, Parameter } from './openapi.js';
 import { kindOfParam, MALFORMED_IDS, type ResourceKind } from './targets.js';
 import { validValue, type FieldHints } from './valid-values.js';
 
-export type CaseKind =
-  | 'valid'
-  | BodyDefectKind
-  | 'unknown-query'
-  | 'query-pattern'
-  | 'query-nul'
-  | 'malformed-id'
-  | 'malformed-tenant'
-  | 'body-not-object'
-  | 'malformed-json'
-  | 'deep-json'
-  | 'no-body'
-  | 'oversized-body'
-  | 'wrong-method'
-  | 'huge-string';
+export type CaseKind = 'valid' | BodyDefectKind | 'unknown-query' | 'query-pattern' | 'query-nul' | 'malformed-id' | 'malformed-tenant' | 'body-not-object' | 'malformed-json' | 'deep-json' | 'no-body' | 'oversized-body' | 'wrong-method' | 'huge-string';
 
 /** One generated request, before it is given a caller. */
 export interface FuzzCase {
@@ -103,15 +89,17 @@ export function casesFor(operation: Operation, bodySchema: JsonSchema | undefine
     });
     arbitraries.push({
       weight: 2,
-      arbitrary: fc.constantFrom<[CaseKind, string | undefined, string]>(
-        ['body-not-object', '[]', '(body): an array'],
-        ['body-not-object', '"fz"', '(body): a string'],
-        ['malformed-json', '{"fz": ', '(body): cut-off JSON'],
-        ['deep-json', DEEP_JSON, '(body): nested 40 levels'],
-        // A route whose body may be null (POST …/root, as troveclient sends it) takes no body too.
-        ...(schema.nullable ? [] : [['no-body', undefined, '(body): none, where one is required'] as [CaseKind, undefined, string]]),
-        ['oversized-body', OVERSIZED_JSON, '(body): over 1 MiB'],
-      ).map(([kind, raw, note]) => ({ ...base(kind, true, note), body: raw, longInputs: kind === 'oversized-body' ? [longText(1024)] : [] })),
+      arbitrary: fc
+        .constantFrom<[CaseKind, string | undefined, string]>(
+          ['body-not-object', '[]', '(body): an array'],
+          ['body-not-object', '"fz"', '(body): a string'],
+          ['malformed-json', '{"fz": ', '(body): cut-off JSON'],
+          ['deep-json', DEEP_JSON, '(body): nested 40 levels'],
+          // A route whose body may be null (POST …/root, as troveclient sends it) takes no body too.
+          ...(schema.nullable ? [] : [['no-body', undefined, '(body): none, where one is required'] as [CaseKind, undefined, string]]),
+          ['oversized-body', OVERSIZED_JSON, '(body): over 1 MiB'],
+        )
+        .map(([kind, raw, note]) => ({ ...base(kind, true, note), body: raw, longInputs: kind === 'oversized-body' ? [longText(1024)] : [] })),
     });
     arbitraries.push({
       weight: 1,

@@ -40,8 +40,10 @@ export function configurationIntents(parameters: Array<{ name: string; type: str
 }
 
 const isUntyped = (schema: JsonSchema | undefined) =>
-  schema !== undefined && schema.type === undefined && schema.anyOf === undefined && schema.enum === undefined
-  || (schema?.type === 'object' && schema.properties === undefined && (schema.additionalProperties === undefined || schema.additionalProperties === true || (typeof schema.additionalProperties === 'object' && Object.keys(schema.additionalProperties).length === 0)));
+  (schema !== undefined && schema.type === undefined && schema.anyOf === undefined && schema.enum === undefined) ||
+  (schema?.type === 'object' &&
+    schema.properties === undefined &&
+    (schema.additionalProperties === undefined || schema.additionalProperties === true || (typeof schema.additionalProperties === 'object' && Object.keys(schema.additionalProperties).length === 0)));
 
 /** The body schema of `operation` with the intents that apply to it put in where the document is silent. */
 export function withIntents(operation: string, body: JsonSchema, extra: Intent[] = []): JsonSchema {

@@ -1,20 +1,7 @@
 import type { JsonSchema } from './openapi.js';
 
 /** Ways a value is made wrong; each is a value the schema (with its intents) or Trove's rules refuse. */
-export type BodyDefectKind =
-  | 'wrong-type'
-  | 'string-number'
-  | 'string-boolean'
-  | 'out-of-range'
-  | 'unsafe-integer'
-  | 'unknown-field'
-  | 'missing-required'
-  | 'over-long'
-  | 'nul'
-  | 'pattern'
-  | 'too-many-items'
-  | 'duplicate-items'
-  | 'too-few-items';
+export type BodyDefectKind = 'wrong-type' | 'string-number' | 'string-boolean' | 'out-of-range' | 'unsafe-integer' | 'unknown-field' | 'missing-required' | 'over-long' | 'nul' | 'pattern' | 'too-many-items' | 'duplicate-items' | 'too-few-items';
 
 export const BODY_DEFECT_KINDS: BodyDefectKind[] = ['wrong-type', 'string-number', 'string-boolean', 'out-of-range', 'unsafe-integer', 'unknown-field', 'missing-required', 'over-long', 'nul', 'pattern', 'too-many-items', 'duplicate-items', 'too-few-items'];
 
@@ -80,7 +67,10 @@ function sitesOf(value: unknown, schema: JsonSchema, path: Array<string | number
       if (childSchema) sites.push(...sitesOf(child, childSchema, [...path, key]));
     }
   }
-  if (branch.type === 'array' && Array.isArray(value) && branch.items) value.forEach((item, i) => { sites.push(...sitesOf(item, branch.items!, [...path, i])); });
+  if (branch.type === 'array' && Array.isArray(value) && branch.items)
+    value.forEach((item, i) => {
+      sites.push(...sitesOf(item, branch.items!, [...path, i]));
+    });
   return sites;
 }
 
@@ -144,7 +134,9 @@ function replacements(kind: BodyDefectKind, site: Site, pick: number): Array<{ v
     case 'pattern':
       return branch.type === 'string' && branch.pattern && !new RegExp(branch.pattern).test('fz not valid!') ? [{ value: 'fz not valid!', note: `not matching ${branch.pattern}` }] : [];
     case 'too-many-items':
-      return branch.type === 'array' && branch.maxItems !== undefined && Array.isArray(value) && value.length > 0 && branch.maxItems < 2000 ? [{ value: Array.from({ length: branch.maxItems + 1 }, (_, i) => (typeof value[0] === 'string' ? `${i}.${i % 250}.0.0/16` : value[0])), note: `more than maxItems ${branch.maxItems}` }] : [];
+      return branch.type === 'array' && branch.maxItems !== undefined && Array.isArray(value) && value.length > 0 && branch.maxItems < 2000
+        ? [{ value: Array.from({ length: branch.maxItems + 1 }, (_, i) => (typeof value[0] === 'string' ? `${i}.${i % 250}.0.0/16` : value[0])), note: `more than maxItems ${branch.maxItems}` }]
+        : [];
     case 'duplicate-items':
       return branch.type === 'array' && branch.uniqueItems && Array.isArray(value) && value.length > 0 ? [{ value: [value[0], value[0]], note: 'the same item twice where items must be unique' }] : [];
     case 'too-few-items':

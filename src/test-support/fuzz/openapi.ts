@@ -74,6 +74,6 @@ export async function fetchOpenApi(base: string): Promise<{ paths: Record<string
 /** Route groups for the figures: the first path segment after the project, or the top-level API. */
 export function groupOf(template: string): string {
   const parts = template.split('/').filter(Boolean);
-  if (parts[0] === 'v1.0' && parts[1] === '{tenant_id}') return parts[2] === 'mgmt' ? `mgmt/${parts[3] ?? ''}` : parts[2] ?? 'v1.0';
+  if (parts[0] === 'v1.0' && parts[1] === '{tenant_id}') return parts[2] === 'mgmt' ? `mgmt/${parts[3] ?? ''}` : (parts[2] ?? 'v1.0');
   return parts[0] ?? '/';
 }

@@ -2,16 +2,7 @@ import type { FuzzCase } from './cases.js';
 
 export type CallerName = 'owner' | 'other' | 'admin';
 
-export type DefectClass =
-  | 'server-error'
-  | 'no-answer'
-  | 'accepted-invalid'
-  | 'accepted-missing-resource'
-  | 'cross-project-read'
-  | 'cross-project-difference'
-  | 'not-fault-format'
-  | 'echoes-input'
-  | 'wrong-method-not-405';
+export type DefectClass = 'server-error' | 'no-answer' | 'accepted-invalid' | 'accepted-missing-resource' | 'cross-project-read' | 'cross-project-difference' | 'not-fault-format' | 'echoes-input' | 'wrong-method-not-405';
 
 export interface Answer {
   status: number;

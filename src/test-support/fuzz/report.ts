@@ -65,8 +65,18 @@ export class FuzzReport {
   text(): string {
     const lines = [`fuzz: seed ${this.seed} (set TROVE_FUZZ_SEED to choose another), ${this.requests} requests over ${this.routesRun} routes`];
     if (this.routesLeft.length > 0) lines.push(`fuzz: time limit reached; routes not run: ${this.routesLeft.join(', ')}`);
-    lines.push(`requests per route group: ${[...this.requestsByGroup].sort().map(([g, n]) => `${g} ${n}`).join(', ')}`);
-    lines.push(`statuses: ${[...this.statuses].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s}×${n}`).join(' ')}`);
+    lines.push(
+      `requests per route group: ${[...this.requestsByGroup]
+        .sort()
+        .map(([g, n]) => `${g} ${n}`)
+        .join(', ')}`,
+    );
+    lines.push(
+      `statuses: ${[...this.statuses]
+        .sort((a, b) => a[0] - b[0])
+        .map(([s, n]) => `${s}×${n}`)
+        .join(' ')}`,
+    );
     lines.push(`5xx or no answer: ${this.serverErrors}; silent accepts: ${this.silentAccepts}; cross-project leaks: ${this.leaks} (in ${this.crossProjectProbes} probes); outside the fault format, echoing input or a wrong method not 405: ${this.formatFaults}`);
     lines.push(`distinct defects (route × class): ${this.distinct.size}`);
     for (const { finding, count, callers } of [...this.distinct.values()].sort((a, b) => order(a.finding) - order(b.finding))) {

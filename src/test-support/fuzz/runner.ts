@@ -188,7 +188,14 @@ async function probeMethods(options: FuzzOptions, report: FuzzReport): Promise<v
     const wrong = PROBE_METHODS.find((m) => !methods.includes(m));
     if (!wrong) continue;
     const op = ops[0]!;
-    const fuzzCase: FuzzCase = { kind: 'wrong-method', invalid: true, path: Object.fromEntries(op.pathParams.filter((p) => p.name !== 'tenant_id').map((p) => [p.name, { kind: kindOfParam(template, p.name), missing: false }])), query: [], note: `${wrong}, which the path does not have`, longInputs: [] };
+    const fuzzCase: FuzzCase = {
+      kind: 'wrong-method',
+      invalid: true,
+      path: Object.fromEntries(op.pathParams.filter((p) => p.name !== 'tenant_id').map((p) => [p.name, { kind: kindOfParam(template, p.name), missing: false }])),
+      query: [],
+      note: `${wrong}, which the path does not have`,
+      longInputs: [],
+    };
     const url = urlOf(options.base, op, fuzzCase, owner, options.fixture);
     const exchange: Exchange = { caller: owner.name, method: wrong, template, url, fuzzCase, answer: await send(wrong, url, owner.token, undefined, options.requestTimeoutMs ?? 20_000) };
     report.record(exchange, checkWrongMethod(exchange, methods));

@@ -76,7 +76,10 @@ export const mariadbAdmin: GuestAdmin = {
       refuseSystemDatabase(db.name);
       if (existing.has(db.name)) throw new AgentRequestError(409, `Database '${db.name}' already exists.`);
     }
-    await sql(config, databases.map((db) => `CREATE DATABASE ${ident(db.name)} CHARACTER SET ${db.character_set ?? 'utf8mb4'}${db.collate ? ` COLLATE ${db.collate}` : ''}`));
+    await sql(
+      config,
+      databases.map((db) => `CREATE DATABASE ${ident(db.name)} CHARACTER SET ${db.character_set ?? 'utf8mb4'}${db.collate ? ` COLLATE ${db.collate}` : ''}`),
+    );
   },
 
   async deleteDatabase(config, name) {
@@ -138,7 +141,10 @@ export const mariadbAdmin: GuestAdmin = {
       refuseSystemDatabase(db);
       if (!existing.has(db)) throw new AgentRequestError(404, `Database '${db}' cannot be found on the instance.`);
     }
-    await sql(config, databases.map((db) => `GRANT ALL PRIVILEGES ON ${ident(db)}.* TO ${account(user)}`));
+    await sql(
+      config,
+      databases.map((db) => `GRANT ALL PRIVILEGES ON ${ident(db)}.* TO ${account(user)}`),
+    );
   },
 
   async revoke(config, user, database) {

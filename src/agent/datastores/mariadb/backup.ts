@@ -36,7 +36,11 @@ async function prepare(target: string, incremental?: string): Promise<void> {
   try {
     await run('mariabackup', args, { timeout: 6 * 3600_000, maxBuffer: 64 * 1024 * 1024 });
   } catch (err) {
-    const stderr = String((err as { stderr?: string }).stderr ?? '').trim().split('\n').slice(-3).join(' | ');
+    const stderr = String((err as { stderr?: string }).stderr ?? '')
+      .trim()
+      .split('\n')
+      .slice(-3)
+      .join(' | ');
     throw new Error(`mariabackup --prepare failed: ${stderr || (err as Error).message}`);
   }
 }

@@ -39,7 +39,10 @@ export function pathsOf(config: AgentConfig): MariadbPaths {
  * id, different between instances: what a replica and its source must not share.
  */
 export function serverIdOf(instanceId: string): number {
-  const hex = instanceId.replace(/[^0-9a-f]/gi, '').slice(0, 8).padEnd(8, '0');
+  const hex = instanceId
+    .replace(/[^0-9a-f]/gi, '')
+    .slice(0, 8)
+    .padEnd(8, '0');
   return (Number.parseInt(hex, 16) % 0xffff_fffe) + 1;
 }
 
@@ -65,7 +68,9 @@ local_infile = 0
 secure_file_priv = ${paths.securePrivDir}
 symbolic-links = 0
 # Tuned from the flavor (the formulas are the datastore's catalog descriptor's).
-${Object.entries(tuning).map(([name, value]) => `${name} = ${value}`).join('\n')}
+${Object.entries(tuning)
+  .map(([name, value]) => `${name} = ${value}`)
+  .join('\n')}
 innodb_file_per_table = 1
 connect_timeout = 15
 character-set-server = utf8mb4

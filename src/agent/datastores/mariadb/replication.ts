@@ -59,11 +59,7 @@ export const mariadbReplication: GuestReplication = {
 
   async allowReplicas(config, account) {
     // Replicated to the replicas too: after a promotion the account is already where it is needed.
-    await sql(config, [
-      `CREATE USER IF NOT EXISTS ${literal(account.user)}@'%' ${identifiedBy(account.password)}`,
-      `ALTER USER ${literal(account.user)}@'%' ${identifiedBy(account.password)}`,
-      `GRANT REPLICATION SLAVE ON *.* TO ${literal(account.user)}@'%'`,
-    ]);
+    await sql(config, [`CREATE USER IF NOT EXISTS ${literal(account.user)}@'%' ${identifiedBy(account.password)}`, `ALTER USER ${literal(account.user)}@'%' ${identifiedBy(account.password)}`, `GRANT REPLICATION SLAVE ON *.* TO ${literal(account.user)}@'%'`]);
   },
 
   async releaseRetainer() {

@@ -95,7 +95,10 @@ export const postgresAdmin: GuestAdmin = {
 
   async listUsers(config) {
     const roles = await sql(config, `SELECT rolname FROM pg_roles WHERE rolcanlogin AND NOT rolsuper AND rolname NOT IN (${RESERVED_ROLES.map(literal).join(', ')}) AND rolname !~ '^pg_' ORDER BY rolname`);
-    const access = await sql(config, `SELECT r.rolname, d.datname FROM pg_roles r CROSS JOIN pg_database d WHERE NOT d.datistemplate AND d.datname <> 'postgres' AND r.rolcanlogin AND NOT r.rolsuper AND has_database_privilege(r.rolname, d.datname, 'CREATE') ORDER BY d.datname`);
+    const access = await sql(
+      config,
+      `SELECT r.rolname, d.datname FROM pg_roles r CROSS JOIN pg_database d WHERE NOT d.datistemplate AND d.datname <> 'postgres' AND r.rolcanlogin AND NOT r.rolsuper AND has_database_privilege(r.rolname, d.datname, 'CREATE') ORDER BY d.datname`,
+    );
     return roles.map(([name]) => ({ name: name!, host: '%', databases: access.filter(([r]) => r === name).map(([, db]) => db!) }));
   },
 

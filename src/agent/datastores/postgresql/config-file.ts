@@ -58,7 +58,9 @@ log_file_mode = 0600
 log_rotation_age = 0
 log_rotation_size = 0
 # Tuned from the flavor (the formulas are the datastore's catalog descriptor's; sizes in pg_settings' units).
-${Object.entries(tuning).map(([name, value]) => `${name} = ${value}`).join('\n')}
+${Object.entries(tuning)
+  .map(([name, value]) => `${name} = ${value}`)
+  .join('\n')}
 # Each finished WAL segment goes to the agent, which answers once it is in the object store
 # (through the backup pipeline) or, before a first full backup, that nothing needs it. Until
 # then PostgreSQL keeps the segment and tries again.

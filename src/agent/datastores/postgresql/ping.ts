@@ -18,7 +18,10 @@ export function acceptsConnections(received: Buffer): boolean | undefined {
   if (received[0] !== 0x45) return false;
   if (received.length < 5 || received.length < 1 + received.readUInt32BE(1)) return undefined;
   // 'E': fields of a one-letter code and a string each; C is the SQLSTATE.
-  const fields = received.subarray(5, 1 + received.readUInt32BE(1)).toString('utf8').split('\0');
+  const fields = received
+    .subarray(5, 1 + received.readUInt32BE(1))
+    .toString('utf8')
+    .split('\0');
   const code = fields.find((f) => f.startsWith('C'))?.slice(1);
   return code !== '57P03';
 }

@@ -4,7 +4,7 @@ import { nextSegment, walFileName } from './backup.js';
 import { lsnProgress, renderReplicationConfig } from './replication.js';
 
 describe('PostgreSQL WAL positions and standby settings', () => {
-  it("names the WAL segment of an LSN as pg_walfile_name does, on any timeline", () => {
+  it('names the WAL segment of an LSN as pg_walfile_name does, on any timeline', () => {
     assert.equal(walFileName(1, '0/2000100'), '000000010000000000000002');
     assert.equal(walFileName(2, '16/B374D848'), '0000000200000016000000B3');
     assert.equal(walFileName(1, '0/FFFFFFFF'), '0000000100000000000000FF');

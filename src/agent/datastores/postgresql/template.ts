@@ -22,10 +22,10 @@ export function binDir(version: string): string {
 /** A fresh cluster made once per host and version by initdb, copied onto each new volume. */
 export async function pristineCluster(templateRoot: string, version: string): Promise<string> {
   return cachedTemplate(templateRoot, `postgresql-${version}`, TEMPLATE, async (building) => {
-    await run(
-      `${binDir(version)}/initdb`,
-      ['-D', building, '--username=postgres', '--auth-local=peer', '--auth-host=scram-sha-256', '--encoding=UTF8', '--locale=C.UTF-8', '--no-instructions'],
-      { timeout: 180_000, cwd: '/', ...(engineOwner(ENGINE_USER) ?? {}) },
-    );
+    await run(`${binDir(version)}/initdb`, ['-D', building, '--username=postgres', '--auth-local=peer', '--auth-host=scram-sha-256', '--encoding=UTF8', '--locale=C.UTF-8', '--no-instructions'], {
+      timeout: 180_000,
+      cwd: '/',
+      ...(engineOwner(ENGINE_USER) ?? {}),
+    });
   });
 }

@@ -58,7 +58,9 @@ enable-module-command no
 tcp-keepalive 300
 # Tuned from the flavor (the formulas are the datastore's catalog descriptor's). noeviction: a
 # database must not drop data silently when full; writes fail with an OOM error instead.
-${Object.entries(tuning).map(([name, value]) => `${name} ${value}`).join('\n')}
+${Object.entries(tuning)
+  .map(([name, value]) => `${name} ${value}`)
+  .join('\n')}
 maxmemory-policy noeviction
 include ${paths.overridesFile}
 include ${paths.replicationFile}

@@ -74,7 +74,15 @@ export function registerCatalogCommands(program: Command): void {
     .action(async (_flags, command: Command) =>
       withClient(command, async ({ api, out }) => {
         const { datastores } = await api.get<{ datastores: DatastoreView[] }>('/datastores');
-        out.list(datastores, [{ header: 'ID', value: (d) => d.id }, { header: 'Name', value: (d) => d.name }, { header: 'Versions', value: (d) => d.versions.map((v) => v.name) }], 'No datastores.');
+        out.list(
+          datastores,
+          [
+            { header: 'ID', value: (d) => d.id },
+            { header: 'Name', value: (d) => d.name },
+            { header: 'Versions', value: (d) => d.versions.map((v) => v.name) },
+          ],
+          'No datastores.',
+        );
       }),
     );
 
@@ -102,7 +110,15 @@ export function registerCatalogCommands(program: Command): void {
     .action(async (ref: string, _flags, command: Command) =>
       withClient(command, async ({ api, out }) => {
         const { versions } = await api.get<{ versions: VersionView[] }>(`/datastores/${encodeURIComponent(ref)}/versions`);
-        out.list(versions, [{ header: 'ID', value: (v) => v.id }, { header: 'Name', value: (v) => v.name }, { header: 'Version', value: (v) => v.version }], 'No versions.');
+        out.list(
+          versions,
+          [
+            { header: 'ID', value: (v) => v.id },
+            { header: 'Name', value: (v) => v.name },
+            { header: 'Version', value: (v) => v.version },
+          ],
+          'No versions.',
+        );
       }),
     );
 
@@ -132,11 +148,24 @@ export function registerCatalogCommands(program: Command): void {
         const { limits } = await api.get<{ limits: Array<Record<string, unknown>> }>('/limits');
         if (out.json) return out.record(limits, []);
         const absolute = limits.find((l) => l.verb === 'ABSOLUTE') ?? {};
-        out.record(absolute, Object.entries(absolute).filter(([k]) => k !== 'verb'), []);
+        out.record(
+          absolute,
+          Object.entries(absolute).filter(([k]) => k !== 'verb'),
+          [],
+        );
         const rates = limits.filter((l) => l.verb !== 'ABSOLUTE') as unknown as RateLimit[];
         if (rates.length > 0) {
           out.done('');
-          out.list(rates, [{ header: 'Verb', value: (r) => r.verb }, { header: 'Limit', value: (r) => r.value }, { header: 'Remaining', value: (r) => r.remaining }, { header: 'Unit', value: (r) => r.unit }], '');
+          out.list(
+            rates,
+            [
+              { header: 'Verb', value: (r) => r.verb },
+              { header: 'Limit', value: (r) => r.value },
+              { header: 'Remaining', value: (r) => r.remaining },
+              { header: 'Unit', value: (r) => r.unit },
+            ],
+            '',
+          );
         }
       }),
     );
@@ -147,7 +176,16 @@ export function registerCatalogCommands(program: Command): void {
     .action(async (project: string | undefined, _flags, command: Command) =>
       withClient(command, async ({ api, out }) => {
         const { quotas } = await api.get<{ quotas: Array<{ resource: string; in_use: number; reserved: number; limit: number }> }>(`/mgmt/quotas/${encodeURIComponent(project ?? api.projectId)}`);
-        out.list(quotas, [{ header: 'Resource', value: (q) => q.resource }, { header: 'In Use', value: (q) => q.in_use }, { header: 'Reserved', value: (q) => q.reserved }, { header: 'Limit', value: (q) => (q.limit < 0 ? 'unlimited' : q.limit) }], 'No quotas.');
+        out.list(
+          quotas,
+          [
+            { header: 'Resource', value: (q) => q.resource },
+            { header: 'In Use', value: (q) => q.in_use },
+            { header: 'Reserved', value: (q) => q.reserved },
+            { header: 'Limit', value: (q) => (q.limit < 0 ? 'unlimited' : q.limit) },
+          ],
+          'No quotas.',
+        );
       }),
     );
 

@@ -50,9 +50,7 @@ complete -o default -F _trove trove
 
 function zshCompletion(program: Command): string {
   const commands = shapes(program);
-  const cases = commands
-    .map((c) => `    ${c.name})\n      options=(${c.options.map((o) => `'${quoteZsh(o.flag)}:${quoteZsh(o.description)}'`).join(' ')})\n      kind='${c.firstArgument ?? ''}' ;;`)
-    .join('\n');
+  const cases = commands.map((c) => `    ${c.name})\n      options=(${c.options.map((o) => `'${quoteZsh(o.flag)}:${quoteZsh(o.description)}'`).join(' ')})\n      kind='${c.firstArgument ?? ''}' ;;`).join('\n');
   return `#compdef trove
 # zsh completion for trove: source <(trove completion zsh), or save as _trove in your $fpath
 _trove() {

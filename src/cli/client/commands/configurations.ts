@@ -87,7 +87,14 @@ export function registerConfigurationCommands(program: Command): void {
       withClient(command, async ({ api, out }) => {
         const id = await idOf(api, CONFIGURATIONS, ref);
         const instances = await api.listAll<{ id: string; name: string }>(`/configurations/${id}/instances`, 'instances');
-        out.list(instances, [{ header: 'ID', value: (i) => i.id }, { header: 'Name', value: (i) => i.name }], 'No instances.');
+        out.list(
+          instances,
+          [
+            { header: 'ID', value: (i) => i.id },
+            { header: 'Name', value: (i) => i.name },
+          ],
+          'No instances.',
+        );
       }),
     );
 
@@ -105,7 +112,11 @@ export function registerConfigurationCommands(program: Command): void {
       withClient(command, async ({ api, out }) => {
         const id = await idOf(api, INSTANCES, ref);
         const shown = await api.get<{ instance: { configuration: Record<string, string> } }>(`/instances/${id}/configuration`);
-        out.record(shown.instance.configuration, Object.entries(shown.instance.configuration).sort(([a], [b]) => a.localeCompare(b)), []);
+        out.record(
+          shown.instance.configuration,
+          Object.entries(shown.instance.configuration).sort(([a], [b]) => a.localeCompare(b)),
+          [],
+        );
       }),
     );
 
@@ -118,7 +129,7 @@ export function registerConfigurationCommands(program: Command): void {
       .action(async (ref: string, values: string, flags: { name?: string; description?: string }, command: Command) =>
         withClient(command, async ({ api, out }) => {
           const group = await find<ConfigurationView>(api, CONFIGURATIONS, ref);
-          const body = { configuration: { values: jsonObject('<values>', values), ...(method === 'PUT' ? { name: flags.name ?? group.name, ...(flags.description ?? group.description ? { description: flags.description ?? group.description } : {}) } : {}) } };
+          const body = { configuration: { values: jsonObject('<values>', values), ...(method === 'PUT' ? { name: flags.name ?? group.name, ...((flags.description ?? group.description) ? { description: flags.description ?? group.description } : {}) } : {}) } };
           await api.request(method, `/configurations/${group.id}`, body);
           out.done(`Configuration group ${flags.name ?? group.name} was ${method === 'PATCH' ? 'patched' : 'updated'}; attached instances are being changed.`);
         }),
@@ -169,4 +180,3 @@ export function registerConfigurationCommands(program: Command): void {
       }),
     );
 }
-

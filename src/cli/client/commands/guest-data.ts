@@ -67,7 +67,15 @@ export function registerGuestDataCommands(program: Command): void {
       withClient(command, async ({ api, out }) => {
         const id = await idOf(api, INSTANCES, ref);
         const users = await api.listAll<UserView>(`/instances/${id}/users`, 'users');
-        out.list(users, [{ header: 'Name', value: (u) => u.name }, { header: 'Host', value: (u) => u.host }, { header: 'Databases', value: (u) => u.databases?.map((d) => d.name) }], 'No users.');
+        out.list(
+          users,
+          [
+            { header: 'Name', value: (u) => u.name },
+            { header: 'Host', value: (u) => u.host },
+            { header: 'Databases', value: (u) => u.databases?.map((d) => d.name) },
+          ],
+          'No users.',
+        );
       }),
     );
 

@@ -40,7 +40,9 @@ async function promptHidden(question: string): Promise<string> {
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 interface LoginFlags {
@@ -81,7 +83,11 @@ export function registerSessionCommands(program: Command): void {
         projectDomain: flags.projectDomain ?? env.OS_PROJECT_DOMAIN_NAME ?? 'Default',
       });
       writeSession({ auth_url: authUrl, username, project_name: issued.projectName, project_id: issued.projectId, endpoint: issued.endpoint, token: issued.token, expires_at: issued.expiresAt });
-      Output.for(command).done(`Logged in to ${issued.endpoint} as ${username} (project ${issued.projectName}) until ${issued.expiresAt}; token kept in ${sessionPath()}.`, { endpoint: issued.endpoint, project_id: issued.projectId, expires_at: issued.expiresAt });
+      Output.for(command).done(`Logged in to ${issued.endpoint} as ${username} (project ${issued.projectName}) until ${issued.expiresAt}; token kept in ${sessionPath()}.`, {
+        endpoint: issued.endpoint,
+        project_id: issued.projectId,
+        expires_at: issued.expiresAt,
+      });
     });
 
   program
