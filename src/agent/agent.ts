@@ -160,7 +160,9 @@ export class Agent {
     return this.module.replication;
   }
 
-  private readonly engineControl: EngineControl = { restart: () => this.restart() };
+  private get engineControl(): EngineControl {
+    return { restart: () => this.restart(), log: this.log };
+  }
 
   /** Keeps the role and writes it into the engine's configuration, so that every later start of the engine (a crash restart too) has it. */
   private async setRole(module: GuestReplication, role: ReplicationRole): Promise<void> {

@@ -1,3 +1,4 @@
+import type { Logger } from '../common/log.js';
 import type { DatabaseInput, UserInput } from './admin-types.js';
 import type { OpenedBackup } from '../object-storage/backup-pipeline.js';
 import type { ArchivePart, Positions } from './backup-protocol.js';
@@ -65,6 +66,8 @@ export interface GuestAccess {
 /** What a replication step may ask of the engine process the agent supervises. */
 export interface EngineControl {
   restart(): Promise<void>;
+  /** Where a strategy says what it let go of (a cleanup that failed and was not the operation's concern). */
+  log: Pick<Logger, 'warn'>;
 }
 
 /**

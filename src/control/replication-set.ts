@@ -6,7 +6,7 @@ import type { Runtime } from './runtime.js';
 import type { SecretBox } from '../common/secrets.js';
 import { PermanentTaskError } from './task-manager.js';
 
-/** A replica's retainer at its source (PostgreSQL names a slot after it), from the replica's id. */
+/** A replica's retainer at its source (what an engine keeps there per replica, named after it), from the replica's id. */
 export function retainerOf(replicaId: string): string {
   return `replica_${replicaId.replace(/-/g, '_')}`;
 }

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { writeFileAtomic } from '../../../common/atomic-file.js';
-import type { GuestReplication } from '../../datastore.js';
+import type { EngineControl, GuestReplication } from '../../datastore.js';
 import type { AgentConfig } from '../../protocol.js';
 import { REPLICATION_USER, type ReplicationRole, type ReplicationSource } from '../../replication-protocol.js';
 import { pathsOf } from './config-file.js';
-import { identifiedBy, literal, runSql, runSqlRecords } from './sql.js';
+import { identifiedBy, literal, MariadbError, runSql, runSqlRecords } from './sql.js';
 
 const sql = (config: AgentConfig, statements: string | readonly string[]) => runSql(pathsOf(config).socket, statements);
 
@@ -35,12 +35,17 @@ async function slaveStatus(config: AgentConfig): Promise<Record<string, string> 
 }
 
 /** Ends every tenant session: a transaction open on a fenced source can never commit. */
-async function endTenantSessions(config: AgentConfig): Promise<void> {
+async function endTenantSessions(config: AgentConfig, log: EngineControl['log']): Promise<void> {
   const sessions = await sql(
     config,
     `SELECT id FROM information_schema.processlist WHERE id <> CONNECTION_ID() AND user NOT IN ('root', 'system user', 'event_scheduler', 'unauthenticated user', ${literal(REPLICATION_USER)}) AND command NOT IN ('Binlog Dump', 'Binlog Dump GTID', 'Daemon')`,
   );
-  for (const [id] of sessions) await sql(config, `KILL CONNECTION ${Number(id)}`).catch(() => undefined);
+  for (const [id] of sessions) {
+    // A session that ended between the list and the kill is what was wanted (1094: no such thread).
+    await sql(config, `KILL CONNECTION ${Number(id)}`).catch((err: unknown) => {
+      if (!(err instanceof MariadbError && err.code === 1094)) log.warn({ err: err instanceof Error ? err.message : String(err) }, `ending session ${Number(id)} on fencing failed; going on without it`);
+    });
+  }
 }
 
 function changeMaster(source: ReplicationSource): string {
@@ -71,9 +76,9 @@ export const mariadbReplication: GuestReplication = {
     await sql(config, ['SET GLOBAL read_only = 1', 'STOP SLAVE', ...(seedGtid !== undefined ? ['RESET SLAVE ALL', `SET GLOBAL gtid_slave_pos = ${literal(seedGtid)}`] : []), changeMaster(source), 'START SLAVE']);
   },
 
-  async fence(config) {
+  async fence(config, engine) {
     await sql(config, 'SET GLOBAL read_only = 1');
-    await endTenantSessions(config);
+    await endTenantSessions(config, engine.log);
     // Commits that began before read_only are finished or refused by now: this is the last write.
     return (await sql(config, 'SELECT @@gtid_binlog_pos'))[0]?.[0] ?? '';
   },

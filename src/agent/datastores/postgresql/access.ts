@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../../../common/atomic-file.js';
+import { parseOwn } from '../../../common/json.js';
 import type { GuestAccess } from '../../datastore.js';
 import type { AgentConfig } from '../../protocol.js';
 import { pathsOf, renderHba } from './config-file.js';
@@ -7,7 +8,8 @@ import { runSql } from './sql.js';
 
 export function allowedCidrsOf(config: AgentConfig): string[] {
   const file = pathsOf(config).accessFile;
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as string[]) : [];
+  // The agent writes this file itself, from networks the protocol already checked.
+  return existsSync(file) ? parseOwn<string[]>(readFileSync(file, 'utf8')) : [];
 }
 
 /** pg_hba.conf lets only the allowed networks log in; a reload puts it in force for new connections. */

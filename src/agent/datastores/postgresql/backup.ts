@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { OpenedBackup } from '../../../object-storage/backup-pipeline.js';
-import type { ArchivePart, Positions } from '../../backup-protocol.js';
+import { Type, type Static } from 'typebox';
+import { parseChecked } from '../../../common/json.js';
+import { ArchivePart, type Positions } from '../../backup-protocol.js';
 import type { BackupStrategy } from '../../datastore.js';
 import type { AgentConfig } from '../../protocol.js';
 import { engineOwner, giveTree } from '../../system-user.js';
@@ -45,10 +47,9 @@ export function nextSegment(name: string): string {
 }
 
 /** The index an incremental backup stores: the archived segments it spans, in order. */
-interface WalIndex {
-  format: 'trove-wal-parts/1';
-  parts: Array<ArchivePart & { name: string }>;
-}
+/** An incremental backup's object: the WAL segments it spans, read back from the object store (so checked). */
+const WalIndex = Type.Object({ format: Type.Literal('trove-wal-parts/1'), parts: Type.Array(Type.Object({ ...ArchivePart.properties, name: Type.String() })) });
+type WalIndex = Static<typeof WalIndex>;
 
 async function readIndex(opened: OpenedBackup): Promise<WalIndex> {
   const chunks: Buffer[] = [];
@@ -56,8 +57,13 @@ async function readIndex(opened: OpenedBackup): Promise<WalIndex> {
     for await (const chunk of opened.readable()) chunks.push(chunk as Buffer);
   })();
   await Promise.all([opened.done, reading]);
-  const index = JSON.parse(Buffer.concat(chunks).toString('utf8')) as WalIndex;
-  if (index.format !== 'trove-wal-parts/1' || !Array.isArray(index.parts) || index.parts.some((p) => !SEGMENT.test(p.name))) throw new Error('the incremental backup does not hold a WAL index');
+  let index: WalIndex;
+  try {
+    index = parseChecked(WalIndex, Buffer.concat(chunks).toString('utf8'), 'the WAL index');
+  } catch {
+    throw new Error('the incremental backup does not hold a WAL index');
+  }
+  if (index.parts.some((p) => !SEGMENT.test(p.name))) throw new Error('the incremental backup does not hold a WAL index');
   return index;
 }
 

@@ -1,3 +1,4 @@
+import { bestEffort } from '../../../common/best-effort.js';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -88,7 +89,7 @@ export const postgresqlReplication: GuestReplication = {
 
   async follow(config, _source, _seed, engine) {
     // Slots this server kept as a source would hold its WAL for ever: a standby serves no replicas.
-    await sql(config, 'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE NOT active').catch(() => undefined);
+    await bestEffort(engine.log, 'dropping the replication slots kept as a source', sql(config, 'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE NOT active'));
     // A standby takes a new primary_conninfo on reload; a primary must restart to become one.
     if (await inRecovery(config)) await sql(config, 'SELECT pg_reload_conf()');
     else await engine.restart();
