@@ -150,8 +150,9 @@ export class GuestDataService {
     if (users.length === 0) throw new BadRequest('Give at least one user: {"users": [{"name": …, "password": …}]}.');
     checkUsers(users, ANY_DATASTORE);
     const { instance, agent, names } = await this.target(caller, projectId, id, 'users', true);
-    checkUsers(users, names);
+    // The capability answers first: a datastore without databases has no rule to check their names by.
     if (!this.catalog.get(instance.datastore).descriptor.capabilities.databases && users.some((u) => u.databases.length > 0)) throw new UnprocessableEntity(`Datastore '${instance.datastore}' has no databases; create its users without "databases".`);
+    checkUsers(users, names);
     await this.call(id, () => agent.call(routes.usersCreate, { users: users.map((u) => ({ ...u, host: u.host ?? '%' })) }));
     await this.copyAccountsToReplicas(instance);
   }

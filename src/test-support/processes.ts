@@ -62,8 +62,9 @@ export async function startServe(dataDir: string, env: NodeJS.ProcessEnv = {}, f
       // not listening yet
     }
     if (child.exitCode !== null || Date.now() > deadline) {
+      const how = child.exitCode === null ? 'no answer in 20 s' : `exited with ${child.exitCode}`;
       await stop();
-      throw new Error(`trove serve did not come up: ${output}`);
+      throw new Error(`trove serve did not come up (${how}): ${output}`);
     }
     await sleep(100);
   }

@@ -30,6 +30,17 @@ export function pathsOf(config: AgentConfig): RedisPaths {
   };
 }
 
+/** Bytes in the largest unit of Redis's that holds them exactly, so an operator reads "768mb". */
+function memorySize(bytes: number): string {
+  for (const [unit, size] of [
+    ['gb', 1024 ** 3],
+    ['mb', 1024 ** 2],
+    ['kb', 1024],
+  ] as const)
+    if (bytes > 0 && bytes % size === 0) return `${bytes / size}${unit}`;
+  return String(bytes);
+}
+
 /**
  * The server configuration: the instance's address only, ACL users from a file on the volume
  * (no user without a password), both persistence kinds on the volume, the admin commands that
@@ -59,7 +70,7 @@ tcp-keepalive 300
 # Tuned from the flavor (the formulas are the datastore's catalog descriptor's). noeviction: a
 # database must not drop data silently when full; writes fail with an OOM error instead.
 ${Object.entries(tuning)
-  .map(([name, value]) => `${name} ${value}`)
+  .map(([name, value]) => `${name} ${name === 'maxmemory' ? memorySize(value) : value}`)
   .join('\n')}
 maxmemory-policy noeviction
 include ${paths.overridesFile}
