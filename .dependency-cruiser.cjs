@@ -20,6 +20,7 @@ const LAYERS = [
   ['configuration-groups'], // configuration groups and their task
   ['backup'], // backups: rules, restore planning, manifests, and their tasks
   ['instance'], // instances: the service, replication, guest data and logs, and their tasks
+  ['cluster'], // clusters: sets of member instances built, grown and removed together, and their tasks
   ['app'], // wires the services together
   ['api'], // the HTTP edge
   ['cli'], // the executable: server, agent and client commands

@@ -6,6 +6,7 @@ import type { Logger } from '../common/log.js';
 import { pollUntil } from '../common/time.js';
 import type { ConfigValue, DatastoreModule, EngineControl, FlavorSpecInput, GuestAdmin, GuestConfiguration, GuestReplication } from './datastore.js';
 import { BackupRunner } from './backup-runner.js';
+import { ClusterMember } from './cluster-member.js';
 import { closeEngineConnections } from './engine-connections.js';
 import { AgentRequestError } from './errors.js';
 import type { AgentConfig, AgentStatus, PrepareRequest } from './protocol.js';
@@ -15,6 +16,9 @@ import { serialised, type SerialAdmin } from './serial-admin.js';
 import { Supervisor } from './supervisor.js';
 import { volumeUsage } from './volume-usage.js';
 import { parseOwn } from '../common/json.js';
+
+/** How long a new cluster member may take to receive the cluster's data before it starts serving. */
+const JOIN_TIMEOUT_MS = 30 * 60_000;
 
 interface PersistedState {
   prepared: boolean;
@@ -38,6 +42,7 @@ export class Agent {
   /** One replication change at a time: a fence must not interleave with a follow. */
   private replicationQueue: Promise<unknown> = Promise.resolve();
   private readonly serialAdmin: SerialAdmin | undefined;
+  readonly cluster: ClusterMember;
   readonly startedAt = new Date();
 
   constructor(
@@ -49,6 +54,7 @@ export class Agent {
     this.stateFile = join(dirname(configPath), 'agent-state.json');
     this.prepared = existsSync(this.stateFile) && parseOwn<PersistedState>(readFileSync(this.stateFile, 'utf8')).prepared;
     this.role = new RoleFile(join(dirname(configPath), ROLE_FILE));
+    this.cluster = new ClusterMember(config, join(dirname(configPath), 'cluster-membership.json'), module.engine, module.cluster);
     this.supervisor = new Supervisor(module.command(config), join(config.log_dir, 'engine.out'), log);
     this.backups = new BackupRunner(config, module.backup, log);
     this.serialAdmin = module.admin && serialised(module.admin, () => this.requireWritable());
@@ -110,11 +116,16 @@ export class Agent {
     if (replica) await this.setRole(this.replicationModule(), { role: 'replica', source: replica.source });
     // A rebuilt guest keeps its place in a replication set: the role it had is written again.
     if (request.rebuild && this.module.replication) await this.module.replication.writeRole(this.config, this.role.read());
+    const joiner = request.cluster !== undefined && !request.cluster.bootstrap;
+    if (request.cluster) await this.cluster.join(request.cluster);
     this.supervisor.start();
-    await this.waitUntilAnswering(120_000);
+    // A joining member answers once it has received the cluster's data from a donor.
+    await this.waitUntilAnswering(joiner ? JOIN_TIMEOUT_MS : 120_000);
     // A replica's data is its source's, already secured: writing to it would fork it from its source.
     if (replica) await this.replicationModule().follow(this.config, replica.source, replica.seed, this.engineControl);
-    else if (!request.rebuild) await this.module.secure(this.config, request);
+    // A joiner's data is its donor's, already secured, and what it writes every member writes.
+    else if (!request.rebuild && !joiner) await this.module.secure(this.config, request);
+    if (request.cluster?.bootstrap) await this.cluster.bootstrapped();
     writeFileAtomic(this.stateFile, JSON.stringify({ prepared: true } satisfies PersistedState), 0o600);
     this.prepared = true;
     this.healthy = true;

@@ -4,6 +4,7 @@ import type { OpenedBackup } from '../object-storage/backup-pipeline.js';
 import type { ArchivePart, Positions } from './backup-protocol.js';
 import type { PartArchive } from './part-archive.js';
 import type { AgentConfig, PrepareRequest, UserInfo, UserRef, UserUpdate } from './protocol.js';
+import type { ClusterMembership, ClusterMemberStatus } from './cluster-protocol.js';
 import type { ReplicationRole, ReplicationSource, ReplicationStatus } from './replication-protocol.js';
 
 export interface FlavorSpecInput {
@@ -55,6 +56,20 @@ export interface DatastoreModule {
   replication?: GuestReplication;
   /** The engine's own rule of who may log in from where, for engines that have one. */
   access?: GuestAccess;
+  /** Membership of a cluster, for datastores whose catalog entry says they have clusters. */
+  cluster?: GuestCluster;
+}
+
+/**
+ * One engine's clustering. The agent keeps the membership across restarts; the strategy writes
+ * what the engine starts with, so a member always starts as one.
+ */
+export interface GuestCluster {
+  /** Writes the engine's cluster settings for `membership`; in force at the engine's next start. */
+  writeMembership(config: AgentConfig, membership: ClusterMembership): Promise<void>;
+  /** On the member that started the cluster, once it answers: what members need among themselves (an account for state transfers). */
+  secureBootstrap(config: AgentConfig, membership: ClusterMembership): Promise<void>;
+  status(config: AgentConfig): Promise<ClusterMemberStatus>;
 }
 
 /** An engine's own wall behind the host's packet filter: only these networks may log in. */

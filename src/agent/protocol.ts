@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { RestoreSource } from './backup-protocol.js';
 import { FollowRequest, ReplicationStatus } from './replication-protocol.js';
+import { ClusterMembership } from './cluster-protocol.js';
 
 /**
  * The agent's RPC contract (JSON over HTTP on the instance's unix socket). The control plane
@@ -70,6 +71,8 @@ export const PrepareRequest = Type.Object(
      * it starts on the data it has (nothing is initialised, secured or created).
      */
     rebuild: Type.Optional(Type.Boolean()),
+    /** A member of a cluster: the one that starts it secures it, the others receive its data when they join. */
+    cluster: Type.Optional(ClusterMembership),
   },
   { additionalProperties: false },
 );

@@ -169,6 +169,14 @@ export async function runAgent(configPath: string, log: Logger): Promise<void> {
       await agent.promote();
       return ok;
     },
+    clusterStatus: async () => {
+      agent.requireRunning();
+      return agent.cluster.status();
+    },
+    clusterMembers: async (input) => {
+      await agent.cluster.changeMembers(input.members);
+      return ok;
+    },
     accountsExport: async () => ({ accounts: await agent.exportAccounts() }),
     accountsImport: async (input) => {
       await agent.importAccounts(input.accounts);

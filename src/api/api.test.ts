@@ -190,7 +190,7 @@ describe('Trove v1.0 edge and identity', () => {
           ['10.11', true],
         ],
       );
-      assert.deepEqual(datastore.versions[1].packages, ['mariadb-server', 'mariadb-backup']);
+      assert.deepEqual(datastore.versions[1].packages, ['mariadb-server', 'mariadb-backup', 'galera-4']);
     });
 
     it('finds datastores and versions by name or id', async () => {

@@ -77,6 +77,8 @@ describe('compute view (Nova servers, read-only)', () => {
       auto_failover: 0,
       access_public: 0,
       access_cidrs: '[]',
+      cluster_id: null,
+      cluster_member_type: null,
       ...values,
     };
     await api.services.store.db.insertInto('instances').values(row).execute();

@@ -60,6 +60,8 @@ describe('strict input at the HTTP edge', () => {
       auto_failover: 0,
       access_public: 0,
       access_cidrs: '[]',
+      cluster_id: null,
+      cluster_member_type: null,
     };
     await api.services.store.db.insertInto('instances').values(instance).execute();
   });

@@ -33,6 +33,9 @@ import { ReplicationService } from '../instance/replication-service.js';
 import { deriveStatus } from '../instance/status.js';
 import { detachReplicaTask, ejectSourceTask, promoteReplicaTask } from '../instance/tasks/replication-tasks.js';
 import { QuotaService } from '../quota/quota-service.js';
+import { ClusterService } from '../cluster/cluster-service.js';
+import { createClusterTask, deleteClusterTask, growClusterTask, shrinkClusterTask } from '../cluster/tasks/cluster-tasks.js';
+import { ClusterRecords } from '../state/cluster-records.js';
 import { migrateToLatest, openStore, type OpenedStore } from '../state/database.js';
 
 /** Everything the control plane is made of, built from settings in one place. */
@@ -44,6 +47,7 @@ export interface Services {
   quotas: QuotaService;
   catalog: DatastoreCatalog;
   instances: InstanceService;
+  clusters: ClusterService;
   replication: ReplicationService;
   guestData: GuestDataService;
   guestLogs: GuestLogService;
@@ -120,6 +124,12 @@ export async function createServices(settings: Settings, options: ServiceOptions
     tasks.register(detachReplicaTask(runtime, settings.tasks.build_timeout_seconds));
     tasks.register(promoteReplicaTask(runtime, settings.tasks.build_timeout_seconds));
     tasks.register(ejectSourceTask(runtime, settings.tasks.build_timeout_seconds));
+    const clusterRecords = new ClusterRecords(store.db);
+    // A cluster's members build one after another where they must (the first, then the rest).
+    tasks.register(createClusterTask(runtime, clusterRecords, 2 * settings.tasks.build_timeout_seconds));
+    tasks.register(growClusterTask(runtime, clusterRecords, 2 * settings.tasks.build_timeout_seconds));
+    tasks.register(shrinkClusterTask(runtime, clusterRecords, 2 * settings.tasks.delete_timeout_seconds));
+    tasks.register(deleteClusterTask(runtime, clusterRecords, 2 * settings.tasks.delete_timeout_seconds));
     const configurations = new ConfigurationService(runtime, catalog, tasks, log.child({ component: 'configurations' }), settings.configuration.strict_memory_budget);
     const instances = new InstanceService(
       instanceRecords,
@@ -147,6 +157,7 @@ export async function createServices(settings: Settings, options: ServiceOptions
       quotas,
       catalog,
       instances,
+      clusters: new ClusterService(clusterRecords, flavors, catalog, quotas, tasks, runtime.secrets, settings.compute.max_volume_gb),
       replication: new ReplicationService(instances, instanceRecords, tasks, runtime.driver, log.child({ component: 'replication' })),
       guestData: new GuestDataService(instances, instanceRecords, catalog, runtime.driver, log.child({ component: 'guest-data' })),
       guestLogs: new GuestLogService(instances, catalog, runtime.driver, backupObjects.store),

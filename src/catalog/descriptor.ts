@@ -36,6 +36,14 @@ export interface VersionProbe {
   pattern: string;
 }
 
+/** How a datastore's clusters are made, for datastores that have them. */
+export interface ClusterShape {
+  /** Fewer members are refused (Galera: three, so that one can be lost with quorum kept). */
+  minMembers: number;
+  /** The `type` each member has in the cluster's view. */
+  memberType: string;
+}
+
 export interface DatastoreDescriptor {
   /** The name in the API (`trove create … --datastore <name>`). */
   name: string;
@@ -49,6 +57,8 @@ export interface DatastoreDescriptor {
   packages: string[];
   probe: VersionProbe;
   capabilities: DatastoreCapabilities;
+  /** Present exactly when capabilities.clusters is true. */
+  cluster?: ClusterShape;
   /** Guest logs the datastore offers: USER logs can be switched on and off, SYS logs are always on. */
   logs: Array<{ name: string; type: 'USER' | 'SYS' }>;
   minRamMb: number;

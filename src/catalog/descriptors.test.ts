@@ -74,6 +74,13 @@ describe('the catalog’s descriptors and the agent’s modules agree', () => {
     });
   }
 
+  for (const descriptor of DESCRIPTORS) {
+    it(`${descriptor.name}: says how its clusters are made exactly when it has clusters`, () => {
+      assert.equal(descriptor.cluster !== undefined, descriptor.capabilities.clusters);
+      if (descriptor.cluster) assert.ok(Number.isInteger(descriptor.cluster.minMembers) && descriptor.cluster.minMembers >= 1);
+    });
+  }
+
   it('every engine of one is in the other, with the same capabilities and logs', async () => {
     assert.deepEqual(await disagreements(DESCRIPTORS, datastoreEngines(), datastoreModule), []);
   });

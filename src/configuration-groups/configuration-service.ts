@@ -203,6 +203,7 @@ export class ConfigurationService {
   }
 
   async attach(instance: InstanceTable, groupId: string): Promise<void> {
+    if (instance.cluster_id !== null) throw new BadRequest(`Operation not supported for instances that are part of a cluster: instance '${instance.name}' is a member of cluster ${instance.cluster_id}; a configuration group cannot be attached to one member.`);
     if (instance.configuration_id) throw new BadRequest(`Instance ${instance.id} already has a Configuration Group attached: ${instance.configuration_id}.`);
     const group = await this.get(instance.project_id, groupId);
     this.requireSameVersion(group, instance.datastore, instance.datastore_version, `instance ${instance.id}`);

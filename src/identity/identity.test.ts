@@ -227,7 +227,7 @@ describe('upgrading a store with project tokens in it', () => {
         .insertInto('tokens')
         .values({ token_hash: createHash('sha256').update(token).digest('hex'), user_id: 'u1', project_id: 'p1', audit_id: 'audit-1', issued_at: now, expires_at: later, revoked: 0 })
         .execute();
-      assert.deepEqual(await migrateToLatest(db), ['0009_unscoped_tokens', '0010_login_failures']);
+      assert.deepEqual(await migrateToLatest(db), ['0009_unscoped_tokens', '0010_login_failures', '0011_clusters']);
       const info = await new IdentityService(db, 3600).validate(token);
       assert.equal(info?.project?.name, 'old');
       assert.deepEqual(info?.methods, ['password']);

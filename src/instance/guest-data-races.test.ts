@@ -65,6 +65,8 @@ describe('databases and users: requests overtaken by a task', () => {
       auto_failover: 0,
       access_public: 0,
       access_cidrs: '[]',
+      cluster_id: null,
+      cluster_member_type: null,
     };
     await api.services.store.db.insertInto('instances').values(row).execute();
     return row;

@@ -56,6 +56,8 @@ describe('instance API: request edges, access and update rules', () => {
       auto_failover: 0,
       access_public: 0,
       access_cidrs: '[]',
+      cluster_id: null,
+      cluster_member_type: null,
       ...values,
     };
     await api.services.store.db.insertInto('instances').values(instance).execute();

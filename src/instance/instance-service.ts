@@ -172,6 +172,8 @@ export class InstanceService {
       replication_status: null,
       auto_failover: input.auto_failover ? 1 : 0,
       ...accessColumns(access),
+      cluster_id: null,
+      cluster_member_type: null,
     }));
     const params: CreateParams = {
       flavor: { ram_mb: flavor.ram, vcpus: flavor.vcpus },
@@ -198,6 +200,7 @@ export class InstanceService {
   /** The instance a new replica will follow: one of a datastore that replicates, itself a source, and running. */
   private async replicaSource(caller: AuthContext, projectId: string, input: CreateInstanceInput): Promise<InstanceTable> {
     const source = await this.get(caller, projectId, input.replica_of!);
+    this.requireStandalone(source, 'have replicas');
     const { replication } = this.catalog.get(source.datastore, caller.isAdmin).descriptor.capabilities;
     if (!replication) throw new UnprocessableEntity(`Datastore '${source.datastore}' does not support replication, so instance '${source.name}' cannot have replicas.`);
     if (source.replica_of_id) throw new BadRequest(`Instance '${source.name}' is itself a replica (of ${source.replica_of_id}); replicate its source instead.`);
@@ -244,6 +247,7 @@ export class InstanceService {
   /** A new `access` for a running instance: recorded at once, put in force by a task (no restart). */
   async updateAccess(caller: AuthContext, projectId: string, id: string, input: AccessInput): Promise<void> {
     const instance = await this.get(caller, projectId, id);
+    this.requireStandalone(instance, 'change its access');
     // Trove's update takes what it is sent as the whole of access: what is left out goes back to its default.
     const access = accessFrom({ is_public: input.is_public ?? false, allowed_cidrs: input.allowed_cidrs ?? [] });
     this.requirePublishable(access.isPublic);
@@ -286,6 +290,7 @@ export class InstanceService {
   /** Deleting works from any state, and again while deleting (Trove answers 202 both times). */
   async delete(caller: AuthContext, projectId: string, id: string): Promise<void> {
     const instance = await this.get(caller, projectId, id);
+    this.requireStandalone(instance, 'be deleted');
     if (instance.task_status === 'DELETING') return;
     const replica = (await this.instances.replicasOf(instance.id)).find((r) => r.task_status !== 'DELETING');
     if (replica) throw new BadRequest(`Instance '${instance.name}' is the source of replicas (${replica.id} …); delete or detach its replicas first.`);
@@ -298,6 +303,7 @@ export class InstanceService {
 
   async restart(caller: AuthContext, projectId: string, id: string): Promise<void> {
     const instance = await this.get(caller, projectId, id);
+    this.requireStandalone(instance, 'be restarted');
     this.requireIdle(instance, 'be restarted');
     await this.startTask(instance.id, 'REBOOTING', 'instance.restart', {});
   }
@@ -320,6 +326,15 @@ export class InstanceService {
     this.tasks.nudge();
   }
 
+  /** A cluster member is changed through its cluster: alone it would break the others. */
+  private requireStandalone(instance: InstanceTable, what: string): void {
+    if (instance.cluster_id !== null) {
+      throw new BadRequest(
+        `Operation not supported for instances that are part of a cluster: instance '${instance.name}' is a member of cluster ${instance.cluster_id}, so it cannot ${what} on its own; act on the cluster (/clusters/${instance.cluster_id}) instead.`,
+      );
+    }
+  }
+
   private requireIdle(instance: InstanceTable, what: string): void {
     if (instance.task_status !== TaskStatus.NONE) throw new UnprocessableEntity(`Instance '${instance.id}' cannot ${what} while ${instance.task_status.toLowerCase()}; wait until it is ACTIVE.`);
   }
@@ -327,6 +342,7 @@ export class InstanceService {
   /** A source's replicas grow with it, as in Trove: they hold the same data, and a replica that runs out of room stops following. */
   async resizeVolume(caller: AuthContext, projectId: string, id: string, size: unknown): Promise<void> {
     const instance = await this.get(caller, projectId, id);
+    this.requireStandalone(instance, 'resize its volume');
     if (typeof size !== 'number' || !Number.isInteger(size)) throw new BadRequest(`The new volume size must be a whole number of GB, got ${JSON.stringify(size)}.`);
     if (size <= instance.volume_size) throw new BadRequest(`The new volume size (${size} GB) must be larger than the current one (${instance.volume_size} GB); volumes only grow.`);
     if (size > this.maxVolumeGb) throw new OverLimit(`Volume 'size' cannot exceed maximum of ${this.maxVolumeGb} GB, ${size} cannot be accepted.`);
@@ -346,6 +362,7 @@ export class InstanceService {
 
   async resizeFlavor(caller: AuthContext, projectId: string, id: string, flavorRef: unknown): Promise<void> {
     const instance = await this.get(caller, projectId, id);
+    this.requireStandalone(instance, 'change its flavor');
     if (typeof flavorRef !== 'string' && typeof flavorRef !== 'number') throw new BadRequest('Give the new flavor as {"resize": {"flavorRef": id}}.');
     const flavorId = String(flavorRef).replace(/^.*\/flavors\//, '');
     const flavor = await this.flavors.find(flavorId);
@@ -364,6 +381,7 @@ export class InstanceService {
   /** Admins: a new guest from the image of the instance's datastore version, on the same volume and data. */
   async rebuild(caller: AuthContext, projectId: string, id: string, imageId: string): Promise<void> {
     const instance = await this.get(caller, projectId, id);
+    this.requireStandalone(instance, 'be rebuilt');
     const datastore = this.catalog.get(instance.datastore);
     const version = this.catalog.getVersion(datastore, instance.datastore_version);
     if (!version.image) throw new UnprocessableEntity(`Datastore version ${datastore.name} ${version.name} has no image to rebuild from.`);

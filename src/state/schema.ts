@@ -123,6 +123,30 @@ export interface InstanceTable {
   access_public: number;
   /** JSON array of IPv4 CIDRs that may reach the engine's port; empty: any source. */
   access_cidrs: string;
+  /** The cluster this instance is a member of; null for an instance of its own. */
+  cluster_id: string | null;
+  /** The member's type in its cluster's view (the datastore's word). */
+  cluster_member_type: string | null;
+}
+
+/** Trove's ClusterTasks, by name. */
+export type ClusterTask = 'NONE' | 'BUILDING_INITIAL' | 'DELETING' | 'GROWING_CLUSTER' | 'SHRINKING_CLUSTER' | 'RESTARTING_CLUSTER';
+
+export interface ClusterTable {
+  id: string;
+  project_id: string;
+  name: string;
+  datastore: string;
+  datastore_version: string;
+  task: ClusterTask;
+  /** Sealed: what the members authenticate to one another with. */
+  secret: string;
+  fault_message: string | null;
+  fault_created: string | null;
+  deleted: number;
+  deleted_at: string | null;
+  created_at: string;
+  updated_at: string;
 }
 
 export interface ConfigurationTable {
@@ -227,6 +251,7 @@ export interface Database {
   quotas: QuotaTable;
   quota_usages: QuotaUsageTable;
   instances: InstanceTable;
+  clusters: ClusterTable;
   tasks: TaskTable;
   address_leases: AddressLeaseTable;
   public_endpoints: PublicEndpointTable;

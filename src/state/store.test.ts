@@ -26,7 +26,7 @@ function storeContract(kind: string, open: () => Promise<{ store: OpenedStore; a
     before(async () => {
       ({ store, another, cleanup } = await open());
       const applied = await migrateToLatest(store.db);
-      assert.deepEqual(applied, ['0001_foundation', '0002_instances', '0003_root_history', '0004_backups', '0005_configurations', '0006_replication', '0007_backup_parts', '0008_access', '0009_unscoped_tokens', '0010_login_failures']);
+      assert.deepEqual(applied, ['0001_foundation', '0002_instances', '0003_root_history', '0004_backups', '0005_configurations', '0006_replication', '0007_backup_parts', '0008_access', '0009_unscoped_tokens', '0010_login_failures', '0011_clusters']);
       identity = new IdentityService(store.db, 3600);
       flavors = new FlavorService(store.db);
       quotas = new QuotaService(store.db, QUOTA_DEFAULTS);

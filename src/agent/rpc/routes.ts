@@ -2,6 +2,7 @@ import { Type } from 'typebox';
 import { BackupRequest, BackupState } from '../backup-protocol.js';
 import { AccessApply, AccessChange, AgentStatus, ConfigurationApply, DatabaseList, FlavorSpec, PARAMETER_NAME, PrepareRequest, UserInfo, UserList, UserRef, UserUpdate } from '../protocol.js';
 import { AllowRequest, CatchUpRequest, RETAINER, ReplicationSource, ReplicationStatus } from '../replication-protocol.js';
+import { ClusterMemberStatus, MembersChange } from '../cluster-protocol.js';
 import { route, TIMEOUT } from './route.js';
 
 /*
@@ -103,6 +104,11 @@ export const routes = {
     response: Ok,
     timeoutMs: TIMEOUT.change,
   }),
+
+  // Clusters.
+  clusterStatus: route({ method: 'GET', path: '/cluster', request: undefined, response: ClusterMemberStatus, timeoutMs: TIMEOUT.read }),
+  /** The members the engine contacts at its next start (a cluster that was formed, grew or shrank). */
+  clusterMembers: route({ method: 'PUT', path: '/cluster/members', request: MembersChange, response: Ok, timeoutMs: TIMEOUT.change }),
 };
 
 export type Routes = typeof routes;

@@ -110,9 +110,10 @@ export const instanceRoutes: FastifyPluginAsyncTypebox<{ instances: InstanceServ
   };
   const oneView = async (request: FastifyRequest, instance: InstanceTable) => (await views(request, [instance]))[0]!;
 
-  const listHandler = async (request: FastifyRequest<{ Params: { tenant_id: string }; Querystring: { limit?: string; marker?: string } }>) => {
-    const all = await instances.list(request.params.tenant_id);
-    const { limit, marker } = request.query;
+  const listHandler = async (request: FastifyRequest<{ Params: { tenant_id: string }; Querystring: { limit?: string; marker?: string; include_clustered?: string } }>) => {
+    const { limit, marker, include_clustered: includeClustered } = request.query;
+    // Cluster members are listed with their cluster, and here only when asked for, as in Trove.
+    const all = (await instances.list(request.params.tenant_id)).filter((i) => i.cluster_id === null || isTrue(includeClustered));
     const page = paginate(all, (i) => i.id, { limit: limit === undefined ? undefined : Number(limit), marker }, PAGE_SIZE);
     return { instances: await views(request, page.items), links: pageLinks(request.url, baseUrl(request, publicUrl), page.next) };
   };
@@ -267,8 +268,8 @@ export const instanceRoutes: FastifyPluginAsyncTypebox<{ instances: InstanceServ
     },
     async (request) => {
       requireAdmin(request);
-      const { limit, marker, deleted, project_id: projectId } = request.query;
-      const all = await instances.listAll({ deleted: isTrue(deleted), ...(projectId !== undefined ? { projectId } : {}) });
+      const { limit, marker, deleted, project_id: projectId, include_clustered: includeClustered } = request.query;
+      const all = (await instances.listAll({ deleted: isTrue(deleted), ...(projectId !== undefined ? { projectId } : {}) })).filter((i) => i.cluster_id === null || isTrue(includeClustered));
       const page = paginate(all, (i) => i.id, { limit: limit === undefined ? undefined : Number(limit), marker }, PAGE_SIZE);
       return { instances: await views(request, page.items), links: pageLinks(request.url, baseUrl(request, publicUrl), page.next) };
     },

@@ -46,6 +46,7 @@ export const InstanceSchema = Type.Object({
     ),
   ),
   auto_failover: Type.Optional(Type.Boolean({ description: 'this source fails over to its most advanced replica when it stays down' })),
+  cluster_id: Type.Optional(Type.String({ description: 'the cluster this instance is a member of' })),
   pending_tasks: Type.Optional(Type.Array(Type.String(), { description: 'work still to be done on the instance (task kinds such as instance.configure), oldest first' })),
 });
 
@@ -107,6 +108,7 @@ export function instanceView(instance: InstanceTable, base: string, projectId: s
         }
       : {}),
     ...(instance.auto_failover === 1 ? { auto_failover: true } : {}),
+    ...(instance.cluster_id ? { cluster_id: instance.cluster_id } : {}),
     ...(pendingTasks.length > 0 ? { pending_tasks: pendingTasks } : {}),
   };
 }

@@ -14,7 +14,7 @@ const MYSQL_FAMILY_CAPABILITIES: DatastoreCapabilities = {
   configuration: true,
   backup: { full: true, incremental: true },
   replication: true,
-  clusters: false,
+  clusters: true,
 };
 
 export const mariadb: DatastoreDescriptor = {
@@ -23,9 +23,11 @@ export const mariadb: DatastoreDescriptor = {
   description: 'MariaDB, the community fork of MySQL',
   defaultPort: 3306,
   engineUser: 'mysql',
-  packages: ['mariadb-server', 'mariadb-backup'],
+  packages: ['mariadb-server', 'mariadb-backup', 'galera-4'],
   probe: MYSQL_FAMILY_PROBE,
   capabilities: MYSQL_FAMILY_CAPABILITIES,
+  // Galera: every member writable; three or more, so that losing one keeps a majority.
+  cluster: { minMembers: 3, memberType: 'member' },
   logs: [
     { name: 'general', type: 'USER' },
     { name: 'slow_query', type: 'USER' },

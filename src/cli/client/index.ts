@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { registerBackupCommands } from './commands/backups.js';
 import { registerCatalogCommands } from './commands/catalog.js';
+import { registerClusterCommands } from './commands/clusters.js';
 import { registerCompletionCommands } from './commands/completion.js';
 import { registerConfigurationCommands } from './commands/configurations.js';
 import { registerGuestDataCommands } from './commands/guest-data.js';
@@ -19,6 +20,7 @@ export function registerClientCommands(program: Command): void {
   registerSessionCommands(program);
   registerInstanceCommands(program);
   registerReplicationCommands(program);
+  registerClusterCommands(program);
   registerGuestDataCommands(program);
   registerBackupCommands(program);
   registerConfigurationCommands(program);

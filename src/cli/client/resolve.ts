@@ -14,6 +14,7 @@ export interface ResourceKind {
 export const INSTANCES: ResourceKind = { path: '/instances', many: 'instances', one: 'instance', label: 'instance' };
 export const BACKUPS: ResourceKind = { path: '/backups', many: 'backups', one: 'backup', label: 'backup' };
 export const CONFIGURATIONS: ResourceKind = { path: '/configurations', many: 'configurations', one: 'configuration', label: 'configuration group' };
+export const CLUSTERS: ResourceKind = { path: '/clusters', many: 'clusters', one: 'cluster', label: 'cluster' };
 export const FLAVORS: ResourceKind = { path: '/flavors', many: 'flavors', one: 'flavor', label: 'flavor' };
 
 /**

@@ -58,3 +58,25 @@ export interface FlavorView {
   vcpus: number;
   disk: number;
 }
+
+export interface ClusterMemberView {
+  id: string;
+  name: string;
+  type: string;
+  status?: string;
+  flavor?: { id: string };
+  volume?: { size: number };
+  ip?: string[];
+}
+
+export interface ClusterView {
+  id: string;
+  name: string;
+  task: { id: number; name: string; description: string };
+  datastore: { type: string; version: string };
+  instances: ClusterMemberView[];
+  ip?: string[];
+  fault?: { message: string; created: string };
+  created: string;
+  updated: string;
+}

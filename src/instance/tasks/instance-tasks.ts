@@ -12,6 +12,7 @@ import { routes } from '../../agent/rpc/routes.js';
 import { bestEffort } from '../../common/best-effort.js';
 import { agentOf, placementOf, reviveAgent, type Runtime } from '../../control/runtime.js';
 import { allowedCidrsOf, publish } from './access-tasks.js';
+import { membershipOf, waitForCluster, type MemberParams } from './cluster-member.js';
 import { PermanentTaskError, type NoParams, type StepOutcome, type TaskKind, type TaskRun } from '../../control/task-manager.js';
 import { parseOwn } from '../../common/json.js';
 
@@ -19,11 +20,13 @@ import { parseOwn } from '../../common/json.js';
  * What the create task keeps (secrets sealed): the restore source gets its store and key only
  * when it is sent, and the flavor its tuning (from the catalog, for the instance's datastore).
  */
-export type CreateParams = Omit<PrepareRequest, 'restore' | 'replica' | 'flavor'> & {
+export type CreateParams = Omit<PrepareRequest, 'restore' | 'replica' | 'flavor' | 'cluster'> & {
   flavor: { ram_mb: number; vcpus: number };
   restore?: RestorePlan;
   /** A replica: seeded from a fresh backup of this source, then following it. */
   replica_of?: string;
+  /** A cluster member (its row names the cluster). */
+  cluster?: MemberParams;
 };
 
 async function instanceOf(runtime: Runtime, run: TaskRun<unknown>): Promise<InstanceTable> {
@@ -32,7 +35,7 @@ async function instanceOf(runtime: Runtime, run: TaskRun<unknown>): Promise<Inst
   return instance;
 }
 
-function prepareRequest(runtime: Runtime, params: Omit<CreateParams, 'flavor' | 'replica_of'> & Pick<PrepareRequest, 'flavor'>): PrepareRequest {
+function prepareRequest(runtime: Runtime, params: Omit<CreateParams, 'flavor' | 'replica_of' | 'cluster'> & Pick<PrepareRequest, 'flavor'>): PrepareRequest {
   const { restore, ...request } = params;
   if (!restore) return request;
   const key = runtime.backupObjects.keyring.find(restore.key_id);
@@ -89,9 +92,10 @@ async function recordWhenHealthy(runtime: Runtime, instanceId: string, failure: 
 /** Builds an instance: address, placement (folder, volume, limits, agent), prepare, wait for health. */
 export function createInstanceTask(runtime: Runtime, deadlineSeconds: number): TaskKind<CreateParams> {
   const createRequest = async (run: TaskRun<CreateParams>): Promise<PrepareRequest> => {
-    const { replica_of: sourceId, ...stored } = run.params;
+    const { replica_of: sourceId, cluster: member, ...stored } = run.params;
     const instance = await instanceOf(runtime, run);
     const params = { ...stored, flavor: tunedFlavor(runtime.catalog, instance.datastore, stored.flavor) };
+    if (member) return { ...prepareRequest(runtime, params), cluster: await membershipOf(runtime, instance, member) };
     return sourceId ? replicaPrepareRequest(runtime, instance, sourceId, params) : prepareRequest(runtime, params);
   };
   return {
@@ -138,6 +142,13 @@ export function createInstanceTask(runtime: Runtime, deadlineSeconds: number): T
         name: 'wait-for-seed',
         async run(run) {
           return run.params.replica_of ? waitForSeed(runtime, await instanceOf(runtime, run), run.params.replica_of) : 'done';
+        },
+      },
+      {
+        // A cluster member: the others' addresses, and a member to join (unless it starts the cluster).
+        name: 'wait-for-cluster',
+        async run(run) {
+          return run.params.cluster ? waitForCluster(runtime, await instanceOf(runtime, run), run.params.cluster) : 'done';
         },
       },
       {

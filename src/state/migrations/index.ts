@@ -9,6 +9,7 @@ import * as backupParts from './0007_backup_parts.js';
 import * as access from './0008_access.js';
 import * as unscopedTokens from './0009_unscoped_tokens.js';
 import * as loginFailures from './0010_login_failures.js';
+import * as clusters from './0011_clusters.js';
 
 /** The one migration history shared by SQLite and PostgreSQL, oldest first. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0008_access': access,
   '0009_unscoped_tokens': unscopedTokens,
   '0010_login_failures': loginFailures,
+  '0011_clusters': clusters,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -20,9 +20,11 @@ export interface Fixture {
   user: string;
   /** The instance's guest logs (general, slow_query…). */
   logNames: string[];
+  /** A cluster id: none is built on the fuzz host (its members are three more engines), so it names none. */
+  clusterId: string;
 }
 
-export type ResourceKind = 'instance' | 'backup' | 'configuration' | 'flavor' | 'datastore' | 'version' | 'versionId' | 'parameter' | 'database' | 'user' | 'quotaProject' | 'tenant';
+export type ResourceKind = 'instance' | 'cluster' | 'backup' | 'configuration' | 'flavor' | 'datastore' | 'version' | 'versionId' | 'parameter' | 'database' | 'user' | 'quotaProject' | 'tenant';
 
 /** Ids of the owner's own resources: what the other project's member must never see. */
 export const OWNED_KINDS: ResourceKind[] = ['instance', 'backup', 'configuration', 'database', 'user'];
@@ -55,6 +57,7 @@ export function missingValue(kind: ResourceKind): string {
 export function realValue(kind: ResourceKind, fixture: Fixture): string {
   const values: Record<ResourceKind, string> = {
     instance: fixture.instanceId,
+    cluster: fixture.clusterId,
     backup: fixture.backupId,
     configuration: fixture.configurationId,
     flavor: fixture.flavorId,
@@ -80,6 +83,8 @@ export function kindOfParam(template: string, param: string): ResourceKind {
     case 'instances':
     case 'servers':
       return 'instance';
+    case 'clusters':
+      return 'cluster';
     case 'backups':
       return 'backup';
     case 'configurations':

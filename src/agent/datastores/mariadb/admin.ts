@@ -3,12 +3,13 @@ import { randomBytes } from 'node:crypto';
 import type { GuestAdmin } from '../../datastore.js';
 import { AgentRequestError } from '../../errors.js';
 import type { AgentConfig, UserRef } from '../../protocol.js';
+import { TRANSFER_USER } from './cluster.js';
 import { pathsOf } from './config-file.js';
 import { ident, identifiedBy, literal, MariadbError, runSql } from './sql.js';
 
 /** Schemas and accounts that belong to the server, not the tenant. */
 const SYSTEM_DATABASES = ['mysql', 'information_schema', 'performance_schema', 'sys'];
-const RESERVED_USERS = ['root', 'mysql', 'mariadb.sys', 'PUBLIC', REPLICATION_USER];
+const RESERVED_USERS = ['root', 'mysql', 'mariadb.sys', 'PUBLIC', REPLICATION_USER, TRANSFER_USER];
 
 const account = (user: UserRef) => `${literal(user.name)}@${literal(user.host)}`;
 

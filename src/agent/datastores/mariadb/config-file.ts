@@ -15,6 +15,8 @@ export interface MariadbPaths {
   overridesConfig: string;
   /** The replication role (read-only unless a source); included after the overrides, so a group cannot undo it. */
   replicationConfig: string;
+  /** Galera's settings when the instance is a cluster member (empty otherwise); included last, so neither a group nor the role can undo them. */
+  clusterConfig: string;
   logFile(name: string): string;
 }
 
@@ -30,6 +32,7 @@ export function pathsOf(config: AgentConfig): MariadbPaths {
     logsConfig: `${config.run_dir}/logs.cnf`,
     overridesConfig: `${config.run_dir}/overrides.cnf`,
     replicationConfig: `${config.run_dir}/replication.cnf`,
+    clusterConfig: `${config.run_dir}/cluster.cnf`,
     logFile: (name: string) => `${config.log_dir}/${name}.log`,
   };
 }
@@ -92,6 +95,7 @@ slow_query_log_file = ${paths.logFile('slow_query')}
 !include ${paths.logsConfig}
 !include ${paths.overridesConfig}
 !include ${paths.replicationConfig}
+!include ${paths.clusterConfig}
 `;
 }
 

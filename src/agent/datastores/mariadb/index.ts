@@ -11,6 +11,7 @@ import { mariadbBackup } from './backup.js';
 import { ensureLogsConfig, mariadbLogs } from './logs.js';
 import { pathsOf, renderConfig } from './config-file.js';
 import { mariadbConfiguration } from './configuration.js';
+import { ensureClusterConfig, mariadbCluster } from './cluster.js';
 import { ensureReplicationConfig, mariadbReplication } from './replication.js';
 import { ident, identifiedBy, literal, nativeHash, runSql } from './sql.js';
 import { installedVersion, pristineDataDir } from './template.js';
@@ -53,6 +54,7 @@ export const mariadbModule: DatastoreModule = {
   backup: mariadbBackup,
   configuration: mariadbConfiguration,
   replication: mariadbReplication,
+  cluster: mariadbCluster,
 
   async initialise(config: AgentConfig, request: PrepareRequest, restore) {
     const paths = pathsOf(config);
@@ -72,6 +74,7 @@ export const mariadbModule: DatastoreModule = {
     ensureLogsConfig(config);
     mariadbConfiguration.ensureOverrides(config);
     ensureReplicationConfig(config);
+    ensureClusterConfig(config);
     writeFileAtomic(paths.configFile, renderConfig(config, paths, flavor.tuning), 0o644);
   },
 

@@ -158,7 +158,13 @@ export function registerInstanceCommands(program: Command): void {
   addPageOptions(program.command('list').description('list instances'), 'instance')
     .addOption(new Option('--include_clustered').hideHelp())
     .addOption(new Option('--include-clustered').hideHelp())
-    .action(async (flags: PageFlags, command: Command) => withClient(command, async ({ api, out }) => out.list(await api.listPaged<InstanceView>('/instances', 'instances', flags), COLUMNS, 'No instances.')));
+    .action(async (flags: PageFlags, command: Command) =>
+      withClient(command, async ({ api, out }) => {
+        // Cluster members are listed only when asked for, as troveclient asks.
+        const filters: Record<string, string> = flagGiven(flags, '--include_clustered') ? { include_clustered: 'True' } : {};
+        out.list(await api.listPaged<InstanceView>('/instances', 'instances', flags, filters), COLUMNS, 'No instances.');
+      }),
+    );
 
   program
     .command('show <instance>')

@@ -1,0 +1,64 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../common/atomic-file.js';
+import { parseOwn } from '../common/json.js';
+import type { ClusterMembership, ClusterMemberStatus } from './cluster-protocol.js';
+import type { GuestCluster } from './datastore.js';
+import { AgentRequestError } from './errors.js';
+import type { AgentConfig } from './protocol.js';
+
+/**
+ * This instance's place in a cluster, kept beside the agent's state so that every later write of
+ * the engine's settings (a new list of members) knows the rest; the engine's strategy writes them.
+ */
+export class ClusterMember {
+  constructor(
+    private readonly config: AgentConfig,
+    private readonly file: string,
+    private readonly engine: string,
+    private readonly strategy: GuestCluster | undefined,
+  ) {}
+
+  private clustering(): GuestCluster {
+    if (!this.strategy) throw new AgentRequestError(400, `The ${this.engine} datastore has no clusters.`);
+    return this.strategy;
+  }
+
+  read(): ClusterMembership | undefined {
+    return existsSync(this.file) ? parseOwn<ClusterMembership>(readFileSync(this.file, 'utf8')) : undefined;
+  }
+
+  private async write(membership: ClusterMembership): Promise<void> {
+    await this.clustering().writeMembership(this.config, membership);
+    // Holds the members' shared secret: the agent's alone.
+    writeFileAtomic(this.file, JSON.stringify(membership), 0o600);
+  }
+
+  /** Before the engine's first start. */
+  async join(membership: ClusterMembership): Promise<void> {
+    await this.write(membership);
+  }
+
+  /**
+   * On the member that started the cluster, once its engine answers: secures it, then writes the
+   * full list of members, so that a later start of this member rejoins the others instead of
+   * starting a second cluster.
+   */
+  async bootstrapped(): Promise<void> {
+    const membership = this.read();
+    if (!membership?.bootstrap) return;
+    await this.clustering().secureBootstrap(this.config, membership);
+    await this.write({ ...membership, bootstrap: false });
+  }
+
+  async changeMembers(members: string[]): Promise<void> {
+    const membership = this.read();
+    if (!membership) throw new AgentRequestError(409, 'This instance is not a member of a cluster.');
+    await this.write({ ...membership, members, bootstrap: false });
+  }
+
+  async status(): Promise<ClusterMemberStatus> {
+    const strategy = this.clustering();
+    if (!this.read()) throw new AgentRequestError(409, 'This instance is not a member of a cluster.');
+    return strategy.status(this.config);
+  }
+}

@@ -1,0 +1,177 @@
+import { routes } from '../../agent/rpc/routes.js';
+import { agentOf, type Runtime } from '../../control/runtime.js';
+import { PermanentTaskError, type NoParams, type TaskKind, type TaskRun } from '../../control/task-manager.js';
+import type { ClusterRecords } from '../../state/cluster-records.js';
+import type { InstanceTable } from '../../state/schema.js';
+import { TaskStatus } from '../../state/task-status.js';
+
+type Step<P> = TaskKind<P>['steps'][number];
+
+/** The members a grow adds or a shrink removes. */
+export interface MembersParams {
+  members: string[];
+}
+
+const isActive = (m: InstanceTable) => m.task_status === TaskStatus.NONE && m.service_status === 'HEALTHY';
+
+/** Waits until the members chosen by `which` are ACTIVE (each is built by its own instance.create task); one that failed fails the step. */
+function waitActive<P>(clusters: ClusterRecords, which: (members: InstanceTable[], params: P) => InstanceTable[]): Step<P> {
+  return {
+    name: 'wait-members',
+    async run(run: TaskRun<P>) {
+      if (!(await clusters.find(run.task.target_id))) throw new PermanentTaskError('the cluster no longer exists');
+      const members = which(await clusters.members(run.task.target_id), run.params);
+      if (members.length === 0) throw new PermanentTaskError('the cluster has no members to wait for');
+      const failed = members.find((m) => m.task_status === TaskStatus.ERROR);
+      if (failed) throw new PermanentTaskError(`member ${failed.name} could not be built: ${failed.fault_details ?? failed.fault_message ?? 'no reason given'}`);
+      return members.every(isActive) ? 'done' : { waitMs: 1000 };
+    },
+  };
+}
+
+/** Every member is given the list of all members: where each looks for the others at its next start. */
+function settleMembership<P>(runtime: Runtime, clusters: ClusterRecords): Step<P> {
+  return {
+    name: 'settle-membership',
+    async run(run: TaskRun<P>) {
+      const members = (await clusters.members(run.task.target_id)).filter((m) => m.task_status !== 'DELETING');
+      const addresses = members.flatMap((m) => (m.address ? [m.address] : []));
+      for (const member of members) await agentOf(runtime, member.id).call(routes.clusterMembers, { members: addresses });
+      return 'done';
+    },
+  };
+}
+
+/** Asks each chosen member's delete of its own task (once: a step run again after a crash does not ask twice). */
+function deleteMembers<P>(runtime: Runtime, clusters: ClusterRecords, which: (members: InstanceTable[], params: P) => InstanceTable[]): Step<P> {
+  return {
+    name: 'delete-members',
+    async run(run: TaskRun<P>) {
+      const members = which(await clusters.members(run.task.target_id), run.params);
+      const pending = await runtime.tasks.unfinishedKinds(members.map((m) => m.id));
+      await clusters.db.transaction().execute(async (trx) => {
+        for (const member of members) {
+          if (pending.get(member.id)?.includes('instance.delete')) continue;
+          await trx.updateTable('instances').set({ task_status: 'DELETING', updated_at: new Date().toISOString() }).where('id', '=', member.id).execute();
+          await runtime.tasks.enqueue(trx, 'instance.delete', member.id, {});
+        }
+      });
+      runtime.tasks.nudge();
+      return 'done';
+    },
+  };
+}
+
+/** Waits until the chosen members are gone; one whose delete ended without removing it is asked again, so a removal always completes. */
+function waitGone<P>(runtime: Runtime, clusters: ClusterRecords, which: (members: InstanceTable[], params: P) => InstanceTable[]): Step<P> {
+  return {
+    name: 'wait-members-gone',
+    async run(run: TaskRun<P>) {
+      const members = which(await clusters.members(run.task.target_id), run.params);
+      if (members.length === 0) return 'done';
+      const pending = await runtime.tasks.unfinishedKinds(members.map((m) => m.id));
+      const stalled = members.filter((m) => !pending.get(m.id)?.includes('instance.delete'));
+      if (stalled.length > 0) {
+        await clusters.db.transaction().execute(async (trx) => {
+          for (const member of stalled) await runtime.tasks.enqueue(trx, 'instance.delete', member.id, {});
+        });
+        runtime.tasks.nudge();
+      }
+      return { waitMs: 500 };
+    },
+  };
+}
+
+/** Waits until every member sees all the others and holds all the data: the cluster is as big as its members. */
+function waitFormed<P>(runtime: Runtime, clusters: ClusterRecords): Step<P> {
+  return {
+    name: 'wait-formed',
+    async run(run: TaskRun<P>) {
+      const members = (await clusters.members(run.task.target_id)).filter((m) => m.task_status !== 'DELETING');
+      for (const member of members) {
+        const seen = await agentOf(runtime, member.id).call(routes.clusterStatus);
+        if (seen.size !== members.length || !seen.synced) return { waitMs: 500 };
+      }
+      return 'done';
+    },
+  };
+}
+
+function recordDone<P>(clusters: ClusterRecords): Step<P> {
+  return {
+    name: 'record',
+    async run(run: TaskRun<P>) {
+      await clusters.setTask(run.task.target_id, 'NONE');
+      return 'done';
+    },
+  };
+}
+
+const all = (members: InstanceTable[]) => members;
+const listed = (members: InstanceTable[], params: MembersParams) => members.filter((m) => params.members.includes(m.id));
+
+/** Sees a new cluster's members built (in parallel, the first starting it), then gives every member the final list. */
+export function createClusterTask(runtime: Runtime, clusters: ClusterRecords, deadlineSeconds: number): TaskKind<NoParams> {
+  return {
+    kind: 'cluster.create',
+    deadlineSeconds,
+    steps: [waitActive(clusters, all), settleMembership(runtime, clusters), waitFormed(runtime, clusters), recordDone(clusters)],
+    async onFailure(run, reason) {
+      // The members that were built stay, so that the fault can be read and the cluster deleted.
+      await clusters.setFault(run.task.target_id, `Cluster could not be built: ${reason}`);
+    },
+  };
+}
+
+/** Sees the new members join (each receives the data from a member that keeps serving), then gives every member the new list. */
+export function growClusterTask(runtime: Runtime, clusters: ClusterRecords, deadlineSeconds: number): TaskKind<MembersParams> {
+  return {
+    kind: 'cluster.grow',
+    deadlineSeconds,
+    steps: [waitActive(clusters, listed), settleMembership(runtime, clusters), waitFormed(runtime, clusters), recordDone(clusters)],
+    async onFailure(run, reason) {
+      await clusters.setFault(run.task.target_id, `Cluster could not grow: ${reason}`);
+    },
+  };
+}
+
+/** Removes members: each leaves the cluster cleanly as its engine stops and is deleted, then the others get the new list. */
+export function shrinkClusterTask(runtime: Runtime, clusters: ClusterRecords, deadlineSeconds: number): TaskKind<MembersParams> {
+  return {
+    kind: 'cluster.shrink',
+    deadlineSeconds,
+    steps: [deleteMembers(runtime, clusters, listed), waitGone(runtime, clusters, listed), settleMembership(runtime, clusters), waitFormed(runtime, clusters), recordDone(clusters)],
+    async onFailure(run, reason) {
+      await clusters.setFault(run.task.target_id, `Cluster could not shrink: ${reason}`);
+    },
+  };
+}
+
+/** Removes a cluster: its other task ends, every member is deleted by its own task, then the cluster row. */
+export function deleteClusterTask(runtime: Runtime, clusters: ClusterRecords, deadlineSeconds: number): TaskKind<NoParams> {
+  return {
+    kind: 'cluster.delete',
+    deadlineSeconds,
+    steps: [
+      {
+        name: 'cancel-other-tasks',
+        async run(run) {
+          const busy = await runtime.tasks.cancelOthers(run.task.target_id, run.task.id);
+          return busy ? { waitMs: 100 } : 'done';
+        },
+      },
+      deleteMembers(runtime, clusters, all),
+      waitGone(runtime, clusters, all),
+      {
+        name: 'forget',
+        async run(run) {
+          await clusters.update(run.task.target_id, { deleted: 1, deleted_at: new Date().toISOString() });
+          return 'done';
+        },
+      },
+    ],
+    async onFailure(run, reason) {
+      await clusters.setFault(run.task.target_id, `Cluster could not be deleted: ${reason}`);
+    },
+  };
+}

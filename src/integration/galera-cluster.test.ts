@@ -1,0 +1,308 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { sleep } from '../common/time.js';
+import { leftovers } from '../test-support/leaks.js';
+import { propertyTable } from '../test-support/cli-output.js';
+import { mariadbClient } from '../test-support/mariadb.js';
+import { run } from '../test-support/processes.js';
+import { openstackEnv, startTroveHost, type TroveHost } from '../test-support/trove-host.js';
+
+const CLERK = { name: 'clerk', password: 'Clerk-Secret-1' };
+const member = { flavorRef: '2', volume: { size: 1 } };
+
+/** Galera from Debian's galera-4 under the mysql datastore: three real MariaDB servers that form one cluster. */
+describe('Galera clusters', () => {
+  let host: TroveHost;
+  let clusterId = '';
+  let members: Array<{ id: string; ip: string }> = [];
+
+  before(async () => {
+    host = await startTroveHost('127.0.40.0/24');
+  });
+  after(async () => {
+    await host?.close();
+  });
+
+  const inUse = async (resource: string) => {
+    const { quotas } = (await host.admin.call('GET', `/mgmt/quotas/${host.demo.projectId}`)).body;
+    return quotas.find((q: { resource: string }) => q.resource === resource).in_use as number;
+  };
+  const showCluster = async () => (await host.demo.call('GET', `/clusters/${clusterId}`)).body.cluster;
+  /** Polls the cluster until its task is one of `tasks` (or it is gone: 'GONE'). */
+  const waitForTask = async (tasks: string[], timeoutMs: number) => {
+    const deadline = Date.now() + timeoutMs;
+    let last: any;
+    while (Date.now() < deadline) {
+      const response = await host.demo.call('GET', `/clusters/${clusterId}`);
+      last = response.status === 404 ? { task: { name: 'GONE' } } : response.body.cluster;
+      if (tasks.includes(last.task.name)) return last;
+      await sleep(1000);
+    }
+    assert.fail(`cluster ${clusterId} is still ${JSON.stringify(last)} after ${timeoutMs / 1000} s\n${host.agentLogs(3000)}`);
+  };
+  /** The message of a Trove fault. */
+  const faultMessage = (body: unknown) => Object.values(body as Record<string, { message?: string }>)[0]?.message ?? JSON.stringify(body);
+  const asClerk = (ip: string, sql: string) => mariadbClient(ip, CLERK.name, CLERK.password, sql);
+  /** Debian's python3-troveclient and python3-openstackclient, as the demo user. */
+  const troveCli = (args: string[]) => run('/usr/bin/python3', ['/usr/bin/trove', ...args], openstackEnv(host), 120_000);
+  const openstack = async (args: string[]) => {
+    const result = await run('/usr/bin/python3', ['/usr/bin/openstack', ...args, '-f', 'json'], openstackEnv(host), 120_000);
+    assert.equal(result.code, 0, result.stderr);
+    return JSON.parse(result.stdout);
+  };
+  /** The cells of a troveclient table's rows, without the b'…' wrapping. */
+  const tableRows = (table: string) =>
+    table
+      .split('\n')
+      .filter((line) => line.startsWith('|'))
+      .slice(1)
+      .map((line) =>
+        line
+          .split('|')
+          .slice(1, -1)
+          .map((cell) => cell.trim().replace(/^b'(.*)'$/, '$1')),
+      );
+
+  it('refuses bad requests with a 4xx that says what to fix, and makes nothing', async () => {
+    const create = (cluster: object) => host.demo.call('POST', '/clusters', { cluster: { name: 'bad', datastore: { type: 'mysql', version: '10.11' }, instances: [member, member, member], ...cluster } });
+    const cases: Array<[object, number, RegExp]> = [
+      [{ instances: [member, member] }, 400, /at least 3; got 2/],
+      [{ instances: [member, member, { ...member, flavorRef: '3' }] }, 400, /flavor for each instance in a cluster must be the same/],
+      [{ instances: [member, member, { ...member, volume: { size: 2 } }] }, 400, /volume size for each instance in a cluster must be the same/],
+      [{ instances: [member, member, { flavorRef: '2' }] }, 400, /volume size is required/],
+      [{ instances: [1, 2, 3].map(() => ({ ...member, flavorRef: 'no-such-flavor' })) }, 400, /Flavor 'no-such-flavor' cannot be found/],
+      [{ datastore: { type: 'redis' } }, 400, /Clusters not supported for redis/],
+      [{ datastore: { type: 'postgresql' } }, 400, /Clusters not supported for postgresql/],
+      [{ datastore: { type: 'mysql', version: '9.9' } }, 400, /version '9.9' cannot be found/],
+      [{ instances: [1, 2, 3].map(() => ({ ...member, type: 'shard' })) }, 400, /of type 'member'; got 'shard'/],
+      [{ configuration: 'some-group' }, 422, /without "configuration"/],
+      [{ unknown_field: 1 }, 400, /unknown_field/],
+    ];
+    for (const [body, status, message] of cases) {
+      const refused = await create(body);
+      assert.equal(refused.status, status, `${JSON.stringify(body)}: ${JSON.stringify(refused.body)}`);
+      assert.match(faultMessage(refused.body), message);
+    }
+    assert.deepEqual((await host.demo.call('GET', '/clusters')).body.clusters, []);
+    assert.deepEqual((await host.demo.call('GET', '/instances?include_clustered=True')).body.instances, []);
+    assert.equal(await inUse('instances'), 0);
+    assert.equal((await host.demo.call('GET', '/clusters/00000000-0000-0000-0000-000000000000')).status, 404);
+  });
+
+  it('builds three members into one cluster from `trove cluster-create`, each ACTIVE, with every address in the cluster’s ip', async () => {
+    const spec = ['--instance', 'flavor=2,volume=1'];
+    const created = await troveCli(['cluster-create', 'shop', 'mysql', '10.11', ...spec, ...spec, ...spec]);
+    assert.equal(created.code, 0, created.stderr);
+    const printed = propertyTable(created.stdout);
+    clusterId = printed.id!;
+    assert.deepEqual([printed.name, printed.datastore, printed.datastore_version, printed.task_name, printed.instance_count], ['shop', 'mysql', '10.11', 'BUILDING', '3']);
+    const cluster = await showCluster();
+    assert.deepEqual(cluster.task, { id: 2, name: 'BUILDING', description: 'Building the initial cluster.' });
+    assert.deepEqual(
+      cluster.instances.map((i: { name: string; type: string }) => [i.name, i.type]),
+      [1, 2, 3].map((n) => [`shop-member-${n}`, 'member']),
+    );
+    assert.equal(await inUse('instances'), 3, 'every member counts against the quota');
+
+    const built = await waitForTask(['NONE'], 8 * 60_000);
+    assert.equal(built.fault, undefined, JSON.stringify(built.fault));
+    assert.deepEqual(built.task, { id: 1, name: 'NONE', description: 'No tasks for the cluster.' });
+    assert.deepEqual(
+      built.instances.map((i: { status: string }) => i.status),
+      ['ACTIVE', 'ACTIVE', 'ACTIVE'],
+    );
+    members = built.instances.map((i: { id: string; ip: string[] }) => ({ id: i.id, ip: i.ip[0]! }));
+    assert.deepEqual(built.ip, members.map((m) => m.ip).sort());
+
+    const shown = await troveCli(['cluster-show', 'shop']);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.deepEqual([propertyTable(shown.stdout).task_name, propertyTable(shown.stdout).ip], ['NONE', built.ip.join(', ')]);
+    const memberTable = await troveCli(['cluster-instances', 'shop']);
+    assert.equal(memberTable.code, 0, memberTable.stderr);
+    assert.deepEqual(
+      tableRows(memberTable.stdout)
+        .map((row) => row.slice(1))
+        .sort((a, b) => a[0]!.localeCompare(b[0]!)),
+      [1, 2, 3].map((n) => [`shop-member-${n}`, '2', '1', 'ACTIVE']),
+    );
+    const viaOpenstack = await openstack(['database', 'cluster', 'list']);
+    assert.deepEqual(
+      viaOpenstack.map((c: Record<string, string>) => [c.ID, c.Name, c['Task Name']]),
+      [[clusterId, 'shop', 'NONE']],
+    );
+
+    const listed = (await host.demo.call('GET', '/clusters')).body.clusters;
+    assert.deepEqual(
+      listed.map((c: { id: string }) => c.id),
+      [clusterId],
+    );
+    const plain = (await host.demo.call('GET', '/instances')).body.instances;
+    assert.deepEqual(plain, [], 'members are not listed as instances of their own');
+    const clustered = (await host.demo.call('GET', '/instances?include_clustered=True')).body.instances;
+    assert.deepEqual(clustered.map((i: { id: string }) => i.id).sort(), members.map((m) => m.id).sort());
+    assert.ok(clustered.every((i: { cluster_id: string }) => i.cluster_id === clusterId));
+    const one = await host.demo.call('GET', `/clusters/${clusterId}/instances/${members[2]!.id}`);
+    assert.equal(one.status, 200);
+    assert.equal(one.body.instance.cluster_id, clusterId);
+    assert.equal((await host.demo.call('GET', `/clusters/${clusterId}/instances/00000000-0000-0000-0000-000000000000`)).status, 404);
+  });
+
+  it('takes databases and users through one member for all, and every member is writable', async () => {
+    const [first, second, third] = members as [(typeof members)[0], (typeof members)[0], (typeof members)[0]];
+    assert.equal((await host.demo.call('POST', `/instances/${first.id}/databases`, { databases: [{ name: 'shop' }] })).status, 202);
+    const user = await host.demo.call('POST', `/instances/${first.id}/users`, { users: [{ ...CLERK, databases: [{ name: 'shop' }] }] });
+    assert.equal(user.status, 202, JSON.stringify(user.body));
+    const size = await asClerk(third.ip, "SHOW STATUS LIKE 'wsrep_cluster_size'");
+    assert.equal(size.code, 0, size.stderr);
+    assert.equal(size.stdout.trim(), 'wsrep_cluster_size\t3');
+
+    const created = await asClerk(first.ip, 'CREATE TABLE shop.orders (id INT AUTO_INCREMENT PRIMARY KEY, item VARCHAR(20)); INSERT INTO shop.orders (item) VALUES ("tea")');
+    assert.equal(created.code, 0, created.stderr);
+    const onThird = await asClerk(third.ip, 'SELECT item FROM shop.orders');
+    assert.equal(onThird.stdout.trim(), 'tea', 'written on member 1, read on member 3');
+    const written = await asClerk(second.ip, 'INSERT INTO shop.orders (item) VALUES ("cake")');
+    assert.equal(written.code, 0, written.stderr);
+    const onFirst = await asClerk(first.ip, 'SELECT item FROM shop.orders ORDER BY item');
+    assert.deepEqual(onFirst.stdout.trim().split('\n'), ['cake', 'tea'], 'written on member 2, read on member 1');
+
+    const users = (await host.demo.call('GET', `/instances/${third.id}/users`)).body.users;
+    assert.deepEqual(
+      users.map((u: { name: string }) => u.name),
+      ['clerk'],
+      'the transfer account stays hidden; the user made on member 1 is on member 3',
+    );
+  });
+
+  it('refuses what would break the cluster if done to one member, and changes nothing', async () => {
+    const first = members[0]!;
+    const attempts: Array<[string, string, object | undefined, number, RegExp]> = [
+      ['DELETE', `/instances/${first.id}`, undefined, 400, /part of a cluster.*cannot be deleted/],
+      ['POST', `/instances/${first.id}/action`, { restart: {} }, 400, /part of a cluster.*cannot be restarted/],
+      ['POST', `/instances/${first.id}/action`, { resize: { volume: { size: 2 } } }, 400, /part of a cluster.*cannot resize its volume/],
+      ['POST', '/instances', { instance: { name: 'copy', replica_of: first.id } }, 400, /part of a cluster.*cannot have replicas/],
+      ['POST', `/clusters/${clusterId}`, { restart: {} }, 400, /Action 'restart' not supported on this server yet/],
+      ['POST', `/clusters/${clusterId}`, { shrink: [{ id: first.id }] }, 400, /keeps at least 3 members.*would leave 2/],
+      ['POST', `/clusters/${clusterId}`, { shrink: [{ id: '00000000-0000-0000-0000-000000000000' }] }, 404, /is not a member of cluster/],
+      ['POST', `/clusters/${clusterId}`, { grow: [{ flavorRef: 'no-such-flavor', volume: { size: 1 } }] }, 400, /Flavor 'no-such-flavor' cannot be found/],
+      ['POST', `/clusters/${clusterId}`, { grow: [] }, 400, /grow/],
+      ['POST', `/clusters/${clusterId}`, { dance: {} }, 400, /Action dance not supported/],
+      ['POST', `/clusters/${clusterId}`, { 'reset-status': {} }, 403, /admin/i],
+    ];
+    for (const [method, path, body, status, message] of attempts) {
+      const refused = await host.demo.call(method, path, body);
+      assert.equal(refused.status, status, `${method} ${path} ${JSON.stringify(body)}: ${JSON.stringify(refused.body)}`);
+      assert.match(faultMessage(refused.body), message);
+    }
+    const cluster = await showCluster();
+    assert.equal(cluster.task.name, 'NONE');
+    assert.deepEqual(
+      cluster.instances.map((i: { status: string }) => i.status),
+      ['ACTIVE', 'ACTIVE', 'ACTIVE'],
+    );
+    assert.equal(await inUse('instances'), 3);
+  });
+
+  /** Inserts rows through `ip` until `stop` resolves (at most `limit`); the items the server acknowledged. */
+  const writeLoop = async (ip: string, tag: string, stop: Promise<unknown>, limit: number) => {
+    let stopped = false;
+    void stop.then(() => {
+      stopped = true;
+    });
+    const acknowledged: string[] = [];
+    for (let n = 0; n < limit && !stopped; n++) {
+      const item = `${tag}-${n}`;
+      if ((await asClerk(ip, `INSERT INTO shop.orders (item) VALUES ('${item}')`)).code === 0) acknowledged.push(item);
+    }
+    return acknowledged;
+  };
+  const items = async (ip: string, tag: string) => (await asClerk(ip, `SELECT item FROM shop.orders WHERE item LIKE '${tag}-%'`)).stdout.trim().split('\n').filter(Boolean);
+  const memberState = async (ip: string) => (await asClerk(ip, "SHOW STATUS LIKE 'wsrep_local_state_comment'")).stdout.trim();
+
+  it('grows to four with `trove cluster-grow`: the new member receives the data while the others keep taking writes', async () => {
+    let grown: (v: unknown) => void = () => undefined;
+    const done = new Promise((resolve) => {
+      grown = resolve;
+    });
+    const writes = writeLoop(members[0]!.ip, 'grow', done, 2000);
+    const asked = await troveCli(['cluster-grow', 'shop', '--instance', 'flavor=2,volume=1']);
+    assert.equal(asked.code, 0, asked.stderr);
+    const growing = await showCluster();
+    assert.equal(growing.task.name, 'GROWING_CLUSTER');
+    const after = await waitForTask(['NONE'], 6 * 60_000);
+    grown(undefined);
+    const acknowledged = await writes;
+    assert.equal(after.fault, undefined, JSON.stringify(after.fault));
+    assert.deepEqual(
+      after.instances.map((i: { name: string; status: string }) => [i.name, i.status]),
+      [1, 2, 3, 4].map((n) => [`shop-member-${n}`, 'ACTIVE']),
+    );
+    assert.equal(after.ip.length, 4);
+    assert.ok(acknowledged.length > 0, 'writes went on during the grow');
+    const fourth = after.instances[3];
+    members = after.instances.map((i: { id: string; ip: string[] }) => ({ id: i.id, ip: i.ip[0]! }));
+    assert.equal((await asClerk(fourth.ip[0], "SHOW STATUS LIKE 'wsrep_cluster_size'")).stdout.trim(), 'wsrep_cluster_size\t4');
+    assert.deepEqual((await items(fourth.ip[0], 'grow')).sort(), [...acknowledged].sort(), 'every write acknowledged during the grow is on the new member');
+    assert.equal(await inUse('instances'), 4);
+  });
+
+  it('takes back a member killed with SIGKILL under a write loop: no acknowledged write lost, the member ACTIVE again by itself', async () => {
+    const [writer, victim] = members as [(typeof members)[0], (typeof members)[0]];
+    const pidFile = `${host.dataDir}/instances/${victim.id}/run/mysqld.pid`;
+    const pid = Number(readFileSync(pidFile, 'utf8').trim());
+    let back: (v: unknown) => void = () => undefined;
+    const rejoined = new Promise((resolve) => {
+      back = resolve;
+    });
+    const writes = writeLoop(writer.ip, 'kill', rejoined, 2000);
+    await sleep(500);
+    process.kill(pid, 'SIGKILL');
+    const deadline = Date.now() + 180_000;
+    let state = '';
+    while (Date.now() < deadline) {
+      state = await memberState(victim.ip);
+      if (state.endsWith('Synced')) break;
+      await sleep(500);
+    }
+    back(undefined);
+    const acknowledged = await writes;
+    assert.match(state, /Synced$/, `${victim.id} came back\n${host.agentLogs(2000)}`);
+    assert.notEqual(Number(readFileSync(pidFile, 'utf8').trim()), pid, 'a new engine process');
+    assert.ok(acknowledged.length > 0);
+    for (const m of members) assert.deepEqual((await items(m.ip, 'kill')).sort(), [...acknowledged].sort(), `every acknowledged write is on ${m.id}`);
+    const view = await host.demo.waitForStatus(victim.id, ['ACTIVE'], 60_000);
+    assert.equal(view.status, 'ACTIVE');
+  });
+
+  it('shrinks to three with `trove cluster-shrink`: the member leaves cleanly and is deleted, the others keep every row', async () => {
+    const leaving = members[1]!;
+    const before = await items(members[0]!.ip, 'grow');
+    const asked = await troveCli(['cluster-shrink', 'shop', leaving.id]);
+    assert.equal(asked.code, 0, asked.stderr);
+    const after = await waitForTask(['NONE'], 3 * 60_000);
+    assert.equal(after.fault, undefined, JSON.stringify(after.fault));
+    assert.deepEqual(
+      after.instances.map((i: { name: string }) => i.name),
+      ['shop-member-1', 'shop-member-3', 'shop-member-4'],
+    );
+    assert.equal((await host.demo.call('GET', `/instances/${leaving.id}`)).status, 404);
+    members = members.filter((m) => m.id !== leaving.id);
+    for (const m of members) {
+      assert.equal((await asClerk(m.ip, "SHOW STATUS LIKE 'wsrep_cluster_size'")).stdout.trim(), 'wsrep_cluster_size\t3');
+      assert.deepEqual((await items(m.ip, 'grow')).sort(), [...before].sort());
+    }
+    assert.equal(await inUse('instances'), 3);
+  });
+
+  it('is deleted with `trove cluster-delete`, with all its members, leaving no process, mount, folder or quota behind', async () => {
+    const deleted = await troveCli(['cluster-delete', 'shop']);
+    assert.equal(deleted.code, 0, deleted.stderr);
+    assert.match(deleted.stdout, /Request to delete cluster shop has been accepted/);
+    assert.equal((await host.demo.call('DELETE', `/clusters/${clusterId}`)).status, 202, 'a second delete is accepted too');
+    await waitForTask(['GONE'], 3 * 60_000);
+    assert.deepEqual((await host.demo.call('GET', '/instances?include_clustered=True')).body.instances, []);
+    assert.deepEqual((await host.demo.call('GET', '/clusters')).body.clusters, []);
+    assert.equal(await inUse('instances'), 0);
+    assert.deepEqual(leftovers(host.dataDir), { folders: [], mounts: [], processes: [], rules: [] });
+  });
+});
