@@ -9,6 +9,8 @@ import { rawMariadbBoot, rawPostgresBoot, rawRedisBoot } from './raw-boot.js';
 import { benchReplication } from './replication-outage.js';
 import { benchAccessPaths } from './access-paths.js';
 import { benchAgentStatements } from './agent-statements.js';
+import { benchClusterCreate } from './cluster-create.js';
+import { benchGaleraWrites } from './galera-writes.js';
 import { MYSQL, POSTGRESQL, REDIS } from '../test-support/datastore-profiles.js';
 import { formatRows, type Row } from './stats.js';
 
@@ -20,8 +22,10 @@ const FAILOVER_AFTER_SECONDS = 5;
 const ACCESS_RUNS = Number(process.env.TROVE_BENCH_ACCESS_RUNS ?? 5);
 const ACCESS_SECONDS = Number(process.env.TROVE_BENCH_ACCESS_SECONDS ?? 10);
 const STATEMENT_RUNS = Number(process.env.TROVE_BENCH_STATEMENT_RUNS ?? 30);
-/** Which parts to run: create, backup, replication, access, statements (default all). */
-const PARTS = (process.env.TROVE_BENCH ?? 'create,backup,replication,access,statements').split(',');
+const CLUSTER_RUNS = Number(process.env.TROVE_BENCH_CLUSTER_RUNS ?? 3);
+const CLUSTER_WRITE_SECONDS = Number(process.env.TROVE_BENCH_CLUSTER_WRITE_SECONDS ?? 10);
+/** Which parts to run: create, backup, replication, access, statements, cluster (default all). */
+const PARTS = (process.env.TROVE_BENCH ?? 'create,backup,replication,access,statements,cluster').split(',');
 
 /** Seconds from POST /instances to the first GET that shows ACTIVE (polled every 10 ms). */
 async function createToActive(api: ApiClient, datastore: string, version: string): Promise<number> {
@@ -71,6 +75,16 @@ async function main(): Promise<void> {
       console.log(PUBLISHED_OUTAGES);
     }
     if (PARTS.includes('access')) console.log(await benchAccessPaths(api, ACCESS_RUNS, ACCESS_SECONDS));
+    if (PARTS.includes('cluster')) {
+      const rows = await benchClusterCreate(api, CLUSTER_RUNS, () => createToActive(api, 'mysql', '10.11'));
+      console.log(await benchGaleraWrites(api, CLUSTER_RUNS, CLUSTER_WRITE_SECONDS));
+      console.log(
+        formatRows(
+          `\ncluster create → every member ACTIVE against one create, flavor 2, 1 GB volumes; members build in parallel, the first starts the cluster and the others join it by mariabackup; ${CLUSTER_RUNS} runs each, interleaved; ratio = median / one create's median`,
+          rows,
+        ),
+      );
+    }
     if (PARTS.includes('statements')) console.log(formatRows(`\nthe agent's statements to its engine, timed on the agent's socket, one at a time; ${STATEMENT_RUNS} runs each`, await benchAgentStatements(api, dataDir, STATEMENT_RUNS)));
   } finally {
     await server.stop();

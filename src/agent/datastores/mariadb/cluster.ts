@@ -43,6 +43,10 @@ binlog_format = ROW
 innodb_autoinc_lock_mode = 2
 # One GTID sequence for the whole cluster: every member has the same server id and Galera's domain.
 server_id = ${serverIdOf(membership.name)}
+# A commit is durable once every member has its write set: each member writes its log at commit
+# and flushes it once a second (what survives an engine's crash; a host's crash is what the other
+# members are for).
+innodb_flush_log_at_trx_commit = 2
 wsrep_gtid_mode = ON
 wsrep_gtid_domain_id = 1
 gtid_strict_mode = 0
