@@ -9,6 +9,7 @@ import { BackupRunner } from './backup-runner.js';
 import { ClusterMember } from './cluster-member.js';
 import { closeEngineConnections } from './engine-connections.js';
 import { AgentRequestError } from './errors.js';
+import type { ClusterPosition } from './cluster-protocol.js';
 import type { AgentConfig, AgentStatus, PrepareRequest } from './protocol.js';
 import { ROLE_FILE, type AllowRequest, type ReplicationRole, type ReplicationSource, type ReplicationStatus } from './replication-protocol.js';
 import { RoleFile } from './replication-role.js';
@@ -66,6 +67,12 @@ export class Agent {
       // The role first: a fenced source or a replica must not come up writable, not even briefly.
       await this.module.replication?.writeRole(this.config, this.role.read());
       this.supervisor.start();
+      // A restart of the whole cluster that this agent's end interrupted: once the engine serves, the member is told the others again.
+      if (this.cluster.read()?.bootstrap) {
+        void this.waitUntilAnswering(JOIN_TIMEOUT_MS)
+          .then(() => this.cluster.bootstrapped())
+          .catch((err: Error) => this.log.warn({ err: err.message }, 'the cluster this member started again did not come up'));
+      }
     }
     this.checkHealth();
   }
@@ -319,6 +326,30 @@ export class Agent {
     this.supervisor.start();
     await this.waitUntilAnswering(120_000);
     this.healthy = true;
+  }
+
+  /** Every member of the cluster is down: this one's engine stays stopped until the control plane chose where the cluster starts again. */
+  async holdForClusterRestart(): Promise<ClusterPosition> {
+    if (!this.prepared) throw new AgentRequestError(409, 'The engine is not prepared yet.');
+    this.cluster.requireMember();
+    await this.stopEngine();
+    return this.cluster.position();
+  }
+
+  /** Starts the cluster again from this member's data, the most advanced of all; the others join it afterwards. */
+  async bootstrapCluster(): Promise<void> {
+    await this.holdForClusterRestart();
+    await this.cluster.startNew();
+    this.supervisor.start();
+    await this.waitUntilAnswering(120_000);
+    await this.cluster.bootstrapped();
+    this.healthy = true;
+  }
+
+  /** Starts a held member again: it joins the members that run and receives what it lacks. */
+  rejoinCluster(): void {
+    if (!this.prepared) throw new AgentRequestError(409, 'The engine is not prepared yet.');
+    if (this.supervisor.state !== 'running') this.supervisor.start();
   }
 
   async shutdown(): Promise<void> {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../common/atomic-file.js';
 import { parseOwn } from '../common/json.js';
-import type { ClusterMembership, ClusterMemberStatus } from './cluster-protocol.js';
+import type { ClusterMembership, ClusterMemberStatus, ClusterPosition } from './cluster-protocol.js';
 import type { GuestCluster } from './datastore.js';
 import { AgentRequestError } from './errors.js';
 import type { AgentConfig } from './protocol.js';
@@ -51,14 +51,31 @@ export class ClusterMember {
   }
 
   async changeMembers(members: string[]): Promise<void> {
+    await this.write({ ...this.requireMember(), members, bootstrap: false });
+  }
+
+  /** Refuses an instance outside any cluster. */
+  requireMember(): ClusterMembership {
     const membership = this.read();
     if (!membership) throw new AgentRequestError(409, 'This instance is not a member of a cluster.');
-    await this.write({ ...membership, members, bootstrap: false });
+    return membership;
+  }
+
+  /** With the engine stopped: how far this member's data goes. */
+  async position(): Promise<ClusterPosition> {
+    this.requireMember();
+    return this.clustering().position(this.config);
+  }
+
+  /** With the engine stopped: its next start begins a new cluster from this member's data, which the others then receive. */
+  async startNew(): Promise<void> {
+    await this.write({ ...this.requireMember(), bootstrap: true });
+    await this.clustering().allowBootstrap(this.config);
   }
 
   async status(): Promise<ClusterMemberStatus> {
     const strategy = this.clustering();
-    if (!this.read()) throw new AgentRequestError(409, 'This instance is not a member of a cluster.');
+    this.requireMember();
     return strategy.status(this.config);
   }
 }

@@ -35,3 +35,14 @@ export const ClusterMemberStatus = Type.Object({
   primary: Type.Boolean(),
 });
 export type ClusterMemberStatus = Static<typeof ClusterMemberStatus>;
+
+/** Where a stopped member's data stands in the cluster's history: what a restart of the whole cluster starts from. */
+export const ClusterPosition = Type.Object({
+  /** The history this member's data belongs to (Galera's state UUID); empty when the engine cannot tell. */
+  history: Type.String(),
+  /** How far along that history its data goes; -1 when unknown. */
+  seqno: Type.Integer(),
+  /** The engine itself marks the member that left last, cleanly, as safe to start a new cluster from. */
+  safe_to_bootstrap: Type.Boolean(),
+});
+export type ClusterPosition = Static<typeof ClusterPosition>;

@@ -4,7 +4,7 @@ import type { OpenedBackup } from '../object-storage/backup-pipeline.js';
 import type { ArchivePart, Positions } from './backup-protocol.js';
 import type { PartArchive } from './part-archive.js';
 import type { AgentConfig, PrepareRequest, UserInfo, UserRef, UserUpdate } from './protocol.js';
-import type { ClusterMembership, ClusterMemberStatus } from './cluster-protocol.js';
+import type { ClusterMembership, ClusterMemberStatus, ClusterPosition } from './cluster-protocol.js';
 import type { ReplicationRole, ReplicationSource, ReplicationStatus } from './replication-protocol.js';
 
 export interface FlavorSpecInput {
@@ -70,6 +70,10 @@ export interface GuestCluster {
   /** On the member that started the cluster, once it answers: what members need among themselves (an account for state transfers). */
   secureBootstrap(config: AgentConfig, membership: ClusterMembership): Promise<void>;
   status(config: AgentConfig): Promise<ClusterMemberStatus>;
+  /** With the engine stopped: how far this member's data goes (what the engine recovers from it after a crash). */
+  position(config: AgentConfig): Promise<ClusterPosition>;
+  /** With the engine stopped: lets it start a new cluster from its data (it was chosen as the most advanced). */
+  allowBootstrap(config: AgentConfig): Promise<void>;
 }
 
 /** An engine's own wall behind the host's packet filter: only these networks may log in. */

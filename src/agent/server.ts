@@ -177,6 +177,15 @@ export async function runAgent(configPath: string, log: Logger): Promise<void> {
       await agent.cluster.changeMembers(input.members);
       return ok;
     },
+    clusterHold: async () => agent.holdForClusterRestart(),
+    clusterBootstrap: async () => {
+      await agent.bootstrapCluster();
+      return ok;
+    },
+    clusterRejoin: async () => {
+      agent.rejoinCluster();
+      return ok;
+    },
     accountsExport: async () => ({ accounts: await agent.exportAccounts() }),
     accountsImport: async (input) => {
       await agent.importAccounts(input.accounts);

@@ -35,6 +35,8 @@ import { detachReplicaTask, ejectSourceTask, promoteReplicaTask } from '../insta
 import { QuotaService } from '../quota/quota-service.js';
 import { ClusterService } from '../cluster/cluster-service.js';
 import { createClusterTask, deleteClusterTask, growClusterTask, shrinkClusterTask } from '../cluster/tasks/cluster-tasks.js';
+import { restartStoppedClusterTask } from '../cluster/tasks/cluster-restart.js';
+import { StoppedClusterWatch } from '../cluster/stopped-cluster-watch.js';
 import { ClusterRecords } from '../state/cluster-records.js';
 import { migrateToLatest, openStore, type OpenedStore } from '../state/database.js';
 
@@ -130,6 +132,7 @@ export async function createServices(settings: Settings, options: ServiceOptions
     tasks.register(growClusterTask(runtime, clusterRecords, 2 * settings.tasks.build_timeout_seconds));
     tasks.register(shrinkClusterTask(runtime, clusterRecords, 2 * settings.tasks.delete_timeout_seconds));
     tasks.register(deleteClusterTask(runtime, clusterRecords, 2 * settings.tasks.delete_timeout_seconds));
+    tasks.register(restartStoppedClusterTask(runtime, clusterRecords, 2 * settings.tasks.build_timeout_seconds));
     const configurations = new ConfigurationService(runtime, catalog, tasks, log.child({ component: 'configurations' }), settings.configuration.strict_memory_budget);
     const instances = new InstanceService(
       instanceRecords,
@@ -144,7 +147,9 @@ export async function createServices(settings: Settings, options: ServiceOptions
       runtime.publicEndpoints,
       settings.catalog.default_datastore,
     );
-    const reconciler = new Reconciler(runtime, settings.tasks.reconcile_seconds * 1000, log.child({ component: 'reconciler' }), settings.replication.failover_after_seconds * 1000);
+    const reconcilerLog = log.child({ component: 'reconciler' });
+    const stoppedClusters = new StoppedClusterWatch(runtime, clusterRecords, settings.clusters.restart_after_seconds * 1000, reconcilerLog);
+    const reconciler = new Reconciler(runtime, settings.tasks.reconcile_seconds * 1000, reconcilerLog, settings.replication.failover_after_seconds * 1000, [stoppedClusters]);
     return {
       settings,
       store,

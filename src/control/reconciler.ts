@@ -25,6 +25,8 @@ export class Reconciler {
     private readonly log: Logger,
     /** How long a source with automatic failover may be down before it is ejected. */
     private readonly failoverAfterMs = 30_000,
+    /** Checks of the layers above (sets of instances) that run after each pass has read every agent. */
+    private readonly watches: ReadonlyArray<{ pass(): Promise<void> }> = [],
   ) {}
 
   start(): void {
@@ -43,6 +45,7 @@ export class Reconciler {
       const instances = await this.runtime.instances.idle();
       await Promise.all(instances.filter((i) => i.address).map((i) => this.observe(i.id, i.address!)));
       await this.failOverDownSources();
+      for (const watch of this.watches) await watch.pass();
     } catch (err) {
       this.log.error({ err: (err as Error).message }, 'reconcile pass failed');
     } finally {

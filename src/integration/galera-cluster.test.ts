@@ -2,13 +2,15 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { AgentClient } from '../agent/rpc/client.js';
+import { routes } from '../agent/rpc/routes.js';
 import { sleep } from '../common/time.js';
 import { leftovers } from '../test-support/leaks.js';
 import { propertyTable } from '../test-support/cli-output.js';
 import { crashAtStepEnv } from '../test-support/crash-at-step.js';
 import { mariadbClient } from '../test-support/mariadb.js';
 import { run } from '../test-support/processes.js';
-import { openstackEnv, startTroveHost, type TroveHost } from '../test-support/trove-host.js';
+import { DEFAULT_TOML, openstackEnv, startTroveHost, type TroveHost } from '../test-support/trove-host.js';
 
 const CLERK = { name: 'clerk', password: 'Clerk-Secret-1' };
 const member = { flavorRef: '2', volume: { size: 1 } };
@@ -20,7 +22,8 @@ describe('Galera clusters', () => {
   let members: Array<{ id: string; ip: string }> = [];
 
   before(async () => {
-    host = await startTroveHost('127.0.40.0/24');
+    // A cluster with no member serving is started again soon: the tests below wait for it.
+    host = await startTroveHost('127.0.40.0/24', `${DEFAULT_TOML}\n[clusters]\nrestart_after_seconds = 5\n`);
   });
   after(async () => {
     await host?.close();
@@ -300,6 +303,70 @@ describe('Galera clusters', () => {
       assert.deepEqual((await items(m.ip, 'grow')).sort(), [...before].sort());
     }
     assert.equal(await inUse('instances'), 3);
+  });
+
+  /** Waits until every member is Synced in a cluster of them all, and ACTIVE. */
+  const waitAllSynced = async (timeoutMs: number) => {
+    const deadline = Date.now() + timeoutMs;
+    let states: string[] = [];
+    while (Date.now() < deadline) {
+      states = await Promise.all(members.map(async (m) => `${await memberState(m.ip)} ${(await asClerk(m.ip, "SHOW STATUS LIKE 'wsrep_cluster_size'")).stdout.trim()}`));
+      if (states.every((s) => s.includes('Synced') && s.endsWith(`\t${members.length}`))) break;
+      await sleep(1000);
+    }
+    assert.ok(
+      states.every((s) => s.includes('Synced')),
+      `every member is Synced again: ${JSON.stringify(states)}\n${host.agentLogs(3000)}`,
+    );
+    for (const m of members) await host.demo.waitForStatus(m.id, ['ACTIVE'], 60_000);
+    return waitForTask(['NONE'], 60_000);
+  };
+  const enginePid = (id: string) => Number(readFileSync(`${host.dataDir}/instances/${id}/run/mysqld.pid`, 'utf8').trim());
+
+  it('comes back by itself after every member was killed with SIGKILL under a write loop, with every acknowledged write', async () => {
+    let back: (v: unknown) => void = () => undefined;
+    const cameBack = new Promise((resolve) => {
+      back = resolve;
+    });
+    const writes = writeLoop(members[0]!.ip, 'all', cameBack, 3000);
+    await sleep(500);
+    for (const m of members) process.kill(enginePid(m.id), 'SIGKILL');
+    const cluster = await waitAllSynced(5 * 60_000);
+    back(undefined);
+    const acknowledged = await writes;
+    assert.ok(acknowledged.length > 0);
+    assert.equal(cluster.fault, undefined, JSON.stringify(cluster.fault));
+    for (const m of members) assert.deepEqual((await items(m.ip, 'all')).sort(), [...acknowledged].sort(), `every acknowledged write is on ${m.id}`);
+  });
+
+  it('starts again from the member whose data goes furthest after every member stopped one after another', async () => {
+    const agents = members.map((m) => new AgentClient(join(host.dataDir, 'instances', m.id, 'agent.sock')));
+    const acknowledged: string[] = [];
+    // Each member stops while the ones left take writes: the last to stop holds writes no other member has.
+    for (let n = 0; n < members.length; n++) {
+      let stopped: (v: unknown) => void = () => undefined;
+      const stop = new Promise((resolve) => {
+        stopped = resolve;
+      });
+      const writer = members[(n + 1) % members.length]!;
+      const writes = n < members.length - 1 ? writeLoop(writer.ip, `stop${n}`, stop, 200) : Promise.resolve([]);
+      await sleep(1500);
+      await agents[n]!.call(routes.engineStop);
+      stopped(undefined);
+      acknowledged.push(...(await writes));
+      if (n < members.length - 1) {
+        const late = await asClerk(writer.ip, `INSERT INTO shop.orders (item) VALUES ('stop${n}-last')`);
+        assert.equal(late.code, 0, late.stderr);
+        acknowledged.push(`stop${n}-last`);
+      }
+    }
+    const cluster = await waitAllSynced(5 * 60_000);
+    assert.equal(cluster.fault, undefined, JSON.stringify(cluster.fault));
+    assert.match(host.server.output(), /starting it again from the most advanced member/);
+    for (const m of members) {
+      const found = [...(await items(m.ip, 'stop0')), ...(await items(m.ip, 'stop1'))].sort();
+      assert.deepEqual(found, [...acknowledged].sort(), `every acknowledged write is on ${m.id}`);
+    }
   });
 
   it('is deleted with `trove cluster-delete`, with all its members, leaving no process, mount, folder or quota behind', async () => {

@@ -151,6 +151,17 @@ const ReplicationSettings = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+const ClusterSettings = Type.Object(
+  {
+    /**
+     * A cluster none of whose members has served for this long, while every member's agent
+     * answers, is started again from the member whose data goes furthest.
+     */
+    restart_after_seconds: Int(3, 3600, 30),
+  },
+  { additionalProperties: false, default: {} },
+);
+
 export const Settings = Type.Object(
   {
     data_dir: Type.String({ default: './data', minLength: 1 }),
@@ -164,6 +175,7 @@ export const Settings = Type.Object(
     compute: ComputeSettings,
     tasks: TaskSettings,
     replication: ReplicationSettings,
+    clusters: ClusterSettings,
     configuration: ConfigurationGroupSettings,
     object_store: Type.Object(
       {

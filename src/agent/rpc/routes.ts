@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import { BackupRequest, BackupState } from '../backup-protocol.js';
 import { AccessApply, AccessChange, AgentStatus, ConfigurationApply, DatabaseList, FlavorSpec, PARAMETER_NAME, PrepareRequest, UserInfo, UserList, UserRef, UserUpdate } from '../protocol.js';
 import { AllowRequest, CatchUpRequest, RETAINER, ReplicationSource, ReplicationStatus } from '../replication-protocol.js';
-import { ClusterMemberStatus, MembersChange } from '../cluster-protocol.js';
+import { ClusterMemberStatus, ClusterPosition, MembersChange } from '../cluster-protocol.js';
 import { route, TIMEOUT } from './route.js';
 
 /*
@@ -109,6 +109,12 @@ export const routes = {
   clusterStatus: route({ method: 'GET', path: '/cluster', request: undefined, response: ClusterMemberStatus, timeoutMs: TIMEOUT.read }),
   /** The members the engine contacts at its next start (a cluster that was formed, grew or shrank). */
   clusterMembers: route({ method: 'PUT', path: '/cluster/members', request: MembersChange, response: Ok, timeoutMs: TIMEOUT.change }),
+  /** Stops the engine and keeps it stopped (until bootstrap, rejoin or an agent restart), then tells how far its data goes. */
+  clusterHold: route({ method: 'POST', path: '/cluster/hold', request: undefined, response: ClusterPosition, timeoutMs: TIMEOUT.restart }),
+  /** Starts a new cluster from this member's data alone (every member stopped, this one the most advanced); answers once it serves. */
+  clusterBootstrap: route({ method: 'POST', path: '/cluster/bootstrap', request: undefined, response: Ok, timeoutMs: TIMEOUT.restart }),
+  /** Starts the engine, which joins the members that run; answers at once (receiving the data may take long). */
+  clusterRejoin: route({ method: 'POST', path: '/cluster/rejoin', request: undefined, response: Ok, timeoutMs: TIMEOUT.change }),
 };
 
 export type Routes = typeof routes;

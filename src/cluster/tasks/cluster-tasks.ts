@@ -83,7 +83,7 @@ function waitGone<P>(runtime: Runtime, clusters: ClusterRecords, which: (members
 }
 
 /** Waits until every member sees all the others and holds all the data: the cluster is as big as its members. */
-function waitFormed<P>(runtime: Runtime, clusters: ClusterRecords): Step<P> {
+export function waitFormed<P>(runtime: Runtime, clusters: ClusterRecords): Step<P> {
   return {
     name: 'wait-formed',
     async run(run: TaskRun<P>) {
@@ -97,7 +97,7 @@ function waitFormed<P>(runtime: Runtime, clusters: ClusterRecords): Step<P> {
   };
 }
 
-function recordDone<P>(clusters: ClusterRecords): Step<P> {
+export function recordDone<P>(clusters: ClusterRecords): Step<P> {
   return {
     name: 'record',
     async run(run: TaskRun<P>) {

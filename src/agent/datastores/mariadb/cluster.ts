@@ -5,6 +5,7 @@ import type { GuestCluster } from '../../datastore.js';
 import type { AgentConfig } from '../../protocol.js';
 import { giveFile } from '../../system-user.js';
 import { pathsOf, serverIdOf } from './config-file.js';
+import { allowGaleraBootstrap, galeraPosition } from './galera-state.js';
 import { identifiedBy, literal, runSql, runSqlRecords } from './sql.js';
 
 /** The account a donor's mariabackup logs in as during a state transfer (reserved: tenants cannot see or change it). */
@@ -88,5 +89,11 @@ export const mariadbCluster: GuestCluster = {
       synced: state === 'Synced' && value.get('wsrep_ready') === 'ON',
       primary: value.get('wsrep_cluster_status') === 'Primary',
     };
+  },
+
+  position: galeraPosition,
+
+  async allowBootstrap(config) {
+    allowGaleraBootstrap(config);
   },
 };
