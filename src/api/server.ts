@@ -77,7 +77,7 @@ export async function buildApi(services: Services, options: ApiOptions): Promise
       await project.register(limitRoutes, { quotas: services.quotas, limiter });
       await project.register(quotaRoutes, { quotas: services.quotas, identity: services.identity });
       await project.register(instanceRoutes, { instances: services.instances, replication: services.replication, configurations: services.configurations, publicUrl, region: settings.server.region });
-      await project.register(clusterRoutes, { clusters: services.clusters, publicUrl, region: settings.server.region });
+      await project.register(clusterRoutes, { clusters: services.clusters, root: services.clusterRoot, publicUrl, region: settings.server.region });
       await project.register(guestDataRoutes, { data: services.guestData, publicUrl });
       await project.register(guestLogRoutes, { logs: services.guestLogs });
       await project.register(backupRoutes, { backups: services.backups, catalog: services.catalog, publicUrl });

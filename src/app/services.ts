@@ -34,8 +34,10 @@ import { deriveStatus } from '../instance/status.js';
 import { detachReplicaTask, ejectSourceTask, promoteReplicaTask } from '../instance/tasks/replication-tasks.js';
 import { QuotaService } from '../quota/quota-service.js';
 import { ClusterService } from '../cluster/cluster-service.js';
+import { ClusterRootService } from '../cluster/cluster-root.js';
 import { createClusterTask, deleteClusterTask, growClusterTask, shrinkClusterTask } from '../cluster/tasks/cluster-tasks.js';
 import { restartStoppedClusterTask } from '../cluster/tasks/cluster-restart.js';
+import { configureClusterTask, restartClusterTask } from '../cluster/tasks/cluster-rolling.js';
 import { StoppedClusterWatch } from '../cluster/stopped-cluster-watch.js';
 import { ClusterRecords } from '../state/cluster-records.js';
 import { migrateToLatest, openStore, type OpenedStore } from '../state/database.js';
@@ -50,6 +52,7 @@ export interface Services {
   catalog: DatastoreCatalog;
   instances: InstanceService;
   clusters: ClusterService;
+  clusterRoot: ClusterRootService;
   replication: ReplicationService;
   guestData: GuestDataService;
   guestLogs: GuestLogService;
@@ -133,6 +136,8 @@ export async function createServices(settings: Settings, options: ServiceOptions
     tasks.register(shrinkClusterTask(runtime, clusterRecords, 2 * settings.tasks.delete_timeout_seconds));
     tasks.register(deleteClusterTask(runtime, clusterRecords, 2 * settings.tasks.delete_timeout_seconds));
     tasks.register(restartStoppedClusterTask(runtime, clusterRecords, 2 * settings.tasks.build_timeout_seconds));
+    tasks.register(configureClusterTask(runtime, clusterRecords, 2 * settings.tasks.build_timeout_seconds));
+    tasks.register(restartClusterTask(runtime, clusterRecords, 2 * settings.tasks.build_timeout_seconds));
     const configurations = new ConfigurationService(runtime, catalog, tasks, log.child({ component: 'configurations' }), settings.configuration.strict_memory_budget);
     const instances = new InstanceService(
       instanceRecords,
@@ -147,6 +152,8 @@ export async function createServices(settings: Settings, options: ServiceOptions
       runtime.publicEndpoints,
       settings.catalog.default_datastore,
     );
+    const clusters = new ClusterService(clusterRecords, flavors, catalog, quotas, tasks, runtime.secrets, settings.compute.max_volume_gb, configurations);
+    const guestData = new GuestDataService(instances, instanceRecords, catalog, runtime.driver, log.child({ component: 'guest-data' }));
     const reconcilerLog = log.child({ component: 'reconciler' });
     const stoppedClusters = new StoppedClusterWatch(runtime, clusterRecords, settings.clusters.restart_after_seconds * 1000, reconcilerLog);
     const reconciler = new Reconciler(runtime, settings.tasks.reconcile_seconds * 1000, reconcilerLog, settings.replication.failover_after_seconds * 1000, [stoppedClusters]);
@@ -162,9 +169,10 @@ export async function createServices(settings: Settings, options: ServiceOptions
       quotas,
       catalog,
       instances,
-      clusters: new ClusterService(clusterRecords, flavors, catalog, quotas, tasks, runtime.secrets, settings.compute.max_volume_gb),
+      clusters,
+      clusterRoot: new ClusterRootService(clusters, clusterRecords, guestData),
       replication: new ReplicationService(instances, instanceRecords, tasks, runtime.driver, log.child({ component: 'replication' })),
-      guestData: new GuestDataService(instances, instanceRecords, catalog, runtime.driver, log.child({ component: 'guest-data' })),
+      guestData,
       guestLogs: new GuestLogService(instances, catalog, runtime.driver, backupObjects.store),
       backups: new BackupService(backupRecords, backupInstances(instances), catalog, quotas, tasks, backupObjects),
       configurations,

@@ -3,6 +3,8 @@ import type { DatastoreCatalog } from '../catalog/registry.js';
 import { BadRequest, NotFound, OverLimit, UnprocessableEntity } from '../common/errors.js';
 import { newId } from '../common/ids.js';
 import type { SecretBox } from '../common/secrets.js';
+import type { ConfigurationService } from '../configuration-groups/configuration-service.js';
+import type { ConfigurationValues } from '../configuration-groups/values.js';
 import type { TaskManager } from '../control/task-manager.js';
 import type { FlavorService } from '../flavor/flavor-service.js';
 import type { AuthContext } from '../identity/types.js';
@@ -42,6 +44,7 @@ export class ClusterService {
     private readonly tasks: TaskManager,
     private readonly secrets: SecretBox,
     private readonly maxVolumeGb: number,
+    private readonly configurations: ConfigurationService,
   ) {}
 
   async create(caller: AuthContext, projectId: string, input: CreateClusterInput): Promise<ClusterTable> {
@@ -55,7 +58,6 @@ export class ClusterService {
     if (!descriptor.capabilities.clusters || !shape) throw new BadRequest(`Clusters not supported for ${datastore.name}-${version.name}; see GET /datastores for the datastores whose capabilities include clusters.`);
     if (!version.installed) throw new UnprocessableEntity(`Datastore version '${version.name}' is not installed on this host's compute driver.`);
     // What this server does not do for clusters yet is refused, not ignored.
-    if (input.configuration !== undefined) throw new UnprocessableEntity('Configuration groups cannot be attached to a cluster on this server yet; create the cluster without "configuration".');
     if (input.locality !== undefined) throw new UnprocessableEntity('This server places every member on its one host: create the cluster without "locality".');
     if (input.extended_properties !== undefined && Object.keys(input.extended_properties).length > 0) {
       throw new UnprocessableEntity(`${datastore.name} clusters take no extended properties; leave out "extended_properties".`);
@@ -64,6 +66,7 @@ export class ClusterService {
     const members = input.instances;
     if (members.length < shape.minMembers) throw new BadRequest(`The number of instances for your initial cluster must be at least ${shape.minMembers}; got ${members.length}.`);
     const { flavor, size } = await this.checkMembers(datastore.name, members);
+    const configuration = input.configuration === undefined ? undefined : await this.configurations.valuesForNewInstance(projectId, input.configuration, datastore.name, version.name, { ram_mb: flavor.ram, vcpus: flavor.vcpus });
     const now = new Date().toISOString();
     const cluster: ClusterTable = {
       id: newId(),
@@ -80,7 +83,7 @@ export class ClusterService {
       created_at: now,
       updated_at: now,
     };
-    const rows = this.memberRows(cluster, shape.memberType, flavor, size, members.length, 1, version.version);
+    const rows = this.memberRows(cluster, shape.memberType, flavor, size, members.length, 1, version.version, configuration);
     await this.clusters.db.transaction().execute(async (trx) => {
       // Every member counts, as an instance of its own would.
       await this.quotas.charge(trx, projectId, { instances: rows.length, volumes: size * rows.length, ram: flavor.ram * rows.length });
@@ -88,7 +91,7 @@ export class ClusterService {
       for (const [i, row] of rows.entries()) {
         await trx.insertInto('instances').values(row).execute();
         // Built in parallel; the first starts the cluster, the others join it once it is ACTIVE.
-        const params: CreateParams = { flavor: { ram_mb: flavor.ram, vcpus: flavor.vcpus }, databases: [], users: [], cluster: { bootstrap: i === 0 } };
+        const params: CreateParams = { flavor: { ram_mb: flavor.ram, vcpus: flavor.vcpus }, databases: [], users: [], cluster: { bootstrap: i === 0 }, ...(configuration ? { configuration: configuration.values } : {}) };
         await this.tasks.enqueue(trx, 'instance.create', row.id, params);
       }
       await this.tasks.enqueue(trx, 'cluster.create', cluster.id, {});
@@ -124,7 +127,16 @@ export class ClusterService {
     return { flavor, size };
   }
 
-  private memberRows(cluster: ClusterTable, memberType: string, flavor: { id: string; ram: number; vcpus: number }, size: number, count: number, firstIndex: number, versionFull: string): InstanceTable[] {
+  private memberRows(
+    cluster: ClusterTable,
+    memberType: string,
+    flavor: { id: string; ram: number; vcpus: number },
+    size: number,
+    count: number,
+    firstIndex: number,
+    versionFull: string,
+    configuration: { id: string; values: ConfigurationValues } | undefined,
+  ): InstanceTable[] {
     const now = new Date().toISOString();
     return Array.from({ length: count }, (_, i) => ({
       id: newId(),
@@ -153,8 +165,8 @@ export class ClusterService {
       created_at: now,
       updated_at: now,
       root_enabled_at: null,
-      configuration_id: null,
-      applied_configuration: null,
+      configuration_id: configuration?.id ?? null,
+      applied_configuration: configuration ? JSON.stringify(configuration.values) : null,
       restart_required: 0,
       replica_of_id: null,
       replication_secret: null,
@@ -193,7 +205,7 @@ export class ClusterService {
   }
 
   /** Actions other than delete and reset wait until the cluster's task is over, as in Trove. */
-  private requireNoTask(cluster: ClusterTable): void {
+  requireNoTask(cluster: ClusterTable): void {
     if (cluster.task !== 'NONE') throw new UnprocessableEntity(`This action cannot be performed on the cluster while the current cluster task is '${taskName(cluster.task)}'.`);
   }
 
@@ -208,14 +220,17 @@ export class ClusterService {
     const members = await this.clusters.members(cluster.id);
     if (members.length + input.length > MAX_CLUSTER_MEMBERS) throw new BadRequest(`A cluster has at most ${MAX_CLUSTER_MEMBERS} members; it has ${members.length}, and ${input.length} more were asked for.`);
     const next = Math.max(0, ...members.map((m) => Number(/-member-(\d+)$/.exec(m.name)?.[1] ?? 0))) + 1;
-    const rows = this.memberRows(cluster, descriptor.cluster!.memberType, flavor, size, input.length, next, version.version);
+    // A new member starts with the cluster's configuration group, as the others run it.
+    const groupId = members.find((m) => m.configuration_id !== null)?.configuration_id;
+    const configuration = groupId ? await this.configurations.valuesForNewInstance(projectId, groupId, cluster.datastore, cluster.datastore_version, { ram_mb: flavor.ram, vcpus: flavor.vcpus }) : undefined;
+    const rows = this.memberRows(cluster, descriptor.cluster!.memberType, flavor, size, input.length, next, version.version, configuration);
     await this.clusters.db.transaction().execute(async (trx) => {
       const started = await trx.updateTable('clusters').set({ task: 'GROWING_CLUSTER', fault_message: null, fault_created: null, updated_at: new Date().toISOString() }).where('id', '=', cluster.id).where('task', '=', 'NONE').executeTakeFirst();
       if (Number(started.numUpdatedRows) !== 1) throw new UnprocessableEntity('This action cannot be performed on the cluster while another one runs.');
       await this.quotas.charge(trx, projectId, { instances: rows.length, volumes: size * rows.length, ram: flavor.ram * rows.length });
       for (const row of rows) {
         await trx.insertInto('instances').values(row).execute();
-        const params: CreateParams = { flavor: { ram_mb: flavor.ram, vcpus: flavor.vcpus }, databases: [], users: [], cluster: { bootstrap: false } };
+        const params: CreateParams = { flavor: { ram_mb: flavor.ram, vcpus: flavor.vcpus }, databases: [], users: [], cluster: { bootstrap: false }, ...(configuration ? { configuration: configuration.values } : {}) };
         await this.tasks.enqueue(trx, 'instance.create', row.id, params);
       }
       await this.tasks.enqueue(trx, 'cluster.grow', cluster.id, { members: rows.map((r) => r.id) } satisfies MembersParams);
@@ -246,6 +261,52 @@ export class ClusterService {
   }
 
   /** Deleting works from any state, and again while deleting (202 both times), as for instances. */
+  /** Every member takes the group; the members whose changes need a restart restart one at a time. */
+  async attachConfiguration(caller: AuthContext, projectId: string, id: string, groupId: string): Promise<ClusterTable> {
+    const cluster = await this.get(caller, projectId, id);
+    this.requireNoTask(cluster);
+    const members = await this.clusters.members(cluster.id);
+    const attached = members.find((m) => m.configuration_id !== null)?.configuration_id;
+    if (attached && attached !== groupId) throw new BadRequest(`Cluster ${cluster.id} already has a Configuration Group attached: ${attached}; detach it first.`);
+    const first = members[0];
+    if (!first) throw new UnprocessableEntity(`Cluster ${cluster.id} has no members to configure.`);
+    // The group must be the project's and fit the members' datastore version and flavor.
+    const group = await this.configurations.valuesForNewInstance(projectId, groupId, cluster.datastore, cluster.datastore_version, { ram_mb: first.ram_mb, vcpus: first.vcpus });
+    return this.setConfiguration(cluster, group.id);
+  }
+
+  async detachConfiguration(caller: AuthContext, projectId: string, id: string): Promise<ClusterTable> {
+    const cluster = await this.get(caller, projectId, id);
+    this.requireNoTask(cluster);
+    if (!(await this.clusters.members(cluster.id)).some((m) => m.configuration_id !== null)) throw new BadRequest(`Cluster ${cluster.id} has no configuration group attached.`);
+    return this.setConfiguration(cluster, null);
+  }
+
+  /** Trove's rolling restart: every member restarts in turn, the others serving meanwhile. */
+  async restart(caller: AuthContext, projectId: string, id: string): Promise<ClusterTable> {
+    const cluster = await this.get(caller, projectId, id);
+    this.requireNoTask(cluster);
+    await this.clusters.db.transaction().execute(async (trx) => {
+      const started = await trx.updateTable('clusters').set({ task: 'RESTARTING_CLUSTER', fault_message: null, fault_created: null, updated_at: new Date().toISOString() }).where('id', '=', cluster.id).where('task', '=', 'NONE').executeTakeFirst();
+      if (Number(started.numUpdatedRows) !== 1) throw new UnprocessableEntity('This action cannot be performed on the cluster while another one runs.');
+      await trx.updateTable('instances').set({ restart_required: 1, updated_at: new Date().toISOString() }).where('cluster_id', '=', cluster.id).where('deleted', '=', 0).execute();
+      await this.tasks.enqueue(trx, 'cluster.restart', cluster.id, {});
+    });
+    this.tasks.nudge();
+    return (await this.clusters.find(cluster.id))!;
+  }
+
+  private async setConfiguration(cluster: ClusterTable, groupId: string | null): Promise<ClusterTable> {
+    await this.clusters.db.transaction().execute(async (trx) => {
+      const started = await trx.updateTable('clusters').set({ task: 'UPDATING_CLUSTER', fault_message: null, fault_created: null, updated_at: new Date().toISOString() }).where('id', '=', cluster.id).where('task', '=', 'NONE').executeTakeFirst();
+      if (Number(started.numUpdatedRows) !== 1) throw new UnprocessableEntity('This action cannot be performed on the cluster while another one runs.');
+      await trx.updateTable('instances').set({ configuration_id: groupId, updated_at: new Date().toISOString() }).where('cluster_id', '=', cluster.id).where('deleted', '=', 0).execute();
+      await this.tasks.enqueue(trx, 'cluster.configure', cluster.id, {});
+    });
+    this.tasks.nudge();
+    return (await this.clusters.find(cluster.id))!;
+  }
+
   async delete(caller: AuthContext, projectId: string, id: string): Promise<void> {
     const cluster = await this.get(caller, projectId, id);
     if (cluster.task === 'DELETING') return;

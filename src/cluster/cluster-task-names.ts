@@ -8,6 +8,7 @@ export const CLUSTER_TASKS: Record<ClusterTask, { id: number; name: string; desc
   GROWING_CLUSTER: { id: 5, name: 'GROWING_CLUSTER', description: 'Increasing the size of the cluster.' },
   SHRINKING_CLUSTER: { id: 6, name: 'SHRINKING_CLUSTER', description: 'Decreasing the size of the cluster.' },
   RESTARTING_CLUSTER: { id: 8, name: 'RESTARTING_CLUSTER', description: 'Restarting the cluster.' },
+  UPDATING_CLUSTER: { id: 9, name: 'UPDATING_CLUSTER', description: 'Updating cluster configuration.' },
 };
 
 /** The name a task is shown with ("BUILDING" for BUILDING_INITIAL). */

@@ -153,7 +153,11 @@ export class ConfigurationService {
         .set({ values: next.values, updated_at: new Date().toISOString(), ...(input.name ? { name: input.name } : {}), ...(input.description !== undefined ? { description: input.description } : {}) })
         .where('id', '=', group.id)
         .execute();
-      return Promise.all(attached.map((instance) => this.tasks.enqueue(trx, 'instance.configure', instance.id, {})));
+      const alone = attached.filter((instance) => instance.cluster_id === null);
+      // A cluster's members take a change together, restarting one at a time where it needs a restart.
+      const clusters = [...new Set(attached.flatMap((instance) => (instance.cluster_id === null ? [] : [instance.cluster_id])))];
+      for (const cluster of clusters) await trx.updateTable('clusters').set({ task: 'UPDATING_CLUSTER', updated_at: new Date().toISOString() }).where('id', '=', cluster).where('task', '=', 'NONE').execute();
+      return Promise.all([...alone.map((instance) => this.tasks.enqueue(trx, 'instance.configure', instance.id, {})), ...clusters.map((cluster) => this.tasks.enqueue(trx, 'cluster.configure', cluster, {}))]);
     });
     await this.putInForce(taskIds);
   }

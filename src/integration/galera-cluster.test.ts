@@ -9,7 +9,7 @@ import { leftovers } from '../test-support/leaks.js';
 import { propertyTable } from '../test-support/cli-output.js';
 import { crashAtStepEnv } from '../test-support/crash-at-step.js';
 import { mariadbClient } from '../test-support/mariadb.js';
-import { run } from '../test-support/processes.js';
+import { run, TROVE_BIN } from '../test-support/processes.js';
 import { DEFAULT_TOML, openstackEnv, startTroveHost, type TroveHost } from '../test-support/trove-host.js';
 
 const CLERK = { name: 'clerk', password: 'Clerk-Secret-1' };
@@ -51,6 +51,8 @@ describe('Galera clusters', () => {
   const asClerk = (ip: string, sql: string) => mariadbClient(ip, CLERK.name, CLERK.password, sql);
   /** Debian's python3-troveclient and python3-openstackclient, as the demo user. */
   const troveCli = (args: string[]) => run('/usr/bin/python3', ['/usr/bin/trove', ...args], openstackEnv(host), 120_000);
+  /** This project's own `trove`. */
+  const ownCli = (args: string[]) => run(TROVE_BIN, args, { ...openstackEnv(host), HOME: host.dataDir }, 600_000);
   const openstack = async (args: string[]) => {
     const result = await run('/usr/bin/python3', ['/usr/bin/openstack', ...args, '-f', 'json'], openstackEnv(host), 120_000);
     assert.equal(result.code, 0, result.stderr);
@@ -81,7 +83,7 @@ describe('Galera clusters', () => {
       [{ datastore: { type: 'postgresql' } }, 400, /Clusters not supported for postgresql/],
       [{ datastore: { type: 'mysql', version: '9.9' } }, 400, /version '9.9' cannot be found/],
       [{ instances: [1, 2, 3].map(() => ({ ...member, type: 'shard' })) }, 400, /of type 'member'; got 'shard'/],
-      [{ configuration: 'some-group' }, 422, /without "configuration"/],
+      [{ configuration: 'some-group' }, 404, /Configuration group with ID some-group could not be found/],
       [{ unknown_field: 1 }, 400, /unknown_field/],
     ];
     for (const [body, status, message] of cases) {
@@ -185,6 +187,86 @@ describe('Galera clusters', () => {
     );
   });
 
+  it('enables root of the cluster with `trove root-enable` through one member, and every member takes it', async () => {
+    const ROOT = 'Root-Of-Shop-1';
+    const root = (ip: string) => mariadbClient(ip, 'root', ROOT, 'SELECT CURRENT_USER()');
+    const before = await troveCli(['root-show', 'shop']);
+    assert.equal(before.code, 0, before.stderr);
+    assert.equal(propertyTable(before.stdout).is_root_enabled, 'False');
+    const enabled = await troveCli(['root-enable', 'shop', '--root_password', ROOT]);
+    assert.equal(enabled.code, 0, enabled.stderr);
+    assert.deepEqual([propertyTable(enabled.stdout).name, propertyTable(enabled.stdout).password], ['root', ROOT]);
+    for (const m of members) {
+      const login = await root(m.ip);
+      assert.equal(login.code, 0, `root logs in on ${m.id}: ${login.stderr}`);
+      assert.equal((await host.demo.call('GET', `/instances/${m.id}/root`)).body.rootEnabled, true, `${m.id} records root`);
+    }
+    const after = await troveCli(['root-show', 'shop']);
+    assert.equal(propertyTable(after.stdout).is_root_enabled, 'True');
+    const ours = await ownCli(['--json', 'root-show', 'shop']);
+    assert.equal(ours.code, 0, ours.stderr);
+    assert.equal(JSON.parse(ours.stdout).rootEnabled, true, "this project's trove finds the cluster by its name too");
+    assert.equal((await host.demo.call('DELETE', `/clusters/${clusterId}/root`)).status, 204);
+    for (const m of members) assert.notEqual((await root(m.ip)).code, 0, `root is gone on ${m.id}`);
+    assert.equal((await host.demo.call('GET', '/clusters/00000000-0000-0000-0000-000000000000/root')).status, 404);
+    const refused = await host.demo.call('POST', `/clusters/${clusterId}/root`, { password: 'x\u0000y' });
+    assert.equal(refused.status, 400, JSON.stringify(refused.body));
+  });
+
+  it("backs up one member with `trove backup-create`, and `trove create --backup` of it gives a standalone instance with the cluster's data", async () => {
+    const source = members[1]!;
+    const taken = await troveCli(['backup-create', source.id, 'shop-backup']);
+    assert.equal(taken.code, 0, taken.stderr);
+    const backupId = propertyTable(taken.stdout).id!;
+    const backup = await host.demo.waitForBackup(backupId, ['COMPLETED', 'FAILED'], 180_000);
+    assert.equal(backup.status, 'COMPLETED', JSON.stringify(backup));
+    await host.demo.waitForStatus(source.id, ['ACTIVE'], 60_000);
+    const restored = await troveCli(['create', 'shop-copy', '2', '--size', '1', '--backup', backupId]);
+    assert.equal(restored.code, 0, restored.stderr);
+    const copyId = propertyTable(restored.stdout).id!;
+    const copy = await host.demo.waitForStatus(copyId, ['ACTIVE'], 180_000);
+    assert.equal(copy.cluster_id, undefined, 'the copy is no member of any cluster');
+    const copyIp = copy.ip[0];
+    assert.deepEqual((await asClerk(copyIp, 'SELECT item FROM shop.orders ORDER BY item')).stdout.trim().split('\n'), ['cake', 'tea']);
+    assert.equal((await asClerk(copyIp, "SHOW VARIABLES LIKE 'wsrep_on'")).stdout.trim(), 'wsrep_on\tOFF');
+    const written = await asClerk(copyIp, "INSERT INTO shop.orders (item) VALUES ('copy-only')");
+    assert.equal(written.code, 0, written.stderr);
+    assert.equal((await asClerk(members[0]!.ip, "SELECT COUNT(*) FROM shop.orders WHERE item = 'copy-only'")).stdout.trim(), '0', 'a write on the copy stays there');
+    assert.equal((await host.demo.call('DELETE', `/instances/${copyId}`)).status, 202);
+    await host.demo.waitForStatus(copyId, ['GONE'], 120_000);
+    assert.equal((await host.demo.call('DELETE', `/backups/${backupId}`)).status, 202);
+    await host.demo.waitForBackup(backupId, ['GONE']);
+  });
+
+  const variable = async (ip: string, name: string) => (await asClerk(ip, `SHOW VARIABLES LIKE '${name}'`)).stdout.trim().split('\t')[1];
+  let groupId = '';
+
+  it('applies a configuration group to every member, restarting them one at a time for the values that need it', async () => {
+    const group = await host.demo.call('POST', '/configurations', { configuration: { name: 'shop-config', datastore: { type: 'mysql', version: '10.11' }, values: { max_connections: 123, innodb_log_buffer_size: 33554432 } } });
+    assert.equal(group.status, 200, JSON.stringify(group.body));
+    groupId = group.body.configuration.id;
+    const pids = members.map((m) => enginePid(m.id));
+    assert.equal((await host.demo.call('POST', `/clusters/${clusterId}`, { configuration_attach: { configuration_id: '00000000-0000-0000-0000-000000000000' } })).status, 404);
+    const attached = await host.demo.call('POST', `/clusters/${clusterId}`, { configuration_attach: { configuration_id: groupId } });
+    assert.equal(attached.status, 202, JSON.stringify(attached.body));
+    assert.equal(attached.body.cluster.task.name, 'UPDATING_CLUSTER');
+    const done = await waitForTask(['NONE'], 5 * 60_000);
+    assert.equal(done.fault, undefined, JSON.stringify(done.fault));
+    assert.equal(done.configuration, groupId);
+    for (const [i, m] of members.entries()) {
+      assert.equal(await variable(m.ip, 'max_connections'), '123', `${m.id} runs the group's live value`);
+      assert.equal(await variable(m.ip, 'innodb_log_buffer_size'), '33554432', `${m.id} was restarted for the value that needs it`);
+      assert.notEqual(enginePid(m.id), pids[i], `${m.id} has a new engine process`);
+      assert.equal((await host.demo.waitForStatus(m.id, ['ACTIVE'], 60_000)).status, 'ACTIVE');
+    }
+    assert.equal((await asClerk(members[2]!.ip, "SHOW STATUS LIKE 'wsrep_cluster_size'")).stdout.trim(), 'wsrep_cluster_size\t3');
+    const other = await host.demo.call('POST', '/configurations', { configuration: { name: 'other', datastore: { type: 'mysql', version: '10.11' }, values: { max_connections: 99 } } });
+    const refused = await host.demo.call('POST', `/clusters/${clusterId}`, { configuration_attach: { configuration_id: other.body.configuration.id } });
+    assert.equal(refused.status, 400);
+    assert.match(faultMessage(refused.body), /already has a Configuration Group attached/);
+    assert.equal((await host.demo.call('DELETE', `/configurations/${other.body.configuration.id}`)).status, 202);
+  });
+
   it('refuses what would break the cluster if done to one member, and changes nothing', async () => {
     const first = members[0]!;
     const attempts: Array<[string, string, object | undefined, number, RegExp]> = [
@@ -192,7 +274,7 @@ describe('Galera clusters', () => {
       ['POST', `/instances/${first.id}/action`, { restart: {} }, 400, /part of a cluster.*cannot be restarted/],
       ['POST', `/instances/${first.id}/action`, { resize: { volume: { size: 2 } } }, 400, /part of a cluster.*cannot resize its volume/],
       ['POST', '/instances', { instance: { name: 'copy', replica_of: first.id } }, 400, /part of a cluster.*cannot have replicas/],
-      ['POST', `/clusters/${clusterId}`, { restart: {} }, 400, /Action 'restart' not supported on this server yet/],
+      ['POST', `/clusters/${clusterId}`, { upgrade: {} }, 400, /Action 'upgrade' not supported on this server yet/],
       ['POST', `/clusters/${clusterId}`, { shrink: [{ id: first.id }] }, 400, /keeps at least 3 members.*would leave 2/],
       ['POST', `/clusters/${clusterId}`, { shrink: [{ id: '00000000-0000-0000-0000-000000000000' }] }, 404, /is not a member of cluster/],
       ['POST', `/clusters/${clusterId}`, { grow: [{ flavorRef: 'no-such-flavor', volume: { size: 1 } }] }, 400, /Flavor 'no-such-flavor' cannot be found/],
@@ -253,8 +335,24 @@ describe('Galera clusters', () => {
     const fourth = after.instances[3];
     members = after.instances.map((i: { id: string; ip: string[] }) => ({ id: i.id, ip: i.ip[0]! }));
     assert.equal((await asClerk(fourth.ip[0], "SHOW STATUS LIKE 'wsrep_cluster_size'")).stdout.trim(), 'wsrep_cluster_size\t4');
+    assert.equal(await variable(fourth.ip[0], 'max_connections'), '123', "the new member runs the cluster's configuration group");
     assert.deepEqual((await items(fourth.ip[0], 'grow')).sort(), [...acknowledged].sort(), 'every write acknowledged during the grow is on the new member');
     assert.equal(await inUse('instances'), 4);
+  });
+
+  it('detaches the configuration group from every member, back to the tuned values', async () => {
+    const detached = await ownCli(['--json', 'cluster-configuration-detach', 'shop', '--wait']);
+    assert.equal(detached.code, 0, detached.stderr);
+    assert.equal(JSON.parse(detached.stdout).task.name, 'NONE', "this project's trove waits until every member runs without the group");
+    const done = await waitForTask(['NONE'], 60_000);
+    assert.equal(done.fault, undefined, JSON.stringify(done.fault));
+    assert.equal(done.configuration, undefined);
+    for (const m of members) {
+      assert.notEqual(await variable(m.ip, 'max_connections'), '123', m.id);
+      assert.equal(await variable(m.ip, 'innodb_log_buffer_size'), '16777216', m.id);
+    }
+    assert.equal((await host.demo.call('POST', `/clusters/${clusterId}`, { configuration_detach: {} })).status, 400, 'nothing left to detach');
+    assert.equal((await host.demo.call('DELETE', `/configurations/${groupId}`)).status, 202);
   });
 
   it('takes back a member killed with SIGKILL under a write loop: no acknowledged write lost, the member ACTIVE again by itself', async () => {
@@ -322,6 +420,29 @@ describe('Galera clusters', () => {
     return waitForTask(['NONE'], 60_000);
   };
   const enginePid = (id: string) => Number(readFileSync(`${host.dataDir}/instances/${id}/run/mysqld.pid`, 'utf8').trim());
+
+  it("restarts every member one at a time with this project's `trove cluster-restart --wait`, the cluster serving throughout", async () => {
+    const pids = members.map((m) => enginePid(m.id));
+    let restarted: (v: unknown) => void = () => undefined;
+    const over = new Promise((resolve) => {
+      restarted = resolve;
+    });
+    // Writes go through the member restarted last: it serves while the others restart.
+    const writes = writeLoop(members[2]!.ip, 'restart', over, 3000);
+    const result = await ownCli(['--json', 'cluster-restart', 'shop', '--wait']);
+    restarted(undefined);
+    const acknowledged = await writes;
+    assert.equal(result.code, 0, result.stderr);
+    const cluster = JSON.parse(result.stdout);
+    assert.equal(cluster.task.name, 'NONE');
+    assert.equal(cluster.fault, undefined, JSON.stringify(cluster.fault));
+    for (const [i, m] of members.entries()) {
+      assert.notEqual(enginePid(m.id), pids[i], `${m.id} has a new engine process`);
+      assert.equal((await host.demo.waitForStatus(m.id, ['ACTIVE'], 60_000)).status, 'ACTIVE');
+    }
+    assert.ok(acknowledged.length > 0, 'writes went on during the restart');
+    for (const m of members) assert.deepEqual((await items(m.ip, 'restart')).sort(), [...acknowledged].sort(), `every acknowledged write is on ${m.id}`);
+  });
 
   it('comes back by itself after every member was killed with SIGKILL under a write loop, with every acknowledged write', async () => {
     let back: (v: unknown) => void = () => undefined;

@@ -130,7 +130,7 @@ export interface InstanceTable {
 }
 
 /** Trove's ClusterTasks, by name. */
-export type ClusterTask = 'NONE' | 'BUILDING_INITIAL' | 'DELETING' | 'GROWING_CLUSTER' | 'SHRINKING_CLUSTER' | 'RESTARTING_CLUSTER';
+export type ClusterTask = 'NONE' | 'BUILDING_INITIAL' | 'DELETING' | 'GROWING_CLUSTER' | 'SHRINKING_CLUSTER' | 'RESTARTING_CLUSTER' | 'UPDATING_CLUSTER';
 
 export interface ClusterTable {
   id: string;

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { BadRequest } from '../../common/errors.js';
+import type { ClusterRootService } from '../../cluster/cluster-root.js';
 import { MAX_CLUSTER_MEMBERS, type ClusterMemberInput, type ClusterService } from '../../cluster/cluster-service.js';
 import type { ClusterTable } from '../../state/schema.js';
 import { caller, requireAdmin } from '../auth.js';
@@ -42,13 +43,16 @@ const CreateBody = Type.Object({
   }),
 });
 
-const KNOWN_ACTIONS = 'grow, shrink and reset-status (admins); restart, upgrade, configuration_attach and configuration_detach are not available on this server yet';
+const KNOWN_ACTIONS = 'grow, shrink, restart, configuration_attach, configuration_detach and reset-status (admins); upgrade is not available on this server yet';
 
 const ActionBody = Type.Object(
   {
     grow: Type.Optional(Type.Array(MemberBody, { minItems: 1, maxItems: MAX_CLUSTER_MEMBERS })),
     shrink: Type.Optional(Type.Array(Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }), { minItems: 1, maxItems: MAX_CLUSTER_MEMBERS })),
     'reset-status': Type.Optional(Type.Object({})),
+    restart: Type.Optional(Type.Object({})),
+    configuration_attach: Type.Optional(Type.Object({ configuration_id: Type.String({ minLength: 1, maxLength: 64 }) })),
+    configuration_detach: Type.Optional(Type.Object({})),
     // Another key is answered by the handler, which names the actions there are.
   },
   { additionalProperties: true },
@@ -67,7 +71,7 @@ function memberInput(m: MemberBody, region: string): ClusterMemberInput {
   };
 }
 
-export const clusterRoutes: FastifyPluginAsyncTypebox<{ clusters: ClusterService; publicUrl: string; region: string }> = async (app, { clusters, publicUrl, region }) => {
+export const clusterRoutes: FastifyPluginAsyncTypebox<{ clusters: ClusterService; root: ClusterRootService; publicUrl: string; region: string }> = async (app, { clusters, root, publicUrl, region }) => {
   const views = async (request: FastifyRequest, list: ClusterTable[], detailed: boolean) => {
     const members = await clusters.membersOf(list.map((c) => c.id));
     const base = baseUrl(request, publicUrl);
@@ -114,7 +118,7 @@ export const clusterRoutes: FastifyPluginAsyncTypebox<{ clusters: ClusterService
     {
       schema: {
         tags: ['clusters'],
-        summary: 'Act on a cluster: grow, shrink, reset-status (admins)',
+        summary: 'Act on a cluster: grow, shrink, restart, configuration_attach, configuration_detach, reset-status (admins)',
         params: ClusterParams,
         body: ActionBody,
         response: { 202: Type.Object({ cluster: ClusterSchema }), ...COMMON_FAULTS, 422: FaultSchema },
@@ -148,13 +152,16 @@ export const clusterRoutes: FastifyPluginAsyncTypebox<{ clusters: ClusterService
             ),
           ),
         );
+      if (action === 'restart') return reply.code(202).send(await viewOf(await clusters.restart(caller(request), projectId, id)));
+      if (action === 'configuration_attach') return reply.code(202).send(await viewOf(await clusters.attachConfiguration(caller(request), projectId, id, request.body.configuration_attach!.configuration_id)));
+      if (action === 'configuration_detach') return reply.code(202).send(await viewOf(await clusters.detachConfiguration(caller(request), projectId, id)));
       if (action === 'reset-status') {
         await clusters.resetStatus(requireAdmin(request), projectId, id);
         return reply.code(202).send(await viewOf(await clusters.get(caller(request), projectId, id)));
       }
       // The cluster must exist (404) before an action is refused for what it is.
       await clusters.get(caller(request), projectId, id);
-      if (['restart', 'upgrade', 'configuration_attach', 'configuration_detach'].includes(action)) {
+      if (action === 'upgrade') {
         throw new BadRequest(`Action '${action}' not supported on this server yet; known actions are ${KNOWN_ACTIONS}.`);
       }
       throw new BadRequest(`Action ${action} not supported; known actions are ${KNOWN_ACTIONS}.`);
@@ -175,6 +182,38 @@ export const clusterRoutes: FastifyPluginAsyncTypebox<{ clusters: ClusterService
       const { tenant_id: projectId, id, instance_id: instanceId } = request.params;
       const member = await clusters.member(caller(request), projectId, id, instanceId);
       return { instance: instanceView(member, baseUrl(request, publicUrl), projectId, region, caller(request).isAdmin) };
+    },
+  );
+
+  app.get(
+    '/clusters/:id/root',
+    { schema: { tags: ['clusters'], summary: 'Whether root was ever enabled on the cluster', params: ClusterParams, response: { 200: Type.Object({ rootEnabled: Type.Boolean() }), ...COMMON_FAULTS, 422: FaultSchema } } },
+    async (request) => ({
+      rootEnabled: await root.enabled(caller(request), request.params.tenant_id, request.params.id),
+    }),
+  );
+
+  app.post(
+    '/clusters/:id/root',
+    {
+      schema: {
+        tags: ['clusters'],
+        summary: 'Enable root on every member with the given password, or a new random one (shown once)',
+        params: ClusterParams,
+        // troveclient posts a JSON null when no password is chosen.
+        body: Type.Union([Type.Object({ password: Type.Optional(Type.String()) }), Type.Null()]),
+        response: { 200: Type.Object({ user: Type.Object({ name: Type.String(), password: Type.String() }) }), ...COMMON_FAULTS, 422: FaultSchema },
+      },
+    },
+    async (request) => ({ user: await root.enable(caller(request), request.params.tenant_id, request.params.id, request.body?.password) }),
+  );
+
+  app.delete(
+    '/clusters/:id/root',
+    { schema: { tags: ['clusters'], summary: 'Disable root on every member', params: ClusterParams, response: { 204: Type.Unknown({ description: 'Disabled (empty body)' }), ...COMMON_FAULTS, 422: FaultSchema } } },
+    async (request, reply) => {
+      await root.disable(caller(request), request.params.tenant_id, request.params.id);
+      return reply.code(204).send();
     },
   );
 };

@@ -27,6 +27,7 @@ export const ClusterSchema = Type.Object({
   datastore: Type.Object({ type: Type.String(), version: Type.String() }),
   instances: Type.Array(MemberSchema),
   ip: Type.Optional(Type.Array(Type.String({ description: "a member's address: clients may connect to any" }))),
+  configuration: Type.Optional(Type.String({ description: 'the id of the configuration group every member runs' })),
   fault: Type.Optional(Type.Object({ message: Type.String(), created: Type.String() })),
   tenant_id: Type.Optional(Type.String({ description: 'admins only' })),
 });
@@ -55,6 +56,7 @@ export function clusterView(cluster: ClusterTable, members: InstanceTable[], bas
     };
   });
   ips.sort();
+  const configuration = members.find((m) => m.configuration_id !== null)?.configuration_id;
   return {
     id: cluster.id,
     name: cluster.name,
@@ -65,6 +67,7 @@ export function clusterView(cluster: ClusterTable, members: InstanceTable[], bas
     datastore: { type: cluster.datastore, version: cluster.datastore_version },
     instances,
     ...(ips.length > 0 ? { ip: ips } : {}),
+    ...(configuration ? { configuration } : {}),
     ...(cluster.fault_message ? { fault: { message: cluster.fault_message, created: troveTime(new Date(cluster.fault_created ?? cluster.updated_at)) } } : {}),
     ...(isAdmin ? { tenant_id: cluster.project_id } : {}),
   };

@@ -76,6 +76,8 @@ export interface ClusterView {
   datastore: { type: string; version: string };
   instances: ClusterMemberView[];
   ip?: string[];
+  /** The id of the configuration group every member runs. */
+  configuration?: string;
   fault?: { message: string; created: string };
   created: string;
   updated: string;

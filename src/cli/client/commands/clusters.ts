@@ -3,7 +3,7 @@ import type { TroveApi } from '../api.js';
 import { addPageOptions, addWaitOptions, timeoutOf, withClient, type PageFlags, type WaitFlags } from '../context.js';
 import { usageError } from '../errors.js';
 import type { Column, Output } from '../output.js';
-import { CLUSTERS, FLAVORS, find, idOf } from '../resolve.js';
+import { CLUSTERS, CONFIGURATIONS, FLAVORS, find, idOf } from '../resolve.js';
 import type { ClusterMemberView, ClusterView } from '../views.js';
 import { getOrGone, waitFor, type Observation } from '../wait.js';
 
@@ -37,6 +37,7 @@ function printCluster(out: Output, cluster: ClusterView): void {
       ['task_description', cluster.task.description],
       ['instance_count', cluster.instances.length],
       ['ip', cluster.ip],
+      ['configuration', cluster.configuration],
       ['fault', cluster.fault?.message],
       ['created', cluster.created],
       ['updated', cluster.updated],
@@ -155,4 +156,57 @@ export function registerClusterCommands(program: Command): void {
         out.done(`The status of cluster ${cluster.name} was reset.`);
       }),
     );
+
+  addWaitOptions(
+    program.command('cluster-grow <cluster>').description('add members: trove cluster-grow shop --instance flavor=2,volume=1 --wait').requiredOption('--instance <options>', 'one new member: flavor=<flavor>,volume=<GB> (repeat for each)', collect, []),
+  ).action(async (ref: string, flags: WaitFlags & { instance: string[] }, command: Command) =>
+    withClient(command, async ({ api, out }) => {
+      if (flags.instance.length === 0) throw usageError('give one --instance flavor=…,volume=… for each new member');
+      const cluster = await find<ClusterView>(api, CLUSTERS, ref);
+      const grow = [];
+      for (const spec of flags.instance) grow.push(await memberOf(api, spec));
+      await act(api, out, cluster, { grow }, flags);
+    }),
+  );
+
+  addWaitOptions(program.command('cluster-shrink <cluster> <instances...>').description('remove members (by id or name): trove cluster-shrink shop shop-member-4 --wait')).action(async (ref: string, instances: string[], flags: WaitFlags, command: Command) =>
+    withClient(command, async ({ api, out }) => {
+      const cluster = await find<ClusterView>(api, CLUSTERS, ref);
+      const shrink = instances.map((name) => {
+        const member = cluster.instances.find((m) => m.id === name || m.name === name);
+        if (!member) throw usageError(`'${name}' is not a member of cluster ${cluster.name}`);
+        return { id: member.id };
+      });
+      await act(api, out, cluster, { shrink }, flags);
+    }),
+  );
+
+  addWaitOptions(program.command('cluster-configuration-attach <cluster> <configuration>').description('attach a configuration group to every member (restarting them one at a time where a value needs it)')).action(
+    async (ref: string, group: string, flags: WaitFlags, command: Command) =>
+      withClient(command, async ({ api, out }) => {
+        const cluster = await find<ClusterView>(api, CLUSTERS, ref);
+        await act(api, out, cluster, { configuration_attach: { configuration_id: await idOf(api, CONFIGURATIONS, group) } }, flags);
+      }),
+  );
+
+  addWaitOptions(program.command('cluster-restart <cluster>').description('restart every member, one at a time, the others serving meanwhile')).action(async (ref: string, flags: WaitFlags, command: Command) =>
+    withClient(command, async ({ api, out }) => {
+      const cluster = await find<ClusterView>(api, CLUSTERS, ref);
+      await act(api, out, cluster, { restart: {} }, flags);
+    }),
+  );
+
+  addWaitOptions(program.command('cluster-configuration-detach <cluster>').description("detach the cluster's configuration group from every member")).action(async (ref: string, flags: WaitFlags, command: Command) =>
+    withClient(command, async ({ api, out }) => {
+      const cluster = await find<ClusterView>(api, CLUSTERS, ref);
+      await act(api, out, cluster, { configuration_detach: {} }, flags);
+    }),
+  );
+}
+
+/** Posts an action; with --wait, follows the cluster's task until it is over and prints the cluster. */
+async function act(api: TroveApi, out: Output, cluster: ClusterView, action: Record<string, unknown>, flags: WaitFlags): Promise<void> {
+  const { cluster: accepted } = await api.post<{ cluster: ClusterView }>(`/clusters/${cluster.id}`, action);
+  if (!flags.wait) return printCluster(out, accepted);
+  printCluster(out, (await waitFor(clusterSettles(api, cluster.id), { label: cluster.name, timeoutSeconds: timeoutOf(flags) }))!);
 }

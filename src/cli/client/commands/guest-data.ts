@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { userPath, withClient } from '../context.js';
-import { usageError } from '../errors.js';
-import { INSTANCES, idOf } from '../resolve.js';
+import { ApiRefusal, usageError } from '../errors.js';
+import type { TroveApi } from '../api.js';
+import { CLUSTERS, INSTANCES, idOf } from '../resolve.js';
 
 interface UserView {
   name: string;
@@ -139,13 +140,12 @@ export function registerGuestDataCommands(program: Command): void {
     );
 
   program
-    .command('root-enable <instance>')
-    .description('enable the root user and print its password')
+    .command('root-enable <instance_or_cluster>')
+    .description('enable the root user (of an instance, or of every member of a cluster) and print its password')
     .option('--root_password <password>', 'the password to set (default: a random one)')
     .action(async (ref: string, flags: { root_password?: string }, command: Command) =>
       withClient(command, async ({ api, out }) => {
-        const id = await idOf(api, INSTANCES, ref);
-        const { user } = await api.post<{ user: { name: string; password: string } }>(`/instances/${id}/root`, flags.root_password ? { password: flags.root_password } : {});
+        const { user } = await api.post<{ user: { name: string; password: string } }>(await rootOf(api, ref), flags.root_password ? { password: flags.root_password } : {});
         out.record(user, [
           ['name', user.name],
           ['password', user.password],
@@ -154,12 +154,11 @@ export function registerGuestDataCommands(program: Command): void {
     );
 
   program
-    .command('root-show <instance>')
-    .description('tell whether root has ever been enabled')
+    .command('root-show <instance_or_cluster>')
+    .description('tell whether root has ever been enabled (on an instance or a cluster)')
     .action(async (ref: string, _flags, command: Command) =>
       withClient(command, async ({ api, out }) => {
-        const id = await idOf(api, INSTANCES, ref);
-        const shown = await api.get<{ rootEnabled: boolean }>(`/instances/${id}/root`);
+        const shown = await api.get<{ rootEnabled: boolean }>(await rootOf(api, ref));
         out.record(shown, [['is_root_enabled', shown.rootEnabled]]);
       }),
     );
@@ -174,4 +173,19 @@ export function registerGuestDataCommands(program: Command): void {
         out.done('Root is disabled.');
       }),
     );
+}
+
+/** The root resource of an instance or, when no instance has that name or id, of a cluster (as troveclient looks them up). */
+async function rootOf(api: TroveApi, ref: string): Promise<string> {
+  try {
+    return `/instances/${await idOf(api, INSTANCES, ref)}/root`;
+  } catch (err) {
+    if (!(err instanceof ApiRefusal) || err.status !== 404) throw err;
+  }
+  try {
+    return `/clusters/${await idOf(api, CLUSTERS, ref)}/root`;
+  } catch (err) {
+    if (err instanceof ApiRefusal && err.status === 404) throw new ApiRefusal(404, `No instance or cluster with a name or ID of '${ref}' exists.`);
+    throw err;
+  }
 }
