@@ -72,7 +72,7 @@ async function settle(): Promise<void> {
   await timed('sync', false);
 }
 
-async function timed(command: string, settleFirst = true): Promise<number> {
+export async function timed(command: string, settleFirst = true): Promise<number> {
   if (settleFirst) await settle();
   const started = performance.now();
   await new Promise<void>((resolve, reject) => {

@@ -10,6 +10,7 @@ import { benchReplication } from './replication-outage.js';
 import { benchAccessPaths } from './access-paths.js';
 import { benchAgentStatements } from './agent-statements.js';
 import { benchClusterCreate } from './cluster-create.js';
+import { benchGaleraGrow } from './galera-grow.js';
 import { benchGaleraWrites } from './galera-writes.js';
 import { MYSQL, POSTGRESQL, REDIS } from '../test-support/datastore-profiles.js';
 import { formatRows, type Row } from './stats.js';
@@ -24,8 +25,10 @@ const ACCESS_SECONDS = Number(process.env.TROVE_BENCH_ACCESS_SECONDS ?? 10);
 const STATEMENT_RUNS = Number(process.env.TROVE_BENCH_STATEMENT_RUNS ?? 30);
 const CLUSTER_RUNS = Number(process.env.TROVE_BENCH_CLUSTER_RUNS ?? 3);
 const CLUSTER_WRITE_SECONDS = Number(process.env.TROVE_BENCH_CLUSTER_WRITE_SECONDS ?? 10);
-/** Which parts to run: create, backup, replication, access, statements, cluster (default all). */
-const PARTS = (process.env.TROVE_BENCH ?? 'create,backup,replication,access,statements,cluster').split(',');
+const GROW_RUNS = Number(process.env.TROVE_BENCH_GROW_RUNS ?? 2);
+const GROW_MIB = Number(process.env.TROVE_BENCH_GROW_MIB ?? 1024);
+/** Which parts to run: create, backup, replication, access, statements, cluster, grow (default all). */
+const PARTS = (process.env.TROVE_BENCH ?? 'create,backup,replication,access,statements,cluster,grow').split(',');
 
 /** Seconds from POST /instances to the first GET that shows ACTIVE (polled every 10 ms). */
 async function createToActive(api: ApiClient, datastore: string, version: string): Promise<number> {
@@ -82,6 +85,14 @@ async function main(): Promise<void> {
         formatRows(
           `\ncluster create → every member ACTIVE against one create, flavor 2, 1 GB volumes; members build in parallel, the first starts the cluster and the others join it by mariabackup; ${CLUSTER_RUNS} runs each, interleaved; ratio = median / one create's median`,
           rows,
+        ),
+      );
+    }
+    if (PARTS.includes('grow')) {
+      console.log(
+        formatRows(
+          `\ngrow of a 3-member Galera cluster holding ${GROW_MIB} MiB by one member (flavor 2), against the raw copy a state transfer makes from the same member; ${GROW_RUNS} runs each, interleaved, each grow undone by a shrink; ratio = median / raw median`,
+          await benchGaleraGrow(api, dataDir, GROW_MIB, GROW_RUNS),
         ),
       );
     }

@@ -247,10 +247,22 @@ describe('Galera clusters', () => {
     groupId = group.body.configuration.id;
     const pids = members.map((m) => enginePid(m.id));
     assert.equal((await host.demo.call('POST', `/clusters/${clusterId}`, { configuration_attach: { configuration_id: '00000000-0000-0000-0000-000000000000' } })).status, 404);
+    // The server dies once every member has restarted, before that is recorded: resumed, the step restarts none again.
+    const note = join(host.dataDir, 'crash-notes-configure');
+    await host.restart(crashAtStepEnv({ kind: 'cluster.configure', step: 'rolling-restart', when: 'after' }, note));
     const attached = await host.demo.call('POST', `/clusters/${clusterId}`, { configuration_attach: { configuration_id: groupId } });
     assert.equal(attached.status, 202, JSON.stringify(attached.body));
     assert.equal(attached.body.cluster.task.name, 'UPDATING_CLUSTER');
+    assert.ok(await host.exitsWithin(5 * 60_000), `the server was not killed at cluster.configure:rolling-restart\n${host.agentLogs(2000)}`);
+    assert.match(readFileSync(note, 'utf8'), /^cluster\.configure:rolling-restart:after$/m);
+    const restartedOnce = members.map((m) => enginePid(m.id));
+    await host.restart();
     const done = await waitForTask(['NONE'], 5 * 60_000);
+    assert.deepEqual(
+      members.map((m) => enginePid(m.id)),
+      restartedOnce,
+      'the resumed task restarts no member a second time',
+    );
     assert.equal(done.fault, undefined, JSON.stringify(done.fault));
     assert.equal(done.configuration, groupId);
     for (const [i, m] of members.entries()) {
@@ -461,6 +473,9 @@ describe('Galera clusters', () => {
   });
 
   it('starts again from the member whose data goes furthest after every member stopped one after another', async () => {
+    // The server dies once the most advanced member serves again, before that is recorded: resumed, the step finds it serving.
+    const note = join(host.dataDir, 'crash-notes-restart');
+    await host.restart(crashAtStepEnv({ kind: 'cluster.restart-stopped', step: 'start-most-advanced', when: 'after' }, note));
     const agents = members.map((m) => new AgentClient(join(host.dataDir, 'instances', m.id, 'agent.sock')));
     const acknowledged: string[] = [];
     // Each member stops while the ones left take writes: the last to stop holds writes no other member has.
@@ -481,9 +496,12 @@ describe('Galera clusters', () => {
         acknowledged.push(`stop${n}-last`);
       }
     }
+    assert.ok(await host.exitsWithin(5 * 60_000), `the server was not killed at cluster.restart-stopped:start-most-advanced\n${host.agentLogs(2000)}`);
+    assert.match(host.server.output(), /starting it again from the most advanced member/);
+    assert.match(readFileSync(note, 'utf8'), /^cluster\.restart-stopped:start-most-advanced:after$/m);
+    await host.restart();
     const cluster = await waitAllSynced(5 * 60_000);
     assert.equal(cluster.fault, undefined, JSON.stringify(cluster.fault));
-    assert.match(host.server.output(), /starting it again from the most advanced member/);
     for (const m of members) {
       const found = [...(await items(m.ip, 'stop0')), ...(await items(m.ip, 'stop1'))].sort();
       assert.deepEqual(found, [...acknowledged].sort(), `every acknowledged write is on ${m.id}`);
