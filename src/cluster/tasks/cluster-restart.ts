@@ -4,7 +4,7 @@ import { agentOf, type Runtime } from '../../control/runtime.js';
 import { PermanentTaskError, type NoParams, type TaskKind } from '../../control/task-manager.js';
 import type { ClusterRecords } from '../../state/cluster-records.js';
 import type { InstanceTable } from '../../state/schema.js';
-import { recordDone, waitFormed } from './cluster-tasks.js';
+import { clusterTask, recordDone, waitFormed } from './cluster-tasks.js';
 
 /** Whether some member already serves the cluster's data (it came back by itself, or an earlier run of the step started it). */
 async function anyServing(runtime: Runtime, members: InstanceTable[]): Promise<boolean> {
@@ -69,12 +69,5 @@ function rejoinOthers(runtime: Runtime, clusters: ClusterRecords): TaskKind<NoPa
 
 /** Starts a cluster none of whose members serves (all stopped or crashed) again, by itself. */
 export function restartStoppedClusterTask(runtime: Runtime, clusters: ClusterRecords, deadlineSeconds: number): TaskKind<NoParams> {
-  return {
-    kind: 'cluster.restart-stopped',
-    deadlineSeconds,
-    steps: [startFromMostAdvanced(runtime, clusters), rejoinOthers(runtime, clusters), waitFormed(runtime, clusters), recordDone(clusters)],
-    async onFailure(run, reason) {
-      await clusters.setFault(run.task.target_id, `Cluster could not be started again: ${reason}`);
-    },
-  };
+  return clusterTask(clusters, 'cluster.restart-stopped', deadlineSeconds, [startFromMostAdvanced(runtime, clusters), rejoinOthers(runtime, clusters), waitFormed(runtime, clusters), recordDone(runtime, clusters)], 'Cluster could not be started again');
 }

@@ -5,7 +5,7 @@ import type { NoParams, TaskKind } from '../../control/task-manager.js';
 
 type Step = TaskKind<NoParams>['steps'][number];
 import type { ClusterRecords } from '../../state/cluster-records.js';
-import { recordDone } from './cluster-tasks.js';
+import { clusterTask, recordDone } from './cluster-tasks.js';
 
 /**
  * Restarts the members that wait for a restart, one at a time: the next one only once every
@@ -39,10 +39,11 @@ function rollingRestart(runtime: Runtime, clusters: ClusterRecords): Step {
  * detached), then restarts the members whose changes wait for a restart, one at a time.
  */
 export function configureClusterTask(runtime: Runtime, clusters: ClusterRecords, deadlineSeconds: number): TaskKind<NoParams> {
-  return {
-    kind: 'cluster.configure',
+  return clusterTask(
+    clusters,
+    'cluster.configure',
     deadlineSeconds,
-    steps: [
+    [
       {
         name: 'apply',
         async run(run) {
@@ -52,22 +53,13 @@ export function configureClusterTask(runtime: Runtime, clusters: ClusterRecords,
         },
       },
       rollingRestart(runtime, clusters),
-      recordDone(clusters),
+      recordDone(runtime, clusters),
     ],
-    async onFailure(run, reason) {
-      await clusters.setFault(run.task.target_id, `Configuration could not be applied to the cluster: ${reason}`);
-    },
-  };
+    'Configuration could not be applied to the cluster',
+  );
 }
 
 /** Trove's cluster restart: every member restarts, one at a time (each was marked as waiting for it). */
 export function restartClusterTask(runtime: Runtime, clusters: ClusterRecords, deadlineSeconds: number): TaskKind<NoParams> {
-  return {
-    kind: 'cluster.restart',
-    deadlineSeconds,
-    steps: [rollingRestart(runtime, clusters), recordDone(clusters)],
-    async onFailure(run, reason) {
-      await clusters.setFault(run.task.target_id, `Cluster could not be restarted: ${reason}`);
-    },
-  };
+  return clusterTask(clusters, 'cluster.restart', deadlineSeconds, [rollingRestart(runtime, clusters), recordDone(runtime, clusters)], 'Cluster could not be restarted');
 }

@@ -97,12 +97,31 @@ export function waitFormed<P>(runtime: Runtime, clusters: ClusterRecords): Step<
   };
 }
 
-export function recordDone<P>(clusters: ClusterRecords): Step<P> {
+/**
+ * Ends the cluster's task, unless another task of the cluster is under way: a task resumed after
+ * a restart of the server may record its end after a later task has begun, and must not end that
+ * one's. Whichever finishes last ends it.
+ */
+export function recordDone<P>(runtime: Runtime, clusters: ClusterRecords): Step<P> {
   return {
     name: 'record',
     async run(run: TaskRun<P>) {
-      await clusters.setTask(run.task.target_id, 'NONE');
+      const id = run.task.target_id;
+      const unfinished = (await runtime.tasks.unfinishedKinds([id])).get(id) ?? [];
+      if (unfinished.length <= 1) await clusters.setTask(id, 'NONE');
       return 'done';
+    },
+  };
+}
+
+/** A cluster task whose failure is the cluster's fault: `failure` and the reason. */
+export function clusterTask<P>(clusters: ClusterRecords, kind: string, deadlineSeconds: number, steps: TaskKind<P>['steps'], failure: string): TaskKind<P> {
+  return {
+    kind,
+    deadlineSeconds,
+    steps,
+    async onFailure(run, reason) {
+      await clusters.setFault(run.task.target_id, `${failure}: ${reason}`);
     },
   };
 }
@@ -112,47 +131,33 @@ const listed = (members: InstanceTable[], params: MembersParams) => members.filt
 
 /** Sees a new cluster's members built (in parallel, the first starting it), then gives every member the final list. */
 export function createClusterTask(runtime: Runtime, clusters: ClusterRecords, deadlineSeconds: number): TaskKind<NoParams> {
-  return {
-    kind: 'cluster.create',
-    deadlineSeconds,
-    steps: [waitActive(clusters, all), settleMembership(runtime, clusters), waitFormed(runtime, clusters), recordDone(clusters)],
-    async onFailure(run, reason) {
-      // The members that were built stay, so that the fault can be read and the cluster deleted.
-      await clusters.setFault(run.task.target_id, `Cluster could not be built: ${reason}`);
-    },
-  };
+  // On a failure the members that were built stay, so that the fault can be read and the cluster deleted.
+  return clusterTask(clusters, 'cluster.create', deadlineSeconds, [waitActive(clusters, all), settleMembership(runtime, clusters), waitFormed(runtime, clusters), recordDone(runtime, clusters)], 'Cluster could not be built');
 }
 
 /** Sees the new members join (each receives the data from a member that keeps serving), then gives every member the new list. */
 export function growClusterTask(runtime: Runtime, clusters: ClusterRecords, deadlineSeconds: number): TaskKind<MembersParams> {
-  return {
-    kind: 'cluster.grow',
-    deadlineSeconds,
-    steps: [waitActive(clusters, listed), settleMembership(runtime, clusters), waitFormed(runtime, clusters), recordDone(clusters)],
-    async onFailure(run, reason) {
-      await clusters.setFault(run.task.target_id, `Cluster could not grow: ${reason}`);
-    },
-  };
+  return clusterTask(clusters, 'cluster.grow', deadlineSeconds, [waitActive(clusters, listed), settleMembership(runtime, clusters), waitFormed(runtime, clusters), recordDone(runtime, clusters)], 'Cluster could not grow');
 }
 
 /** Removes members: each leaves the cluster cleanly as its engine stops and is deleted, then the others get the new list. */
 export function shrinkClusterTask(runtime: Runtime, clusters: ClusterRecords, deadlineSeconds: number): TaskKind<MembersParams> {
-  return {
-    kind: 'cluster.shrink',
+  return clusterTask(
+    clusters,
+    'cluster.shrink',
     deadlineSeconds,
-    steps: [deleteMembers(runtime, clusters, listed), waitGone(runtime, clusters, listed), settleMembership(runtime, clusters), waitFormed(runtime, clusters), recordDone(clusters)],
-    async onFailure(run, reason) {
-      await clusters.setFault(run.task.target_id, `Cluster could not shrink: ${reason}`);
-    },
-  };
+    [deleteMembers(runtime, clusters, listed), waitGone(runtime, clusters, listed), settleMembership(runtime, clusters), waitFormed(runtime, clusters), recordDone(runtime, clusters)],
+    'Cluster could not shrink',
+  );
 }
 
 /** Removes a cluster: its other task ends, every member is deleted by its own task, then the cluster row. */
 export function deleteClusterTask(runtime: Runtime, clusters: ClusterRecords, deadlineSeconds: number): TaskKind<NoParams> {
-  return {
-    kind: 'cluster.delete',
+  return clusterTask(
+    clusters,
+    'cluster.delete',
     deadlineSeconds,
-    steps: [
+    [
       {
         name: 'cancel-other-tasks',
         async run(run) {
@@ -170,8 +175,6 @@ export function deleteClusterTask(runtime: Runtime, clusters: ClusterRecords, de
         },
       },
     ],
-    async onFailure(run, reason) {
-      await clusters.setFault(run.task.target_id, `Cluster could not be deleted: ${reason}`);
-    },
-  };
+    'Cluster could not be deleted',
+  );
 }
