@@ -8,6 +8,7 @@ import type { ConfigurationValues } from '../configuration-groups/values.js';
 import type { TaskManager } from '../control/task-manager.js';
 import type { FlavorService } from '../flavor/flavor-service.js';
 import type { AuthContext } from '../identity/types.js';
+import { newInstanceRow } from '../instance/new-instance-row.js';
 import type { CreateParams } from '../instance/tasks/instance-tasks.js';
 import type { QuotaService } from '../quota/quota-service.js';
 import type { ClusterRecords } from '../state/cluster-records.js';
@@ -138,45 +139,25 @@ export class ClusterService {
     configuration: { id: string; values: ConfigurationValues } | undefined,
   ): InstanceTable[] {
     const now = new Date().toISOString();
-    return Array.from({ length: count }, (_, i) => ({
-      id: newId(),
-      project_id: cluster.project_id,
-      name: `${cluster.name}-member-${firstIndex + i}`,
-      flavor_id: flavor.id,
-      ram_mb: flavor.ram,
-      vcpus: flavor.vcpus,
-      volume_size: size,
-      datastore: cluster.datastore,
-      datastore_version: cluster.datastore_version,
-      datastore_version_full: versionFull,
-      task_status: 'BUILDING',
-      address: null,
-      port: null,
-      server_status: 'BUILD',
-      service_status: 'NEW',
-      service_status_updated: now,
-      last_contact_at: null,
-      volume_used_bytes: null,
-      fault_message: null,
-      fault_details: null,
-      fault_created: null,
-      deleted: 0,
-      deleted_at: null,
-      created_at: now,
-      updated_at: now,
-      root_enabled_at: null,
-      configuration_id: configuration?.id ?? null,
-      applied_configuration: configuration ? JSON.stringify(configuration.values) : null,
-      restart_required: 0,
-      replica_of_id: null,
-      replication_secret: null,
-      replication_status: null,
-      auto_failover: 0,
-      access_public: 0,
-      access_cidrs: '[]',
-      cluster_id: cluster.id,
-      cluster_member_type: memberType,
-    }));
+    return Array.from({ length: count }, (_, i) =>
+      newInstanceRow(
+        {
+          project_id: cluster.project_id,
+          name: `${cluster.name}-member-${firstIndex + i}`,
+          flavor_id: flavor.id,
+          ram_mb: flavor.ram,
+          vcpus: flavor.vcpus,
+          volume_size: size,
+          datastore: cluster.datastore,
+          datastore_version: cluster.datastore_version,
+          datastore_version_full: versionFull,
+          ...(configuration ? { configuration } : {}),
+          cluster_id: cluster.id,
+          cluster_member_type: memberType,
+        },
+        now,
+      ),
+    );
   }
 
   async get(caller: AuthContext, projectId: string, id: string): Promise<ClusterTable> {

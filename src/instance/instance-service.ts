@@ -2,7 +2,6 @@ import { TaskStatus } from '../state/task-status.js';
 import type { RestorePlan, RestorePlanner } from '../backup/restore-planner.js';
 import type { DatastoreCatalog } from '../catalog/registry.js';
 import { BadRequest, Conflict, NotFound, NotImplementedFault, OverLimit, UnprocessableEntity } from '../common/errors.js';
-import { newId } from '../common/ids.js';
 import type { TaskManager } from '../control/task-manager.js';
 import { newReplicationSecret } from '../control/replication-set.js';
 import type { SecretBox } from '../common/secrets.js';
@@ -15,6 +14,7 @@ import type { ConfigurationService } from '../configuration-groups/configuration
 import type { InstanceRecords } from '../state/instance-records.js';
 import type { Endpoint, PublicEndpoints } from '../control/public-endpoints.js';
 import { accessColumns, accessFrom, canonicalCidr } from './access.js';
+import { newInstanceRow } from './new-instance-row.js';
 import { checkDatabases, checkUsers, type DatabaseInput, type UserInput } from './validation.js';
 
 export interface CreateInstanceInput {
@@ -137,44 +137,27 @@ export class InstanceService {
 
     const now = new Date().toISOString();
     const secret = source ? (source.replication_secret ?? newReplicationSecret(this.secrets)) : null;
-    const rows: InstanceTable[] = Array.from({ length: count }, (_, i) => ({
-      id: newId(),
-      project_id: projectId,
-      name: count > 1 ? `${input.name}-${i + 1}` : input.name,
-      flavor_id: flavor.id,
-      ram_mb: flavor.ram,
-      vcpus: flavor.vcpus,
-      volume_size: size,
-      datastore: datastore.name,
-      datastore_version: version.name,
-      datastore_version_full: version.version,
-      task_status: 'BUILDING',
-      address: null,
-      port: null,
-      server_status: 'BUILD',
-      service_status: 'NEW',
-      service_status_updated: now,
-      last_contact_at: null,
-      volume_used_bytes: null,
-      fault_message: null,
-      fault_details: null,
-      fault_created: null,
-      deleted: 0,
-      deleted_at: null,
-      created_at: now,
-      updated_at: now,
-      root_enabled_at: null,
-      configuration_id: configuration?.id ?? null,
-      applied_configuration: configuration ? JSON.stringify(configuration.values) : null,
-      restart_required: 0,
-      replica_of_id: source?.id ?? null,
-      replication_secret: secret,
-      replication_status: null,
-      auto_failover: input.auto_failover ? 1 : 0,
-      ...accessColumns(access),
-      cluster_id: null,
-      cluster_member_type: null,
-    }));
+    const rows: InstanceTable[] = Array.from({ length: count }, (_, i) =>
+      newInstanceRow(
+        {
+          project_id: projectId,
+          name: count > 1 ? `${input.name}-${i + 1}` : input.name,
+          flavor_id: flavor.id,
+          ram_mb: flavor.ram,
+          vcpus: flavor.vcpus,
+          volume_size: size,
+          datastore: datastore.name,
+          datastore_version: version.name,
+          datastore_version_full: version.version,
+          ...(configuration ? { configuration } : {}),
+          replica_of_id: source?.id ?? null,
+          replication_secret: secret,
+          auto_failover: input.auto_failover ? 1 : 0,
+          ...accessColumns(access),
+        },
+        now,
+      ),
+    );
     const params: CreateParams = {
       flavor: { ram_mb: flavor.ram, vcpus: flavor.vcpus },
       databases,

@@ -6,7 +6,7 @@ import { AgentClient } from '../agent/rpc/client.js';
 import { routes } from '../agent/rpc/routes.js';
 import { sleep } from '../common/time.js';
 import { leftovers } from '../test-support/leaks.js';
-import { propertyTable } from '../test-support/cli-output.js';
+import { propertyTable, tableRows } from '../test-support/cli-output.js';
 import { crashAtStepEnv } from '../test-support/crash-at-step.js';
 import { mariadbClient } from '../test-support/mariadb.js';
 import { run, TROVE_BIN } from '../test-support/processes.js';
@@ -58,18 +58,6 @@ describe('Galera clusters', () => {
     assert.equal(result.code, 0, result.stderr);
     return JSON.parse(result.stdout);
   };
-  /** The cells of a troveclient table's rows, without the b'…' wrapping. */
-  const tableRows = (table: string) =>
-    table
-      .split('\n')
-      .filter((line) => line.startsWith('|'))
-      .slice(1)
-      .map((line) =>
-        line
-          .split('|')
-          .slice(1, -1)
-          .map((cell) => cell.trim().replace(/^b'(.*)'$/, '$1')),
-      );
 
   it('refuses bad requests with a 4xx that says what to fix, and makes nothing', async () => {
     const create = (cluster: object) => host.demo.call('POST', '/clusters', { cluster: { name: 'bad', datastore: { type: 'mysql', version: '10.11' }, instances: [member, member, member], ...cluster } });

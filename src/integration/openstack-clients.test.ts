@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { run } from '../test-support/processes.js';
+import { tableRows } from '../test-support/cli-output.js';
 import { openstackEnv, startTroveHost, type TroveHost } from '../test-support/trove-host.js';
 
 /**
@@ -28,18 +29,6 @@ describe('OpenStack clients against trove serve', () => {
     assert.equal(result.code, 0, result.stderr);
     return JSON.parse(result.stdout);
   };
-  /** Cells of a troveclient table, without the b'…' wrapping. */
-  const rows = (table: string) =>
-    table
-      .split('\n')
-      .filter((line) => line.startsWith('|'))
-      .slice(1)
-      .map((line) =>
-        line
-          .split('|')
-          .slice(1, -1)
-          .map((cell) => cell.trim().replace(/^b'(.*)'$/, '$1')),
-      );
 
   it('openstack token issue gets a project-scoped token', async () => {
     const token = await openstack(['token', 'issue']);
@@ -51,7 +40,7 @@ describe('OpenStack clients against trove serve', () => {
   it('trove flavor-list and openstack database flavor list show the flavors', async () => {
     const result = await troveClient(['flavor-list']);
     assert.equal(result.code, 0, result.stderr);
-    const names = rows(result.stdout)
+    const names = tableRows(result.stdout)
       .map((r) => r[1])
       .sort();
     assert.deepEqual(names, ['db.large', 'db.medium', 'db.small', 'db.tiny', 'db.xlarge']);
@@ -69,7 +58,7 @@ describe('OpenStack clients against trove serve', () => {
     const result = await troveClient(['datastore-list']);
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(
-      rows(result.stdout)
+      tableRows(result.stdout)
         .map((r) => r[1])
         .sort(),
       ['mariadb', 'mysql', 'postgresql', 'redis'],
@@ -77,7 +66,7 @@ describe('OpenStack clients against trove serve', () => {
     const versions = await troveClient(['datastore-version-list', 'mysql']);
     assert.equal(versions.code, 0, versions.stderr);
     assert.deepEqual(
-      rows(versions.stdout).map((r) => r[1]),
+      tableRows(versions.stdout).map((r) => r[1]),
       ['10.11'],
     );
     const openstackVersions = await openstack(['datastore', 'version', 'list', 'postgresql']);
@@ -107,7 +96,7 @@ describe('OpenStack clients against trove serve', () => {
   it('trove quota-show shows usage against limits', async () => {
     const result = await troveClient(['quota-show', projectId]);
     assert.equal(result.code, 0, result.stderr);
-    const table = Object.fromEntries(rows(result.stdout).map((r) => [r[0], r.slice(1)]));
+    const table = Object.fromEntries(tableRows(result.stdout).map((r) => [r[0], r.slice(1)]));
     assert.deepEqual(table.instances, ['0', '0', '10']);
     assert.deepEqual(table.volumes, ['0', '0', '40']);
   });
