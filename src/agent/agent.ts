@@ -362,7 +362,8 @@ export class Agent {
 
   /** What status() says of replication: nothing while the engine is not answering. */
   private async replicationForStatus(): Promise<ReplicationStatus | undefined> {
-    if (!this.module.replication || !this.prepared || !this.healthy) return undefined;
+    // A cluster member replicates as its cluster does, not as a replication set's member.
+    if (!this.module.replication || !this.prepared || !this.healthy || this.cluster.read()) return undefined;
     const role = this.role.read();
     try {
       return await this.module.replication.status(this.config, role);
@@ -379,6 +380,7 @@ export class Agent {
     else if (this.supervisor.state === 'stopped') service = 'SHUTDOWN';
     else service = this.healthy ? 'HEALTHY' : 'SHUTDOWN';
     const replication = await this.replicationForStatus();
+    const clusterType = this.prepared && this.healthy ? await this.cluster.currentType().catch(() => undefined) : undefined;
     return {
       service,
       ...(this.failure ? { message: this.failure } : {}),
@@ -387,6 +389,7 @@ export class Agent {
       volume: await volumeUsage(this.config.volume_dir, this.config.volume_mounted, this.config.volume_size_bytes),
       agent: { pid: process.pid, started_at: this.startedAt.toISOString() },
       ...(replication ? { replication } : {}),
+      ...(clusterType ? { cluster_type: clusterType } : {}),
     };
   }
 }

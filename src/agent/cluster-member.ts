@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../common/atomic-file.js';
 import { parseOwn } from '../common/json.js';
-import type { ClusterMembership, ClusterMemberStatus, ClusterPosition } from './cluster-protocol.js';
+import type { ClusterMembership, ClusterMemberStatus, ClusterNode, ClusterPosition } from './cluster-protocol.js';
 import type { GuestCluster } from './datastore.js';
 import { AgentRequestError } from './errors.js';
 import type { AgentConfig } from './protocol.js';
@@ -11,6 +11,9 @@ import type { AgentConfig } from './protocol.js';
  * the engine's settings (a new list of members) knows the rest; the engine's strategy writes them.
  */
 export class ClusterMember {
+  /** The change of the cluster's shape under way (form, add, remove): one at a time. */
+  private reshaping: Promise<void> = Promise.resolve();
+
   constructor(
     private readonly config: AgentConfig,
     private readonly file: string,
@@ -77,5 +80,36 @@ export class ClusterMember {
     const strategy = this.clustering();
     this.requireMember();
     return strategy.status(this.config);
+  }
+
+  /** The member's type as its engine sees it now; undefined outside a cluster or for engines whose members are all alike. */
+  async currentType(): Promise<string | undefined> {
+    if (!this.strategy?.currentType || !this.read()) return undefined;
+    return this.strategy.currentType(this.config);
+  }
+
+  /**
+   * A change asked again while it runs (its caller was restarted) waits for the one under way and
+   * then finishes what is left; engines whose members join as they start have nothing to do.
+   */
+  private reshape(work: (assembly: NonNullable<GuestCluster['assembly']>, membership: ClusterMembership) => Promise<void>): Promise<void> {
+    const membership = this.requireMember();
+    const assembly = this.clustering().assembly;
+    if (!assembly) return Promise.resolve();
+    const next = this.reshaping.catch(() => undefined).then(() => work(assembly, membership));
+    this.reshaping = next;
+    return next;
+  }
+
+  form(members: ClusterNode[]): Promise<void> {
+    return this.reshape((assembly, membership) => assembly.form(this.config, membership, members));
+  }
+
+  add(members: ClusterNode[]): Promise<void> {
+    return this.reshape((assembly, membership) => assembly.add(this.config, membership, members));
+  }
+
+  remove(addresses: string[]): Promise<void> {
+    return this.reshape((assembly, membership) => assembly.remove(this.config, membership, addresses));
   }
 }

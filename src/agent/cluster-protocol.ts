@@ -23,6 +23,14 @@ export type ClusterMembership = Static<typeof ClusterMembership>;
 export const MembersChange = Type.Object({ members: ClusterMembership.properties.members }, { additionalProperties: false });
 export type MembersChange = Static<typeof MembersChange>;
 
+/** A member as the agent that brings it into the cluster is told of it: its address, and the type asked for it. */
+export const ClusterNode = Type.Object({ address: MEMBER_ADDRESS, type: Type.String({ pattern: '^[a-z]{1,32}$' }) }, { additionalProperties: false });
+export type ClusterNode = Static<typeof ClusterNode>;
+
+/** Members a running member's agent forms into the cluster, or brings into it. */
+export const ClusterNodes = Type.Object({ members: Type.Array(ClusterNode, { minItems: 1, maxItems: 64 }) }, { additionalProperties: false });
+export type ClusterNodes = Static<typeof ClusterNodes>;
+
 /** How one member sees its cluster. */
 export const ClusterMemberStatus = Type.Object({
   /** Members this one is in contact with, itself included. */
@@ -33,6 +41,8 @@ export const ClusterMemberStatus = Type.Object({
   synced: Type.Boolean(),
   /** True when it is in the part of the cluster that holds quorum. */
   primary: Type.Boolean(),
+  /** The member's type as the engine sees it now (a replica that was promoted is a primary), for engines whose members differ. */
+  type: Type.Optional(Type.String()),
 });
 export type ClusterMemberStatus = Static<typeof ClusterMemberStatus>;
 

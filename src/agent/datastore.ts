@@ -4,7 +4,7 @@ import type { OpenedBackup } from '../object-storage/backup-pipeline.js';
 import type { ArchivePart, Positions } from './backup-protocol.js';
 import type { PartArchive } from './part-archive.js';
 import type { AgentConfig, PrepareRequest, UserInfo, UserRef, UserUpdate } from './protocol.js';
-import type { ClusterMembership, ClusterMemberStatus, ClusterPosition } from './cluster-protocol.js';
+import type { ClusterMembership, ClusterMemberStatus, ClusterNode, ClusterPosition } from './cluster-protocol.js';
 import type { ReplicationRole, ReplicationSource, ReplicationStatus } from './replication-protocol.js';
 
 export interface FlavorSpecInput {
@@ -74,6 +74,19 @@ export interface GuestCluster {
   position(config: AgentConfig): Promise<ClusterPosition>;
   /** With the engine stopped: lets it start a new cluster from its data (it was chosen as the most advanced). */
   allowBootstrap(config: AgentConfig): Promise<void>;
+  /**
+   * For engines whose members start empty on their own (the others join as they start, and
+   * leave as they stop): on one member, joins them all into one cluster; on a running member,
+   * brings new ones in and moves data onto them; on a member that stays, moves the data off the
+   * ones leaving and takes them out. Each finishes what a run cut short left undone.
+   */
+  /** The member's type as the engine sees it now, for engines whose members are of more than one type; undefined while it cannot tell. */
+  currentType?(config: AgentConfig): Promise<string | undefined>;
+  assembly?: {
+    form(config: AgentConfig, membership: ClusterMembership, members: ClusterNode[]): Promise<void>;
+    add(config: AgentConfig, membership: ClusterMembership, members: ClusterNode[]): Promise<void>;
+    remove(config: AgentConfig, membership: ClusterMembership, addresses: string[]): Promise<void>;
+  };
 }
 
 /** An engine's own wall behind the host's packet filter: only these networks may log in. */

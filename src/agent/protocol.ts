@@ -88,6 +88,8 @@ export const AgentStatus = Type.Object({
   agent: Type.Object({ pid: Type.Integer(), started_at: Type.String() }),
   /** Where the datastore replicates, once the engine answers. */
   replication: Type.Optional(ReplicationStatus),
+  /** A cluster member's type as its engine sees it now, for engines whose members differ (a promoted replica is a primary). */
+  cluster_type: Type.Optional(Type.String()),
 });
 export type AgentStatus = Static<typeof AgentStatus>;
 

@@ -186,6 +186,21 @@ export async function runAgent(configPath: string, log: Logger): Promise<void> {
       agent.rejoinCluster();
       return ok;
     },
+    clusterForm: async (input) => {
+      agent.requireRunning();
+      await agent.cluster.form(input.members);
+      return ok;
+    },
+    clusterAdd: async (input) => {
+      agent.requireRunning();
+      await agent.cluster.add(input.members);
+      return ok;
+    },
+    clusterRemove: async (input) => {
+      agent.requireRunning();
+      await agent.cluster.remove(input.members);
+      return ok;
+    },
     accountsExport: async () => ({ accounts: await agent.exportAccounts() }),
     accountsImport: async (input) => {
       await agent.importAccounts(input.accounts);

@@ -1,24 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sleep } from '../common/time.js';
 import type { ApiClient } from '../test-support/http-client.js';
 import { MARIADB_BENCH, timed } from './backup-throughput.js';
+import { deleteCluster, idleCluster } from './cluster-waits.js';
 import type { Row } from './stats.js';
 
 /** Members hold the data set twice over (tables and binary log), with room to spare. */
 const member = (mib: number) => ({ flavorRef: '2', volume: { size: Math.ceil((mib * 3) / 1024) + 1 } });
-
-async function clusterTask(api: ApiClient, id: string, timeoutMs: number): Promise<{ instances: Array<{ id: string; name: string }> }> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const view = (await api.call('GET', `/clusters/${id}`)).body.cluster;
-    if (view.fault) throw new Error(`cluster failed: ${view.fault.message}`);
-    if (view.task.name === 'NONE') return view;
-    await sleep(100);
-  }
-  throw new Error(`cluster ${id} still busy after ${timeoutMs / 1000} s`);
-}
 
 /**
  * Grow of a Galera cluster holding about `mib` MiB: seconds from the grow request to the new
@@ -32,7 +21,7 @@ export async function benchGaleraGrow(api: ApiClient, dataDir: string, mib: numb
   const id = created.body.cluster.id as string;
   const scratch = mkdtempSync(join(tmpdir(), 'trove-bench-grow-'));
   try {
-    const built = await clusterTask(api, id, 600_000);
+    const built = await idleCluster(api, id, 600_000);
     const folder = join(dataDir, 'instances', built.instances[0]!.id);
     await MARIADB_BENCH.load(folder, '', mib);
     const samples = { raw: [] as number[], grow: [] as number[] };
@@ -43,12 +32,12 @@ export async function benchGaleraGrow(api: ApiClient, dataDir: string, mib: numb
       const started = performance.now();
       const grown = await api.call('POST', `/clusters/${id}`, { grow: [member(mib)] });
       if (grown.status !== 202) throw new Error(`grow failed: ${JSON.stringify(grown.body)}`);
-      const after = await clusterTask(api, id, 1_800_000);
+      const after = await idleCluster(api, id, 1_800_000);
       samples.grow.push((performance.now() - started) / 1000);
       const added = after.instances[after.instances.length - 1]!;
       const shrunk = await api.call('POST', `/clusters/${id}`, { shrink: [{ id: added.id }] });
       if (shrunk.status !== 202) throw new Error(`shrink failed: ${JSON.stringify(shrunk.body)}`);
-      await clusterTask(api, id, 600_000);
+      await idleCluster(api, id, 600_000);
     }
     return [
       { name: `raw: mariabackup --stream | mbstream -x, ${mib} MiB`, samples: samples.raw },
@@ -56,7 +45,6 @@ export async function benchGaleraGrow(api: ApiClient, dataDir: string, mib: numb
     ];
   } finally {
     rmSync(scratch, { recursive: true, force: true });
-    await api.call('DELETE', `/clusters/${id}`);
-    for (let i = 0; i < 1200 && (await api.call('GET', `/clusters/${id}`)).status !== 404; i++) await sleep(100);
+    await deleteCluster(api, id);
   }
 }

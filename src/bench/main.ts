@@ -11,6 +11,7 @@ import { benchAccessPaths } from './access-paths.js';
 import { benchAgentStatements } from './agent-statements.js';
 import { benchClusterCreate } from './cluster-create.js';
 import { benchGaleraGrow } from './galera-grow.js';
+import { benchRedisReshard } from './redis-reshard.js';
 import { benchGaleraWrites } from './galera-writes.js';
 import { MYSQL, POSTGRESQL, REDIS } from '../test-support/datastore-profiles.js';
 import { formatRows, type Row } from './stats.js';
@@ -27,8 +28,10 @@ const CLUSTER_RUNS = Number(process.env.TROVE_BENCH_CLUSTER_RUNS ?? 3);
 const CLUSTER_WRITE_SECONDS = Number(process.env.TROVE_BENCH_CLUSTER_WRITE_SECONDS ?? 10);
 const GROW_RUNS = Number(process.env.TROVE_BENCH_GROW_RUNS ?? 2);
 const GROW_MIB = Number(process.env.TROVE_BENCH_GROW_MIB ?? 1024);
-/** Which parts to run: create, backup, replication, access, statements, cluster, grow (default all). */
-const PARTS = (process.env.TROVE_BENCH ?? 'create,backup,replication,access,statements,cluster,grow').split(',');
+const RESHARD_RUNS = Number(process.env.TROVE_BENCH_RESHARD_RUNS ?? 2);
+const RESHARD_KEYS = Number(process.env.TROVE_BENCH_RESHARD_KEYS ?? 200_000);
+/** Which parts to run: create, backup, replication, access, statements, cluster, grow, reshard (default all). */
+const PARTS = (process.env.TROVE_BENCH ?? 'create,backup,replication,access,statements,cluster,grow,reshard').split(',');
 
 /** Seconds from POST /instances to the first GET that shows ACTIVE (polled every 10 ms). */
 async function createToActive(api: ApiClient, datastore: string, version: string): Promise<number> {
@@ -79,11 +82,11 @@ async function main(): Promise<void> {
     }
     if (PARTS.includes('access')) console.log(await benchAccessPaths(api, ACCESS_RUNS, ACCESS_SECONDS));
     if (PARTS.includes('cluster')) {
-      const rows = await benchClusterCreate(api, CLUSTER_RUNS, () => createToActive(api, 'mysql', '10.11'));
+      const rows = await benchClusterCreate(api, CLUSTER_RUNS, (datastore, version) => createToActive(api, datastore, version));
       console.log(await benchGaleraWrites(api, CLUSTER_RUNS, CLUSTER_WRITE_SECONDS));
       console.log(
         formatRows(
-          `\ncluster create → every member ACTIVE against one create, flavor 2, 1 GB volumes; members build in parallel, the first starts the cluster and the others join it by mariabackup; ${CLUSTER_RUNS} runs each, interleaved; ratio = median / one create's median`,
+          `\ncluster create → every member ACTIVE against one create, flavor 2, 1 GB volumes; members build in parallel; Galera: the first starts the cluster and the others join it by mariabackup; Redis: all start empty and redis-cli --cluster create joins them; ${CLUSTER_RUNS} runs each, interleaved; ratio = median / one create's median`,
           rows,
         ),
       );
@@ -96,6 +99,7 @@ async function main(): Promise<void> {
         ),
       );
     }
+    if (PARTS.includes('reshard')) console.log(await benchRedisReshard(api, RESHARD_KEYS, RESHARD_RUNS));
     if (PARTS.includes('statements')) console.log(formatRows(`\nthe agent's statements to its engine, timed on the agent's socket, one at a time; ${STATEMENT_RUNS} runs each`, await benchAgentStatements(api, dataDir, STATEMENT_RUNS)));
   } finally {
     await server.stop();

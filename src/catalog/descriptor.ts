@@ -38,10 +38,27 @@ export interface VersionProbe {
 
 /** How a datastore's clusters are made, for datastores that have them. */
 export interface ClusterShape {
-  /** Fewer members are refused (Galera: three, so that one can be lost with quorum kept). */
+  /**
+   * Fewer members of the first type are refused (Galera: three members, so that one can be lost
+   * with quorum kept; Redis: three primaries, so that a majority of them can fail one over).
+   */
   minMembers: number;
-  /** The `type` each member has in the cluster's view. */
-  memberType: string;
+  /**
+   * The `type`s a member may be asked for, shown in the cluster's view; the first is the default.
+   * The agent reports a member's type as the engine sees it now (a replica promoted in a failover).
+   */
+  memberTypes: [string, ...string[]];
+  /**
+   * New members receive their data from a running member as their engine starts (Galera's state
+   * transfer), so one member is built first; otherwise every member starts empty on its own and
+   * a running member's agent brings it in (forms the cluster, adds it, moves data onto it).
+   */
+  joinsRunningMember: boolean;
+  /**
+   * Once every member has stopped, the control plane starts the cluster again from the member with
+   * the most advanced data; otherwise each member's own restart brings the cluster back.
+   */
+  restartFromMostAdvanced: boolean;
 }
 
 export interface DatastoreDescriptor {

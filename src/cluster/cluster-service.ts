@@ -65,8 +65,14 @@ export class ClusterService {
     }
 
     const members = input.instances;
-    if (members.length < shape.minMembers) throw new BadRequest(`The number of instances for your initial cluster must be at least ${shape.minMembers}; got ${members.length}.`);
-    const { flavor, size } = await this.checkMembers(datastore.name, members);
+    const { flavor, size, types } = await this.checkMembers(datastore.name, members);
+    const leading = types.filter((t) => t === shape.memberTypes[0]).length;
+    if (leading < shape.minMembers)
+      throw new BadRequest(
+        shape.memberTypes.length === 1
+          ? `The number of instances for your initial cluster must be at least ${shape.minMembers}; got ${members.length}.`
+          : `A ${datastore.name} cluster needs at least ${shape.minMembers} instances of type '${shape.memberTypes[0]}'; got ${leading}.`,
+      );
     const configuration = input.configuration === undefined ? undefined : await this.configurations.valuesForNewInstance(projectId, input.configuration, datastore.name, version.name, { ram_mb: flavor.ram, vcpus: flavor.vcpus });
     const now = new Date().toISOString();
     const cluster: ClusterTable = {
@@ -84,15 +90,16 @@ export class ClusterService {
       created_at: now,
       updated_at: now,
     };
-    const rows = this.memberRows(cluster, shape.memberType, flavor, size, members.length, 1, version.version, configuration);
+    const rows = this.memberRows(cluster, types, flavor, size, 1, version.version, configuration);
     await this.clusters.db.transaction().execute(async (trx) => {
       // Every member counts, as an instance of its own would.
       await this.quotas.charge(trx, projectId, { instances: rows.length, volumes: size * rows.length, ram: flavor.ram * rows.length });
       await trx.insertInto('clusters').values(cluster).execute();
       for (const [i, row] of rows.entries()) {
         await trx.insertInto('instances').values(row).execute();
-        // Built in parallel; the first starts the cluster, the others join it once it is ACTIVE.
-        const params: CreateParams = { flavor: { ram_mb: flavor.ram, vcpus: flavor.vcpus }, databases: [], users: [], cluster: { bootstrap: i === 0 }, ...(configuration ? { configuration: configuration.values } : {}) };
+        // Built in parallel: the first starts the cluster and the others join it once it is ACTIVE,
+        // or (members that start empty) each starts on its own and the cluster is formed of them all.
+        const params: CreateParams = { flavor: { ram_mb: flavor.ram, vcpus: flavor.vcpus }, databases: [], users: [], cluster: { bootstrap: !shape.joinsRunningMember || i === 0 }, ...(configuration ? { configuration: configuration.values } : {}) };
         await this.tasks.enqueue(trx, 'instance.create', row.id, params);
       }
       await this.tasks.enqueue(trx, 'cluster.create', cluster.id, {});
@@ -118,28 +125,25 @@ export class ClusterService {
     const size = [...sizes][0]!;
     if (!Number.isInteger(size) || size < 1) throw new BadRequest(`Volume size must be a whole number of GB, at least 1; got ${size}.`);
     if (size > this.maxVolumeGb) throw new OverLimit(`Volume 'size' cannot exceed maximum of ${this.maxVolumeGb} GB, ${size} cannot be accepted.`);
-    const badType = members.flatMap((m) => m.types ?? []).find((t) => t !== shape.memberType);
-    if (badType !== undefined) throw new BadRequest(`Members of a ${datastoreName} cluster are of type '${shape.memberType}'; got '${badType}'.`);
+    const known = shape.memberTypes.map((t) => `'${t}'`).join(' or ');
+    const types = members.map((m) => {
+      const asked = [...new Set(m.types ?? [])];
+      if (asked.length > 1) throw new BadRequest(`A member has one type (${known}); got ${asked.map((t) => `'${t}'`).join(' and ')}.`);
+      const type = asked[0] ?? shape.memberTypes[0];
+      if (!shape.memberTypes.includes(type)) throw new BadRequest(`Members of a ${datastoreName} cluster are of type ${known}; got '${type}'.`);
+      return type;
+    });
     const flavorId = [...flavorRefs][0]!;
     const flavor = await this.flavors.find(flavorId);
     if (!flavor) throw new BadRequest(`Flavor '${flavorId}' cannot be found; see GET /flavors for the ones there are.`);
     if (flavor.ram < descriptor.minRamMb) throw new BadRequest(`Flavor '${flavor.id}' has ${flavor.ram} MB of RAM; ${datastoreName} needs at least ${descriptor.minRamMb} MB.`);
 
-    return { flavor, size };
+    return { flavor, size, types };
   }
 
-  private memberRows(
-    cluster: ClusterTable,
-    memberType: string,
-    flavor: { id: string; ram: number; vcpus: number },
-    size: number,
-    count: number,
-    firstIndex: number,
-    versionFull: string,
-    configuration: { id: string; values: ConfigurationValues } | undefined,
-  ): InstanceTable[] {
+  private memberRows(cluster: ClusterTable, types: string[], flavor: { id: string; ram: number; vcpus: number }, size: number, firstIndex: number, versionFull: string, configuration: { id: string; values: ConfigurationValues } | undefined): InstanceTable[] {
     const now = new Date().toISOString();
-    return Array.from({ length: count }, (_, i) =>
+    return types.map((type, i) =>
       newInstanceRow(
         {
           project_id: cluster.project_id,
@@ -153,7 +157,7 @@ export class ClusterService {
           datastore_version_full: versionFull,
           ...(configuration ? { configuration } : {}),
           cluster_id: cluster.id,
-          cluster_member_type: memberType,
+          cluster_member_type: type,
         },
         now,
       ),
@@ -197,21 +201,23 @@ export class ClusterService {
     if (input.length === 0) throw new BadRequest('Name at least one instance to add: {"grow": [{"flavorRef": …, "volume": {"size": GB}}]}.');
     const { descriptor } = this.catalog.get(cluster.datastore);
     const version = this.catalog.getVersion(this.catalog.get(cluster.datastore), cluster.datastore_version);
-    const { flavor, size } = await this.checkMembers(cluster.datastore, input);
+    const { flavor, size, types } = await this.checkMembers(cluster.datastore, input);
     const members = await this.clusters.members(cluster.id);
     if (members.length + input.length > MAX_CLUSTER_MEMBERS) throw new BadRequest(`A cluster has at most ${MAX_CLUSTER_MEMBERS} members; it has ${members.length}, and ${input.length} more were asked for.`);
     const next = Math.max(0, ...members.map((m) => Number(/-member-(\d+)$/.exec(m.name)?.[1] ?? 0))) + 1;
     // A new member starts with the cluster's configuration group, as the others run it.
     const groupId = members.find((m) => m.configuration_id !== null)?.configuration_id;
     const configuration = groupId ? await this.configurations.valuesForNewInstance(projectId, groupId, cluster.datastore, cluster.datastore_version, { ram_mb: flavor.ram, vcpus: flavor.vcpus }) : undefined;
-    const rows = this.memberRows(cluster, descriptor.cluster!.memberType, flavor, size, input.length, next, version.version, configuration);
+    const rows = this.memberRows(cluster, types, flavor, size, next, version.version, configuration);
+    // A member that starts empty starts on its own; the grow task brings it in.
+    const bootstrap = !descriptor.cluster!.joinsRunningMember;
     await this.clusters.db.transaction().execute(async (trx) => {
       const started = await trx.updateTable('clusters').set({ task: 'GROWING_CLUSTER', fault_message: null, fault_created: null, updated_at: new Date().toISOString() }).where('id', '=', cluster.id).where('task', '=', 'NONE').executeTakeFirst();
       if (Number(started.numUpdatedRows) !== 1) throw new UnprocessableEntity('This action cannot be performed on the cluster while another one runs.');
       await this.quotas.charge(trx, projectId, { instances: rows.length, volumes: size * rows.length, ram: flavor.ram * rows.length });
       for (const row of rows) {
         await trx.insertInto('instances').values(row).execute();
-        const params: CreateParams = { flavor: { ram_mb: flavor.ram, vcpus: flavor.vcpus }, databases: [], users: [], cluster: { bootstrap: false }, ...(configuration ? { configuration: configuration.values } : {}) };
+        const params: CreateParams = { flavor: { ram_mb: flavor.ram, vcpus: flavor.vcpus }, databases: [], users: [], cluster: { bootstrap }, ...(configuration ? { configuration: configuration.values } : {}) };
         await this.tasks.enqueue(trx, 'instance.create', row.id, params);
       }
       await this.tasks.enqueue(trx, 'cluster.grow', cluster.id, { members: rows.map((r) => r.id) } satisfies MembersParams);
@@ -229,9 +235,12 @@ export class ClusterService {
     const members = await this.clusters.members(cluster.id);
     const strangers = unique.filter((i) => !members.some((m) => m.id === i));
     if (strangers.length > 0) throw new NotFound(`Instance '${strangers[0]}' is not a member of cluster '${cluster.id}'.`);
-    const { minMembers } = this.catalog.get(cluster.datastore).descriptor.cluster!;
-    const left = members.length - unique.length;
-    if (left < minMembers) throw new BadRequest(`A ${cluster.datastore} cluster keeps at least ${minMembers} members, so that losing one keeps a majority; removing ${unique.length} of its ${members.length} would leave ${left}.`);
+    const { minMembers, memberTypes } = this.catalog.get(cluster.datastore).descriptor.cluster!;
+    // Members' types are the engine's current view of them (the reconciler keeps them).
+    const counted = (ms: InstanceTable[]) => ms.filter((m) => (m.cluster_member_type ?? memberTypes[0]) === memberTypes[0]).length;
+    const left = counted(members) - counted(members.filter((m) => unique.includes(m.id)));
+    const kind = memberTypes.length === 1 ? 'members' : `members of type '${memberTypes[0]}'`;
+    if (left < minMembers) throw new BadRequest(`A ${cluster.datastore} cluster keeps at least ${minMembers} ${kind}, so that losing one keeps a majority; this shrink would leave ${left}.`);
     await this.clusters.db.transaction().execute(async (trx) => {
       const started = await trx.updateTable('clusters').set({ task: 'SHRINKING_CLUSTER', fault_message: null, fault_created: null, updated_at: new Date().toISOString() }).where('id', '=', cluster.id).where('task', '=', 'NONE').executeTakeFirst();
       if (Number(started.numUpdatedRows) !== 1) throw new UnprocessableEntity('This action cannot be performed on the cluster while another one runs.');

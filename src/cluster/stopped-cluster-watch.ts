@@ -25,8 +25,10 @@ export class StoppedClusterWatch {
   ) {}
 
   async pass(): Promise<void> {
-    const idle = await this.clusters.db.selectFrom('clusters').select('id').where('deleted', '=', 0).where('task', '=', 'NONE').execute();
-    const members = await this.clusters.membersOf(idle.map((c) => c.id));
+    const idle = await this.clusters.db.selectFrom('clusters').select(['id', 'datastore']).where('deleted', '=', 0).where('task', '=', 'NONE').execute();
+    // Engines whose members come back on their own restarts are left to them.
+    const watched = idle.filter((c) => this.runtime.catalog.get(c.datastore).descriptor.cluster?.restartFromMostAdvanced === true);
+    const members = await this.clusters.membersOf(watched.map((c) => c.id));
     const now = Date.now();
     for (const id of [...this.downSince.keys()]) if (!members.has(id)) this.downSince.delete(id);
     for (const [id, rows] of members) {

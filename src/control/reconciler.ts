@@ -104,6 +104,8 @@ export class Reconciler {
         last_contact_at: now,
         volume_used_bytes: status.volume.used_bytes,
         replication_status: status.replication ? JSON.stringify(status.replication) : null,
+        // A failover inside a cluster changes members' types: the view shows them as the engine does.
+        ...(instance.cluster_id && status.cluster_type && status.cluster_type !== instance.cluster_member_type ? { cluster_member_type: status.cluster_type } : {}),
       });
       if (instance.replica_of_id && status.replication) {
         await this.rejoin(instance, status.replication).catch((err: Error) => this.log.warn({ instance: instanceId, err: err.message }, 'replica could not be pointed at its source; trying again at the next pass'));

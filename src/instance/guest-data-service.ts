@@ -80,11 +80,13 @@ export class GuestDataService {
 
   /**
    * Accounts that do not replicate with the data (the agent says which: none for most engines)
-   * are copied to the source's replicas after each change; a replica that cannot be reached now
-   * gets them when it next joins.
+   * are copied to the source's replicas, and to the other members of its cluster, after each
+   * change; a replica that cannot be reached now gets them when it next joins.
    */
   private async copyAccountsToReplicas(source: InstanceTable): Promise<void> {
-    const replicas = await this.store.replicasOf(source.id);
+    // The other members of a cluster are as the source's replicas: what they lack is the same.
+    const members = source.cluster_id ? await this.store.db.selectFrom('instances').selectAll().where('cluster_id', '=', source.cluster_id).where('deleted', '=', 0).where('id', '!=', source.id).execute() : [];
+    const replicas = [...(await this.store.replicasOf(source.id)), ...members];
     if (replicas.length === 0) return;
     const { accounts } = await this.call(source.id, () => new AgentClient(this.driver.agentSocket(source.id)).call(routes.accountsExport));
     if (accounts.length === 0) return;

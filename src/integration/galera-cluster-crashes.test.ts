@@ -10,8 +10,8 @@ import { startTroveHost, type TroveHost } from '../test-support/trove-host.js';
 
 const MEMBER = { flavorRef: '2', volume: { size: 1 } };
 const CLERK = { name: 'clerk', password: 'Clerk-Secret-1' };
-const GROW_STEPS = ['wait-members', 'settle-membership', 'wait-formed', 'record'];
-const SHRINK_STEPS = ['delete-members', 'wait-members-gone', 'settle-membership', 'wait-formed', 'record'];
+const GROW_STEPS = ['wait-members', 'copy-accounts', 'settle-membership', 'add-members', 'wait-formed', 'record'];
+const SHRINK_STEPS = ['release-members', 'delete-members', 'wait-members-gone', 'settle-membership', 'wait-formed', 'record'];
 
 /**
  * A kill -9 of `trove serve` at every step of a real Galera cluster's grow and shrink, and in its

@@ -67,7 +67,6 @@ describe('Galera clusters', () => {
       [{ instances: [member, member, { ...member, volume: { size: 2 } }] }, 400, /volume size for each instance in a cluster must be the same/],
       [{ instances: [member, member, { flavorRef: '2' }] }, 400, /volume size is required/],
       [{ instances: [1, 2, 3].map(() => ({ ...member, flavorRef: 'no-such-flavor' })) }, 400, /Flavor 'no-such-flavor' cannot be found/],
-      [{ datastore: { type: 'redis' } }, 400, /Clusters not supported for redis/],
       [{ datastore: { type: 'postgresql' } }, 400, /Clusters not supported for postgresql/],
       [{ datastore: { type: 'mysql', version: '9.9' } }, 400, /version '9.9' cannot be found/],
       [{ instances: [1, 2, 3].map(() => ({ ...member, type: 'shard' })) }, 400, /of type 'member'; got 'shard'/],

@@ -35,6 +35,8 @@ export const TIMEOUT = {
   change: 60_000,
   /** Stops and starts the engine. */
   restart: 180_000,
+  /** Moves data between the members of a cluster (a reshard), which grows with the data. */
+  move: 1_800_000,
 } as const;
 
 /** Declares a route, keeping its schemas' exact types. */

@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import { BackupRequest, BackupState } from '../backup-protocol.js';
 import { AccessApply, AccessChange, AgentStatus, ConfigurationApply, DatabaseList, FlavorSpec, PARAMETER_NAME, PrepareRequest, UserInfo, UserList, UserRef, UserUpdate } from '../protocol.js';
 import { AllowRequest, CatchUpRequest, RETAINER, ReplicationSource, ReplicationStatus } from '../replication-protocol.js';
-import { ClusterMemberStatus, ClusterPosition, MembersChange } from '../cluster-protocol.js';
+import { ClusterMemberStatus, ClusterNodes, ClusterPosition, MembersChange } from '../cluster-protocol.js';
 import { route, TIMEOUT } from './route.js';
 
 /*
@@ -115,6 +115,12 @@ export const routes = {
   clusterBootstrap: route({ method: 'POST', path: '/cluster/bootstrap', request: undefined, response: Ok, timeoutMs: TIMEOUT.restart }),
   /** Starts the engine, which joins the members that run; answers at once (receiving the data may take long). */
   clusterRejoin: route({ method: 'POST', path: '/cluster/rejoin', request: undefined, response: Ok, timeoutMs: TIMEOUT.change }),
+  /** On one member: joins every member (each started on its own, empty) into one cluster, and spreads the data over them. Asked again, it finishes what is left. */
+  clusterForm: route({ method: 'POST', path: '/cluster/form', request: ClusterNodes, response: Ok, timeoutMs: TIMEOUT.move }),
+  /** On a running member: brings new members (started on their own, empty) into the cluster and moves data onto them. Asked again, it finishes what is left. */
+  clusterAdd: route({ method: 'POST', path: '/cluster/add', request: ClusterNodes, response: Ok, timeoutMs: TIMEOUT.move }),
+  /** On a member that stays: moves the data off the members leaving and takes them out of the cluster. Asked again, it finishes what is left. */
+  clusterRemove: route({ method: 'POST', path: '/cluster/remove', request: MembersChange, response: Ok, timeoutMs: TIMEOUT.move }),
 };
 
 export type Routes = typeof routes;

@@ -25,7 +25,7 @@ describe('the agent routes', () => {
       // A query string carries text only.
       if (route.method === 'GET' && route.request) for (const [field, schema] of Object.entries(route.request.properties)) assert.equal((schema as { type?: string }).type, 'string', `${name}: ${field}`);
     }
-    assert.equal(seen.size, 41);
+    assert.equal(seen.size, 44);
   });
 });
 

@@ -24,6 +24,8 @@ const MemberBody = Type.Object({
   volume: Type.Optional(Type.Object({ size: Type.Optional(Type.Union([WholeNumber(1, INT32_MAX, 'a whole number of GB'), Type.String({ pattern: '^0*[1-9][0-9]{0,8}$' })])), type: Type.Optional(Type.Union([Type.String(), Type.Null()])) })),
   // troveclient's shell sends `type=` as a list.
   type: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 32 }), Type.Array(Type.String({ minLength: 1, maxLength: 32 }), { minItems: 1, maxItems: 4 })])),
+  /** troveclient's grow sends it with a type (MongoDB's replica-set names); null when not given. */
+  related_to: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   availability_zone: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   nics: Type.Optional(Type.Array(Type.Object({}, { additionalProperties: true }))),
   region_name: Type.Optional(Type.String()),
@@ -64,6 +66,8 @@ type MemberBody = Static<typeof MemberBody>;
 function memberInput(m: MemberBody, region: string): ClusterMemberInput {
   const named = m.region_name ?? m.region;
   if (named !== undefined && named !== region) throw new BadRequest(`This server serves region '${region}', not '${named}'.`);
+  // A replica follows the primary the engine's own tools choose (the one with the fewest): it is not named.
+  if (m.related_to !== undefined && m.related_to !== null) throw new BadRequest(`"related_to" is not taken here: a new replica follows the primary that has the fewest replicas; leave it out.`);
   return {
     ...(m.flavorRef !== undefined ? { flavorRef: m.flavorRef } : {}),
     ...(m.volume ? { volume: m.volume.size === undefined ? {} : { size: Number(m.volume.size) } } : {}),

@@ -27,7 +27,7 @@ export const mariadb: DatastoreDescriptor = {
   probe: MYSQL_FAMILY_PROBE,
   capabilities: MYSQL_FAMILY_CAPABILITIES,
   // Galera: every member writable; three or more, so that losing one keeps a majority.
-  cluster: { minMembers: 3, memberType: 'member' },
+  cluster: { minMembers: 3, memberTypes: ['member'], joinsRunningMember: true, restartFromMostAdvanced: true },
   logs: [
     { name: 'general', type: 'USER' },
     { name: 'slow_query', type: 'USER' },

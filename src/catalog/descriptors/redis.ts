@@ -20,8 +20,11 @@ export const redis: DatastoreDescriptor = {
     configuration: true,
     backup: { full: true, incremental: false },
     replication: true,
-    clusters: false,
+    clusters: true,
   },
+  // Redis Cluster: slots spread over the primaries, each with any number of replicas that Redis
+  // itself promotes when their primary fails; three primaries at least, for a majority to decide.
+  cluster: { minMembers: 3, memberTypes: ['primary', 'replica'], joinsRunningMember: false, restartFromMostAdvanced: false },
   logs: [{ name: 'server', type: 'SYS' }],
   minRamMb: 128,
   // ACL user names; Redis has no databases to name.

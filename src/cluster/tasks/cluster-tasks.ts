@@ -1,3 +1,4 @@
+import type { ClusterNode } from '../../agent/cluster-protocol.js';
 import { routes } from '../../agent/rpc/routes.js';
 import { agentOf, type Runtime } from '../../control/runtime.js';
 import { PermanentTaskError, type NoParams, type TaskKind, type TaskRun } from '../../control/task-manager.js';
@@ -13,6 +14,8 @@ export interface MembersParams {
 }
 
 const isActive = (m: InstanceTable) => m.task_status === TaskStatus.NONE && m.service_status === 'HEALTHY';
+const all = (members: InstanceTable[]) => members;
+const listed = (members: InstanceTable[], params: MembersParams) => members.filter((m) => params.members.includes(m.id));
 
 /** Waits until the members chosen by `which` are ACTIVE (each is built by its own instance.create task); one that failed fails the step. */
 function waitActive<P>(clusters: ClusterRecords, which: (members: InstanceTable[], params: P) => InstanceTable[]): Step<P> {
@@ -37,6 +40,76 @@ function settleMembership<P>(runtime: Runtime, clusters: ClusterRecords): Step<P
       const members = (await clusters.members(run.task.target_id)).filter((m) => m.task_status !== 'DELETING');
       const addresses = members.flatMap((m) => (m.address ? [m.address] : []));
       for (const member of members) await agentOf(runtime, member.id).call(routes.clusterMembers, { members: addresses });
+      return 'done';
+    },
+  };
+}
+
+/** Members as the agent that brings them in is told of them: each one's address and type. */
+const nodesOf = (members: InstanceTable[]): ClusterNode[] => members.flatMap((m) => (m.address && m.cluster_member_type ? [{ address: m.address, type: m.cluster_member_type }] : []));
+
+/** The member a change of the cluster's shape runs through: one of the datastore's leading type that serves, outside `excluded`. */
+function entryOf(runtime: Runtime, members: InstanceTable[], excluded: (m: InstanceTable) => boolean): InstanceTable | undefined {
+  const lead = members[0] ? runtime.catalog.get(members[0].datastore).descriptor.cluster?.memberTypes[0] : undefined;
+  return members.find((m) => !excluded(m) && m.cluster_member_type === lead && isActive(m));
+}
+
+const current = async (clusters: ClusterRecords, id: string) => (await clusters.members(id)).filter((m) => m.task_status !== 'DELETING');
+
+/** Joins every member into one cluster, for engines whose members start on their own (the agent does nothing for the others). */
+function formCluster<P>(runtime: Runtime, clusters: ClusterRecords): Step<P> {
+  return {
+    name: 'form',
+    async run(run: TaskRun<P>) {
+      const members = await current(clusters, run.task.target_id);
+      const entry = entryOf(runtime, members, () => false);
+      if (!entry) return { waitMs: 1000 };
+      await agentOf(runtime, entry.id).call(routes.clusterForm, { members: nodesOf(members) });
+      return 'done';
+    },
+  };
+}
+
+/** Brings the new members in through a member that was there before, which moves data onto them. */
+function addMembers(runtime: Runtime, clusters: ClusterRecords): Step<MembersParams> {
+  return {
+    name: 'add-members',
+    async run(run) {
+      const members = await current(clusters, run.task.target_id);
+      const entry = entryOf(runtime, members, (m) => run.params.members.includes(m.id));
+      if (!entry) return { waitMs: 1000 };
+      await agentOf(runtime, entry.id).call(routes.clusterAdd, { members: nodesOf(listed(members, run.params)) });
+      return 'done';
+    },
+  };
+}
+
+/** Before the members leaving are deleted, a member that stays moves their data off them and takes them out. */
+function releaseMembers(runtime: Runtime, clusters: ClusterRecords): Step<MembersParams> {
+  return {
+    name: 'release-members',
+    async run(run) {
+      const members = await clusters.members(run.task.target_id);
+      const addresses = listed(members, run.params).flatMap((m) => (m.address ? [m.address] : []));
+      if (addresses.length === 0) return 'done';
+      const entry = entryOf(runtime, members, (m) => run.params.members.includes(m.id));
+      if (!entry) return { waitMs: 1000 };
+      await agentOf(runtime, entry.id).call(routes.clusterRemove, { members: addresses });
+      return 'done';
+    },
+  };
+}
+
+/** Accounts that do not travel with the data (the agent says which: none for most engines) are copied to the new members. */
+function copyAccounts(runtime: Runtime, clusters: ClusterRecords): Step<MembersParams> {
+  return {
+    name: 'copy-accounts',
+    async run(run) {
+      const members = await current(clusters, run.task.target_id);
+      const entry = entryOf(runtime, members, (m) => run.params.members.includes(m.id));
+      if (!entry) return { waitMs: 1000 };
+      const { accounts } = await agentOf(runtime, entry.id).call(routes.accountsExport);
+      if (accounts.length > 0) for (const member of listed(members, run.params)) await agentOf(runtime, member.id).call(routes.accountsImport, { accounts });
       return 'done';
     },
   };
@@ -126,27 +199,30 @@ export function clusterTask<P>(clusters: ClusterRecords, kind: string, deadlineS
   };
 }
 
-const all = (members: InstanceTable[]) => members;
-const listed = (members: InstanceTable[], params: MembersParams) => members.filter((m) => params.members.includes(m.id));
-
-/** Sees a new cluster's members built (in parallel, the first starting it), then gives every member the final list. */
+/** Sees a new cluster's members built (in parallel, the first starting it), then gives every member the final list and forms the cluster of them. */
 export function createClusterTask(runtime: Runtime, clusters: ClusterRecords, deadlineSeconds: number): TaskKind<NoParams> {
   // On a failure the members that were built stay, so that the fault can be read and the cluster deleted.
-  return clusterTask(clusters, 'cluster.create', deadlineSeconds, [waitActive(clusters, all), settleMembership(runtime, clusters), waitFormed(runtime, clusters), recordDone(runtime, clusters)], 'Cluster could not be built');
+  return clusterTask(clusters, 'cluster.create', deadlineSeconds, [waitActive(clusters, all), settleMembership(runtime, clusters), formCluster(runtime, clusters), waitFormed(runtime, clusters), recordDone(runtime, clusters)], 'Cluster could not be built');
 }
 
-/** Sees the new members join (each receives the data from a member that keeps serving), then gives every member the new list. */
+/** Sees the new members join (each receives the data from a member that keeps serving, or is brought in and given its share), then gives every member the new list. */
 export function growClusterTask(runtime: Runtime, clusters: ClusterRecords, deadlineSeconds: number): TaskKind<MembersParams> {
-  return clusterTask(clusters, 'cluster.grow', deadlineSeconds, [waitActive(clusters, listed), settleMembership(runtime, clusters), waitFormed(runtime, clusters), recordDone(runtime, clusters)], 'Cluster could not grow');
+  return clusterTask(
+    clusters,
+    'cluster.grow',
+    deadlineSeconds,
+    [waitActive(clusters, listed), copyAccounts(runtime, clusters), settleMembership(runtime, clusters), addMembers(runtime, clusters), waitFormed(runtime, clusters), recordDone(runtime, clusters)],
+    'Cluster could not grow',
+  );
 }
 
-/** Removes members: each leaves the cluster cleanly as its engine stops and is deleted, then the others get the new list. */
+/** Removes members: their data moves to members that stay, each leaves the cluster cleanly as its engine stops and is deleted, then the others get the new list. */
 export function shrinkClusterTask(runtime: Runtime, clusters: ClusterRecords, deadlineSeconds: number): TaskKind<MembersParams> {
   return clusterTask(
     clusters,
     'cluster.shrink',
     deadlineSeconds,
-    [deleteMembers(runtime, clusters, listed), waitGone(runtime, clusters, listed), settleMembership(runtime, clusters), waitFormed(runtime, clusters), recordDone(runtime, clusters)],
+    [releaseMembers(runtime, clusters), deleteMembers(runtime, clusters, listed), waitGone(runtime, clusters, listed), settleMembership(runtime, clusters), waitFormed(runtime, clusters), recordDone(runtime, clusters)],
     'Cluster could not shrink',
   );
 }

@@ -5,7 +5,11 @@ import { createHash } from 'node:crypto';
 export const AGENT_USER = 'trove-agent';
 /** Redis's own default user: it is the instance's root (off until root is enabled). */
 export const ROOT_USER = 'default';
-export const RESERVED_USERS = [AGENT_USER, ROOT_USER, REPLICATION_USER];
+/** The ACL user members of a Redis cluster reach one another as (replicas their primary, the agent's cluster tools every member); its password is the cluster's secret. */
+export const CLUSTER_USER = 'trove-cluster';
+export const RESERVED_USERS = [AGENT_USER, ROOT_USER, REPLICATION_USER, CLUSTER_USER];
+/** Users of the agent's own making, the same on no two servers: never copied between them. */
+export const SERVER_OWN_USERS = [AGENT_USER, REPLICATION_USER, CLUSTER_USER];
 
 /** Passwords reach the server only as SHA-256 hashes (`#<hex>`), never in clear in an argv. */
 export function passwordHash(password: string): string {

@@ -9,6 +9,10 @@ export interface RedisPaths {
   overridesFile: string;
   /** The replication role (a replica's source, or the fence); included last, so a group cannot undo it. */
   replicationFile: string;
+  /** Redis Cluster's settings for a member of a cluster; empty for an instance of its own. */
+  clusterFile: string;
+  /** Redis Cluster's own record of the cluster's nodes and slots, on the volume with the data it describes. */
+  nodesFile: string;
   socket: string;
   pidFile: string;
   logFile: string;
@@ -23,6 +27,8 @@ export function pathsOf(config: AgentConfig): RedisPaths {
     configFile: `${config.run_dir}/redis.conf`,
     overridesFile: `${config.run_dir}/overrides.conf`,
     replicationFile: `${config.run_dir}/replication.conf`,
+    clusterFile: `${config.run_dir}/cluster.conf`,
+    nodesFile: `${config.volume_dir}/redis/nodes.conf`,
     socket: `${config.run_dir}/redis.sock`,
     pidFile: `${config.run_dir}/redis.pid`,
     logFile: `${config.log_dir}/redis-server.log`,
@@ -74,6 +80,7 @@ ${Object.entries(tuning)
   .join('\n')}
 maxmemory-policy noeviction
 include ${paths.overridesFile}
+include ${paths.clusterFile}
 include ${paths.replicationFile}
 `;
 }

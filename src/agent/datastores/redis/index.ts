@@ -9,6 +9,7 @@ import { AGENT_USER, initialAclFile, withAgentPassword } from './acl.js';
 import { redisAdmin } from './admin.js';
 import { redisConfiguration } from './configuration.js';
 import { redisBackup } from './backup.js';
+import { ensureClusterConfig, redisCluster } from './cluster.js';
 import { ensureReplicationConfig, redisReplication } from './replication.js';
 import { redisInfo } from './cli.js';
 import { pathsOf, renderConfig } from './config-file.js';
@@ -24,6 +25,7 @@ export const redisModule: DatastoreModule = {
   backup: redisBackup,
   configuration: redisConfiguration,
   replication: redisReplication,
+  cluster: redisCluster,
 
   async initialise(config: AgentConfig, request: PrepareRequest, restore) {
     const paths = pathsOf(config);
@@ -45,6 +47,7 @@ export const redisModule: DatastoreModule = {
     const paths = pathsOf(config);
     redisConfiguration.ensureOverrides(config);
     ensureReplicationConfig(config);
+    ensureClusterConfig(config);
     writeFileAtomic(paths.configFile, renderConfig(config, paths, flavor.tuning), 0o644);
   },
 

@@ -3,9 +3,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { writeFileAtomic } from '../../../common/atomic-file.js';
 import type { GuestReplication } from '../../datastore.js';
 import type { AgentConfig } from '../../protocol.js';
-import { REPLICATION_USER, type ReplicationRole } from '../../replication-protocol.js';
+import type { ReplicationRole } from '../../replication-protocol.js';
 import { giveFile } from '../../system-user.js';
-import { AGENT_USER, passwordHash } from './acl.js';
+import { passwordHash, ROOT_USER, SERVER_OWN_USERS } from './acl.js';
 import { redisCommand, redisInfo } from './cli.js';
 import { pathsOf } from './config-file.js';
 
@@ -100,18 +100,15 @@ export const redisReplication: GuestReplication = {
 
   async exportAccounts(config) {
     const lines = (await redisCommand(config, ['ACL', 'LIST'])) as string[];
-    return lines.filter((line) => {
-      const name = line.split(' ')[1];
-      return name !== AGENT_USER && name !== REPLICATION_USER;
-    });
+    return lines.filter((line) => !SERVER_OWN_USERS.includes(line.split(' ')[1] ?? ''));
   },
 
   async importAccounts(config, accounts) {
     const wanted = new Map(accounts.map((line) => [line.split(' ')[1]!, line.split(' ').slice(2)]));
     for (const name of (await redisCommand(config, ['ACL', 'USERS'])) as string[]) {
-      if (name !== AGENT_USER && name !== REPLICATION_USER && name !== 'default' && !wanted.has(name)) await redisCommand(config, ['ACL', 'DELUSER', name]);
+      if (!SERVER_OWN_USERS.includes(name) && name !== ROOT_USER && !wanted.has(name)) await redisCommand(config, ['ACL', 'DELUSER', name]);
     }
-    for (const [name, rules] of wanted) await redisCommand(config, ['ACL', 'SETUSER', name, 'reset', ...rules]);
+    for (const [name, rules] of wanted) if (!SERVER_OWN_USERS.includes(name)) await redisCommand(config, ['ACL', 'SETUSER', name, 'reset', ...rules]);
     await redisCommand(config, ['ACL', 'SAVE']);
   },
 };

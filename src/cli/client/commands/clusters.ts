@@ -96,7 +96,7 @@ export function registerClusterCommands(program: Command): void {
     program
       .command('cluster-create <name> <datastore> <datastore_version>')
       .description('create a cluster: trove cluster-create shop mysql 10.11 --instance flavor=2,volume=1 (three times) --wait')
-      .requiredOption('--instance <options>', 'one member: flavor=<flavor>,volume=<GB>[,volume_type=…] (repeat for each member)', collect, [])
+      .requiredOption('--instance <options>', 'one member: flavor=<flavor>,volume=<GB>[,volume_type=…][,type=<member type>] (repeat for each member)', collect, [])
       .option('--locality <policy>', 'affinity or anti-affinity')
       .option('--configuration <group>', 'configuration group id for every member'),
   ).action(async (name: string, datastore: string, version: string, flags: WaitFlags & { instance: string[]; locality?: string; configuration?: string }, command: Command) =>
@@ -158,7 +158,10 @@ export function registerClusterCommands(program: Command): void {
     );
 
   addWaitOptions(
-    program.command('cluster-grow <cluster>').description('add members: trove cluster-grow shop --instance flavor=2,volume=1 --wait').requiredOption('--instance <options>', 'one new member: flavor=<flavor>,volume=<GB> (repeat for each)', collect, []),
+    program
+      .command('cluster-grow <cluster>')
+      .description('add members: trove cluster-grow shop --instance flavor=2,volume=1 --wait')
+      .requiredOption('--instance <options>', 'one new member: flavor=<flavor>,volume=<GB>[,type=<member type>] (repeat for each)', collect, []),
   ).action(async (ref: string, flags: WaitFlags & { instance: string[] }, command: Command) =>
     withClient(command, async ({ api, out }) => {
       if (flags.instance.length === 0) throw usageError('give one --instance flavor=…,volume=… for each new member');
