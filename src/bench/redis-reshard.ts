@@ -119,9 +119,34 @@ async function rawReshard(keys: number): Promise<ReshardResult> {
       const dir = join(scratch, address);
       mkdirSync(dir);
       servers.push(
-        spawn('/usr/bin/redis-server', ['--bind', address, '--port', String(PORT), '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, 'nodes.conf'), '--cluster-node-timeout', '5000', '--dir', dir, '--appendonly', 'yes', '--save', ''], {
-          stdio: 'ignore',
-        }),
+        spawn(
+          '/usr/bin/redis-server',
+          [
+            '--bind',
+            address,
+            '--port',
+            String(PORT),
+            '--cluster-enabled',
+            'yes',
+            '--cluster-config-file',
+            join(dir, 'nodes.conf'),
+            '--cluster-node-timeout',
+            '5000',
+            '--cluster-announce-ip',
+            address,
+            '--bind-source-addr',
+            address,
+            '--dir',
+            dir,
+            '--appendonly',
+            'yes',
+            '--save',
+            '',
+          ],
+          {
+            stdio: 'ignore',
+          },
+        ),
       );
     }
     const endpoints = RAW_ADDRESSES.map((a) => `${a}:${PORT}`);
@@ -134,11 +159,12 @@ async function rawReshard(keys: number): Promise<ReshardResult> {
     const started = performance.now();
     const added = await run('redis-cli', ['--cluster', 'add-node', endpoints[3]!, endpoints[0]!], { PATH: process.env.PATH });
     if (added.code !== 0) throw new Error(`raw add-node failed: ${added.stdout}`);
-    // A slot moves only to a node its owner has met: every node must know all four first.
+    // A slot moves only to a node its owner has met and that knows who serves every slot: all four must first.
     const allMet = async () => {
       for (const address of RAW_ADDRESSES) {
         const nodes = (await run('redis-cli', ['-h', address, 'CLUSTER', 'NODES'])).stdout.trim().split('\n');
         if (nodes.length !== RAW_ADDRESSES.length || nodes.some((line) => line.includes('handshake'))) return false;
+        if (!(await run('redis-cli', ['-h', address, 'CLUSTER', 'INFO'])).stdout.includes('cluster_state:ok')) return false;
       }
       return (await run('redis-cli', ['--cluster', 'check', endpoints[0]!], { PATH: process.env.PATH })).code === 0;
     };

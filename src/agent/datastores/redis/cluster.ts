@@ -117,6 +117,9 @@ async function waitAgreed(config: AgentConfig, membership: ClusterMembership): P
         const known = (await nodesSeenBy(config, membership, address)).filter(isLive).map((n) => n.id);
         const missing = ids.filter((id) => !known.includes(id));
         if (missing.length > 0) throw new Error(`${address} does not know ${missing.length} of the members yet`);
+        // A member that has not yet learnt who serves every slot refuses the keys moved to it (CLUSTERDOWN).
+        const state = parseClusterInfo(await redisCli(membership, ['-h', address, '-p', String(config.port), 'CLUSTER', 'INFO'])).cluster_state;
+        if (state !== 'ok') throw new Error(`${address} sees the cluster as ${state ?? 'unknown'}`);
       }
       await clusterManager(membership, ['check', endpoint(config, config.address)]);
       return;
