@@ -11,7 +11,7 @@
 /** Bottom first. Folders on one line are peers: neither imports the other. */
 const LAYERS = [
   ['common'], // errors, ids, logging, key files, secret sealing: imports nothing of the project
-  ['settings'], // the settings schema and loading
+  ['settings', 'metrics'], // the settings schema and loading; the process's Prometheus metrics
   ['catalog', 'state', 'object-storage'], // datastore descriptors; SQL state and its records; object stores and the backup pipeline
   ['agent'], // the guest agent (its own process); reaches only common/ and object-storage/ (rule below)
   ['compute'], // where instances run (the local driver, its address pool)

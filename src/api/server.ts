@@ -54,6 +54,10 @@ export async function buildApi(services: Services, options: ApiOptions): Promise
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-openstack-request-id', request.id);
   });
+  // Counted by the route's template (/v1.0/:tenant_id/instances/:id): ids would make a series each.
+  app.addHook('onResponse', async (request, reply) => {
+    services.metrics.requestAnswered(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+  });
   app.setErrorHandler(makeErrorHandler(settings.server.body_limit_bytes));
   app.setNotFoundHandler(notFoundHandler(allowedMethods));
 

@@ -1,3 +1,5 @@
+import { ServerMetrics } from '../metrics/server-metrics.js';
+import { observeFleet } from './fleet-metrics.js';
 import { join, resolve } from 'node:path';
 import { BackupService, type BackupInstances } from '../backup/backup-service.js';
 import { BackupObjects } from '../object-storage/backup-objects.js';
@@ -45,6 +47,8 @@ import { migrateToLatest, openStore, type OpenedStore } from '../state/database.
 /** Everything the control plane is made of, built from settings in one place. */
 export interface Services {
   settings: Settings;
+  /** This process's Prometheus metrics (scraped at settings.metrics.listen_address). */
+  metrics: ServerMetrics;
   store: OpenedStore;
   identity: IdentityService;
   flavors: FlavorService;
@@ -95,7 +99,8 @@ export async function createServices(settings: Settings, options: ServiceOptions
     const catalog = options.withoutCatalog ? await DatastoreCatalog.build([], { disabled: [], versions: [] }) : await DatastoreCatalog.build(DESCRIPTORS, settings.catalog, options.discover, driver.imageId());
     const flavors = new FlavorService(store.db);
     const quotas = new QuotaService(store.db, settings.quotas);
-    const tasks = new TaskManager(store.db, settings.tasks, log.child({ component: 'tasks' }));
+    const metrics = new ServerMetrics();
+    const tasks = new TaskManager(store.db, settings.tasks, log.child({ component: 'tasks' }), metrics);
     const instanceRecords = new InstanceRecords(store.db);
     const backupRecords = new BackupRecords(store.db);
     const keyring = new BackupKeyring(settings.backups.encryption_key_file || join(settings.data_dir, 'backup.key'), settings.backups.previous_key_files);
@@ -157,8 +162,10 @@ export async function createServices(settings: Settings, options: ServiceOptions
     const reconcilerLog = log.child({ component: 'reconciler' });
     const stoppedClusters = new StoppedClusterWatch(runtime, clusterRecords, settings.clusters.restart_after_seconds * 1000, reconcilerLog);
     const reconciler = new Reconciler(runtime, settings.tasks.reconcile_seconds * 1000, reconcilerLog, settings.replication.failover_after_seconds * 1000, [stoppedClusters]);
+    observeFleet(metrics, store.db, reconciler);
     return {
       settings,
+      metrics,
       store,
       identity: new IdentityService(store.db, settings.identity.token_ttl_seconds, {
         failuresPerUser: settings.identity.login_failures_per_user,

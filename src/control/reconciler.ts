@@ -18,6 +18,7 @@ export class Reconciler {
   private watchingSince = new Date();
   /** Since when each instance has not been reached, as this process saw it; cleared when it answers. */
   private readonly unreachableSince = new Map<string, Date>();
+  private unreachable = 0;
 
   constructor(
     private readonly runtime: Runtime,
@@ -28,6 +29,11 @@ export class Reconciler {
     /** Checks of the layers above (sets of instances) that run after each pass has read every agent. */
     private readonly watches: ReadonlyArray<{ pass(): Promise<void> }> = [],
   ) {}
+
+  /** Agents that did not answer at their last pass (what the metrics show). */
+  unreachableAgents(): number {
+    return this.unreachable;
+  }
 
   start(): void {
     this.stopped = false;
@@ -44,6 +50,8 @@ export class Reconciler {
     try {
       const instances = await this.runtime.instances.idle();
       await Promise.all(instances.filter((i) => i.address).map((i) => this.observe(i.id, i.address!)));
+      // Counted among the instances of this pass: one deleted or busy with a task since is not.
+      this.unreachable = instances.filter((i) => this.unreachableSince.has(i.id)).length;
       await this.failOverDownSources();
       for (const watch of this.watches) await watch.pass();
     } catch (err) {

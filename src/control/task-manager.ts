@@ -2,6 +2,7 @@ import { sleep } from '../common/time.js';
 import { newHexId, newId } from '../common/ids.js';
 import type { Logger } from '../common/log.js';
 import { bestEffort } from '../common/best-effort.js';
+import type { ServerMetrics, TaskOutcome } from '../metrics/server-metrics.js';
 import type { TaskSettings } from '../settings/schema.js';
 import type { Store } from '../state/database.js';
 import type { TaskTable } from '../state/schema.js';
@@ -61,7 +62,13 @@ export class TaskManager {
     private readonly db: Store,
     private readonly settings: TaskSettings,
     private readonly log: Logger,
+    private readonly metrics?: ServerMetrics,
   ) {}
+
+  /** Seconds from the task's request to now, counted once the task has ended. */
+  private finished(task: TaskTable, outcome: TaskOutcome): void {
+    this.metrics?.taskFinished(task.kind, outcome, (Date.now() - Date.parse(task.created_at)) / 1000);
+  }
 
   register(kind: AnyKind): void {
     this.kinds.set(kind.kind, kind);
@@ -265,15 +272,18 @@ export class TaskManager {
         return;
       }
       await this.update(task.id, { state: 'done', lease_owner: null, lease_expires_at: null, params: '{}' });
+      this.finished(task, 'done');
       log.info('task done');
     } catch (err) {
       if (err instanceof Cancelled) {
+        this.finished(task, 'cancelled');
         log.info('task cancelled');
         return;
       }
       const message = (err as Error).message;
       if (err instanceof PermanentTaskError) {
         await this.fail(task.id, kind, run, message, log);
+        this.finished(task, 'failed');
         return;
       }
       const attempts = task.attempts + 1;

@@ -162,6 +162,17 @@ const ClusterSettings = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+const MetricsSettings = Type.Object(
+  {
+    /**
+     * host:port where `trove serve` answers Prometheus' scrapes (GET /metrics), apart from the API
+     * and without its tokens: keep it on an address only the monitoring reaches. Empty: no metrics.
+     */
+    listen_address: Type.String({ default: '', pattern: '^$|^[^\\s:]+:[0-9]{1,5}$|^\\[[0-9a-fA-F:]+\\]:[0-9]{1,5}$' }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
 export const Settings = Type.Object(
   {
     data_dir: Type.String({ default: './data', minLength: 1 }),
@@ -176,6 +187,7 @@ export const Settings = Type.Object(
     tasks: TaskSettings,
     replication: ReplicationSettings,
     clusters: ClusterSettings,
+    metrics: MetricsSettings,
     configuration: ConfigurationGroupSettings,
     object_store: Type.Object(
       {
