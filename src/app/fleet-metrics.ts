@@ -35,7 +35,12 @@ export function observeFleet(metrics: ServerMetrics, db: Store, reconciler: Reco
   metrics.observe('trove_replica_lag_seconds', "A replica's lag behind its source as its engine reports it, where the engine counts it in time.", ['instance', 'datastore'], async () => {
     const rows = await db.selectFrom('instances').select(['id', 'datastore', 'replication_status']).where('deleted', '=', 0).where('replica_of_id', 'is not', null).where('replication_status', 'is not', null).execute();
     return rows.flatMap((row) => {
-      const lag = parseOwn<ReplicationStatus>(row.replication_status!).lag_seconds;
+      let lag: number | undefined;
+      try {
+        lag = parseOwn<ReplicationStatus>(row.replication_status!).lag_seconds;
+      } catch {
+        // A status the reconciler could not have written: that replica's lag is unknown, the scrape goes on.
+      }
       return lag === undefined ? [] : [{ labels: { instance: row.id, datastore: row.datastore }, value: lag }];
     });
   });

@@ -45,6 +45,9 @@ import { ClusterRecords } from '../state/cluster-records.js';
 import { migrateToLatest, openStore, type OpenedStore } from '../state/database.js';
 
 /** Everything the control plane is made of, built from settings in one place. */
+/** The longest a cluster task that moves data may take: the agent's limit for one move (30 min) and some. */
+const MOVE_DEADLINE_SECONDS = 3600;
+
 export interface Services {
   settings: Settings;
   /** This process's Prometheus metrics (scraped at settings.metrics.listen_address). */
@@ -136,9 +139,11 @@ export async function createServices(settings: Settings, options: ServiceOptions
     tasks.register(ejectSourceTask(runtime, settings.tasks.build_timeout_seconds));
     const clusterRecords = new ClusterRecords(store.db);
     // A cluster's members build one after another where they must (the first, then the rest).
-    tasks.register(createClusterTask(runtime, clusterRecords, 2 * settings.tasks.build_timeout_seconds));
-    tasks.register(growClusterTask(runtime, clusterRecords, 2 * settings.tasks.build_timeout_seconds));
-    tasks.register(shrinkClusterTask(runtime, clusterRecords, 2 * settings.tasks.delete_timeout_seconds));
+    // Forming, growing and shrinking may move data between members (a reshard): up to the agent's half hour for that.
+    const movingSeconds = (seconds: number) => Math.max(2 * seconds, MOVE_DEADLINE_SECONDS);
+    tasks.register(createClusterTask(runtime, clusterRecords, movingSeconds(settings.tasks.build_timeout_seconds)));
+    tasks.register(growClusterTask(runtime, clusterRecords, movingSeconds(settings.tasks.build_timeout_seconds)));
+    tasks.register(shrinkClusterTask(runtime, clusterRecords, movingSeconds(settings.tasks.delete_timeout_seconds)));
     tasks.register(deleteClusterTask(runtime, clusterRecords, 2 * settings.tasks.delete_timeout_seconds));
     tasks.register(restartStoppedClusterTask(runtime, clusterRecords, 2 * settings.tasks.build_timeout_seconds));
     tasks.register(configureClusterTask(runtime, clusterRecords, 2 * settings.tasks.build_timeout_seconds));

@@ -236,8 +236,9 @@ export class ClusterService {
     const strangers = unique.filter((i) => !members.some((m) => m.id === i));
     if (strangers.length > 0) throw new NotFound(`Instance '${strangers[0]}' is not a member of cluster '${cluster.id}'.`);
     const { minMembers, memberTypes } = this.catalog.get(cluster.datastore).descriptor.cluster!;
-    // Members' types are the engine's current view of them (the reconciler keeps them).
-    const counted = (ms: InstanceTable[]) => ms.filter((m) => (m.cluster_member_type ?? memberTypes[0]) === memberTypes[0]).length;
+    // Members' types are the engine's current view of them (the reconciler keeps them); one that does
+    // not serve now (a primary that failed over and is still away) is not counted as keeping the cluster up.
+    const counted = (ms: InstanceTable[]) => ms.filter((m) => (m.cluster_member_type ?? memberTypes[0]) === memberTypes[0] && m.service_status === 'HEALTHY').length;
     const left = counted(members) - counted(members.filter((m) => unique.includes(m.id)));
     const kind = memberTypes.length === 1 ? 'members' : `members of type '${memberTypes[0]}'`;
     if (left < minMembers) throw new BadRequest(`A ${cluster.datastore} cluster keeps at least ${minMembers} ${kind}, so that losing one keeps a majority; this shrink would leave ${left}.`);

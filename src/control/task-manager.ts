@@ -276,7 +276,14 @@ export class TaskManager {
       log.info('task done');
     } catch (err) {
       if (err instanceof Cancelled) {
-        this.finished(task, 'cancelled');
+        // A lease taken over by another server is not an end: that server counts the task's.
+        const now = await this.db
+          .selectFrom('tasks')
+          .select('state')
+          .where('id', '=', task.id)
+          .executeTakeFirst()
+          .catch(() => undefined);
+        if (now?.state === 'cancelled') this.finished(task, 'cancelled');
         log.info('task cancelled');
         return;
       }

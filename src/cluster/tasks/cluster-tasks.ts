@@ -56,12 +56,16 @@ function entryOf(runtime: Runtime, members: InstanceTable[], excluded: (m: Insta
 
 const current = async (clusters: ClusterRecords, id: string) => (await clusters.members(id)).filter((m) => m.task_status !== 'DELETING');
 
+/** Members that join as they start and leave as they stop need no agent to bring them in or take them out. */
+const joinByThemselves = (runtime: Runtime, members: InstanceTable[]) => members[0] !== undefined && runtime.catalog.get(members[0].datastore).descriptor.cluster?.joinsRunningMember === true;
+
 /** Joins every member into one cluster, for engines whose members start on their own (the agent does nothing for the others). */
 function formCluster<P>(runtime: Runtime, clusters: ClusterRecords): Step<P> {
   return {
     name: 'form',
     async run(run: TaskRun<P>) {
       const members = await current(clusters, run.task.target_id);
+      if (joinByThemselves(runtime, members)) return 'done';
       const entry = entryOf(runtime, members, () => false);
       if (!entry) return { waitMs: 1000 };
       await agentOf(runtime, entry.id).call(routes.clusterForm, { members: nodesOf(members) });
@@ -76,6 +80,7 @@ function addMembers(runtime: Runtime, clusters: ClusterRecords): Step<MembersPar
     name: 'add-members',
     async run(run) {
       const members = await current(clusters, run.task.target_id);
+      if (joinByThemselves(runtime, members)) return 'done';
       const entry = entryOf(runtime, members, (m) => run.params.members.includes(m.id));
       if (!entry) return { waitMs: 1000 };
       await agentOf(runtime, entry.id).call(routes.clusterAdd, { members: nodesOf(listed(members, run.params)) });
@@ -91,7 +96,7 @@ function releaseMembers(runtime: Runtime, clusters: ClusterRecords): Step<Member
     async run(run) {
       const members = await clusters.members(run.task.target_id);
       const addresses = listed(members, run.params).flatMap((m) => (m.address ? [m.address] : []));
-      if (addresses.length === 0) return 'done';
+      if (addresses.length === 0 || joinByThemselves(runtime, members)) return 'done';
       const entry = entryOf(runtime, members, (m) => run.params.members.includes(m.id));
       if (!entry) return { waitMs: 1000 };
       await agentOf(runtime, entry.id).call(routes.clusterRemove, { members: addresses });
@@ -106,6 +111,8 @@ function copyAccounts(runtime: Runtime, clusters: ClusterRecords): Step<MembersP
     name: 'copy-accounts',
     async run(run) {
       const members = await current(clusters, run.task.target_id);
+      // Members that receive the data as they start receive its accounts with it.
+      if (joinByThemselves(runtime, members)) return 'done';
       const entry = entryOf(runtime, members, (m) => run.params.members.includes(m.id));
       if (!entry) return { waitMs: 1000 };
       const { accounts } = await agentOf(runtime, entry.id).call(routes.accountsExport);

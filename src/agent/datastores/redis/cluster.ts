@@ -18,6 +18,8 @@ const execFileAsync = promisify(execFile);
 const NODE_TIMEOUT_MS = 5_000;
 /** The longest one run of redis-cli's cluster manager may take (a reshard moves every key of its slots). */
 const TOOL_TIMEOUT_MS = 25 * 60_000;
+/** One command to one member (a member that does not answer within it counts as not agreeing yet). */
+const COMMAND_TIMEOUT_MS = 5_000;
 /** How long the members may take to agree on the cluster's shape after a change (gossip). */
 const AGREE_TIMEOUT_MS = 60_000;
 
@@ -67,15 +69,22 @@ async function ensureClusterUser(config: AgentConfig, secret: string): Promise<v
 
 /** Runs redis-cli's cluster manager as the cluster's user; the password travels in its environment, not its arguments. */
 async function clusterManager(membership: ClusterMembership, args: string[]): Promise<string> {
-  return redisCli(membership, ['--cluster', ...args]);
+  return redisCli(membership, ['--cluster', ...args], TOOL_TIMEOUT_MS);
 }
 
-async function redisCli(membership: ClusterMembership, args: string[]): Promise<string> {
+/** One command to one member, as the cluster's user: an error reply (-e) or a refused login fails it. */
+async function memberCommand(config: AgentConfig, membership: ClusterMembership, address: string, args: string[]): Promise<string> {
+  const out = await redisCli(membership, ['-e', '-h', address, '-p', String(config.port), ...args], COMMAND_TIMEOUT_MS);
+  if (/^(ERR|NOAUTH|WRONGPASS|NOPERM)\b/m.test(out)) throw new Error(`${address} refused ${args.slice(0, 2).join(' ')}: ${out.trim().slice(0, 200)}`);
+  return out;
+}
+
+async function redisCli(membership: ClusterMembership, args: string[], timeoutMs: number): Promise<string> {
   try {
     const { stdout } = await execFileAsync('/usr/bin/redis-cli', ['--user', CLUSTER_USER, '--no-auth-warning', ...args], {
       // No TERM: the cluster manager writes its lines without colours.
       env: { PATH: '/usr/bin:/bin', REDISCLI_AUTH: membership.secret },
-      timeout: TOOL_TIMEOUT_MS,
+      timeout: timeoutMs,
       maxBuffer: 64 * 1024 * 1024,
     });
     if (stdout.includes('[ERR]')) throw Object.assign(new Error('failed'), { stdout });
@@ -99,7 +108,7 @@ async function nodesSeen(config: AgentConfig): Promise<ClusterNodeLine[]> {
 
 /** What one member knows of the others, asked of it directly. */
 async function nodesSeenBy(config: AgentConfig, membership: ClusterMembership, address: string): Promise<ClusterNodeLine[]> {
-  return parseClusterNodes(await redisCli(membership, ['-h', address, '-p', String(config.port), 'CLUSTER', 'NODES']));
+  return parseClusterNodes(await memberCommand(config, membership, address, ['CLUSTER', 'NODES']));
 }
 
 /**
@@ -118,7 +127,7 @@ async function waitAgreed(config: AgentConfig, membership: ClusterMembership): P
         const missing = ids.filter((id) => !known.includes(id));
         if (missing.length > 0) throw new Error(`${address} does not know ${missing.length} of the members yet`);
         // A member that has not yet learnt who serves every slot refuses the keys moved to it (CLUSTERDOWN).
-        const state = parseClusterInfo(await redisCli(membership, ['-h', address, '-p', String(config.port), 'CLUSTER', 'INFO'])).cluster_state;
+        const state = parseClusterInfo(await memberCommand(config, membership, address, ['CLUSTER', 'INFO'])).cluster_state;
         if (state !== 'ok') throw new Error(`${address} sees the cluster as ${state ?? 'unknown'}`);
       }
       await clusterManager(membership, ['check', endpoint(config, config.address)]);
@@ -146,12 +155,16 @@ async function addMissing(config: AgentConfig, membership: ClusterMembership, me
   }
   for (const member of members.filter((m) => m.type === REPLICA)) {
     const nodes = await nodesSeen(config);
-    if (nodes.some((n) => n.address === member.address)) continue;
+    const known = nodes.find((n) => n.address === member.address);
+    if (known && !isPrimary(known)) continue;
+    if (known && known.slots > 0) throw new Error(`${member.address} was asked to be a replica but serves slots as a primary`);
     const followers = (p: ClusterNodeLine) => nodes.filter((n) => n.primaryId === p.id).length;
-    const primaries = nodes.filter((n) => isPrimary(n) && isLive(n));
+    const primaries = nodes.filter((n) => isPrimary(n) && isLive(n) && n.address !== member.address);
     const target = primaries.sort((a, b) => followers(a) - followers(b) || a.address.localeCompare(b.address))[0];
     if (!target) throw new Error('the cluster has no primary for a replica to follow');
-    await clusterManager(membership, ['add-node', endpoint(config, member.address), self, '--cluster-slave', '--cluster-master-id', target.id]);
+    // An add cut short after the meeting leaves the member an empty primary: it is told whom to follow.
+    if (known) await memberCommand(config, membership, member.address, ['CLUSTER', 'REPLICATE', target.id]);
+    else await clusterManager(membership, ['add-node', endpoint(config, member.address), self, '--cluster-slave', '--cluster-master-id', target.id]);
     await waitAgreed(config, membership);
   }
 }
@@ -248,7 +261,7 @@ export const redisCluster: GuestCluster = {
         const followers = (p: ClusterNodeLine) => staying.filter((n) => n.primaryId === p.id).length;
         const target = staying.filter((n) => isPrimary(n) && n.slots > 0).sort((a, b) => followers(a) - followers(b))[0];
         if (!target) throw new Error('no primary stays to take the replicas of the primaries leaving');
-        await redisCli(membership, ['-h', orphan.address, '-p', String(orphan.port), 'CLUSTER', 'REPLICATE', target.id]);
+        await memberCommand(config, membership, orphan.address, ['CLUSTER', 'REPLICATE', target.id]);
         orphan.primaryId = target.id;
       }
       for (const node of [...leaving().filter((n) => !isPrimary(n)), ...leaving().filter(isPrimary)]) {
