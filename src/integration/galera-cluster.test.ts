@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { AgentClient } from '../agent/rpc/client.js';
 import { routes } from '../agent/rpc/routes.js';
 import { sleep } from '../common/time.js';
+import { waitForClusterTask } from '../test-support/cluster-task.js';
 import { leftovers } from '../test-support/leaks.js';
 import { propertyTable, tableRows } from '../test-support/cli-output.js';
 import { crashAtStepEnv } from '../test-support/crash-at-step.js';
@@ -35,17 +36,7 @@ describe('Galera clusters', () => {
   };
   const showCluster = async () => (await host.demo.call('GET', `/clusters/${clusterId}`)).body.cluster;
   /** Polls the cluster until its task is one of `tasks` (or it is gone: 'GONE'). */
-  const waitForTask = async (tasks: string[], timeoutMs: number) => {
-    const deadline = Date.now() + timeoutMs;
-    let last: any;
-    while (Date.now() < deadline) {
-      const response = await host.demo.call('GET', `/clusters/${clusterId}`);
-      last = response.status === 404 ? { task: { name: 'GONE' } } : response.body.cluster;
-      if (tasks.includes(last.task.name)) return last;
-      await sleep(1000);
-    }
-    assert.fail(`cluster ${clusterId} is still ${JSON.stringify(last)} after ${timeoutMs / 1000} s\n${host.agentLogs(3000)}`);
-  };
+  const waitForTask = (tasks: string[], timeoutMs: number) => waitForClusterTask(host, clusterId, tasks, timeoutMs);
   /** The message of a Trove fault. */
   const faultMessage = (body: unknown) => Object.values(body as Record<string, { message?: string }>)[0]?.message ?? JSON.stringify(body);
   const asClerk = (ip: string, sql: string) => mariadbClient(ip, CLERK.name, CLERK.password, sql);

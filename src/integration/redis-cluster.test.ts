@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { sleep } from '../common/time.js';
 import { propertyTable } from '../test-support/cli-output.js';
 import { crashAtStepEnv } from '../test-support/crash-at-step.js';
+import { waitForClusterTask } from '../test-support/cluster-task.js';
 import { leftovers } from '../test-support/leaks.js';
 import { redisCli } from '../test-support/redis.js';
 import { run, TROVE_BIN } from '../test-support/processes.js';
@@ -36,17 +37,7 @@ describe('Redis clusters', () => {
   });
 
   const showCluster = async () => (await host.demo.call('GET', `/clusters/${clusterId}`)).body.cluster;
-  const waitForTask = async (tasks: string[], timeoutMs: number) => {
-    const deadline = Date.now() + timeoutMs;
-    let last: any;
-    while (Date.now() < deadline) {
-      const response = await host.demo.call('GET', `/clusters/${clusterId}`);
-      last = response.status === 404 ? { task: { name: 'GONE' } } : response.body.cluster;
-      if (tasks.includes(last.task.name)) return last;
-      await sleep(1000);
-    }
-    assert.fail(`cluster ${clusterId} is still ${JSON.stringify(last)} after ${timeoutMs / 1000} s\n${host.agentLogs(3000)}`);
-  };
+  const waitForTask = (tasks: string[], timeoutMs: number) => waitForClusterTask(host, clusterId, tasks, timeoutMs);
   /** The server dies once `step` of `kind` has run, before that is recorded; `act` starts the task; resumed, the task runs the step again. */
   const throughCrash = async (kind: string, step: string, act: () => Promise<void>) => {
     const note = join(host.dataDir, `crash-${step}`);
