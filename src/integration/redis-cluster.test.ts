@@ -113,6 +113,12 @@ describe('Redis clusters', () => {
     assert.equal(made.status, 202, JSON.stringify(made.body));
     for (const ip of ips) assert.equal((await asClerk(ip, ['ACL', 'WHOAMI'])).stdout.trim(), CLERK.name, `the user logs in on ${ip}`);
     assert.deepEqual(await primariesWithSlots(ips[5]), ips.slice(0, 3).sort(), 'the three primaries share the slots');
+    const nodes = (await asClerk(ips[0], ['CLUSTER', 'NODES'])).stdout
+      .trim()
+      .split('\n')
+      .map((line) => line.split(' '));
+    const followed = nodes.filter((fields) => fields[2]!.includes('slave')).map((fields) => fields[3]);
+    assert.equal(new Set(followed).size, 3, 'each primary has one replica');
     const info = await asClerk(ips[4], ['CLUSTER', 'INFO']);
     assert.match(info.stdout, /cluster_state:ok/);
     assert.match(info.stdout, /cluster_known_nodes:6/);

@@ -145,6 +145,16 @@ async function closeOpenSlots(config: AgentConfig, membership: ClusterMembership
   await clusterManager(membership, ['fix', endpoint(config, config.address), '--cluster-yes']);
 }
 
+/** Waits until this member's view has the replica at `address` following `primaryId` (gossip carries it). */
+async function waitFollowing(config: AgentConfig, address: string, primaryId: string): Promise<void> {
+  const deadline = Date.now() + AGREE_TIMEOUT_MS;
+  for (let attempt = 0; Date.now() < deadline && attempt < 600; attempt++) {
+    if ((await nodesSeen(config)).some((n) => n.address === address && n.primaryId === primaryId)) return;
+    await sleep(200);
+  }
+  throw new Error(`${address} was not seen following its primary within ${AGREE_TIMEOUT_MS / 1000} s`);
+}
+
 /** Adds the members not in the cluster yet: primaries empty, then each replica to the primary with the fewest replicas. */
 async function addMissing(config: AgentConfig, membership: ClusterMembership, members: ClusterNode[]): Promise<void> {
   const self = endpoint(config, config.address);
@@ -160,12 +170,15 @@ async function addMissing(config: AgentConfig, membership: ClusterMembership, me
     if (known && known.slots > 0) throw new Error(`${member.address} was asked to be a replica but serves slots as a primary`);
     const followers = (p: ClusterNodeLine) => nodes.filter((n) => n.primaryId === p.id).length;
     const primaries = nodes.filter((n) => isPrimary(n) && isLive(n) && n.address !== member.address);
-    const target = primaries.sort((a, b) => followers(a) - followers(b) || a.address.localeCompare(b.address))[0];
+    // The fewest replicas first; among equals a new, empty primary, then the lowest address.
+    const target = primaries.sort((a, b) => followers(a) - followers(b) || a.slots - b.slots || a.address.localeCompare(b.address))[0];
     if (!target) throw new Error('the cluster has no primary for a replica to follow');
     // An add cut short after the meeting leaves the member an empty primary: it is told whom to follow.
     if (known) await memberCommand(config, membership, member.address, ['CLUSTER', 'REPLICATE', target.id]);
     else await clusterManager(membership, ['add-node', endpoint(config, member.address), self, '--cluster-slave', '--cluster-master-id', target.id]);
     await waitAgreed(config, membership);
+    // The next replica's choice counts this one: wait until this member sees whom it follows.
+    await waitFollowing(config, member.address, target.id);
   }
 }
 
